@@ -1,0 +1,38 @@
+# convstore developer commands. Every target creates the virtualenv first if needed.
+VENV ?= .venv
+BIN := $(VENV)/bin
+DATABASE_URL ?= sqlite:///conversations.db
+
+.PHONY: demo test migrate rollback status lint format bench bench-quick clean
+
+$(BIN)/convstore: pyproject.toml
+	python3 -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -e '.[dev,agent]'
+	touch $@
+
+demo: $(BIN)/convstore  ## store a short conversation on the SQLite default and show it
+	$(BIN)/convstore demo
+
+test: $(BIN)/convstore  ## the whole test suite, on SQLite and PostgreSQL
+	$(BIN)/python -m pytest
+
+migrate: $(BIN)/convstore  ## apply migrations to $(DATABASE_URL)
+	$(BIN)/convstore --url '$(DATABASE_URL)' migrate
+
+rollback: $(BIN)/convstore  ## roll back every migration of $(DATABASE_URL)
+	$(BIN)/convstore --url '$(DATABASE_URL)' rollback
+
+status: $(BIN)/convstore
+	$(BIN)/convstore --url '$(DATABASE_URL)' status
+
+lint: $(BIN)/convstore
+	$(BIN)/ruff check convstore tests
+	$(BIN)/ruff format --check convstore tests
+
+format: $(BIN)/convstore
+	$(BIN)/ruff format convstore tests
+	$(BIN)/ruff check --fix convstore tests
+
+clean:
+	rm -rf $(VENV) build dist *.egg-info .pytest_cache .hypothesis

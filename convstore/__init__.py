@@ -1,0 +1,44 @@
+"""convstore: durable conversation storage for LLM agents, on SQLite and PostgreSQL.
+
+Example::
+
+    import convstore
+    with convstore.connect() as store:          # sqlite:///conversations.db by default
+        cid = store.create_conversation("alice", title="Trip")
+        store.add_message(cid, "user", "Hello", tokens=2)
+        store.get_recent_context(cid, max_tokens=4000)
+"""
+
+from . import errors, queries
+from .connect import connect
+from .errors import (
+    ConfigurationError,
+    ConvstoreError,
+    DatabaseError,
+    DatabaseUnavailable,
+    InvalidInput,
+    NotFound,
+    SchemaNotMigrated,
+)
+from .legacy import PostgresConversationStore, SQLiteConversationStore
+from .migrate import migrate, pending_migrations, rollback
+from .store import Store
+
+__all__ = [
+    "ConfigurationError",
+    "ConvstoreError",
+    "DatabaseError",
+    "DatabaseUnavailable",
+    "InvalidInput",
+    "NotFound",
+    "PostgresConversationStore",
+    "SQLiteConversationStore",
+    "SchemaNotMigrated",
+    "Store",
+    "connect",
+    "errors",
+    "migrate",
+    "pending_migrations",
+    "queries",
+    "rollback",
+]

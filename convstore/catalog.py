@@ -1,0 +1,35 @@
+"""Every named query of a dialect, loaded once from ``sql/<dialect>/``."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from functools import cache
+from types import MappingProxyType
+
+from .resources import sql_dir
+from .sqlfile import Query, load_query
+
+
+@cache
+def queries_of(dialect: str) -> Mapping[str, Query]:
+    """The dialect's queries by name (the file name without ``.sql``), read on first use."""
+    folder = sql_dir(dialect)
+    queries = {
+        path.stem: load_query(path, dialect, path.stem) for path in sorted(folder.glob("*.sql"))
+    }
+    return MappingProxyType(queries)
+
+
+def bind(query: Query, params: Mapping[str, object]) -> dict[str, object]:
+    """The parameters ``query`` takes, checked against its file: a missing or
+    unknown name is a programming error (``TypeError``), not bad user input."""
+    given = set(params)
+    expected = set(query.parameters)
+    if given != expected:
+        missing = ", ".join(sorted(expected - given)) or "none"
+        unknown = ", ".join(sorted(given - expected)) or "none"
+        raise TypeError(
+            f"query {query.name} ({query.path}) takes {', '.join(query.parameters) or 'no parameters'}; "
+            f"missing: {missing}; unknown: {unknown}"
+        )
+    return dict(params)

@@ -1,0 +1,104 @@
+"""The ``convstore`` command line."""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import sys
+from collections.abc import Sequence
+
+from .catalog import queries_of
+from .demo import run_demo
+from .errors import ConvstoreError
+from .migrate import migrate, pending_migrations, rollback
+from .sqlfile import DIALECTS
+from .urls import dialect_of, redact, resolve_url
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = _parser()
+    arguments = parser.parse_args(argv)
+    logging.basicConfig(level=logging.WARNING, format="%(name)s: %(message)s")
+    try:
+        return arguments.command(arguments)
+    except ConvstoreError as error:
+        print(f"convstore: {type(error).__name__}: {error}", file=sys.stderr)
+        return 1
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="convstore", description="Durable conversation storage for LLM agents."
+    )
+    parser.add_argument(
+        "--url",
+        help="database URL (default: $CONVSTORE_URL, then $DATABASE_URL, "
+        "then sqlite:///conversations.db)",
+    )
+    commands = parser.add_subparsers(required=True, metavar="COMMAND")
+
+    command = commands.add_parser("migrate", help="apply pending schema migrations")
+    command.set_defaults(command=_migrate)
+    command = commands.add_parser("rollback", help="roll back every migration (drops the data)")
+    command.set_defaults(command=_rollback)
+    command = commands.add_parser("status", help="list pending migrations")
+    command.set_defaults(command=_status)
+
+    command = commands.add_parser("queries", help="list the named queries with their SQL")
+    command.add_argument("name", nargs="?", help="show only this query")
+    command.add_argument(
+        "--dialect", choices=DIALECTS, help="default: the dialect of the database URL"
+    )
+    command.set_defaults(command=_queries)
+
+    command = commands.add_parser("demo", help="store a short conversation and show it")
+    command.set_defaults(command=_demo)
+    return parser
+
+
+def _migrate(arguments: argparse.Namespace) -> int:
+    url = resolve_url(arguments.url)
+    applied = migrate(url)
+    print(
+        f"{redact(url)}: applied {', '.join(applied)}" if applied else f"{redact(url)}: up to date"
+    )
+    return 0
+
+
+def _rollback(arguments: argparse.Namespace) -> int:
+    url = resolve_url(arguments.url)
+    rolled_back = rollback(url)
+    done = f"rolled back {', '.join(rolled_back)}" if rolled_back else "nothing to roll back"
+    print(f"{redact(url)}: {done}")
+    return 0
+
+
+def _status(arguments: argparse.Namespace) -> int:
+    url = resolve_url(arguments.url)
+    pending = pending_migrations(url)
+    print(f"{redact(url)}: " + (f"pending {', '.join(pending)}" if pending else "up to date"))
+    return 0
+
+
+def _queries(arguments: argparse.Namespace) -> int:
+    dialect = arguments.dialect or dialect_of(resolve_url(arguments.url))
+    queries = queries_of(dialect)
+    if arguments.name and arguments.name not in queries:
+        print(f"convstore: no query named {arguments.name!r}", file=sys.stderr)
+        return 2
+    for name, query in queries.items():
+        if arguments.name in (None, name):
+            print(f"-- {name}  ({query.path})")
+            print(f"-- parameters: {', '.join(query.parameters) or 'none'}")
+            print("\n".join(f"-- {line}".rstrip() for line in query.description.splitlines()))
+            print(f"{query.sql}\n")
+    return 0
+
+
+def _demo(arguments: argparse.Namespace) -> int:
+    run_demo(arguments.url, sys.stdout)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,60 @@
+"""Opening a :class:`~convstore.store.Store` from a database URL."""
+
+from __future__ import annotations
+
+from .database import Tracer
+from .errors import SchemaNotMigrated
+from .migrate import migrate as apply_migrations
+from .migrate import pending_migrations
+from .postgres import PostgresDatabase
+from .sqlfile import SQLITE
+from .sqlite import SQLiteDatabase
+from .store import Store
+from .urls import dialect_of, redact, resolve_url, sqlite_path
+
+
+def connect(
+    url: str | None = None,
+    *,
+    migrate: bool | None = None,
+    min_size: int = 1,
+    max_size: int = 10,
+    timeout: float = 30.0,
+    prepare: bool = True,
+    tracer: Tracer | None = None,
+) -> Store:
+    """Open a store on ``url`` (default: ``CONVSTORE_URL``, then ``DATABASE_URL``,
+    then ``sqlite:///conversations.db``).
+
+    SQLite databases are migrated on first use unless ``migrate=False``.
+    PostgreSQL databases are only checked: if migrations are pending this raises
+    :class:`SchemaNotMigrated` naming ``make migrate``, unless ``migrate=True``.
+
+    ``max_size`` bounds the pool (PostgreSQL connections, or SQLite connections
+    to the file); ``min_size`` connections to PostgreSQL are opened at once.
+    ``timeout`` is how long a call waits for a free connection or, on SQLite, for
+    the write lock. ``prepare=False`` turns off server-side prepared statements
+    (for PgBouncer in transaction-pooling mode). ``tracer`` sees every statement.
+
+    :raises DatabaseUnavailable: if the database cannot be reached.
+    :raises ConfigurationError: for a URL convstore cannot use.
+    """
+    url = resolve_url(url)
+    if dialect_of(url) == SQLITE:
+        path = sqlite_path(url)
+        if migrate is not False:
+            apply_migrations(url)
+        return Store(SQLiteDatabase(path, max_size=max_size, busy_timeout=timeout, tracer=tracer))
+    if migrate:
+        apply_migrations(url)
+    else:
+        pending = pending_migrations(url)
+        if pending:
+            raise SchemaNotMigrated(
+                f"{redact(url)} has {len(pending)} pending migration(s) ({', '.join(pending)}); "
+                "run `make migrate` (or `convstore migrate`), or connect with migrate=True"
+            )
+    database = PostgresDatabase(
+        url, min_size=min_size, max_size=max_size, timeout=timeout, prepare=prepare, tracer=tracer
+    )
+    return Store(database)

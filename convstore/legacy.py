@@ -1,0 +1,31 @@
+"""The original tutorial's class names, on top of :class:`~convstore.store.Store`.
+
+Code written against the tutorial's ``SQLiteConversationStore(db_path)`` and
+``PostgresConversationStore(connection_string)`` keeps working: both set up the
+schema on construction, as the tutorial's classes did, and offer the Store's
+methods (``create_conversation``, ``add_message(..., tokens=, latency_ms=)``,
+``get_messages``, ``get_recent_context`` and the rest) with the same arguments.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from .connect import connect
+from .store import Store
+
+
+class SQLiteConversationStore(Store):
+    """A store on the SQLite file ``db_path``, migrated if needed."""
+
+    def __init__(self, db_path: str = "conversations.db") -> None:
+        self.db_path = db_path
+        super().__init__(connect(f"sqlite:///{Path(db_path)}", migrate=True).database)
+
+
+class PostgresConversationStore(Store):
+    """A store on the PostgreSQL database at ``connection_string``, migrated if needed."""
+
+    def __init__(self, connection_string: str) -> None:
+        self.connection_string = connection_string
+        super().__init__(connect(connection_string, migrate=True).database)

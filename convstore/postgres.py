@@ -1,0 +1,139 @@
+"""PostgreSQL: psycopg 3 connections from a ``psycopg_pool.ConnectionPool``.
+
+Connections are in autocommit mode, so a lone read never leaves a session
+"idle in transaction"; :meth:`PostgresDatabase.transaction` wraps calls in
+``BEGIN``/``COMMIT`` (savepoints when nested). Each checkout is checked first
+(``ConnectionPool.check_connection``), so a server restart costs no failed request.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Mapping
+from contextlib import AbstractContextManager, contextmanager
+from typing import Any
+
+import psycopg
+import psycopg.errors
+from psycopg_pool import ConnectionPool, PoolTimeout
+
+from .database import Database, Tracer
+from .errors import (
+    DatabaseError,
+    DatabaseUnavailable,
+    InvalidInput,
+    SchemaNotMigrated,
+)
+from .sqlfile import POSTGRES, Query
+from .urls import psycopg_conninfo, redact
+from .values import row_dict
+
+
+class PostgresDatabase(Database):
+    dialect = POSTGRES
+
+    def __init__(
+        self,
+        url: str,
+        *,
+        min_size: int = 1,
+        max_size: int = 10,
+        timeout: float = 30.0,
+        prepare: bool = True,
+        tracer: Tracer | None = None,
+    ) -> None:
+        """Open the pool and wait until ``min_size`` connections are ready.
+
+        ``timeout`` bounds both that wait and each later wait for a free
+        connection. ``prepare=False`` turns off server-side prepared statements,
+        which PgBouncer in transaction-pooling mode needs unless it is 1.22 or
+        newer with ``max_prepared_statements`` set.
+
+        :raises DatabaseUnavailable: if the server cannot be reached in time.
+        """
+        super().__init__(tracer=tracer)
+        connection_settings: dict[str, Any] = {"autocommit": True}
+        if not prepare:
+            connection_settings["prepare_threshold"] = None
+        self.pool = ConnectionPool(
+            psycopg_conninfo(url),
+            min_size=min_size,
+            max_size=max_size,
+            timeout=timeout,
+            open=False,
+            check=ConnectionPool.check_connection,
+            kwargs=connection_settings,
+            name="convstore",
+        )
+        try:
+            self.pool.open(wait=True, timeout=timeout)
+        except PoolTimeout as error:
+            self.pool.close()
+            raise DatabaseUnavailable(
+                f"could not connect to PostgreSQL at {redact(url)} within {timeout}s; "
+                "is the server running and the URL right?"
+            ) from error
+
+    def checkout(self) -> AbstractContextManager[psycopg.Connection]:
+        return self.pool.connection()
+
+    def begin(self, connection: psycopg.Connection, *, write: bool) -> AbstractContextManager:
+        return connection.transaction()
+
+    def savepoint(self, connection: psycopg.Connection) -> AbstractContextManager:
+        return connection.transaction()
+
+    @staticmethod
+    def execute(
+        connection: psycopg.Connection, query: Query, params: Mapping[str, Any]
+    ) -> list[dict]:
+        with connection.cursor() as cursor:
+            cursor.execute(query.statement, params)
+            return _rows(cursor)
+
+    @staticmethod
+    def execute_many(
+        connection: psycopg.Connection, query: Query, params_list: list[dict[str, Any]]
+    ) -> list[dict]:
+        """One pipelined ``executemany``: the statements go out without waiting
+        for each reply; each execution's rows are read in order afterwards."""
+        if not params_list:
+            return []
+        rows: list[dict] = []
+        with connection.cursor() as cursor:
+            cursor.executemany(query.statement, params_list, returning=True)
+            while True:
+                rows.extend(_rows(cursor))
+                if not cursor.nextset():
+                    break
+        return rows
+
+    @staticmethod
+    @contextmanager
+    def translate_errors() -> Iterator[None]:
+        try:
+            yield
+        except PoolTimeout as error:
+            raise DatabaseUnavailable(f"no PostgreSQL connection became free: {error}") from error
+        except psycopg.errors.UndefinedTable as error:
+            raise SchemaNotMigrated(
+                f"{error.diag.message_primary}: the database is not migrated; run "
+                "`convstore migrate` (or `make migrate`)"
+            ) from error
+        except (psycopg.IntegrityError, psycopg.DataError) as error:
+            raise InvalidInput(
+                f"the database rejected the values: {error.diag.message_primary or error}"
+            ) from error
+        except psycopg.OperationalError as error:
+            raise DatabaseUnavailable(f"PostgreSQL: {error}") from error
+        except psycopg.Error as error:
+            raise DatabaseError(f"PostgreSQL: {error}") from error
+
+    def close(self) -> None:
+        self.pool.close()
+
+
+def _rows(cursor: psycopg.Cursor) -> list[dict]:
+    if cursor.description is None:
+        return []
+    columns = [column.name for column in cursor.description]
+    return [row_dict(columns, values) for values in cursor.fetchall()]

@@ -1,0 +1,79 @@
+"""Every named query as a callable, for developers and DBAs who want the SQL
+without the :class:`~convstore.store.Store` API around it::
+
+    from convstore import queries
+    rows = queries.recent_context(target, conversation_id=cid, max_tokens=4000)
+
+``target`` is a :class:`~convstore.store.Store`, a ``psycopg.Connection``, a
+``psycopg_pool.ConnectionPool`` or a ``sqlite3.Connection``; the dialect's file
+is chosen from it. The statement runs at once and the rows come back as plain
+dicts (the same values the Store returns).
+
+On a bare connection you own the transaction: psycopg (unless in autocommit
+mode) and sqlite3 open one before a write, and nothing is committed until you
+commit. A Store or a pool runs each call in autocommit mode (writes commit).
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from typing import Any
+
+import psycopg
+from psycopg_pool import ConnectionPool
+
+from .catalog import bind, queries_of
+from .postgres import PostgresDatabase
+from .sqlfile import SQLITE, Query
+from .sqlite import SQLiteDatabase
+from .store import Store
+
+__all__ = ["NamedQuery", "names"]
+
+
+class NamedQuery:
+    """One query name; calling it runs the file of the target's dialect."""
+
+    def __init__(self, name: str) -> None:
+        self.name = name
+
+    def query(self, dialect: str) -> Query:
+        """The parsed file (its SQL, parameters and description) for ``dialect``."""
+        return queries_of(dialect)[self.name]
+
+    def __call__(self, target: Any, **params: Any) -> list[dict[str, Any]]:
+        if isinstance(target, Store):
+            return target.database.run(self.name, **params)
+        if isinstance(target, ConnectionPool):
+            with target.connection() as connection:
+                return self(connection, **params)
+        if isinstance(target, psycopg.Connection):
+            database: type[SQLiteDatabase | PostgresDatabase] = PostgresDatabase
+        elif isinstance(target, sqlite3.Connection):
+            database = SQLiteDatabase
+        else:
+            raise TypeError(
+                f"cannot run {self.name} on {type(target).__name__}: pass a Store, a "
+                "psycopg Connection, a psycopg_pool ConnectionPool or a sqlite3 Connection"
+            )
+        query = self.query(database.dialect)
+        with database.translate_errors():
+            return database.execute(target, query, bind(query, params))
+
+    def __repr__(self) -> str:
+        return f"<convstore query {self.name}({', '.join(self.query(SQLITE).parameters)})>"
+
+
+def names() -> list[str]:
+    """Every query name (both dialects hold the same set)."""
+    return sorted(queries_of(SQLITE))
+
+
+def __getattr__(name: str) -> NamedQuery:
+    if name in queries_of(SQLITE):
+        return NamedQuery(name)
+    raise AttributeError(f"convstore.queries has no query named {name!r}")
+
+
+def __dir__() -> list[str]:
+    return [*__all__, *names()]

@@ -1,0 +1,27 @@
+"""Where the SQL files and migrations are.
+
+An installed wheel carries them inside the package (``convstore/sql``,
+``convstore/migrations``); a source checkout keeps them at the top of the
+repository, where DBAs and analysts open them.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+_PACKAGE = Path(__file__).resolve().parent
+
+
+def _locate(folder: str) -> Path:
+    for candidate in (_PACKAGE / folder, _PACKAGE.parent / folder):
+        if candidate.is_dir():
+            return candidate
+    raise FileNotFoundError(f"convstore's {folder}/ folder is missing; reinstall the package")
+
+
+def sql_dir(dialect: str) -> Path:
+    return _locate("sql") / dialect
+
+
+def migrations_dir(dialect: str) -> Path:
+    return _locate("migrations") / dialect

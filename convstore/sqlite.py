@@ -1,0 +1,175 @@
+"""SQLite: a pool of connections to one database file, each used by one thread
+at a time, in WAL mode with a busy timeout, writes under ``BEGIN IMMEDIATE``.
+
+Why this shape: WAL lets readers run while one writer writes; taking the write
+lock at ``BEGIN IMMEDIATE`` (rather than on the first write of a deferred
+transaction) lets the busy timeout queue writers instead of failing them with
+"database is locked"; and never sharing a connection between threads keeps
+one thread's transaction from swallowing another's statements.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+import threading
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
+from typing import Any
+
+from .database import Database, Tracer
+from .errors import (
+    DatabaseError,
+    DatabaseUnavailable,
+    InvalidInput,
+    SchemaNotMigrated,
+)
+from .sqlfile import SQLITE, Query
+from .values import row_dict
+
+# Session commands (connection settings and transaction control), not queries.
+_CONNECTION_SETTINGS = ("PRAGMA journal_mode = WAL", "PRAGMA foreign_keys = ON")
+_BEGIN_WRITE = "BEGIN IMMEDIATE"
+_BEGIN_READ = "BEGIN DEFERRED"
+_COMMIT = "COMMIT"
+_ROLLBACK = "ROLLBACK"
+_SAVEPOINT = "SAVEPOINT convstore_nested"
+_RELEASE_SAVEPOINT = "RELEASE SAVEPOINT convstore_nested"
+_ROLLBACK_TO_SAVEPOINT = "ROLLBACK TO SAVEPOINT convstore_nested"
+
+
+def open_connection(path: str, busy_timeout: float) -> sqlite3.Connection:
+    """A connection in autocommit mode (transactions are explicit) with WAL and
+    foreign keys on; usable from any thread, but by one at a time."""
+    connection = sqlite3.connect(
+        path, timeout=busy_timeout, isolation_level=None, check_same_thread=False
+    )
+    for setting in _CONNECTION_SETTINGS:
+        connection.execute(setting)
+    return connection
+
+
+class SQLiteDatabase(Database):
+    dialect = SQLITE
+
+    def __init__(
+        self,
+        path: str,
+        *,
+        max_size: int = 8,
+        busy_timeout: float = 30.0,
+        tracer: Tracer | None = None,
+    ) -> None:
+        """Connections are opened on demand, up to ``max_size``; a thread that
+        finds all of them in use waits up to ``busy_timeout`` seconds, which is
+        also how long a writer waits for the file's write lock."""
+        super().__init__(tracer=tracer)
+        self.path = path
+        self.max_size = max_size
+        self.busy_timeout = busy_timeout
+        self._idle: list[sqlite3.Connection] = []
+        self._opened = 0
+        self._closed = False
+        self._available = threading.Condition()
+
+    @contextmanager
+    def checkout(self) -> Iterator[sqlite3.Connection]:
+        connection = self._acquire()
+        try:
+            yield connection
+        finally:
+            if connection.in_transaction:
+                connection.execute(_ROLLBACK)
+            with self._available:
+                self._idle.append(connection)
+                self._available.notify()
+
+    def _acquire(self) -> sqlite3.Connection:
+        with self._available:
+            if self._closed:
+                raise DatabaseUnavailable("this store is closed")
+            has_room = self._available.wait_for(
+                lambda: self._idle or self._opened < self.max_size, timeout=self.busy_timeout
+            )
+            if not has_room:
+                raise DatabaseUnavailable(
+                    f"all {self.max_size} SQLite connections stayed busy for "
+                    f"{self.busy_timeout}s; raise max_size or shorten transactions"
+                )
+            if self._idle:
+                return self._idle.pop()
+            self._opened += 1
+        try:
+            return open_connection(self.path, self.busy_timeout)
+        except BaseException:
+            with self._available:
+                self._opened -= 1
+                self._available.notify()
+            raise
+
+    @contextmanager
+    def begin(self, connection: sqlite3.Connection, *, write: bool) -> Iterator[None]:
+        connection.execute(_BEGIN_WRITE if write else _BEGIN_READ)
+        try:
+            yield
+        except BaseException:
+            connection.execute(_ROLLBACK)
+            raise
+        connection.execute(_COMMIT)
+
+    @contextmanager
+    def savepoint(self, connection: sqlite3.Connection) -> Iterator[None]:
+        connection.execute(_SAVEPOINT)
+        try:
+            yield
+        except BaseException:
+            connection.execute(_ROLLBACK_TO_SAVEPOINT)
+            connection.execute(_RELEASE_SAVEPOINT)
+            raise
+        connection.execute(_RELEASE_SAVEPOINT)
+
+    @staticmethod
+    def execute(
+        connection: sqlite3.Connection, query: Query, params: Mapping[str, Any]
+    ) -> list[dict]:
+        cursor = connection.execute(query.statement, params)
+        if cursor.description is None:
+            return []
+        columns = [column[0] for column in cursor.description]
+        return [row_dict(columns, values) for values in cursor.fetchall()]
+
+    @staticmethod
+    def execute_many(
+        connection: sqlite3.Connection, query: Query, params_list: list[dict[str, Any]]
+    ) -> list[dict]:
+        # sqlite3's executemany cannot return rows; in-process calls cost no round trip.
+        rows: list[dict] = []
+        for params in params_list:
+            rows.extend(SQLiteDatabase.execute(connection, query, params))
+        return rows
+
+    @staticmethod
+    @contextmanager
+    def translate_errors() -> Iterator[None]:
+        try:
+            yield
+        except sqlite3.IntegrityError as error:
+            raise InvalidInput(f"the database rejected the values: {error}") from error
+        except sqlite3.OperationalError as error:
+            message = str(error)
+            if "no such table" in message:
+                raise SchemaNotMigrated(
+                    f"{message}: the database is not migrated; run `convstore migrate` "
+                    "(or `make migrate`)"
+                ) from error
+            if "locked" in message or "busy" in message or "unable to open" in message:
+                raise DatabaseUnavailable(f"SQLite: {message}") from error
+            raise DatabaseError(f"SQLite: {message}") from error
+        except sqlite3.Error as error:
+            raise DatabaseError(f"SQLite: {error}") from error
+
+    def close(self) -> None:
+        with self._available:
+            self._closed = True
+            idle, self._idle = self._idle, []
+        for connection in idle:
+            connection.close()

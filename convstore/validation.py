@@ -1,0 +1,158 @@
+"""Checks on every argument of the public API, run before anything is written.
+
+Both databases get the same rules, so a value one accepts the other accepts
+too: PostgreSQL cannot store NUL characters in text or JSON, so neither does
+convstore; text must be encodable as UTF-8 (no lone surrogates); JSON must be
+standard JSON (no NaN or Infinity).
+"""
+
+from __future__ import annotations
+
+import json
+import uuid
+from collections.abc import Mapping
+from typing import Any
+
+from .errors import InvalidInput
+
+ROLES = ("system", "developer", "user", "assistant", "tool")
+MAX_INTEGER = 2**31 - 1
+"""The largest token count or latency the integer columns hold."""
+
+
+def conversation_id(value: Any) -> str:
+    """The canonical text form of a conversation id (a UUID)."""
+    if isinstance(value, uuid.UUID):
+        return str(value)
+    if isinstance(value, str):
+        try:
+            return str(uuid.UUID(value))
+        except ValueError:
+            pass
+    raise InvalidInput(f"conversation_id must be a UUID, got {_show(value)}")
+
+
+def user_id(value: Any) -> str:
+    if not isinstance(value, str) or not value:
+        raise InvalidInput(f"user_id must be a non-empty string, got {_show(value)}")
+    return text("user_id", value)
+
+
+def text(field: str, value: Any) -> str:
+    """A string PostgreSQL and SQLite both store exactly."""
+    if not isinstance(value, str):
+        raise InvalidInput(f"{field} must be a string, got {_show(value)}")
+    if "\x00" in value:
+        raise InvalidInput(
+            f"{field} contains a NUL character (\\x00), which PostgreSQL cannot store"
+        )
+    try:
+        value.encode("utf-8")
+    except UnicodeEncodeError as error:
+        raise InvalidInput(f"{field} is not valid Unicode text: {error.reason}") from None
+    return value
+
+
+def optional_text(field: str, value: Any) -> str | None:
+    return None if value is None else text(field, value)
+
+
+def role_name(value: Any) -> str:
+    if value not in ROLES:
+        raise InvalidInput(f"role must be one of {', '.join(ROLES)}; got {_show(value)}")
+    return value
+
+
+def count(field: str, value: Any, *, minimum: int = 0) -> int:
+    """A whole number in [minimum, MAX_INTEGER]; ``bool`` is not a number here."""
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise InvalidInput(f"{field} must be a whole number, got {_show(value)}")
+    if not minimum <= value <= MAX_INTEGER:
+        raise InvalidInput(f"{field} must be between {minimum} and {MAX_INTEGER}, got {value}")
+    return value
+
+
+def optional_count(field: str, value: Any) -> int | None:
+    return None if value is None else count(field, value)
+
+
+def metadata_json(field: str, value: Any) -> str:
+    """A JSON object as text (``None`` means ``{}``)."""
+    if value is None:
+        return "{}"
+    if not isinstance(value, Mapping):
+        raise InvalidInput(f"{field} must be a JSON object (a dict), got {_show(value)}")
+    return _json_text(field, dict(value))
+
+
+def tool_calls_json(value: Any) -> str | None:
+    """The OpenAI ``tool_calls`` list as JSON text, or ``None``."""
+    if value is None:
+        return None
+    if not isinstance(value, (list, tuple)) or not all(isinstance(c, Mapping) for c in value):
+        raise InvalidInput(f"tool_calls must be a list of objects, got {_show(value)}")
+    return _json_text("tool_calls", [dict(call) for call in value])
+
+
+def message(
+    *,
+    role: Any,
+    content: Any,
+    tokens: Any = None,
+    latency_ms: Any = None,
+    metadata: Any = None,
+    tool_calls: Any = None,
+    tool_call_id: Any = None,
+    name: Any = None,
+) -> dict[str, Any]:
+    """The parameters of ``append_message`` for one message, all checked.
+
+    ``content`` may be ``None`` only for an assistant message that calls tools;
+    a ``tool`` message must say which call it answers (``tool_call_id``).
+    """
+    checked_role = role_name(role)
+    checked_calls = tool_calls_json(tool_calls)
+    if content is None and not (checked_role == "assistant" and checked_calls):
+        raise InvalidInput("content may be None only for an assistant message with tool_calls")
+    if checked_role == "tool" and tool_call_id is None:
+        raise InvalidInput("a tool message needs the tool_call_id of the call it answers")
+    return {
+        "role": checked_role,
+        "content": optional_text("content", content),
+        "tool_calls": checked_calls,
+        "tool_call_id": optional_text("tool_call_id", tool_call_id),
+        "name": optional_text("name", name),
+        "tokens": optional_count("tokens", tokens),
+        "latency_ms": optional_count("latency_ms", latency_ms),
+        "metadata": metadata_json("metadata", metadata),
+    }
+
+
+def _json_text(field: str, value: Any) -> str:
+    _check_json_strings(field, value)
+    try:
+        return json.dumps(value, ensure_ascii=False, allow_nan=False, separators=(",", ":"))
+    except (TypeError, ValueError) as error:
+        raise InvalidInput(f"{field} is not JSON-serialisable: {error}") from None
+    except RecursionError:
+        raise InvalidInput(f"{field} is nested too deeply") from None
+
+
+def _check_json_strings(field: str, value: Any, depth: int = 0) -> None:
+    if depth > 100:
+        raise InvalidInput(f"{field} is nested more than 100 levels deep")
+    if isinstance(value, str):
+        text(field, value)
+    elif isinstance(value, Mapping):
+        for key, item in value.items():
+            if isinstance(key, str):
+                text(field, key)
+            _check_json_strings(field, item, depth + 1)
+    elif isinstance(value, (list, tuple)):
+        for item in value:
+            _check_json_strings(field, item, depth + 1)
+
+
+def _show(value: Any) -> str:
+    shown = repr(value)
+    return f"{type(value).__name__} {shown[:60]}{'...' if len(shown) > 60 else ''}"

@@ -1,0 +1,7 @@
+-- Returns one conversation (no row if it does not exist).
+-- :conversation_id  the conversation
+-- Index: conversations primary key.
+SELECT id, user_id, title, metadata, created_at, updated_at,
+       last_seq AS message_count
+  FROM conversations
+ WHERE id = :conversation_id;

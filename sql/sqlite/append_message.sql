@@ -1,0 +1,26 @@
+-- Appends one message to a conversation and returns it. Run inside BEGIN
+-- IMMEDIATE: the write lock is held, so seq = last_seq + 1 is gapless and unique.
+-- The messages_advance_conversation trigger (see the migration) then advances the
+-- conversation's last_seq, running token total (unknown tokens count as 100) and
+-- updated_at in the same statement. Returns no row when the conversation does
+-- not exist.
+-- :conversation_id  the conversation
+-- :role             system, developer, user, assistant or tool
+-- :content          the text, or NULL
+-- :tool_calls       a JSON array as text, or NULL
+-- :tool_call_id     the tool call a tool message answers, or NULL
+-- :name             the participant's name, or NULL
+-- :tokens           the token count, or NULL when unknown
+-- :latency_ms       the generation latency in milliseconds, or NULL
+-- :metadata         a JSON object, as text
+-- Index: conversations primary key, messages primary key.
+INSERT INTO messages (conversation_id, seq, user_id, role, content, tool_calls,
+                      tool_call_id, name, tokens, latency_ms, tokens_before,
+                      metadata)
+SELECT id, last_seq + 1, user_id, :role, :content, :tool_calls,
+       :tool_call_id, :name, :tokens, :latency_ms, total_tokens,
+       :metadata
+  FROM conversations
+ WHERE id = :conversation_id
+RETURNING conversation_id, seq, role, content, tool_calls, tool_call_id, name,
+          tokens, latency_ms, metadata, created_at;

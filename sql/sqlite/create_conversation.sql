@@ -1,0 +1,10 @@
+-- Creates a conversation and returns it.
+-- :id        the new conversation's id (a UUID chosen by the caller)
+-- :user_id   its owner
+-- :title     a title, or NULL
+-- :metadata  a JSON object, as text
+-- Index: conversations primary key.
+INSERT INTO conversations (id, user_id, title, metadata)
+VALUES (:id, :user_id, :title, :metadata)
+RETURNING id, user_id, title, metadata, created_at, updated_at,
+          last_seq AS message_count;

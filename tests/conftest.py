@@ -1,0 +1,109 @@
+"""Fixtures: a scratch PostgreSQL database per test run, SQLite files per test,
+and a ``store`` fixture that runs each contract test on both."""
+
+from __future__ import annotations
+
+import os
+import uuid
+from collections.abc import Callable, Iterator
+from urllib.parse import urlsplit
+
+import psycopg
+import pytest
+from psycopg import sql
+
+import convstore
+from convstore.store import Store
+
+ADMIN_URL = os.environ.get("CONVSTORE_TEST_DSN", "postgresql://postgres@127.0.0.1:5432/postgres")
+DIALECTS = ["sqlite", "postgres"]
+
+
+class ScratchDatabases:
+    """Creates PostgreSQL databases for this run and drops them all at the end."""
+
+    def __init__(self, admin_url: str) -> None:
+        self.admin_url = admin_url
+        self.created: list[str] = []
+        try:
+            self.admin = psycopg.connect(admin_url, autocommit=True, connect_timeout=5)
+        except psycopg.OperationalError as error:
+            pytest.fail(
+                f"cannot reach PostgreSQL at {admin_url} ({error}).\n"
+                "The test suite needs a PostgreSQL server where it may create databases. "
+                "Start the local one with\n"
+                "    pg_ctlcluster --skip-systemctl-redirect $(ls /etc/postgresql) main start\n"
+                "or point CONVSTORE_TEST_DSN at another server "
+                "(postgresql://user@host:port/dbname).",
+                pytrace=False,
+            )
+
+    def create(self) -> str:
+        name = f"convstore_test_{os.getpid()}_{uuid.uuid4().hex[:8]}"
+        self.admin.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
+        self.created.append(name)
+        return urlsplit(self.admin_url)._replace(path=f"/{name}").geturl()
+
+    def drop_all(self) -> None:
+        for name in self.created:
+            self.admin.execute(
+                sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name))
+            )
+        self.admin.close()
+
+
+@pytest.fixture(scope="session")
+def scratch_databases() -> Iterator[ScratchDatabases]:
+    databases = ScratchDatabases(ADMIN_URL)
+    yield databases
+    databases.drop_all()
+
+
+@pytest.fixture(scope="session")
+def postgres_url(scratch_databases: ScratchDatabases) -> str:
+    """A migrated scratch database shared by the run; tests keep apart by using
+    their own users and conversations."""
+    url = scratch_databases.create()
+    convstore.migrate(url)
+    return url
+
+
+@pytest.fixture
+def sqlite_url(tmp_path) -> str:
+    return f"sqlite:///{tmp_path / 'conversations.db'}"
+
+
+@pytest.fixture(params=DIALECTS)
+def database_url(request) -> str:
+    """A migrated database of each dialect."""
+    if request.param == "sqlite":
+        url = request.getfixturevalue("sqlite_url")
+        convstore.migrate(url)
+        return url
+    return request.getfixturevalue("postgres_url")
+
+
+@pytest.fixture
+def open_store(database_url: str) -> Iterator[Callable[..., Store]]:
+    """Opens stores on the test's database; closes them after the test."""
+    stores: list[Store] = []
+
+    def open_one(**options) -> Store:
+        store = convstore.connect(database_url, **options)
+        stores.append(store)
+        return store
+
+    yield open_one
+    for store in stores:
+        store.close()
+
+
+@pytest.fixture
+def store(open_store: Callable[..., Store]) -> Store:
+    return open_store()
+
+
+@pytest.fixture
+def user() -> str:
+    """A user id no other test uses."""
+    return f"user-{uuid.uuid4().hex[:12]}"

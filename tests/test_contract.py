@@ -1,0 +1,373 @@
+"""The behaviour of the public API, run on SQLite and on PostgreSQL."""
+
+from __future__ import annotations
+
+import time
+import uuid
+from datetime import datetime, timedelta, timezone
+
+import pytest
+
+from convstore import InvalidInput, NotFound, queries
+
+
+def _contents(messages):
+    return [message["content"] for message in messages]
+
+
+def _conversation_with(store, user, count, **message_fields):
+    conversation_id = store.create_conversation(user)
+    store.add_messages(
+        conversation_id,
+        [{"role": "user", "content": f"m{i}", **message_fields} for i in range(1, count + 1)],
+    )
+    return conversation_id
+
+
+# -- conversations ---------------------------------------------------------------------
+
+
+def test_create_and_get_conversation_round_trips_fields(store, user):
+    metadata = {"channel": "web", "tags": ["a", "b"], "nested": {"n": 1.5, "ok": True}}
+    conversation_id = store.create_conversation(user, title="Trip ☀", metadata=metadata)
+
+    assert str(uuid.UUID(conversation_id)) == conversation_id
+    conversation = store.get_conversation(conversation_id)
+    assert conversation["id"] == conversation_id
+    assert conversation["user_id"] == user
+    assert conversation["title"] == "Trip ☀"
+    assert conversation["metadata"] == metadata
+    assert conversation["message_count"] == 0
+    assert conversation["messages"] == []
+
+
+def test_timestamps_are_timezone_aware_utc_and_recent(store, user):
+    before = datetime.now(timezone.utc) - timedelta(seconds=5)
+    conversation_id = store.create_conversation(user)
+    message = store.add_message(conversation_id, "user", "hi")
+    conversation = store.get_conversation(conversation_id)
+
+    for stamp in (conversation["created_at"], conversation["updated_at"], message["created_at"]):
+        assert stamp.tzinfo is not None and stamp.utcoffset() == timedelta(0)
+        assert before <= stamp <= datetime.now(timezone.utc) + timedelta(seconds=5)
+    assert conversation["updated_at"] >= conversation["created_at"]
+
+
+def test_missing_conversation_reads_as_none_or_empty(store):
+    missing = str(uuid.uuid4())
+    assert store.get_conversation(missing) is None
+    assert store.get_messages(missing) == []
+    assert store.get_recent_context(missing, max_tokens=100) == []
+    assert store.get_conversation_stats(missing) is None
+    assert store.delete_conversation(missing) is False
+
+
+def test_list_conversations_most_recently_active_first(store, user):
+    first = store.create_conversation(user, title="first")
+    time.sleep(0.002)  # SQLite timestamps have millisecond resolution
+    second = store.create_conversation(user, title="second")
+    time.sleep(0.002)
+    third = store.create_conversation(user, title="third")
+    time.sleep(0.002)
+    store.add_message(first, "user", "bump")  # first is now the most recently active
+    store.create_conversation("someone-else")
+
+    listed = store.list_conversations(user)
+    assert [c["id"] for c in listed] == [first, third, second]
+    assert listed[0]["message_count"] == 1
+    assert "messages" not in listed[0]
+    assert [c["id"] for c in store.list_conversations(user, limit=2)] == [first, third]
+
+
+def test_delete_conversation_deletes_its_messages(store, user):
+    conversation_id = _conversation_with(store, user, 3)
+    kept = _conversation_with(store, user, 2)
+
+    assert store.delete_conversation(conversation_id) is True
+    assert store.get_conversation(conversation_id) is None
+    assert queries.conversation_messages(store, conversation_id=conversation_id) == []
+    assert len(store.get_messages(kept)) == 2
+
+
+# -- messages --------------------------------------------------------------------------
+
+
+def test_add_message_returns_stored_message_with_seq(store, user):
+    conversation_id = store.create_conversation(user)
+    first = store.add_message(conversation_id, "system", "be brief")
+    second = store.add_message(
+        conversation_id,
+        "user",
+        "hello",
+        tokens=3,
+        latency_ms=0,
+        metadata={"lang": "en"},
+        name="ann",
+    )
+
+    assert first["seq"] == 1 and second["seq"] == 2
+    assert second["conversation_id"] == conversation_id
+    assert second["role"] == "user"
+    assert second["content"] == "hello"
+    assert second["tokens"] == 3
+    assert second["latency_ms"] == 0
+    assert second["metadata"] == {"lang": "en"}
+    assert second["name"] == "ann"
+    assert store.get_messages(conversation_id) == [first, second]
+
+
+def test_tool_call_exchange_round_trips_in_openai_format(store, user):
+    conversation_id = store.create_conversation(user)
+    calls = [
+        {
+            "id": "call_1",
+            "type": "function",
+            "function": {"name": "weather", "arguments": '{"city": "Lisbon"}'},
+        }
+    ]
+    store.add_message(conversation_id, "assistant", None, tool_calls=calls)
+    store.add_message(
+        conversation_id, "tool", '{"temp": 21}', tool_call_id="call_1", name="weather"
+    )
+
+    stored = store.get_messages(conversation_id)
+    assert stored[0]["content"] is None
+    assert stored[0]["tool_calls"] == calls
+    assert stored[1]["tool_call_id"] == "call_1"
+    assert stored[1]["name"] == "weather"
+
+
+def test_add_messages_keeps_order_under_equal_timestamps(store, user):
+    conversation_id = store.create_conversation(user)
+    batch = [{"role": "user" if i % 2 else "assistant", "content": f"m{i}"} for i in range(200)]
+    stored = store.add_messages(conversation_id, batch)
+
+    assert [m["seq"] for m in stored] == list(range(1, 201))
+    assert _contents(store.get_messages(conversation_id, limit=None)) == [
+        f"m{i}" for i in range(200)
+    ]
+    assert store.get_conversation(conversation_id)["message_count"] == 200
+
+
+def test_add_messages_continues_the_sequence(store, user):
+    conversation_id = _conversation_with(store, user, 2)
+    stored = store.add_messages(conversation_id, [{"role": "user", "content": "m3"}])
+    assert stored[0]["seq"] == 3
+
+
+def test_get_messages_returns_newest_oldest_first_and_pages_back(store, user):
+    conversation_id = _conversation_with(store, user, 7)
+
+    newest = store.get_messages(conversation_id, limit=3)
+    assert _contents(newest) == ["m5", "m6", "m7"]
+    page = store.get_messages(conversation_id, limit=3, before_seq=newest[0]["seq"])
+    assert _contents(page) == ["m2", "m3", "m4"]
+    last_page = store.get_messages(conversation_id, limit=3, before_seq=page[0]["seq"])
+    assert _contents(last_page) == ["m1"]
+    assert store.get_messages(conversation_id, limit=3, before_seq=1) == []
+    assert _contents(store.get_messages(conversation_id, limit=None, before_seq=3)) == ["m1", "m2"]
+
+
+def test_get_conversation_includes_all_messages_in_order(store, user):
+    conversation_id = _conversation_with(store, user, 60)
+    conversation = store.get_conversation(conversation_id)
+    assert _contents(conversation["messages"]) == [f"m{i}" for i in range(1, 61)]
+    assert conversation["message_count"] == 60
+
+
+# -- token-budget context ----------------------------------------------------------------
+
+
+def test_recent_context_is_newest_suffix_within_budget(store, user):
+    conversation_id = store.create_conversation(user)
+    for tokens in (50, 30, None, 20, 10):
+        store.add_message(conversation_id, "user", f"t{tokens}", tokens=tokens)
+
+    context = store.get_recent_context(conversation_id, max_tokens=135)
+    # Newest first: 10, 20, then unknown counts 100 (130), then 30 would make 160.
+    assert _contents(context) == ["tNone", "t20", "t10"]
+    assert [m["suffix_tokens"] for m in context] == [130, 30, 10]
+
+
+def test_recent_context_edge_budgets(store, user):
+    conversation_id = store.create_conversation(user)
+    store.add_message(conversation_id, "user", "a", tokens=5)
+    store.add_message(conversation_id, "user", "b", tokens=0)
+    store.add_message(conversation_id, "user", "c", tokens=7)
+
+    assert store.get_recent_context(conversation_id, max_tokens=0) == []
+    assert _contents(store.get_recent_context(conversation_id, max_tokens=7)) == ["b", "c"]
+    assert _contents(store.get_recent_context(conversation_id, max_tokens=12)) == ["a", "b", "c"]
+    assert _contents(store.get_recent_context(conversation_id, max_tokens=6)) == []
+
+
+# -- search and statistics -----------------------------------------------------------------
+
+
+@pytest.mark.parametrize("needle", ["100%", "a_b", "back\\slash", "'; DROP TABLE messages; --"])
+def test_search_treats_wildcards_and_quotes_as_text(store, user, needle):
+    hit = store.create_conversation(user, title="hit")
+    miss = store.create_conversation(user, title="miss")
+    store.add_message(hit, "user", f"before {needle} after")
+    store.add_message(miss, "user", "100 percent, axb, backslash, drop table")
+
+    found = store.search_conversations(user, needle)
+    assert [c["id"] for c in found] == [hit]
+    assert found[0]["matching_messages"] == 1
+
+
+def test_search_is_case_insensitive_and_limited_to_the_user(store, user):
+    mine = store.create_conversation(user)
+    theirs = store.create_conversation(f"{user}-other")
+    store.add_message(mine, "user", "Pastel de NATA")
+    store.add_message(mine, "assistant", "nata again")
+    store.add_message(theirs, "user", "nata")
+
+    found = store.search_conversations(user, "nata")
+    assert [c["id"] for c in found] == [mine]
+    assert found[0]["matching_messages"] == 2
+
+
+def test_conversation_stats(store, user):
+    conversation_id = store.create_conversation(user)
+    store.add_message(conversation_id, "user", "q", tokens=10)
+    store.add_message(conversation_id, "assistant", "a", tokens=20, latency_ms=100)
+    store.add_message(conversation_id, "assistant", "b", latency_ms=300)
+
+    stats = store.get_conversation_stats(conversation_id)
+    messages = store.get_messages(conversation_id)
+    assert stats["conversation_id"] == conversation_id
+    assert stats["message_count"] == 3
+    assert stats["total_tokens"] == 30
+    assert stats["avg_latency_ms"] == pytest.approx(200.0)
+    assert stats["started_at"] == store.get_conversation(conversation_id)["created_at"]
+    assert stats["last_message_at"] == messages[-1]["created_at"]
+
+
+def test_stats_of_empty_conversation(store, user):
+    stats = store.get_conversation_stats(store.create_conversation(user))
+    assert stats["message_count"] == 0
+    assert stats["total_tokens"] == 0
+    assert stats["avg_latency_ms"] is None
+    assert stats["last_message_at"] is None
+
+
+# -- transactions --------------------------------------------------------------------------
+
+
+def test_transaction_commits_all_calls_together(store, user):
+    with store.transaction():
+        conversation_id = store.create_conversation(user)
+        store.add_message(conversation_id, "user", "one")
+        store.add_message(conversation_id, "assistant", "two")
+    assert _contents(store.get_messages(conversation_id)) == ["one", "two"]
+
+
+def test_transaction_rolls_back_everything_on_error(store, user):
+    kept = _conversation_with(store, user, 1)
+    with pytest.raises(RuntimeError), store.transaction():
+        store.create_conversation(user, title="never")
+        store.add_message(kept, "user", "never stored")
+        raise RuntimeError("boom")
+
+    assert [c["id"] for c in store.list_conversations(user)] == [kept]
+    assert _contents(store.get_messages(kept)) == ["m1"]
+    assert store.add_message(kept, "user", "next")["seq"] == 2
+
+
+def test_nested_transaction_failure_undoes_only_its_own_work(store, user):
+    conversation_id = store.create_conversation(user)
+    with store.transaction():
+        store.add_message(conversation_id, "user", "outer")
+        with pytest.raises(InvalidInput), store.transaction():
+            store.add_message(conversation_id, "user", "inner")
+            store.add_message(conversation_id, "robot", "bad role")
+        store.add_message(conversation_id, "user", "after")
+
+    assert _contents(store.get_messages(conversation_id)) == ["outer", "after"]
+    assert [m["seq"] for m in store.get_messages(conversation_id)] == [1, 2]
+
+
+# -- errors --------------------------------------------------------------------------------
+
+
+def test_writes_to_a_missing_conversation_raise_not_found(store):
+    missing = str(uuid.uuid4())
+    with pytest.raises(NotFound, match=missing):
+        store.add_message(missing, "user", "hi")
+    with pytest.raises(NotFound):
+        store.add_messages(missing, [{"role": "user", "content": "hi"}])
+    assert store.get_messages(missing) == []
+
+
+BAD_MESSAGES = [
+    pytest.param({"role": "robot", "content": "x"}, "role", id="unknown-role"),
+    pytest.param({"role": "user", "content": "x", "tokens": -1}, "tokens", id="negative-tokens"),
+    pytest.param({"role": "user", "content": "x", "tokens": 1.5}, "tokens", id="fractional-tokens"),
+    pytest.param({"role": "user", "content": "x", "tokens": True}, "tokens", id="bool-tokens"),
+    pytest.param(
+        {"role": "user", "content": "x", "latency_ms": -3}, "latency_ms", id="negative-latency"
+    ),
+    pytest.param(
+        {"role": "user", "content": "x", "metadata": [1, 2]}, "metadata", id="metadata-list"
+    ),
+    pytest.param(
+        {"role": "user", "content": "x", "metadata": "{}"}, "metadata", id="metadata-string"
+    ),
+    pytest.param({"role": "user", "content": "a\x00b"}, "NUL", id="nul-in-content"),
+    pytest.param(
+        {"role": "user", "content": "x", "metadata": {"k": "v\x00"}}, "NUL", id="nul-in-metadata"
+    ),
+    pytest.param({"role": "user", "content": "\ud800"}, "Unicode", id="lone-surrogate"),
+    pytest.param({"role": "user", "content": None}, "content", id="missing-content"),
+    pytest.param({"role": "tool", "content": "42"}, "tool_call_id", id="tool-without-call-id"),
+    pytest.param(
+        {"role": "user", "content": "x", "metadata": {"n": float("nan")}}, "JSON", id="nan"
+    ),
+]
+
+
+@pytest.mark.parametrize(("message", "complaint"), BAD_MESSAGES)
+def test_invalid_messages_are_rejected_before_anything_is_written(store, user, message, complaint):
+    conversation_id = _conversation_with(store, user, 1)
+    with pytest.raises(InvalidInput, match=complaint):
+        store.add_message(conversation_id, **message)
+    with pytest.raises(InvalidInput, match=complaint):
+        store.add_messages(conversation_id, [{"role": "user", "content": "fine"}, message])
+
+    assert _contents(store.get_messages(conversation_id)) == ["m1"]
+    assert store.get_conversation(conversation_id)["message_count"] == 1
+
+
+@pytest.mark.parametrize(
+    ("arguments", "complaint"),
+    [
+        pytest.param({"user_id": ""}, "user_id", id="empty-user"),
+        pytest.param({"user_id": 7}, "user_id", id="numeric-user"),
+        pytest.param({"user_id": "u", "metadata": ["x"]}, "metadata", id="metadata-list"),
+        pytest.param({"user_id": "u", "title": "t\x00"}, "NUL", id="nul-title"),
+    ],
+)
+def test_invalid_conversations_are_rejected(store, arguments, complaint):
+    with pytest.raises(InvalidInput, match=complaint):
+        store.create_conversation(**arguments)
+
+
+def test_malformed_ids_and_limits_are_invalid_input(store, user):
+    conversation_id = store.create_conversation(user)
+    with pytest.raises(InvalidInput, match="UUID"):
+        store.get_messages("not-a-uuid")
+    with pytest.raises(InvalidInput, match="UUID"):
+        store.add_message("1; DROP TABLE messages", "user", "x")
+    with pytest.raises(InvalidInput, match="limit"):
+        store.get_messages(conversation_id, limit=0)
+    with pytest.raises(InvalidInput, match="max_tokens"):
+        store.get_recent_context(conversation_id, max_tokens=-1)
+    with pytest.raises(InvalidInput, match="query"):
+        store.search_conversations(user, "   ")
+
+
+def test_ids_are_accepted_in_any_uuid_spelling(store, user):
+    conversation_id = store.create_conversation(user)
+    store.add_message(conversation_id.upper(), "user", "hi")
+    assert store.get_conversation(uuid.UUID(conversation_id))["message_count"] == 1
