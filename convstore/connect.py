@@ -26,9 +26,10 @@ def connect(
     """Open a store on ``url`` (default: ``CONVSTORE_URL``, then ``DATABASE_URL``,
     then ``sqlite:///conversations.db``).
 
-    SQLite databases are migrated on first use unless ``migrate=False``.
-    PostgreSQL databases are only checked: if migrations are pending this raises
-    :class:`SchemaNotMigrated` naming ``make migrate``, unless ``migrate=True``.
+    ``migrate``: by default a SQLite database is migrated on first use, and a
+    PostgreSQL database is only checked (pending migrations raise
+    :class:`SchemaNotMigrated` naming ``make migrate``). ``True`` applies pending
+    migrations on either; ``False`` neither applies nor checks.
 
     ``max_size`` bounds the pool (PostgreSQL connections, or SQLite connections
     to the file); ``min_size`` connections to PostgreSQL are opened at once.
@@ -47,7 +48,7 @@ def connect(
         return Store(SQLiteDatabase(path, max_size=max_size, busy_timeout=timeout, tracer=tracer))
     if migrate:
         apply_migrations(url)
-    else:
+    elif migrate is None:
         pending = pending_migrations(url)
         if pending:
             raise SchemaNotMigrated(

@@ -1,0 +1,80 @@
+"""The ``convstore`` command line and the README's main job."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from convstore.cli import main
+
+CONVSTORE = str(Path(sys.executable).parent / "convstore")
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def test_queries_lists_every_query_with_its_sql(capsys):
+    assert main(["--url", "postgresql://x@localhost/db", "queries"]) == 0
+    listing = capsys.readouterr().out
+    assert "-- recent_context  (" in listing and "sql/postgres/recent_context.sql" in listing
+    assert "-- parameters: conversation_id, max_tokens" in listing
+    assert "sum(coalesce(tokens, 100)) OVER (" in listing
+    assert listing.count("-- parameters:") == len(list((ROOT / "sql" / "postgres").glob("*.sql")))
+
+
+def test_queries_shows_one_query_in_the_chosen_dialect(capsys):
+    assert main(["queries", "get_messages", "--dialect", "sqlite"]) == 0
+    shown = capsys.readouterr().out
+    assert "sql/sqlite/get_messages.sql" in shown
+    assert shown.count("-- parameters:") == 1
+    assert main(["queries", "no_such_query"]) == 2
+
+
+def test_errors_are_reported_without_a_traceback(capsys):
+    assert main(["--url", "mysql://localhost/db", "migrate"]) == 1
+    error = capsys.readouterr().err
+    assert error.startswith("convstore: ConfigurationError: unsupported database URL")
+    assert "Traceback" not in error
+
+
+def test_demo_stores_a_conversation_and_prints_context_and_stats(tmp_path):
+    done = subprocess.run(
+        [CONVSTORE, "demo"],
+        cwd=tmp_path,
+        env={"PATH": "/usr/bin:/bin"},
+        capture_output=True,
+        text=True,
+    )
+    assert done.returncode == 0, done.stderr
+    assert "on sqlite" in done.stdout
+    assert "#5 assistant" in done.stdout and '"message_count": 5' in done.stdout
+    assert (tmp_path / "conversations.db").is_file()
+
+
+def test_suite_fails_loudly_without_postgres(tmp_path):
+    done = subprocess.run(
+        [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider",
+         "tests/test_contract.py::test_conversation_stats"],
+        env={"PATH": "/usr/bin:/bin", "CONVSTORE_TEST_DSN": "postgresql://postgres@127.0.0.1:1/x"},
+        capture_output=True, text=True, cwd=ROOT,
+    )  # fmt: skip
+    assert done.returncode != 0
+    assert "cannot reach PostgreSQL at postgresql://postgres@127.0.0.1:1/x" in done.stdout
+    assert "pg_ctlcluster" in done.stdout
+    assert "1 passed, 1 error" in done.stdout
+
+
+@pytest.mark.parametrize("dialect", ["sqlite", "postgres"])
+def test_tutorial_classes_set_up_the_schema(dialect, tmp_path, scratch_databases):
+    import convstore
+
+    if dialect == "sqlite":
+        store = convstore.SQLiteConversationStore(db_path=str(tmp_path / "tutorial.db"))
+    else:
+        store = convstore.PostgresConversationStore(scratch_databases.create())
+    with store:
+        conversation_id = store.create_conversation("u", title="t")
+        store.add_message(conversation_id, "user", "hi", tokens=2, latency_ms=5)
+        assert store.get_recent_context(conversation_id, max_tokens=2)[0]["content"] == "hi"
+        assert store.get_conversation_stats(conversation_id)["total_tokens"] == 2

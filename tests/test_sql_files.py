@@ -1,0 +1,207 @@
+"""The SQL files: both dialects agree, headers document them, the loader parses
+them right, and the files run unchanged in each database's own shell."""
+
+from __future__ import annotations
+
+import re
+import sqlite3
+import subprocess
+import uuid
+
+import psycopg
+import pytest
+
+from convstore import queries
+from convstore.catalog import queries_of
+from convstore.errors import QueryFileError
+from convstore.sqlfile import POSTGRES, SQLITE, load_query
+
+
+def test_both_dialects_hold_the_same_queries_with_the_same_parameters():
+    sqlite_queries, postgres_queries = queries_of(SQLITE), queries_of(POSTGRES)
+    assert sorted(sqlite_queries) == sorted(postgres_queries)
+    for name, query in sqlite_queries.items():
+        assert set(query.parameters) == set(postgres_queries[name].parameters), name
+
+
+def test_every_header_says_what_it_returns_each_parameter_and_its_index():
+    for dialect in (SQLITE, POSTGRES):
+        for query in queries_of(dialect).values():
+            assert query.description, f"{query.path} has no header comment"
+            for parameter in query.parameters:
+                assert re.search(rf"^:{parameter}\b", query.description, re.M), (
+                    f"{query.path} does not document :{parameter}"
+                )
+            assert "Index:" in query.description, f"{query.path} does not name its index"
+
+
+def _sample_parameters(query, user, conversation_id):
+    samples = {
+        "id": str(uuid.uuid4()),
+        "conversation_id": conversation_id,
+        "user_id": user,
+        "title": "sample",
+        "metadata": "{}",
+        "role": "user",
+        "content": "sample",
+        "limit": 5,
+        "max_tokens": 1000,
+        "query": "sample",
+    }
+    return {name: samples.get(name) for name in query.parameters}
+
+
+def test_both_dialects_return_the_same_columns(postgres_url, sqlite_url, user):
+    import convstore
+
+    columns = {}
+    for url in (sqlite_url, postgres_url):
+        with convstore.connect(url) as store:
+            conversation_id = store.create_conversation(user)
+            store.add_message(conversation_id, "user", "sample")
+            with pytest.raises(RuntimeError), store.transaction():  # leave nothing behind
+                for name in sorted(queries.names(), key=lambda n: n.startswith("delete")):
+                    query = store.database.queries[name]
+                    rows = store.database.run(
+                        name, **_sample_parameters(query, user, conversation_id)
+                    )
+                    assert rows, f"{query.path} returned no row for the sample"
+                    columns.setdefault(name, []).append(list(rows[0]))
+                raise RuntimeError("roll back")
+    for name, (sqlite_columns, postgres_columns) in columns.items():
+        assert sqlite_columns == postgres_columns, name
+
+
+def test_statements_name_their_file_first():
+    for dialect in (SQLITE, POSTGRES):
+        for name, query in queries_of(dialect).items():
+            assert query.statement.startswith(f"/* convstore: sql/{dialect}/{name}.sql */\n")
+
+
+def _write(tmp_path, text):
+    path = tmp_path / "sample.sql"
+    path.write_text(text)
+    return path
+
+
+def test_psycopg_conversion_leaves_casts_literals_and_comments_alone(tmp_path):
+    path = _write(
+        tmp_path,
+        "-- header :not_a_parameter\n"
+        "SELECT :a::int, ':b', \"col:c\", $$ :d $$, $tag$ :e $tag$, -- :f\n"
+        "       /* :g 50% */ 'x%' || :a, :h_2 -- trailing\n",
+    )
+    query = load_query(path, POSTGRES, "sample")
+    assert query.parameters == ("a", "h_2")
+    assert query.statement.splitlines()[1:] == [
+        "SELECT %(a)s::int, ':b', \"col:c\", $$ :d $$, $tag$ :e $tag$, -- :f",
+        "       /* :g 50%% */ 'x%%' || %(a)s, %(h_2)s -- trailing",
+    ]
+    assert query.description == "header :not_a_parameter"
+
+
+def test_sqlite_statements_keep_their_named_parameters(tmp_path):
+    query = load_query(_write(tmp_path, "SELECT :a, '50%'"), SQLITE, "sample")
+    assert query.parameters == ("a",)
+    assert query.statement.endswith("SELECT :a, '50%'")
+
+
+@pytest.mark.parametrize(
+    ("text", "complaint"),
+    [
+        ("-- only a comment\n", "no SQL statement"),
+        ("-- header\nSELECT 1;\nSELECT 2;\n", ":3: one statement per query file"),
+        ("-- header\n\nSELECT 'open\n", ":3: unterminated"),
+        ("SELECT 1 /* never closed", ":1: unterminated"),
+    ],
+)
+def test_loader_names_the_file_and_line_it_cannot_parse(tmp_path, text, complaint):
+    path = _write(tmp_path, text)
+    with pytest.raises(QueryFileError, match=re.escape(f"{path}") + ".*" + re.escape(complaint)):
+        load_query(path, POSTGRES, "sample")
+
+
+def test_a_semicolon_inside_a_literal_is_not_a_second_statement(tmp_path):
+    query = load_query(_write(tmp_path, "SELECT ';' AS a, 'it''s' AS b;\n"), POSTGRES, "sample")
+    assert query.parameters == ()
+
+
+def test_wrong_parameters_are_a_programming_error(store):
+    with pytest.raises(TypeError, match="missing: max_tokens; unknown: budget"):
+        queries.recent_context(store, conversation_id=str(uuid.uuid4()), budget=5)
+
+
+# -- the files run unchanged in the databases' own shells -----------------------------------
+
+
+def _seed(store, user):
+    conversation_id = store.create_conversation(user, title="shell")
+    for tokens in (40, 30, 20, 10):
+        store.add_message(conversation_id, "user", f"t{tokens} it's 100%", tokens=tokens)
+    return conversation_id
+
+
+def test_psql_runs_the_files_as_written(postgres_url, user):
+    import convstore
+
+    with convstore.connect(postgres_url) as store:
+        conversation_id = _seed(store, user)
+        expected = queries.recent_context(store, conversation_id=conversation_id, max_tokens=35)
+    path = queries.recent_context.query(POSTGRES).path
+    shell = subprocess.run(
+        ["psql", postgres_url, "-X", "-A", "-t", "-F", "|", "-v", "ON_ERROR_STOP=1",
+         "-v", f"conversation_id='{conversation_id}'", "-v", "max_tokens=35", "-f", str(path)],
+        capture_output=True, text=True, check=True,
+    )  # fmt: skip
+    seqs = [int(line.split("|")[1]) for line in shell.stdout.splitlines() if line]
+    assert seqs == [m["seq"] for m in expected] == [3, 4]
+
+
+def test_sqlite3_shell_runs_the_files_as_written(sqlite_url, user):
+    import convstore
+
+    with convstore.connect(sqlite_url) as store:
+        conversation_id = _seed(store, user)
+        expected = queries.search_conversations(store, user_id=user, query="100%", limit=5)
+    path = queries.search_conversations.query(SQLITE).path
+    script = (
+        f".parameter set :user_id '{user}'\n"
+        ".parameter set :query \"'100%'\"\n"
+        ".parameter set :limit 5\n"
+        f".read {path}\n"
+    )
+    database_file = sqlite_url.removeprefix("sqlite:///")
+    shell = subprocess.run(
+        ["sqlite3", "-batch", database_file],
+        input=script,
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    found = [line.split("|")[0] for line in shell.stdout.splitlines() if line]
+    assert found == [c["id"] for c in expected] == [conversation_id]
+
+
+def test_queries_accept_a_bare_connection_or_a_pool(postgres_url, sqlite_url, user):
+    from psycopg_pool import ConnectionPool
+
+    import convstore
+
+    with convstore.connect(postgres_url) as store:
+        conversation_id = _seed(store, user)
+    with psycopg.connect(postgres_url, autocommit=True) as connection:
+        stats = queries.conversation_stats(connection, conversation_id=conversation_id)
+    assert stats[0]["message_count"] == 4
+    with ConnectionPool(postgres_url, min_size=1, open=True) as pool:
+        listed = queries.list_conversations(pool, user_id=user, limit=5)
+    assert [c["id"] for c in listed] == [conversation_id]
+
+    with convstore.connect(sqlite_url) as store:
+        conversation_id = _seed(store, user)
+    connection = sqlite3.connect(sqlite_url.removeprefix("sqlite:///"))
+    try:
+        context = queries.recent_context(connection, conversation_id=conversation_id, max_tokens=35)
+    finally:
+        connection.close()
+    assert [m["seq"] for m in context] == [3, 4]
+    assert context[0]["created_at"].tzinfo is not None
