@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import time
 import uuid
+from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime, timedelta, timezone
 
 import pytest
@@ -371,3 +372,36 @@ def test_ids_are_accepted_in_any_uuid_spelling(store, user):
     conversation_id = store.create_conversation(user)
     store.add_message(conversation_id.upper(), "user", "hi")
     assert store.get_conversation(uuid.UUID(conversation_id))["message_count"] == 1
+
+
+# -- tracing and threads -------------------------------------------------------------------
+
+
+def test_tracer_sees_each_statement_tagged_with_its_file(store, user):
+    seen = []
+    with store.tracer(lambda statement, params: seen.append((statement, dict(params)))):
+        conversation_id = store.create_conversation(user)
+        store.get_recent_context(conversation_id, max_tokens=10)
+    store.list_conversations(user)  # after the block: not traced
+
+    assert [statement.splitlines()[0] for statement, _ in seen] == [
+        f"/* convstore: sql/{store.dialect}/create_conversation.sql */",
+        f"/* convstore: sql/{store.dialect}/recent_context.sql */",
+    ]
+    assert seen[1][1] == {"conversation_id": conversation_id, "max_tokens": 10}
+
+
+def test_appends_from_many_threads_keep_seq_gapless(store, user):
+    conversation_id = store.create_conversation(user)
+
+    def append_many(writer):
+        return [
+            store.add_message(conversation_id, "user", f"{writer}-{i}")["seq"] for i in range(25)
+        ]
+
+    with ThreadPoolExecutor(max_workers=8) as pool:
+        acknowledged = [seq for seqs in pool.map(append_many, range(8)) for seq in seqs]
+
+    stored = store.get_messages(conversation_id, limit=None)
+    assert sorted(acknowledged) == [m["seq"] for m in stored] == list(range(1, 201))
+    assert len({m["content"] for m in stored}) == 200
