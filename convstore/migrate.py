@@ -8,9 +8,10 @@ runs once.
 
 from __future__ import annotations
 
+import io
 import logging
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, redirect_stdout
 
 import psycopg
 from yoyo import get_backend, read_migrations
@@ -34,7 +35,7 @@ def migrate(url: str | None = None, *, lock_timeout: float = LOCK_TIMEOUT) -> li
     """
     url = resolve_url(url)
     migrations = read_migrations(str(migrations_dir(dialect_of(url))))
-    with _backend(url) as backend, _locked(backend, lock_timeout):
+    with _backend(url) as backend, _locked(backend, lock_timeout), _yoyo_output_logged():
         pending = backend.to_apply(migrations)
         backend.apply_migrations(pending)
     applied = [migration.id for migration in pending]
@@ -47,7 +48,7 @@ def rollback(url: str | None = None, *, lock_timeout: float = LOCK_TIMEOUT) -> l
     This drops convstore's tables and everything in them."""
     url = resolve_url(url)
     migrations = read_migrations(str(migrations_dir(dialect_of(url))))
-    with _backend(url) as backend, _locked(backend, lock_timeout):
+    with _backend(url) as backend, _locked(backend, lock_timeout), _yoyo_output_logged():
         applied = backend.to_rollback(migrations)
         backend.rollback_migrations(applied)
     rolled_back = [migration.id for migration in applied]
@@ -84,3 +85,14 @@ def _locked(backend, timeout: float) -> Iterator[None]:
         raise DatabaseUnavailable(
             f"another migration run held the lock for over {timeout}s ({error})"
         ) from error
+
+
+@contextmanager
+def _yoyo_output_logged() -> Iterator[None]:
+    """yoyo prints any rows a migration statement returns (SQLite's ADD COLUMN
+    with a CHECK returns an empty result); send them to the log instead."""
+    printed = io.StringIO()
+    with redirect_stdout(printed):
+        yield
+    if printed.getvalue().strip():
+        logger.debug("yoyo printed: %s", printed.getvalue())

@@ -24,7 +24,17 @@ Message = dict[str, Any]
 Conversation = dict[str, Any]
 
 _MESSAGE_FIELDS = frozenset(
-    {"role", "content", "tokens", "latency_ms", "metadata", "tool_calls", "tool_call_id", "name"}
+    {
+        "role",
+        "content",
+        "tokens",
+        "latency_ms",
+        "metadata",
+        "tool_calls",
+        "tool_call_id",
+        "name",
+        "pinned",
+    }
 )
 
 
@@ -69,12 +79,14 @@ class Store:
         tool_calls: list[Mapping[str, Any]] | None = None,
         tool_call_id: str | None = None,
         name: str | None = None,
+        pinned: bool = False,
     ) -> Message:
         """Append a message and return it as stored, with its ``seq``.
 
         The message gets the conversation's next ``seq`` (1, 2, 3 ... with no
         gaps, also under concurrent appends). ``tokens=None`` means unknown; the
-        token budget counts such a message as 100 tokens.
+        token budget counts such a message as 100 tokens. A ``pinned`` message
+        (say, a system prompt) is part of every :meth:`get_recent_context`.
 
         :raises NotFound: if the conversation does not exist.
         :raises InvalidInput: for a bad role, count, metadata or text.
@@ -88,6 +100,7 @@ class Store:
             tool_calls=tool_calls,
             tool_call_id=tool_call_id,
             name=name,
+            pinned=pinned,
         )
         checked_id = validation.conversation_id(conversation_id)
         appended = self.database.run("append_message", conversation_id=checked_id, **params)
@@ -112,6 +125,93 @@ class Store:
             raise NotFound(f"conversation {checked_id} does not exist")
         return appended
 
+    def set_message_tokens(self, conversation_id: str, seq: int, tokens: int | None) -> Message:
+        """Set a message's token count (``None``: unknown) and return the message.
+
+        The running totals behind :meth:`get_recent_context` are shifted in the
+        same transaction: every later message's total is updated, so the cost
+        grows with the number of messages after ``seq``.
+
+        :raises NotFound: if the conversation or the message does not exist.
+        """
+        checked_id = validation.conversation_id(conversation_id)
+        checked_seq = validation.count("seq", seq, minimum=1)
+        new_tokens = validation.optional_count("tokens", tokens)
+        with self.database.transaction():
+            old = self._lock_message(checked_id, checked_seq)
+            (new,) = self.database.run(
+                "set_message_tokens", conversation_id=checked_id, seq=checked_seq, tokens=new_tokens
+            )
+            self._shift_totals(
+                checked_id,
+                checked_seq,
+                new["counted_tokens"] - old["counted_tokens"],
+                pinned=old["pinned"],
+            )
+            (message,) = self.database.run(
+                "get_message", conversation_id=checked_id, seq=checked_seq
+            )
+        return message
+
+    def delete_message(self, conversation_id: str, seq: int) -> bool:
+        """Delete one message; ``True`` if it existed. Its ``seq`` is not reused.
+
+        Like :meth:`set_message_tokens`, this shifts the running totals of every
+        later message in the same transaction.
+        """
+        checked_id = validation.conversation_id(conversation_id)
+        checked_seq = validation.count("seq", seq, minimum=1)
+        with self.database.transaction():
+            try:
+                self._lock_message(checked_id, checked_seq)
+            except NotFound:
+                return False
+            (deleted,) = self.database.run(
+                "delete_message", conversation_id=checked_id, seq=checked_seq
+            )
+            self._shift_totals(
+                checked_id,
+                checked_seq,
+                -deleted["counted_tokens"],
+                pinned=deleted["pinned"],
+                message_count_delta=-1,
+            )
+        return True
+
+    def _lock_message(self, conversation_id: str, seq: int) -> dict[str, Any]:
+        """Lock the conversation against concurrent appends and edits; return
+        the message's counted tokens and pinned flag."""
+        if not self.database.run("lock_conversation", conversation_id=conversation_id):
+            raise NotFound(f"conversation {conversation_id} does not exist")
+        found = self.database.run("message_tokens", conversation_id=conversation_id, seq=seq)
+        if not found:
+            raise NotFound(f"conversation {conversation_id} has no message {seq}")
+        return found[0]
+
+    def _shift_totals(
+        self,
+        conversation_id: str,
+        seq: int,
+        tokens_delta: int,
+        *,
+        pinned: bool,
+        message_count_delta: int = 0,
+    ) -> None:
+        """Keep the running totals exact after message ``seq`` changed by
+        ``tokens_delta`` counted tokens. Pinned tokens are not in the running
+        totals, so only the conversation's pinned sum changes for them."""
+        if tokens_delta and not pinned:
+            self.database.run(
+                "shift_tokens_before", conversation_id=conversation_id, seq=seq, delta=tokens_delta
+            )
+        self.database.run(
+            "adjust_conversation_totals",
+            conversation_id=conversation_id,
+            unpinned_tokens_delta=0 if pinned else tokens_delta,
+            pinned_tokens_delta=tokens_delta if pinned else 0,
+            message_count_delta=message_count_delta,
+        )
+
     def delete_conversation(self, conversation_id: str) -> bool:
         """Delete a conversation and all its messages; ``True`` if it existed."""
         deleted = self.database.run(
@@ -131,6 +231,15 @@ class Store:
                 return None
             messages = self.database.run("conversation_messages", conversation_id=checked_id)
         return {**found[0], "messages": messages}
+
+    def get_message(self, conversation_id: str, seq: int) -> Message | None:
+        """One message, or ``None`` if it does not exist."""
+        found = self.database.run(
+            "get_message",
+            conversation_id=validation.conversation_id(conversation_id),
+            seq=validation.count("seq", seq, minimum=1),
+        )
+        return found[0] if found else None
 
     def get_messages(
         self, conversation_id: str, limit: int | None = 50, before_seq: int | None = None
@@ -158,18 +267,30 @@ class Store:
             limit=validation.count("limit", limit, minimum=1),
         )
 
-    def get_recent_context(self, conversation_id: str, max_tokens: int = 4000) -> list[Message]:
+    def get_recent_context(
+        self, conversation_id: str, max_tokens: int = 4000, keep_tool_groups: bool = True
+    ) -> list[Message]:
         """The newest messages whose tokens fit ``max_tokens``, oldest first.
 
-        This is the longest run of newest messages whose counted tokens sum to
-        at most ``max_tokens`` (a message with unknown tokens counts as 100).
-        If the newest message alone exceeds the budget, the result is empty.
-        Each message carries ``suffix_tokens``: the tokens from it to the newest.
+        Pinned messages always come first in the budget: the result is every
+        pinned message plus the longest run of newest unpinned messages whose
+        counted tokens (unknown counts as 100) fit in what is left. If the
+        newest message alone does not fit, only the pinned messages are
+        returned (even if they alone exceed the budget).
+
+        With ``keep_tool_groups`` (the default) the run never starts on a
+        ``tool`` message: the OpenAI API rejects a tool result whose assistant
+        tool call is missing. Each message carries ``suffix_tokens``, the
+        tokens from it to the newest; the first one's is the context's total.
+
+        Costs one index lookup plus the rows returned, however long the
+        conversation.
         """
         return self.database.run(
             "recent_context",
             conversation_id=validation.conversation_id(conversation_id),
             max_tokens=validation.count("max_tokens", max_tokens),
+            keep_tool_groups=validation.flag("keep_tool_groups", keep_tool_groups),
         )
 
     def search_conversations(self, user_id: str, query: str, limit: int = 20) -> list[Conversation]:

@@ -76,6 +76,12 @@ def optional_count(field: str, value: Any) -> int | None:
     return None if value is None else count(field, value)
 
 
+def flag(field: str, value: Any) -> bool:
+    if not isinstance(value, bool):
+        raise InvalidInput(f"{field} must be True or False, got {_show(value)}")
+    return value
+
+
 def metadata_json(field: str, value: Any) -> str:
     """A JSON object as text (``None`` means ``{}``)."""
     if value is None:
@@ -104,6 +110,7 @@ def message(
     tool_calls: Any = None,
     tool_call_id: Any = None,
     name: Any = None,
+    pinned: Any = False,
 ) -> dict[str, Any]:
     """The parameters of ``append_message`` for one message, all checked.
 
@@ -124,6 +131,7 @@ def message(
         "name": optional_text("name", name),
         "tokens": optional_count("tokens", tokens),
         "latency_ms": optional_count("latency_ms", latency_ms),
+        "pinned": flag("pinned", pinned),
         "metadata": metadata_json("metadata", metadata),
     }
 

@@ -1,8 +1,8 @@
 """Plain Python values out of database rows, the same on both databases.
 
-Result columns follow two naming rules that every query file keeps: columns
-named ``metadata``, ``tool_calls`` or ending in ``_metadata`` hold JSON, and
-columns ending in ``_at`` hold timestamps. Ids come back as ``str``, timestamps
+Result columns follow naming rules that every query file keeps: columns named
+``metadata``, ``tool_calls`` or ending in ``_metadata`` hold JSON, columns
+ending in ``_at`` hold timestamps, and ``pinned`` is a boolean. Ids come back as ``str``, timestamps
 as timezone-aware UTC ``datetime``, JSON as dicts and lists.
 """
 
@@ -14,6 +14,7 @@ from datetime import datetime, timezone
 from typing import Any
 
 _JSON_COLUMNS = {"metadata", "tool_calls"}
+_BOOLEAN_COLUMNS = {"pinned"}  # SQLite has no boolean type: 0 and 1
 
 
 def is_json_column(column: str) -> bool:
@@ -27,6 +28,8 @@ def to_python(column: str, value: Any) -> Any:
         return str(value)
     if isinstance(value, datetime):
         return value.astimezone(timezone.utc)
+    if column in _BOOLEAN_COLUMNS:
+        return bool(value)
     if isinstance(value, str):
         if column.endswith("_at"):
             return _parse_timestamp(value)

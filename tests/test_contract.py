@@ -388,7 +388,11 @@ def test_tracer_sees_each_statement_tagged_with_its_file(store, user):
         f"/* convstore: sql/{store.dialect}/create_conversation.sql */",
         f"/* convstore: sql/{store.dialect}/recent_context.sql */",
     ]
-    assert seen[1][1] == {"conversation_id": conversation_id, "max_tokens": 10}
+    assert seen[1][1] == {
+        "conversation_id": conversation_id,
+        "max_tokens": 10,
+        "keep_tool_groups": True,
+    }
 
 
 def test_appends_from_many_threads_keep_seq_gapless(store, user):

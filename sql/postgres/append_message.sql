@@ -1,8 +1,10 @@
 -- Appends one message to a conversation in one statement and returns it.
 -- Updating the conversation row locks it, so concurrent appends to the same
--- conversation queue up and each gets the next seq (1, 2, 3 ... with no gaps);
--- the same update advances the running token total (unknown tokens count as 100)
--- and updated_at. Returns no row when the conversation does not exist.
+-- conversation queue up and each gets the next seq (1, 2, 3 ... with no gaps).
+-- The same update keeps the running token totals (unknown tokens count as 100;
+-- a pinned message's tokens go to pinned_tokens, not to the running total),
+-- the message count and updated_at. Returns no row when the conversation does
+-- not exist.
 -- :conversation_id  the conversation
 -- :role             system, developer, user, assistant or tool
 -- :content          the text, or NULL
@@ -11,26 +13,34 @@
 -- :name             the participant's name, or NULL
 -- :tokens           the token count, or NULL when unknown
 -- :latency_ms       the generation latency in milliseconds, or NULL
+-- :pinned           true to keep the message in every token-budget context
 -- :metadata         a JSON object, as text
 -- Index: conversations primary key (the row lock), messages primary key.
-WITH appended_at AS (
-    SELECT clock_timestamp() AS at
+WITH appended AS (
+    SELECT clock_timestamp() AS at,
+           coalesce(:tokens::integer, 100) AS counted_tokens,
+           :pinned::boolean AS pinned
 ), allocated AS (
-    UPDATE conversations
-       SET last_seq = last_seq + 1,
-           total_tokens = total_tokens + coalesce(:tokens::integer, 100),
-           updated_at = (SELECT at FROM appended_at)
-     WHERE id = :conversation_id
-    RETURNING id, user_id, last_seq AS seq,
-              total_tokens - coalesce(:tokens::integer, 100) AS tokens_before,
-              updated_at
+    UPDATE conversations AS c
+       SET last_seq = c.last_seq + 1,
+           message_count = c.message_count + 1,
+           total_tokens = c.total_tokens
+                          + CASE WHEN a.pinned THEN 0 ELSE a.counted_tokens END,
+           pinned_tokens = c.pinned_tokens
+                           + CASE WHEN a.pinned THEN a.counted_tokens ELSE 0 END,
+           updated_at = a.at
+      FROM appended AS a
+     WHERE c.id = :conversation_id
+    RETURNING c.id, c.user_id, c.last_seq AS seq, c.updated_at, a.pinned,
+              c.total_tokens - CASE WHEN a.pinned THEN 0 ELSE a.counted_tokens END
+                  AS tokens_before
 )
 INSERT INTO messages (conversation_id, seq, user_id, role, content, tool_calls,
-                      tool_call_id, name, tokens, latency_ms, tokens_before,
+                      tool_call_id, name, tokens, latency_ms, pinned, tokens_before,
                       metadata, created_at)
 SELECT id, seq, user_id, :role, :content, :tool_calls::jsonb,
-       :tool_call_id, :name, :tokens::integer, :latency_ms::integer, tokens_before,
+       :tool_call_id, :name, :tokens::integer, :latency_ms::integer, pinned, tokens_before,
        :metadata::jsonb, updated_at
   FROM allocated
 RETURNING conversation_id, seq, role, content, tool_calls, tool_call_id, name,
-          tokens, latency_ms, metadata, created_at;
+          tokens, latency_ms, pinned, metadata, created_at;

@@ -7,4 +7,4 @@
 INSERT INTO conversations (id, user_id, title, metadata)
 VALUES (:id, :user_id, :title, :metadata::jsonb)
 RETURNING id, user_id, title, metadata, created_at, updated_at,
-          last_seq AS message_count;
+          message_count;

@@ -2,6 +2,6 @@
 -- :conversation_id  the conversation
 -- Index: conversations primary key.
 SELECT id, user_id, title, metadata, created_at, updated_at,
-       last_seq AS message_count
+       message_count
   FROM conversations
  WHERE id = :conversation_id;

@@ -6,7 +6,7 @@
 -- :limit    how many conversations at most
 -- Index: conversations_user_recent; messages primary key per conversation.
 SELECT c.id, c.user_id, c.title, c.metadata, c.created_at, c.updated_at,
-       c.last_seq AS message_count, count(*) AS matching_messages
+       c.message_count, count(*) AS matching_messages
   FROM conversations AS c
   JOIN messages AS m ON m.conversation_id = c.id
  WHERE c.user_id = :user_id

@@ -1,9 +1,10 @@
--- Appends one message to a conversation and returns it. Run inside BEGIN
--- IMMEDIATE: the write lock is held, so seq = last_seq + 1 is gapless and unique.
--- The messages_advance_conversation trigger (see the migration) then advances the
--- conversation's last_seq, running token total (unknown tokens count as 100) and
--- updated_at in the same statement. Returns no row when the conversation does
--- not exist.
+-- Appends one message to a conversation and returns it. A single INSERT takes
+-- SQLite's write lock before it reads, so seq = last_seq + 1 is gapless and
+-- unique even with concurrent writers. The messages_advance_conversation
+-- trigger (see the migrations) then advances the conversation's last_seq,
+-- running token totals (unknown tokens count as 100; a pinned message's tokens
+-- go to pinned_tokens, not to the running total), message count and updated_at
+-- in the same statement. Returns no row when the conversation does not exist.
 -- :conversation_id  the conversation
 -- :role             system, developer, user, assistant or tool
 -- :content          the text, or NULL
@@ -12,15 +13,16 @@
 -- :name             the participant's name, or NULL
 -- :tokens           the token count, or NULL when unknown
 -- :latency_ms       the generation latency in milliseconds, or NULL
+-- :pinned           1 to keep the message in every token-budget context, else 0
 -- :metadata         a JSON object, as text
 -- Index: conversations primary key, messages primary key.
 INSERT INTO messages (conversation_id, seq, user_id, role, content, tool_calls,
-                      tool_call_id, name, tokens, latency_ms, tokens_before,
+                      tool_call_id, name, tokens, latency_ms, pinned, tokens_before,
                       metadata)
 SELECT id, last_seq + 1, user_id, :role, :content, :tool_calls,
-       :tool_call_id, :name, :tokens, :latency_ms, total_tokens,
+       :tool_call_id, :name, :tokens, :latency_ms, :pinned, total_tokens,
        :metadata
   FROM conversations
  WHERE id = :conversation_id
 RETURNING conversation_id, seq, role, content, tool_calls, tool_call_id, name,
-          tokens, latency_ms, metadata, created_at;
+          tokens, latency_ms, pinned, metadata, created_at;

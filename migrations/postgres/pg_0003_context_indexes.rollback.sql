@@ -1,0 +1,2 @@
+DROP INDEX CONCURRENTLY IF EXISTS messages_pinned;
+DROP INDEX CONCURRENTLY IF EXISTS messages_context_start;

@@ -1,0 +1,9 @@
+-- A message's counted tokens (unknown counts as 100) and whether it is pinned:
+-- what an edit or a delete must take off the running totals.
+-- :conversation_id  the conversation
+-- :seq              the message's sequence number
+-- Index: messages primary key (conversation_id, seq).
+SELECT coalesce(tokens, 100) AS counted_tokens, pinned
+  FROM messages
+ WHERE conversation_id = :conversation_id
+   AND seq = :seq;

@@ -1,0 +1,8 @@
+-- Returns a conversation's id (no row if it does not exist). Run inside a
+-- write transaction: SQLite's BEGIN IMMEDIATE already holds the file's write
+-- lock, which is what the PostgreSQL version takes a row lock for.
+-- :conversation_id  the conversation
+-- Index: conversations primary key.
+SELECT id
+  FROM conversations
+ WHERE id = :conversation_id;

@@ -1,0 +1,72 @@
+"""The token-budget context reads only the rows it returns, not the whole
+conversation: checked in each database's own plan output."""
+
+from __future__ import annotations
+
+import sqlite3
+
+import psycopg
+import pytest
+
+import convstore
+
+MESSAGES = 6000
+BUDGET = 1000  # about 10 messages of 100 tokens
+
+
+@pytest.fixture
+def long_conversation(database_url, user):
+    with convstore.connect(database_url) as store:
+        conversation_id = store.create_conversation(user)
+        batch = [
+            {"role": ("user", "assistant", "tool")[i % 3], "content": "x", "tokens": 100,
+             "tool_call_id": "call" if i % 3 == 2 else None, "pinned": i == 0}
+            for i in range(MESSAGES)
+        ]  # fmt: skip
+        store.add_messages(conversation_id, batch)
+        query = store.database.queries["recent_context"]
+    params = {"conversation_id": conversation_id, "max_tokens": BUDGET, "keep_tool_groups": True}
+    return database_url, query, params
+
+
+def _postgres_rows_read(plan: dict) -> int:
+    """Rows the plan's nodes on ``messages`` produced or threw away."""
+    read = 0
+    if plan.get("Relation Name") == "messages":
+        loops = plan.get("Actual Loops", 1)
+        removed = plan.get("Rows Removed by Filter", 0) + plan.get(
+            "Rows Removed by Index Recheck", 0
+        )
+        read += (plan["Actual Rows"] + removed) * loops
+    for child in plan.get("Plans", []):
+        read += _postgres_rows_read(child)
+    return read
+
+
+def test_context_plan_reads_only_the_returned_rows(long_conversation):
+    url, query, params = long_conversation
+    if url.startswith("sqlite"):
+        connection = sqlite3.connect(url.removeprefix("sqlite:///"))
+        try:
+            steps = connection.execute("EXPLAIN QUERY PLAN " + query.statement, params).fetchall()
+            returned = len(connection.execute(query.statement, params).fetchall())
+        finally:
+            connection.close()
+        details = [detail for _, _, _, detail in steps]
+        assert not [d for d in details if d.startswith(("SCAN m", "SCAN messages"))], details
+        assert any("USING INDEX messages_context_start" in d for d in details), details
+        assert any(
+            "INDEX sqlite_autoindex_messages_1 (conversation_id=? AND seq>? AND seq<?)" in d
+            for d in details
+        ), details
+        assert any("USING INDEX messages_pinned" in d for d in details), details
+    else:
+        with psycopg.connect(url) as connection:
+            connection.execute("ANALYZE messages")
+            (plan,) = connection.execute(
+                "EXPLAIN (ANALYZE, FORMAT JSON) " + query.statement, params
+            ).fetchone()[0]
+            returned = len(connection.execute(query.statement, params).fetchall())
+        read = _postgres_rows_read(plan["Plan"])
+        assert read <= returned + 5, (read, returned, plan)
+    assert 5 <= returned <= BUDGET // 100 + 1
