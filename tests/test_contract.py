@@ -409,3 +409,75 @@ def test_appends_from_many_threads_keep_seq_gapless(store, user):
     stored = store.get_messages(conversation_id, limit=None)
     assert sorted(acknowledged) == [m["seq"] for m in stored] == list(range(1, 201))
     assert len({m["content"] for m in stored}) == 200
+
+
+# -- editing, deleting, pinning ------------------------------------------------------------
+
+
+def test_set_message_tokens_changes_the_context(store, user):
+    conversation_id = store.create_conversation(user)
+    for content in ("a", "b", "c"):
+        store.add_message(conversation_id, "user", content, tokens=10)
+    assert _contents(store.get_recent_context(conversation_id, max_tokens=30)) == ["a", "b", "c"]
+
+    updated = store.set_message_tokens(conversation_id, 2, 25)
+    assert updated["tokens"] == 25 and updated["content"] == "b"
+    assert _contents(store.get_recent_context(conversation_id, max_tokens=30)) == ["c"]
+    assert _contents(store.get_recent_context(conversation_id, max_tokens=35)) == ["b", "c"]
+    store.set_message_tokens(conversation_id, 2, None)  # unknown counts as 100
+    assert _contents(store.get_recent_context(conversation_id, max_tokens=110)) == ["b", "c"]
+
+
+def test_delete_message_keeps_totals_and_does_not_reuse_seq(store, user):
+    conversation_id = store.create_conversation(user)
+    for content in ("a", "b", "c"):
+        store.add_message(conversation_id, "user", content, tokens=10)
+
+    assert store.delete_message(conversation_id, 2) is True
+    assert store.delete_message(conversation_id, 2) is False
+    assert store.get_message(conversation_id, 2) is None
+    assert _contents(store.get_recent_context(conversation_id, max_tokens=20)) == ["a", "c"]
+    assert store.get_conversation(conversation_id)["message_count"] == 2
+    assert store.add_message(conversation_id, "user", "d")["seq"] == 4
+
+
+def test_editing_missing_messages_raises_not_found(store, user):
+    conversation_id = store.create_conversation(user)
+    with pytest.raises(NotFound, match="no message 1"):
+        store.set_message_tokens(conversation_id, 1, 5)
+    with pytest.raises(NotFound, match="does not exist"):
+        store.set_message_tokens(str(uuid.uuid4()), 1, 5)
+    assert store.delete_message(str(uuid.uuid4()), 1) is False
+
+
+def test_pinned_messages_are_always_in_the_context(store, user):
+    conversation_id = store.create_conversation(user)
+    store.add_message(conversation_id, "system", "rules", tokens=30, pinned=True)
+    for content in ("a", "b", "c"):
+        store.add_message(conversation_id, "user", content, tokens=10)
+
+    context = store.get_recent_context(conversation_id, max_tokens=50)
+    assert _contents(context) == ["rules", "b", "c"]
+    assert context[0]["pinned"] is True and context[1]["pinned"] is False
+    assert context[0]["suffix_tokens"] == 50
+    # Pinned messages stay even when they alone exceed the budget.
+    assert _contents(store.get_recent_context(conversation_id, max_tokens=20)) == ["rules"]
+
+
+def test_context_never_starts_on_an_orphan_tool_result(store, user):
+    conversation_id = store.create_conversation(user)
+    call = [{"id": "c1", "type": "function", "function": {"name": "f", "arguments": "{}"}}]
+    store.add_message(conversation_id, "user", "question", tokens=10)
+    store.add_message(conversation_id, "assistant", None, tokens=10, tool_calls=call)
+    store.add_message(conversation_id, "tool", "result", tokens=10, tool_call_id="c1")
+    store.add_message(conversation_id, "assistant", "answer", tokens=10)
+
+    grouped = store.get_recent_context(conversation_id, max_tokens=25)
+    assert _contents(grouped) == ["answer"]
+    loose = store.get_recent_context(conversation_id, max_tokens=25, keep_tool_groups=False)
+    assert _contents(loose) == ["result", "answer"]
+    assert _contents(store.get_recent_context(conversation_id, max_tokens=30)) == [
+        None,
+        "result",
+        "answer",
+    ]
