@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import logging
 from abc import ABC, abstractmethod
-from collections.abc import Callable, Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from contextlib import AbstractContextManager, contextmanager
 from contextvars import ContextVar
 from typing import Any
@@ -28,6 +28,9 @@ class Database(ABC):
     """Runs the dialect's named queries; subclasses own the connections."""
 
     dialect: str
+    single_writer: bool = False
+    """The database lets one writer in at a time (SQLite): every write runs in a
+    write transaction, so writers queue in-process instead of polling the lock."""
 
     def __init__(self, *, tracer: Tracer | None = None) -> None:
         self.queries: Mapping[str, Query] = queries_of(self.dialect)
@@ -45,21 +48,12 @@ class Database(ABC):
         """
         query = self.queries[query_name]
         bound = bind(query, params)
+        if query.writes and self.single_writer and self._transaction_connection.get() is None:
+            with self.transaction():
+                return self.run(query_name, **params)
         with self.translate_errors(), self._connection() as connection:
             self._trace(query, bound)
             return self.execute(connection, query, bound)
-
-    def run_many(
-        self, query_name: str, params_list: Iterable[Mapping[str, Any]]
-    ) -> list[dict[str, Any]]:
-        """Execute a named query once per parameter set, in one transaction,
-        and return the rows of all executions in order."""
-        query = self.queries[query_name]
-        bound = [bind(query, params) for params in params_list]
-        with self.transaction(), self.translate_errors(), self._connection() as connection:
-            for params in bound:
-                self._trace(query, params)
-            return self.execute_many(connection, query, bound)
 
     @contextmanager
     def transaction(self, *, write: bool = True) -> Iterator[None]:
@@ -114,13 +108,6 @@ class Database(ABC):
     @abstractmethod
     def execute(connection: Any, query: Query, params: Mapping[str, Any]) -> list[dict]:
         """Run one query on a driver connection; rows as plain dicts."""
-
-    @staticmethod
-    @abstractmethod
-    def execute_many(
-        connection: Any, query: Query, params_list: list[dict[str, Any]]
-    ) -> list[dict]:
-        """Run one query per parameter set on a driver connection."""
 
     @staticmethod
     @abstractmethod

@@ -25,7 +25,7 @@ from .errors import (
 )
 from .sqlfile import POSTGRES, Query
 from .urls import psycopg_conninfo, redact
-from .values import row_dict
+from .values import row_dicts
 
 
 class PostgresDatabase(Database):
@@ -51,7 +51,8 @@ class PostgresDatabase(Database):
         :raises DatabaseUnavailable: if the server cannot be reached in time.
         """
         super().__init__(tracer=tracer)
-        connection_settings: dict[str, Any] = {"autocommit": True}
+        # Timestamps arrive in UTC, so no conversion is needed per value.
+        connection_settings: dict[str, Any] = {"autocommit": True, "options": "-c TimeZone=UTC"}
         if not prepare:
             connection_settings["prepare_threshold"] = None
         self.pool = ConnectionPool(
@@ -91,23 +92,6 @@ class PostgresDatabase(Database):
             return _rows(cursor)
 
     @staticmethod
-    def execute_many(
-        connection: psycopg.Connection, query: Query, params_list: list[dict[str, Any]]
-    ) -> list[dict]:
-        """One pipelined ``executemany``: the statements go out without waiting
-        for each reply; each execution's rows are read in order afterwards."""
-        if not params_list:
-            return []
-        rows: list[dict] = []
-        with connection.cursor() as cursor:
-            cursor.executemany(query.statement, params_list, returning=True)
-            while True:
-                rows.extend(_rows(cursor))
-                if not cursor.nextset():
-                    break
-        return rows
-
-    @staticmethod
     @contextmanager
     def translate_errors() -> Iterator[None]:
         try:
@@ -135,5 +119,4 @@ class PostgresDatabase(Database):
 def _rows(cursor: psycopg.Cursor) -> list[dict]:
     if cursor.description is None:
         return []
-    columns = [column.name for column in cursor.description]
-    return [row_dict(columns, values) for values in cursor.fetchall()]
+    return row_dicts([column.name for column in cursor.description], cursor.fetchall())

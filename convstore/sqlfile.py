@@ -26,6 +26,7 @@ DIALECTS = (SQLITE, POSTGRES)
 
 _IDENTIFIER = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
 _DOLLAR_TAG = re.compile(r"\$(?:[A-Za-z_][A-Za-z0-9_]*)?\$")
+_WRITE_KEYWORD = re.compile(r"\b(?:INSERT|UPDATE|DELETE)\b", re.IGNORECASE)
 
 
 @dataclass(frozen=True)
@@ -41,6 +42,8 @@ class Query:
     """The statement as written in the file (``:name`` parameters)."""
     parameters: tuple[str, ...]
     """Parameter names in order of first appearance."""
+    writes: bool
+    """True if the statement changes data (INSERT, UPDATE or DELETE, also inside WITH)."""
     statement: str
     """What the driver receives: a comment naming the file, then the statement
     in the driver's parameter style."""
@@ -61,6 +64,7 @@ def load_query(path: Path, dialect: str, name: str) -> Query:
     tokens = list(_tokenize(body, path, body_line))
     _check_single_statement(tokens, path, body_line, body)
     parameters = tuple(dict.fromkeys(t.text for t in tokens if t.kind == "parameter"))
+    code = "".join(t.text for t in tokens if t.kind == "code")
     tag = f"/* convstore: sql/{dialect}/{name}.sql */\n"
     if dialect == POSTGRES:
         driver_sql = "".join(_to_psycopg(t) for t in tokens)
@@ -73,6 +77,7 @@ def load_query(path: Path, dialect: str, name: str) -> Query:
         description=description,
         sql=body.strip(),
         parameters=parameters,
+        writes=bool(_WRITE_KEYWORD.search(code)),
         statement=tag + driver_sql.strip(),
     )
 

@@ -11,6 +11,7 @@ writes to one raise :class:`~convstore.errors.NotFound`.
 
 from __future__ import annotations
 
+import json
 import uuid
 from collections.abc import Iterable, Iterator, Mapping
 from contextlib import contextmanager
@@ -111,19 +112,24 @@ class Store:
     def add_messages(
         self, conversation_id: str, messages: Iterable[Mapping[str, Any]]
     ) -> list[Message]:
-        """Append several messages in one transaction, in the order given, and
+        """Append several messages in one statement, in the order given, and
         return them as stored. Each is a mapping with the keyword arguments of
         :meth:`add_message` (``role`` and ``content`` at least). If any is
-        invalid, none is stored."""
+        invalid, none is stored. The conversation's counters are updated once
+        for the whole batch, which makes this several times faster per message
+        than repeated :meth:`add_message` calls."""
         checked_id = validation.conversation_id(conversation_id)
-        params_list = [
-            {"conversation_id": checked_id, **validation.message(**_message_fields(message))}
-            for message in messages
-        ]
-        appended = self.database.run_many("append_message", params_list)
-        if len(appended) != len(params_list):
+        batch = [validation.message(**_message_fields(message)) for message in messages]
+        if not batch:
+            return []
+        appended = self.database.run(
+            "append_messages",
+            conversation_id=checked_id,
+            messages=json.dumps(batch, ensure_ascii=False),
+        )
+        if not appended:
             raise NotFound(f"conversation {checked_id} does not exist")
-        return appended
+        return sorted(appended, key=lambda message: message["seq"])
 
     def set_message_tokens(self, conversation_id: str, seq: int, tokens: int | None) -> Message:
         """Set a message's token count (``None``: unknown) and return the message.

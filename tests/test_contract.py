@@ -399,6 +399,14 @@ def test_appends_from_many_threads_keep_seq_gapless(store, user):
     conversation_id = store.create_conversation(user)
 
     def append_many(writer):
+        if writer % 2:  # odd writers append in batches of 5
+            batches = [
+                [{"role": "user", "content": f"{writer}-{i}-{j}"} for j in range(5)]
+                for i in range(5)
+            ]
+            return [
+                m["seq"] for batch in batches for m in store.add_messages(conversation_id, batch)
+            ]
         return [
             store.add_message(conversation_id, "user", f"{writer}-{i}")["seq"] for i in range(25)
         ]
@@ -409,6 +417,8 @@ def test_appends_from_many_threads_keep_seq_gapless(store, user):
     stored = store.get_messages(conversation_id, limit=None)
     assert sorted(acknowledged) == [m["seq"] for m in stored] == list(range(1, 201))
     assert len({m["content"] for m in stored}) == 200
+    context = store.get_recent_context(conversation_id, max_tokens=100 * 200)
+    assert len(context) == 200 and context[0]["suffix_tokens"] == 100 * 200
 
 
 # -- editing, deleting, pinning ------------------------------------------------------------

@@ -3,6 +3,7 @@ them right, and the files run unchanged in each database's own shell."""
 
 from __future__ import annotations
 
+import json
 import re
 import sqlite3
 import subprocess
@@ -51,6 +52,9 @@ def _sample_parameters(query, user, conversation_id):
         "tokens": 5,
         "pinned": False,
         "keep_tool_groups": True,
+        "messages": json.dumps(
+            [{"role": "user", "content": "x", "pinned": False, "metadata": "{}"}]
+        ),
     }
     deltas = {"delta", "unpinned_tokens_delta", "pinned_tokens_delta", "message_count_delta"}
     return {name: 0 if name in deltas else samples.get(name) for name in query.parameters}

@@ -1,0 +1,314 @@
+"""``make bench``: convstore's speed on both databases, beside baselines measured
+in the same run. Writes ``bench/results.md`` and ``bench/results.json``.
+
+Every latency is a median of repeated calls and every rate a median of
+repeated rounds; every comparison is a ratio of two figures from this run. The
+machines are shared and noisy: trust the ratios more than the absolutes.
+
+    python -m bench.run            # the full run (a few minutes)
+    python -m bench.run --quick    # a small version, under a minute
+"""
+
+from __future__ import annotations
+
+import argparse
+import itertools
+import json
+import os
+import resource
+import statistics
+import tempfile
+import threading
+import time
+import uuid
+from collections.abc import Callable
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from urllib.parse import urlsplit
+
+import psycopg
+from psycopg import sql
+
+import convstore
+from bench import dataset
+from convstore.sqlfile import POSTGRES, SQLITE
+from convstore.store import Store
+
+RESULTS = Path(__file__).resolve().parent
+ADMIN_URL = os.environ.get("CONVSTORE_BENCH_DSN", "postgresql://postgres@127.0.0.1:5432/postgres")
+BUDGET = 4000
+
+
+@dataclass(frozen=True)
+class Plan:
+    context_sizes: tuple[int, ...]
+    list_sizes: tuple[int, ...]
+    """Users with this many conversations each (2 messages apiece)."""
+    appends: int
+    """Single-thread appends per round (three rounds)."""
+    batch: int
+    thread_appends: int
+    """Appends per thread-count setting, shared among the threads."""
+    slow_repeats: int
+    """Repeats of the whole-conversation query on the largest conversation."""
+
+
+FULL = Plan((1_000, 10_000, 100_000, 1_000_000), (1_000, 100_000), 300, 1_000, 1_600, 3)
+QUICK = Plan((1_000, 10_000), (100, 1_000), 60, 500, 320, 3)
+
+
+@dataclass
+class Results:
+    dialect: str
+    figures: dict[str, float] = field(default_factory=dict)
+
+    def add(self, name: str, value: float) -> None:
+        self.figures[name] = round(value, 4)
+        print(f"  {self.dialect:<8} {name:<52} {value:>14,.3f}", flush=True)
+
+
+def median_ms(call: Callable[[], object], repeats: int) -> float:
+    call()  # warm caches and prepared statements
+    timings = []
+    for _ in range(repeats):
+        started = time.perf_counter()
+        call()
+        timings.append((time.perf_counter() - started) * 1000)
+    return statistics.median(timings)
+
+
+def run_bench_query(store: Store, name: str, params: dict) -> list[dict]:
+    database = store.database
+    query = dataset.bench_query(store.dialect, name)
+    with database.checkout() as connection:
+        return database.execute(connection, query, params)
+
+
+# -- the sections ------------------------------------------------------------------------
+
+
+def measure_reads(store: Store, plan: Plan, results: Results) -> None:
+    heavy = [
+        dataset.ConversationSpec(str(uuid.uuid4()), "bench-heavy", n) for n in plan.context_sizes
+    ]
+    crowds = [dataset.conversations(f"bench-list-{n}", n, 2) for n in plan.list_sizes]
+    small = dataset.conversations("bench-small", 1_000, 20)
+    started = time.perf_counter()
+    loaded = dataset.load(store, heavy + small + [c for crowd in crowds for c in crowd])
+    results.add("bulk load, messages/s", loaded / (time.perf_counter() - started))
+    results.add("messages in the table", loaded)
+    with store.database.checkout() as connection:
+        store.database.execute(connection, dataset.bench_query(store.dialect, "analyze"), {})
+
+    for spec in heavy:
+        size = f"{spec.message_count:,}"
+        fast = median_ms(lambda s=spec: store.get_recent_context(s.id, BUDGET), 50)
+        repeats = plan.slow_repeats if spec.message_count >= 100_000 else 10
+        plain = median_ms(
+            lambda s=spec: run_bench_query(
+                store, "whole_conversation_context", {"conversation_id": s.id, "max_tokens": BUDGET}
+            ),
+            repeats,
+        )
+        results.add(f"get_recent_context({BUDGET}) at {size} msgs, ms", fast)
+        results.add(f"whole-conversation window at {size} msgs, ms", plain)
+        results.add(f"speed-up over the window at {size} msgs, x", plain / fast)
+        results.add(
+            f"get_messages(limit=50) at {size} msgs, ms",
+            median_ms(lambda s=spec: store.get_messages(s.id, limit=50), 50),
+        )
+    first, last = plan.context_sizes[0], plan.context_sizes[-1]
+    results.add(
+        f"context latency {last:,} vs {first:,} msgs, x",
+        results.figures[f"get_recent_context({BUDGET}) at {last:,} msgs, ms"]
+        / results.figures[f"get_recent_context({BUDGET}) at {first:,} msgs, ms"],
+    )
+    for crowd in crowds:
+        user = crowd[0].user_id
+        results.add(
+            f"list_conversations(limit=20), user with {len(crowd):,} convs, ms",
+            median_ms(lambda u=user: store.list_conversations(u, limit=20), 50),
+        )
+    results.add(
+        f"search_conversations, user with {sum(s.message_count for s in heavy):,} msgs, ms",
+        median_ms(lambda: store.search_conversations("bench-heavy", dataset.RARE_WORD), 3),
+    )
+    results.add(
+        "search_conversations, user with 20,000 msgs, ms",
+        median_ms(lambda: store.search_conversations("bench-small", dataset.RARE_WORD), 10),
+    )
+    edited = max((s for s in heavy if s.message_count <= 100_000), key=lambda s: s.message_count)
+    new_counts = itertools.cycle([7, 8])  # a different count each call, so totals really shift
+    results.add(
+        "set_message_tokens on the newest message, ms",
+        median_ms(
+            lambda: store.set_message_tokens(edited.id, edited.message_count, next(new_counts)), 10
+        ),
+    )
+    results.add(
+        f"set_message_tokens on the first of {edited.message_count:,} msgs, ms",
+        median_ms(lambda: store.set_message_tokens(edited.id, 1, next(new_counts)), 3),
+    )
+
+
+def measure_writes(store: Store, plan: Plan, results: Results) -> None:
+    user = f"bench-writer-{uuid.uuid4().hex[:6]}"
+    appended_to = store.create_conversation(user)
+    bare_spec = dataset.ConversationSpec(store.create_conversation(user), user, 3 * plan.appends)
+    bare_rows = ({**row, "metadata": "{}"} for row in bare_spec.message_rows())
+    bare_insert = dataset.bench_query(store.dialect, "bare_insert")
+    append_rates, bare_rates = [], []
+    for _ in range(3):  # alternate rounds, so drift on a shared machine hits both
+        started = time.perf_counter()
+        for i in range(plan.appends):
+            store.add_message(appended_to, "user", f"message {i}", tokens=50)
+        append_rates.append(plan.appends / (time.perf_counter() - started))
+        with store.database.checkout() as connection:
+            started = time.perf_counter()
+            for _, row in zip(range(plan.appends), bare_rows, strict=False):
+                store.database.execute(connection, bare_insert, _bare_params(row))
+            bare_rates.append(plan.appends / (time.perf_counter() - started))
+    results.add("add_message, single thread, msgs/s", statistics.median(append_rates))
+    results.add("bare INSERT; COMMIT, single thread, rows/s", statistics.median(bare_rates))
+    results.add("add_message / bare INSERT, x", results.figures["add_message, single thread, msgs/s"]
+                / results.figures["bare INSERT; COMMIT, single thread, rows/s"])  # fmt: skip
+
+    batch = [{"role": "user", "content": f"batched {i}", "tokens": 50} for i in range(plan.batch)]
+    batch_rates, bulk_rates = [], []
+    for _ in range(3):
+        conversation_id = store.create_conversation(user)
+        started = time.perf_counter()
+        store.add_messages(conversation_id, batch)
+        batch_rates.append(plan.batch / (time.perf_counter() - started))
+        spec = dataset.ConversationSpec(store.create_conversation(user), user, plan.batch)
+        started = time.perf_counter()
+        _bulk_insert(store, spec)
+        bulk_rates.append(plan.batch / (time.perf_counter() - started))
+    bulk = "COPY" if store.dialect == POSTGRES else "executemany INSERT in one transaction"
+    results.add(f"add_messages, batches of {plan.batch}, msgs/s", statistics.median(batch_rates))
+    results.add(f"{bulk}, same rows, rows/s", statistics.median(bulk_rates))
+    results.add(
+        f"add_messages / {bulk}, x", statistics.median(batch_rates) / statistics.median(bulk_rates)
+    )
+
+    for threads in (1, 4, 16):
+        results.add(f"add_message, {threads} threads, msgs/s", _threaded_rate(store, threads, plan))
+    results.add(
+        "add_message 16 threads / 1 thread, x",
+        results.figures["add_message, 16 threads, msgs/s"]
+        / results.figures["add_message, 1 threads, msgs/s"],
+    )
+
+
+def _bare_params(row: dict) -> dict:
+    return {key: row[key] for key in (
+        "conversation_id", "seq", "user_id", "role", "content", "tokens", "tokens_before", "metadata"
+    )}  # fmt: skip
+
+
+def _bulk_insert(store: Store, spec: dataset.ConversationSpec) -> None:
+    database = store.database
+    with database.checkout() as connection, database.begin(connection, write=True):
+        if store.dialect == POSTGRES:
+            with connection.cursor() as cursor:
+                dataset.copy_messages(cursor, spec.message_rows())
+        else:
+            dataset.insert_messages(connection, spec.message_rows())
+
+
+def _threaded_rate(store: Store, threads: int, plan: Plan) -> float:
+    """Appends per second with ``threads`` writers, each on its own conversation."""
+    each = plan.thread_appends // threads
+    targets = [store.create_conversation("bench-threads") for _ in range(threads)]
+    start_together = threading.Barrier(threads + 1)
+
+    def write(conversation_id: str) -> None:
+        start_together.wait()
+        for i in range(each):
+            store.add_message(conversation_id, "user", f"threaded {i}", tokens=10)
+
+    workers = [threading.Thread(target=write, args=(target,)) for target in targets]
+    for worker in workers:
+        worker.start()
+    start_together.wait()
+    started = time.perf_counter()
+    for worker in workers:
+        worker.join()
+    return each * threads / (time.perf_counter() - started)
+
+
+# -- databases and the report ----------------------------------------------------------------
+
+
+def scratch_postgres() -> tuple[str, Callable[[], None]]:
+    name = f"convstore_bench_{os.getpid()}"
+    admin = psycopg.connect(ADMIN_URL, autocommit=True)
+    admin.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
+
+    def drop() -> None:
+        admin.execute(
+            sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name))
+        )
+        admin.close()
+
+    return urlsplit(ADMIN_URL)._replace(path=f"/{name}").geturl(), drop
+
+
+def run_dialect(dialect: str, plan: Plan) -> Results:
+    results = Results(dialect)
+    with tempfile.TemporaryDirectory() as folder:
+        if dialect == SQLITE:
+            url, cleanup = f"sqlite:///{folder}/bench.db", lambda: None
+        else:
+            url, cleanup = scratch_postgres()
+        try:
+            with convstore.connect(url, migrate=True, max_size=16) as store:
+                measure_writes(store, plan, results)
+                measure_reads(store, plan, results)
+        finally:
+            cleanup()
+    return results
+
+
+def write_report(all_results: list[Results], plan: Plan, quick: bool) -> str:
+    names = list(dict.fromkeys(name for r in all_results for name in r.figures))
+    lines = [
+        f"# convstore benchmark ({'quick' if quick else 'full'} run, {time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())})",
+        "",
+        f"Machine: {os.cpu_count()} cores. Medians of repeated runs; ratios are from this run.",
+        "",
+        "| figure | " + " | ".join(r.dialect for r in all_results) + " |",
+        "|---|" + "---:|" * len(all_results),
+    ]
+    for name in names:
+        cells = [f"{r.figures[name]:,.3f}" if name in r.figures else "" for r in all_results]
+        lines.append(f"| {name} | " + " | ".join(cells) + " |")
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    lines += ["", f"Peak memory of the benchmark process: {peak:,.0f} MiB.", ""]
+    report = "\n".join(lines)
+    suffix = "-quick" if quick else ""
+    (RESULTS / f"results{suffix}.md").write_text(report)
+    (RESULTS / f"results{suffix}.json").write_text(
+        json.dumps({"plan": asdict(plan), "peak_memory_mib": peak,
+                    "results": {r.dialect: r.figures for r in all_results}}, indent=2)
+    )  # fmt: skip
+    return report
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument("--quick", action="store_true", help="a small run, under a minute")
+    parser.add_argument("--dialect", choices=(SQLITE, POSTGRES), action="append")
+    arguments = parser.parse_args()
+    plan = QUICK if arguments.quick else FULL
+    all_results = [
+        run_dialect(dialect, plan) for dialect in arguments.dialect or (SQLITE, POSTGRES)
+    ]
+    print()
+    print(write_report(all_results, plan, arguments.quick))
+
+
+if __name__ == "__main__":
+    main()
