@@ -36,3 +36,9 @@ format: $(BIN)/convstore
 
 clean:
 	rm -rf $(VENV) build dist *.egg-info .pytest_cache .hypothesis
+
+bench: $(BIN)/convstore  ## speed on both databases, beside baselines; writes bench/results.md
+	$(BIN)/python -m bench.run
+
+bench-quick: $(BIN)/convstore  ## a small version of the benchmark, under a minute
+	$(BIN)/python -m bench.run --quick

@@ -10,7 +10,7 @@ from __future__ import annotations
 import logging
 from abc import ABC, abstractmethod
 from collections.abc import Callable, Iterator, Mapping
-from contextlib import AbstractContextManager, contextmanager
+from contextlib import AbstractContextManager, contextmanager, nullcontext
 from contextvars import ContextVar
 from typing import Any
 
@@ -28,9 +28,6 @@ class Database(ABC):
     """Runs the dialect's named queries; subclasses own the connections."""
 
     dialect: str
-    single_writer: bool = False
-    """The database lets one writer in at a time (SQLite): every write runs in a
-    write transaction, so writers queue in-process instead of polling the lock."""
 
     def __init__(self, *, tracer: Tracer | None = None) -> None:
         self.queries: Mapping[str, Query] = queries_of(self.dialect)
@@ -48,10 +45,9 @@ class Database(ABC):
         """
         query = self.queries[query_name]
         bound = bind(query, params)
-        if query.writes and self.single_writer and self._transaction_connection.get() is None:
-            with self.transaction():
-                return self.run(query_name, **params)
-        with self.translate_errors(), self._connection() as connection:
+        outside_transaction = self._transaction_connection.get() is None
+        slot = self.write_slot() if query.writes and outside_transaction else nullcontext()
+        with self.translate_errors(), slot, self._connection() as connection:
             self._trace(query, bound)
             return self.execute(connection, query, bound)
 
@@ -89,6 +85,12 @@ class Database(ABC):
             logger.debug("running %s with %r", query.name, params)
         if self.tracer is not None:
             self.tracer(query.statement, params)
+
+    def write_slot(self) -> AbstractContextManager[None]:
+        """Held around a write outside a transaction (and by a write
+        transaction): a database that admits one writer at a time queues its
+        writers here."""
+        return nullcontext()
 
     # -- what each dialect supplies -------------------------------------------------
 

@@ -50,7 +50,6 @@ def open_connection(path: str, busy_timeout: float) -> sqlite3.Connection:
 
 class SQLiteDatabase(Database):
     dialect = SQLITE
-    single_writer = True
 
     def __init__(
         self,
@@ -117,13 +116,19 @@ class SQLiteDatabase(Database):
             with self._transaction(connection, _BEGIN_READ):
                 yield
             return
+        with self.write_slot(), self._transaction(connection, _BEGIN_WRITE):
+            yield
+
+    @contextmanager
+    def write_slot(self) -> Iterator[None]:
+        """This process's turn to write. A lone write statement needs no more:
+        in autocommit mode it takes the file's write lock when it starts."""
         if not self._write_lock.acquire(timeout=self.busy_timeout):
             raise DatabaseUnavailable(
                 f"another thread kept the SQLite write lock for {self.busy_timeout}s"
             )
         try:
-            with self._transaction(connection, _BEGIN_WRITE):
-                yield
+            yield
         finally:
             self._write_lock.release()
 
