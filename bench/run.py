@@ -35,7 +35,11 @@ from convstore.sqlfile import POSTGRES, SQLITE
 from convstore.store import Store
 
 RESULTS = Path(__file__).resolve().parent
-ADMIN_URL = os.environ.get("CONVSTORE_BENCH_DSN", "postgresql://postgres@127.0.0.1:5432/postgres")
+ADMIN_URL = (
+    os.environ.get("CONVSTORE_BENCH_DSN")
+    or os.environ.get("CONVSTORE_TEST_DSN")
+    or "postgresql://postgres@127.0.0.1:5432/postgres"
+)
 BUDGET = 4000
 
 
@@ -271,7 +275,7 @@ def run_dialect(dialect: str, plan: Plan) -> Results:
     return results
 
 
-def write_report(all_results: list[Results], plan: Plan, quick: bool) -> str:
+def write_report(all_results: list[Results], plan: Plan, quick: bool, folder: Path) -> str:
     names = list(dict.fromkeys(name for r in all_results for name in r.figures))
     lines = [
         f"# convstore benchmark ({'quick' if quick else 'full'} run, {time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())})",
@@ -288,27 +292,28 @@ def write_report(all_results: list[Results], plan: Plan, quick: bool) -> str:
     lines += ["", f"Peak memory of the benchmark process: {peak:,.0f} MiB.", ""]
     report = "\n".join(lines)
     suffix = "-quick" if quick else ""
-    (RESULTS / f"results{suffix}.md").write_text(report)
-    (RESULTS / f"results{suffix}.json").write_text(
+    (folder / f"results{suffix}.md").write_text(report)
+    (folder / f"results{suffix}.json").write_text(
         json.dumps({"plan": asdict(plan), "peak_memory_mib": peak,
                     "results": {r.dialect: r.figures for r in all_results}}, indent=2)
     )  # fmt: skip
     return report
 
 
-def main() -> None:
+def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
     parser.add_argument("--quick", action="store_true", help="a small run, under a minute")
     parser.add_argument("--dialect", choices=(SQLITE, POSTGRES), action="append")
-    arguments = parser.parse_args()
+    parser.add_argument("--out", type=Path, default=RESULTS, help="folder for the results files")
+    arguments = parser.parse_args(argv)
     plan = QUICK if arguments.quick else FULL
     all_results = [
         run_dialect(dialect, plan) for dialect in arguments.dialect or (SQLITE, POSTGRES)
     ]
     print()
-    print(write_report(all_results, plan, arguments.quick))
+    print(write_report(all_results, plan, arguments.quick, arguments.out))
 
 
 if __name__ == "__main__":
