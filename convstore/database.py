@@ -19,6 +19,9 @@ from .sqlfile import Query
 
 logger = logging.getLogger("convstore")
 
+IDEMPOTENCY_INDEX = "messages_idempotency_key"
+"""The unique index that makes an idempotency key unique within a conversation."""
+
 Tracer = Callable[[str, Mapping[str, Any]], None]
 """Called with the statement sent (its first line names the ``.sql`` file) and
 its parameters, just before each execution."""
@@ -70,6 +73,17 @@ class Database(ABC):
                     yield
             finally:
                 self._transaction_connection.reset(token)
+
+    @contextmanager
+    def isolated(self) -> Iterator[None]:
+        """Inside a transaction, a savepoint, so that a failed statement in the
+        block leaves the transaction usable; outside one, nothing (each
+        statement is its own transaction)."""
+        if self._transaction_connection.get() is None:
+            yield
+        else:
+            with self.transaction():
+                yield
 
     @contextmanager
     def _connection(self) -> Iterator[Any]:

@@ -12,6 +12,7 @@ __all__ = [
     "ConvstoreError",
     "DatabaseError",
     "DatabaseUnavailable",
+    "DuplicateIdempotencyKey",
     "InvalidInput",
     "NotFound",
     "QueryFileError",
@@ -50,6 +51,12 @@ class DatabaseUnavailable(ConvstoreError):
 
 class DatabaseError(ConvstoreError):
     """The database rejected a statement for a reason not covered above."""
+
+
+class DuplicateIdempotencyKey(ConvstoreError):
+    """Another append with the same idempotency key was stored first (a race
+    between two copies of one request). The Store answers it by returning the
+    stored message; it reaches callers only of the raw queries."""
 
 
 class QueryFileError(ConvstoreError):

@@ -16,10 +16,11 @@ import psycopg
 import psycopg.errors
 from psycopg_pool import ConnectionPool, PoolTimeout
 
-from .database import Database, Tracer
+from .database import IDEMPOTENCY_INDEX, Database, Tracer
 from .errors import (
     DatabaseError,
     DatabaseUnavailable,
+    DuplicateIdempotencyKey,
     InvalidInput,
     SchemaNotMigrated,
 )
@@ -102,6 +103,12 @@ class PostgresDatabase(Database):
             raise SchemaNotMigrated(
                 f"{error.diag.message_primary}: the database is not migrated; run "
                 "`convstore migrate` (or `make migrate`)"
+            ) from error
+        except psycopg.errors.UniqueViolation as error:
+            if error.diag.constraint_name == IDEMPOTENCY_INDEX:
+                raise DuplicateIdempotencyKey(error.diag.message_primary) from error
+            raise InvalidInput(
+                f"the database rejected the values: {error.diag.message_primary}"
             ) from error
         except (psycopg.IntegrityError, psycopg.DataError) as error:
             raise InvalidInput(

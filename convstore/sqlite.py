@@ -20,6 +20,7 @@ from .database import Database, Tracer
 from .errors import (
     DatabaseError,
     DatabaseUnavailable,
+    DuplicateIdempotencyKey,
     InvalidInput,
     SchemaNotMigrated,
 )
@@ -169,6 +170,8 @@ class SQLiteDatabase(Database):
         try:
             yield
         except sqlite3.IntegrityError as error:
+            if "messages.idempotency_key" in str(error):
+                raise DuplicateIdempotencyKey(str(error)) from error
             raise InvalidInput(f"the database rejected the values: {error}") from error
         except sqlite3.OperationalError as error:
             message = str(error)

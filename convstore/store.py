@@ -19,7 +19,7 @@ from typing import Any
 
 from . import validation
 from .database import Database, Tracer
-from .errors import InvalidInput, NotFound
+from .errors import DuplicateIdempotencyKey, InvalidInput, NotFound
 
 Message = dict[str, Any]
 Conversation = dict[str, Any]
@@ -35,6 +35,7 @@ _MESSAGE_FIELDS = frozenset(
         "tool_call_id",
         "name",
         "pinned",
+        "idempotency_key",
     }
 )
 
@@ -81,6 +82,7 @@ class Store:
         tool_call_id: str | None = None,
         name: str | None = None,
         pinned: bool = False,
+        idempotency_key: str | None = None,
     ) -> Message:
         """Append a message and return it as stored, with its ``seq``.
 
@@ -88,6 +90,12 @@ class Store:
         gaps, also under concurrent appends). ``tokens=None`` means unknown; the
         token budget counts such a message as 100 tokens. A ``pinned`` message
         (say, a system prompt) is part of every :meth:`get_recent_context`.
+
+        Retrying safely: give an ``idempotency_key`` (any string unique within
+        the conversation, e.g. a request id). If a message with that key is
+        already stored -- say the first attempt committed but its reply was
+        lost -- nothing new is stored and the stored message is returned, even
+        when both attempts race. Retry on errors whose ``retryable`` is true.
 
         :raises NotFound: if the conversation does not exist.
         :raises InvalidInput: for a bad role, count, metadata or text.
@@ -102,12 +110,11 @@ class Store:
             tool_call_id=tool_call_id,
             name=name,
             pinned=pinned,
+            idempotency_key=idempotency_key,
         )
         checked_id = validation.conversation_id(conversation_id)
-        appended = self.database.run("append_message", conversation_id=checked_id, **params)
-        if not appended:
-            raise NotFound(f"conversation {checked_id} does not exist")
-        return appended[0]
+        (message,) = self._append(checked_id, [idempotency_key], "append_message", **params)
+        return message
 
     def add_messages(
         self, conversation_id: str, messages: Iterable[Mapping[str, Any]]
@@ -120,16 +127,42 @@ class Store:
         than repeated :meth:`add_message` calls."""
         checked_id = validation.conversation_id(conversation_id)
         batch = [validation.message(**_message_fields(message)) for message in messages]
+        keys = [message["idempotency_key"] for message in batch]
+        if len(set(filter(None, keys))) < len(list(filter(None, keys))):
+            raise InvalidInput("two messages of one batch have the same idempotency_key")
         if not batch:
             return []
-        appended = self.database.run(
-            "append_messages",
-            conversation_id=checked_id,
-            messages=json.dumps(batch, ensure_ascii=False),
+        return self._append(
+            checked_id, keys, "append_messages", messages=json.dumps(batch, ensure_ascii=False)
         )
+
+    def _append(
+        self, conversation_id: str, keys: list[str | None], query_name: str, **params: Any
+    ) -> list[Message]:
+        """Run an append query; return one stored message per requested one,
+        by seq. Messages whose idempotency key the conversation already holds
+        are not stored again: the stored ones stand in for them."""
+        for attempt in range(3):
+            try:
+                with self.database.isolated():
+                    appended = self.database.run(
+                        query_name, conversation_id=conversation_id, **params
+                    )
+                break
+            except DuplicateIdempotencyKey:
+                # A concurrent copy of this request stored some of these messages
+                # first; run again, and the append skips them.
+                if attempt == 2:
+                    raise
+        if len(appended) < len(keys) and any(keys):
+            appended += self.database.run(
+                "messages_by_idempotency_key",
+                conversation_id=conversation_id,
+                idempotency_keys=json.dumps([key for key in keys if key is not None]),
+            )
         if not appended:
-            raise NotFound(f"conversation {checked_id} does not exist")
-        return sorted(appended, key=lambda message: message["seq"])
+            raise NotFound(f"conversation {conversation_id} does not exist")
+        return sorted({m["seq"]: m for m in appended}.values(), key=lambda m: m["seq"])
 
     def set_message_tokens(self, conversation_id: str, seq: int, tokens: int | None) -> Message:
         """Set a message's token count (``None``: unknown) and return the message.

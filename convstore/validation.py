@@ -33,9 +33,17 @@ def conversation_id(value: Any) -> str:
 
 
 def user_id(value: Any) -> str:
+    return nonempty_text("user_id", value)
+
+
+def nonempty_text(field: str, value: Any) -> str:
     if not isinstance(value, str) or not value:
-        raise InvalidInput(f"user_id must be a non-empty string, got {_show(value)}")
-    return text("user_id", value)
+        raise InvalidInput(f"{field} must be a non-empty string, got {_show(value)}")
+    return text(field, value)
+
+
+def optional_nonempty_text(field: str, value: Any) -> str | None:
+    return None if value is None else nonempty_text(field, value)
 
 
 def text(field: str, value: Any) -> str:
@@ -111,6 +119,7 @@ def message(
     tool_call_id: Any = None,
     name: Any = None,
     pinned: Any = False,
+    idempotency_key: Any = None,
 ) -> dict[str, Any]:
     """The parameters of ``append_message`` for one message, all checked.
 
@@ -133,6 +142,7 @@ def message(
         "latency_ms": optional_count("latency_ms", latency_ms),
         "pinned": flag("pinned", pinned),
         "metadata": metadata_json("metadata", metadata),
+        "idempotency_key": optional_nonempty_text("idempotency_key", idempotency_key),
     }
 
 

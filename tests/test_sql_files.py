@@ -52,6 +52,8 @@ def _sample_parameters(query, user, conversation_id):
         "tokens": 5,
         "pinned": False,
         "keep_tool_groups": True,
+        "idempotency_key": "sample-key",
+        "idempotency_keys": json.dumps(["sample-key"]),
         "messages": json.dumps(
             [{"role": "user", "content": "x", "pinned": False, "metadata": "{}"}]
         ),

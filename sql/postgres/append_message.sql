@@ -4,7 +4,8 @@
 -- The same update keeps the running token totals (unknown tokens count as 100;
 -- a pinned message's tokens go to pinned_tokens, not to the running total),
 -- the message count and updated_at. Returns no row when the conversation does
--- not exist.
+-- not exist, or when it already holds a message with :idempotency_key (a retry:
+-- nothing is allocated; the caller reads the stored message).
 -- :conversation_id  the conversation
 -- :role             system, developer, user, assistant or tool
 -- :content          the text, or NULL
@@ -15,7 +16,9 @@
 -- :latency_ms       the generation latency in milliseconds, or NULL
 -- :pinned           true to keep the message in every token-budget context
 -- :metadata         a JSON object, as text
--- Index: conversations primary key (the row lock), messages primary key.
+-- :idempotency_key  the caller's label for this append, or NULL
+-- Index: conversations primary key (the row lock), messages primary key,
+--        messages_idempotency_key.
 WITH appended AS (
     SELECT clock_timestamp() AS at,
            coalesce(:tokens::integer, 100) AS counted_tokens,
@@ -31,16 +34,20 @@ WITH appended AS (
            updated_at = a.at
       FROM appended AS a
      WHERE c.id = :conversation_id
+       AND NOT EXISTS (SELECT 1
+                         FROM messages
+                        WHERE conversation_id = :conversation_id
+                          AND idempotency_key = :idempotency_key)
     RETURNING c.id, c.user_id, c.last_seq AS seq, c.updated_at, a.pinned,
               c.total_tokens - CASE WHEN a.pinned THEN 0 ELSE a.counted_tokens END
                   AS tokens_before
 )
 INSERT INTO messages (conversation_id, seq, user_id, role, content, tool_calls,
                       tool_call_id, name, tokens, latency_ms, pinned, tokens_before,
-                      metadata, created_at)
+                      metadata, idempotency_key, created_at)
 SELECT id, seq, user_id, :role, :content, :tool_calls::jsonb,
        :tool_call_id, :name, :tokens::integer, :latency_ms::integer, pinned, tokens_before,
-       :metadata::jsonb, updated_at
+       :metadata::jsonb, :idempotency_key, updated_at
   FROM allocated
 RETURNING conversation_id, seq, role, content, tool_calls, tool_call_id, name,
-          tokens, latency_ms, pinned, metadata, created_at;
+          tokens, latency_ms, pinned, metadata, idempotency_key, created_at;

@@ -1,29 +1,41 @@
 -- Appends a batch of messages to a conversation in one statement and returns
--- them in order. The conversation row is updated (and locked) once for the
--- whole batch: it reserves the next seq numbers, advances the running token
--- totals (unknown tokens count as 100; pinned messages' tokens go to
--- pinned_tokens), the message count and updated_at. Each message's
--- tokens_before is the conversation's previous total plus the unpinned tokens
--- of the batch's earlier messages. Returns no row when the conversation does
--- not exist.
+-- the ones it stored, in order. A message whose :idempotency_key the
+-- conversation already holds is a retry and is skipped (the caller reads the
+-- stored one). The conversation row is updated (and locked) once for the whole
+-- batch: it reserves the next seq numbers, advances the running token totals
+-- (unknown tokens count as 100; pinned messages' tokens go to pinned_tokens),
+-- the message count and updated_at. Each message's tokens_before is the
+-- conversation's previous total plus the unpinned tokens of the batch's earlier
+-- messages. Returns no row when the conversation does not exist.
 -- :conversation_id  the conversation
 -- :messages         a JSON array of objects with role, content, tool_calls (JSON
---                   text or null), tool_call_id, name, tokens, latency_ms, pinned
---                   and metadata (JSON text), in the order to append them
--- Index: conversations primary key (the row lock), messages primary key.
-WITH batch AS (
-    SELECT b.*,
-           coalesce(b.tokens, 100) AS counted_tokens,
-           coalesce(sum(CASE WHEN b.pinned THEN 0 ELSE coalesce(b.tokens, 100) END) OVER (
-               ORDER BY b.position
-               ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING
-           ), 0) AS unpinned_tokens_before
+--                   text or null), tool_call_id, name, tokens, latency_ms, pinned,
+--                   metadata (JSON text) and idempotency_key, in the order to
+--                   append them
+-- Index: conversations primary key (the row lock), messages primary key,
+--        messages_idempotency_key.
+WITH requested AS (
+    SELECT r.*
       FROM ROWS FROM (
                jsonb_to_recordset(:messages::jsonb)
                AS (role text, content text, tool_calls text, tool_call_id text, name text,
-                   tokens integer, latency_ms integer, pinned boolean, metadata text)
-           ) WITH ORDINALITY AS b(role, content, tool_calls, tool_call_id, name,
-                                  tokens, latency_ms, pinned, metadata, position)
+                   tokens integer, latency_ms integer, pinned boolean, metadata text,
+                   idempotency_key text)
+           ) WITH ORDINALITY AS r(role, content, tool_calls, tool_call_id, name, tokens,
+                                  latency_ms, pinned, metadata, idempotency_key, requested_at)
+), batch AS (
+    SELECT r.*,
+           row_number() OVER (ORDER BY r.requested_at) AS position,
+           coalesce(r.tokens, 100) AS counted_tokens,
+           coalesce(sum(CASE WHEN r.pinned THEN 0 ELSE coalesce(r.tokens, 100) END) OVER (
+               ORDER BY r.requested_at
+               ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING
+           ), 0) AS unpinned_tokens_before
+      FROM requested AS r
+     WHERE NOT EXISTS (SELECT 1
+                         FROM messages AS m
+                        WHERE m.conversation_id = :conversation_id
+                          AND m.idempotency_key = r.idempotency_key)
 ), batch_totals AS (
     SELECT count(*) AS message_count,
            coalesce(sum(counted_tokens) FILTER (WHERE NOT pinned), 0) AS unpinned_tokens,
@@ -39,17 +51,19 @@ WITH batch AS (
            updated_at = t.at
       FROM batch_totals AS t
      WHERE c.id = :conversation_id
+       AND t.message_count > 0
     RETURNING c.id, c.user_id, c.updated_at,
               c.last_seq - t.message_count AS seq_before,
               c.total_tokens - t.unpinned_tokens AS tokens_before
 )
 INSERT INTO messages (conversation_id, seq, user_id, role, content, tool_calls,
                       tool_call_id, name, tokens, latency_ms, pinned, tokens_before,
-                      metadata, created_at)
+                      metadata, idempotency_key, created_at)
 SELECT a.id, a.seq_before + b.position, a.user_id, b.role, b.content, b.tool_calls::jsonb,
        b.tool_call_id, b.name, b.tokens, b.latency_ms, b.pinned,
-       a.tokens_before + b.unpinned_tokens_before, b.metadata::jsonb, a.updated_at
+       a.tokens_before + b.unpinned_tokens_before, b.metadata::jsonb, b.idempotency_key,
+       a.updated_at
   FROM allocated AS a, batch AS b
  ORDER BY b.position
 RETURNING conversation_id, seq, role, content, tool_calls, tool_call_id, name,
-          tokens, latency_ms, pinned, metadata, created_at;
+          tokens, latency_ms, pinned, metadata, idempotency_key, created_at;

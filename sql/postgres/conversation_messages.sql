@@ -2,7 +2,7 @@
 -- :conversation_id  the conversation
 -- Index: messages primary key (conversation_id, seq).
 SELECT conversation_id, seq, role, content, tool_calls, tool_call_id, name,
-       tokens, latency_ms, pinned, metadata, created_at
+       tokens, latency_ms, pinned, metadata, idempotency_key, created_at
   FROM messages
  WHERE conversation_id = :conversation_id
  ORDER BY seq;

@@ -53,7 +53,7 @@ WITH budget AS (
        AND m.seq < (SELECT seq FROM start)
 )
 SELECT conversation_id, seq, role, content, tool_calls, tool_call_id, name,
-       tokens, latency_ms, pinned, metadata, created_at,
+       tokens, latency_ms, pinned, metadata, idempotency_key, created_at,
        sum(coalesce(tokens, 100)) OVER (
            ORDER BY seq DESC
            ROWS BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW

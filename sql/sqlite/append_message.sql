@@ -4,7 +4,9 @@
 -- trigger (see the migrations) then advances the conversation's last_seq,
 -- running token totals (unknown tokens count as 100; a pinned message's tokens
 -- go to pinned_tokens, not to the running total), message count and updated_at
--- in the same statement. Returns no row when the conversation does not exist.
+-- in the same statement. Returns no row when the conversation does not exist,
+-- or when it already holds a message with :idempotency_key (a retry: nothing is
+-- allocated; the caller reads the stored message).
 -- :conversation_id  the conversation
 -- :role             system, developer, user, assistant or tool
 -- :content          the text, or NULL
@@ -15,14 +17,19 @@
 -- :latency_ms       the generation latency in milliseconds, or NULL
 -- :pinned           1 to keep the message in every token-budget context, else 0
 -- :metadata         a JSON object, as text
--- Index: conversations primary key, messages primary key.
+-- :idempotency_key  the caller's label for this append, or NULL
+-- Index: conversations primary key, messages primary key, messages_idempotency_key.
 INSERT INTO messages (conversation_id, seq, user_id, role, content, tool_calls,
                       tool_call_id, name, tokens, latency_ms, pinned, tokens_before,
-                      metadata)
+                      metadata, idempotency_key)
 SELECT id, last_seq + 1, user_id, :role, :content, :tool_calls,
        :tool_call_id, :name, :tokens, :latency_ms, :pinned, total_tokens,
-       :metadata
+       :metadata, :idempotency_key
   FROM conversations
  WHERE id = :conversation_id
+   AND NOT EXISTS (SELECT 1
+                     FROM messages
+                    WHERE conversation_id = :conversation_id
+                      AND idempotency_key = :idempotency_key)
 RETURNING conversation_id, seq, role, content, tool_calls, tool_call_id, name,
-          tokens, latency_ms, pinned, metadata, created_at;
+          tokens, latency_ms, pinned, metadata, idempotency_key, created_at;

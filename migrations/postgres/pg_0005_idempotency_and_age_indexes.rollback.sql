@@ -1,0 +1,2 @@
+DROP INDEX CONCURRENTLY IF EXISTS conversations_updated_at;
+DROP INDEX CONCURRENTLY IF EXISTS messages_idempotency_key;
