@@ -20,6 +20,8 @@ def connect(
     min_size: int = 1,
     max_size: int = 10,
     timeout: float = 30.0,
+    statement_timeout: float = 30.0,
+    connect_timeout: float = 10.0,
     prepare: bool = True,
     tracer: Tracer | None = None,
 ) -> Store:
@@ -34,8 +36,11 @@ def connect(
     ``max_size`` bounds the pool (PostgreSQL connections, or SQLite connections
     to the file); ``min_size`` connections to PostgreSQL are opened at once.
     ``timeout`` is how long a call waits for a free connection or, on SQLite, for
-    the write lock. ``prepare=False`` turns off server-side prepared statements
-    (for PgBouncer in transaction-pooling mode). ``tracer`` sees every statement.
+    the write lock. On PostgreSQL the server cancels a statement after
+    ``statement_timeout`` seconds and a new connection gives up after
+    ``connect_timeout``. ``prepare=False`` turns off server-side prepared
+    statements (for PgBouncer in transaction-pooling mode). ``tracer`` sees
+    every statement.
 
     :raises DatabaseUnavailable: if the database cannot be reached.
     :raises ConfigurationError: for a URL convstore cannot use.
@@ -56,6 +61,13 @@ def connect(
                 "run `make migrate` (or `convstore migrate`), or connect with migrate=True"
             )
     database = PostgresDatabase(
-        url, min_size=min_size, max_size=max_size, timeout=timeout, prepare=prepare, tracer=tracer
+        url,
+        min_size=min_size,
+        max_size=max_size,
+        timeout=timeout,
+        statement_timeout=statement_timeout,
+        connect_timeout=connect_timeout,
+        prepare=prepare,
+        tracer=tracer,
     )
     return Store(database)

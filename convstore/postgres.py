@@ -39,21 +39,30 @@ class PostgresDatabase(Database):
         min_size: int = 1,
         max_size: int = 10,
         timeout: float = 30.0,
+        statement_timeout: float = 30.0,
+        connect_timeout: float = 10.0,
         prepare: bool = True,
         tracer: Tracer | None = None,
     ) -> None:
         """Open the pool and wait until ``min_size`` connections are ready.
 
         ``timeout`` bounds both that wait and each later wait for a free
-        connection. ``prepare=False`` turns off server-side prepared statements,
-        which PgBouncer in transaction-pooling mode needs unless it is 1.22 or
-        newer with ``max_prepared_statements`` set.
+        connection. The server cancels any statement running longer than
+        ``statement_timeout`` seconds, and a new connection gives up after
+        ``connect_timeout``: a stuck server cannot hang a call for ever.
+        ``prepare=False`` turns off server-side prepared statements, which
+        PgBouncer in transaction-pooling mode needs unless it is 1.22 or newer
+        with ``max_prepared_statements`` set.
 
         :raises DatabaseUnavailable: if the server cannot be reached in time.
         """
         super().__init__(tracer=tracer)
-        # Timestamps arrive in UTC, so no conversion is needed per value.
-        connection_settings: dict[str, Any] = {"autocommit": True, "options": "-c TimeZone=UTC"}
+        connection_settings: dict[str, Any] = {
+            "autocommit": True,
+            "connect_timeout": max(1, round(connect_timeout)),
+            # Timestamps arrive in UTC, so no conversion is needed per value.
+            "options": f"-c TimeZone=UTC -c statement_timeout={round(statement_timeout * 1000)}",
+        }
         if not prepare:
             connection_settings["prepare_threshold"] = None
         self.pool = ConnectionPool(

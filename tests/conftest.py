@@ -26,7 +26,7 @@ class ScratchDatabases:
         self.admin_url = admin_url
         self.created: list[str] = []
         try:
-            self.admin = psycopg.connect(admin_url, autocommit=True, connect_timeout=5)
+            self._admin().close()
         except psycopg.OperationalError as error:
             pytest.fail(
                 f"cannot reach PostgreSQL at {admin_url} ({error}).\n"
@@ -38,18 +38,23 @@ class ScratchDatabases:
                 pytrace=False,
             )
 
+    def _admin(self) -> psycopg.Connection:
+        # A connection per operation: the fault tests restart the server.
+        return psycopg.connect(self.admin_url, autocommit=True, connect_timeout=5)
+
     def create(self) -> str:
         name = f"convstore_test_{os.getpid()}_{uuid.uuid4().hex[:8]}"
-        self.admin.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
+        with self._admin() as admin:
+            admin.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
         self.created.append(name)
         return urlsplit(self.admin_url)._replace(path=f"/{name}").geturl()
 
     def drop_all(self) -> None:
-        for name in self.created:
-            self.admin.execute(
-                sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name))
-            )
-        self.admin.close()
+        with self._admin() as admin:
+            for name in self.created:
+                admin.execute(
+                    sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name))
+                )
 
 
 @pytest.fixture(scope="session")
