@@ -16,6 +16,7 @@ from .errors import (
     ConvstoreError,
     DatabaseError,
     DatabaseUnavailable,
+    DuplicateIdempotencyKey,
     InvalidInput,
     NotFound,
     SchemaNotMigrated,
@@ -23,13 +24,16 @@ from .errors import (
 from .legacy import PostgresConversationStore, SQLiteConversationStore
 from .migrate import migrate, pending_migrations, rollback
 from .store import Store
+from .validation import Limits
 
 __all__ = [
     "ConfigurationError",
     "ConvstoreError",
     "DatabaseError",
     "DatabaseUnavailable",
+    "DuplicateIdempotencyKey",
     "InvalidInput",
+    "Limits",
     "NotFound",
     "PostgresConversationStore",
     "SQLiteConversationStore",

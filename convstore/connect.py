@@ -11,6 +11,7 @@ from .sqlfile import SQLITE
 from .sqlite import SQLiteDatabase
 from .store import Store
 from .urls import dialect_of, redact, resolve_url, sqlite_path
+from .validation import DEFAULT_LIMITS, Limits
 
 
 def connect(
@@ -24,6 +25,7 @@ def connect(
     connect_timeout: float = 10.0,
     prepare: bool = True,
     tracer: Tracer | None = None,
+    limits: Limits = DEFAULT_LIMITS,
 ) -> Store:
     """Open a store on ``url`` (default: ``CONVSTORE_URL``, then ``DATABASE_URL``,
     then ``sqlite:///conversations.db``).
@@ -40,7 +42,8 @@ def connect(
     ``statement_timeout`` seconds and a new connection gives up after
     ``connect_timeout``. ``prepare=False`` turns off server-side prepared
     statements (for PgBouncer in transaction-pooling mode). ``tracer`` sees
-    every statement.
+    every statement. ``limits`` caps the size of what is stored
+    (:class:`~convstore.validation.Limits`: 8 MiB of text, 1 MiB of JSON).
 
     :raises DatabaseUnavailable: if the database cannot be reached.
     :raises ConfigurationError: for a URL convstore cannot use.
@@ -50,7 +53,8 @@ def connect(
         path = sqlite_path(url)
         if migrate is not False:
             apply_migrations(url)
-        return Store(SQLiteDatabase(path, max_size=max_size, busy_timeout=timeout, tracer=tracer))
+        database = SQLiteDatabase(path, max_size=max_size, busy_timeout=timeout, tracer=tracer)
+        return Store(database, limits)
     if migrate:
         apply_migrations(url)
     elif migrate is None:
@@ -70,4 +74,4 @@ def connect(
         prepare=prepare,
         tracer=tracer,
     )
-    return Store(database)
+    return Store(database, limits)

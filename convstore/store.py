@@ -13,13 +13,15 @@ from __future__ import annotations
 
 import json
 import uuid
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
+from datetime import datetime, timedelta, timezone
 from typing import Any
 
 from . import validation
 from .database import Database, Tracer
 from .errors import DuplicateIdempotencyKey, InvalidInput, NotFound
+from .validation import DEFAULT_LIMITS, Limits
 
 Message = dict[str, Any]
 Conversation = dict[str, Any]
@@ -47,8 +49,9 @@ class Store:
     Use it as a context manager, or call :meth:`close`, to release the connections.
     """
 
-    def __init__(self, database: Database) -> None:
+    def __init__(self, database: Database, limits: Limits = DEFAULT_LIMITS) -> None:
         self.database = database
+        self.limits = limits
 
     @property
     def dialect(self) -> str:
@@ -65,8 +68,8 @@ class Store:
             "create_conversation",
             id=str(uuid.uuid4()),
             user_id=validation.user_id(user_id),
-            title=validation.optional_text("title", title),
-            metadata=validation.metadata_json("metadata", metadata),
+            title=validation.optional_text("title", title, self.limits),
+            metadata=validation.metadata_json("metadata", metadata, self.limits),
         )
         return created[0]["id"]
 
@@ -111,13 +114,14 @@ class Store:
             name=name,
             pinned=pinned,
             idempotency_key=idempotency_key,
+            limits=self.limits,
         )
         checked_id = validation.conversation_id(conversation_id)
         (message,) = self._append(checked_id, [idempotency_key], "append_message", **params)
         return message
 
     def add_messages(
-        self, conversation_id: str, messages: Iterable[Mapping[str, Any]]
+        self, conversation_id: str, messages: list[Mapping[str, Any]]
     ) -> list[Message]:
         """Append several messages in one statement, in the order given, and
         return them as stored. Each is a mapping with the keyword arguments of
@@ -126,7 +130,14 @@ class Store:
         for the whole batch, which makes this several times faster per message
         than repeated :meth:`add_message` calls."""
         checked_id = validation.conversation_id(conversation_id)
-        batch = [validation.message(**_message_fields(message)) for message in messages]
+        if not isinstance(messages, (list, tuple)):
+            raise InvalidInput(
+                f"messages must be a list of mappings, got {type(messages).__name__}"
+            )
+        batch = [
+            validation.message(**_message_fields(message), limits=self.limits)
+            for message in messages
+        ]
         keys = [message["idempotency_key"] for message in batch]
         if len(set(filter(None, keys))) < len(list(filter(None, keys))):
             raise InvalidInput("two messages of one batch have the same idempotency_key")
@@ -258,6 +269,31 @@ class Store:
         )
         return bool(deleted)
 
+    def delete_user_data(self, user_id: str) -> dict[str, int]:
+        """Erase every conversation and message of ``user_id`` (say, for a
+        right-to-erasure request); return how many of each were deleted."""
+        deleted = self.database.run(
+            "delete_user_conversations", user_id=validation.user_id(user_id)
+        )
+        return _deletion_counts(deleted)
+
+    def purge_conversations(self, older_than: timedelta, batch_size: int = 1000) -> dict[str, int]:
+        """Delete the conversations with no activity in the last ``older_than``,
+        with their messages, oldest first, ``batch_size`` conversations per
+        transaction (so the tables are never locked for long); return how many
+        conversations and messages were deleted."""
+        if not isinstance(older_than, timedelta) or older_than < timedelta(0):
+            raise InvalidInput(f"older_than must be a positive timedelta, got {older_than!r}")
+        batch_size = validation.count("batch_size", batch_size, minimum=1)
+        cutoff = (datetime.now(timezone.utc) - older_than).isoformat()
+        totals = {"conversations": 0, "messages": 0}
+        while True:
+            deleted = self.database.run("purge_conversations", cutoff=cutoff, batch_size=batch_size)
+            for kind, number in _deletion_counts(deleted).items():
+                totals[kind] += number
+            if len(deleted) < batch_size:
+                return totals
+
     # -- reading ---------------------------------------------------------------------
 
     def get_conversation(self, conversation_id: str) -> Conversation | None:
@@ -336,7 +372,7 @@ class Store:
         """A user's conversations having a message that contains ``query``
         (case-insensitive, matched literally), most recently active first, each
         with ``matching_messages``."""
-        if not validation.text("query", query).strip():
+        if not validation.text("query", query, self.limits).strip():
             raise InvalidInput("query must contain something to search for")
         return self.database.run(
             "search_conversations",
@@ -382,6 +418,13 @@ class Store:
 
     def __exit__(self, *exc_info: object) -> None:
         self.close()
+
+
+def _deletion_counts(deleted: list[dict[str, Any]]) -> dict[str, int]:
+    return {
+        "conversations": len(deleted),
+        "messages": sum(conversation["message_count"] for conversation in deleted),
+    }
 
 
 def _message_fields(message: Mapping[str, Any]) -> dict[str, Any]:

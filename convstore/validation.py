@@ -11,11 +11,28 @@ from __future__ import annotations
 import json
 import uuid
 from collections.abc import Mapping
+from dataclasses import dataclass
 from typing import Any
 
 from .errors import InvalidInput
 
 ROLES = ("system", "developer", "user", "assistant", "tool")
+
+
+@dataclass(frozen=True)
+class Limits:
+    """The largest values a store accepts; larger ones raise InvalidInput.
+    Set them with ``convstore.connect(..., limits=Limits(...))``."""
+
+    max_text_bytes: int = 8 * 1024 * 1024
+    """Content, titles, names and ids, as UTF-8."""
+    max_json_bytes: int = 1024 * 1024
+    """Metadata and tool calls, serialised."""
+    max_json_depth: int = 64
+    """Nesting of metadata and tool calls."""
+
+
+DEFAULT_LIMITS = Limits()
 MAX_INTEGER = 2**31 - 1
 """The largest token count or latency the integer columns hold."""
 
@@ -46,8 +63,8 @@ def optional_nonempty_text(field: str, value: Any) -> str | None:
     return None if value is None else nonempty_text(field, value)
 
 
-def text(field: str, value: Any) -> str:
-    """A string PostgreSQL and SQLite both store exactly."""
+def text(field: str, value: Any, limits: Limits = DEFAULT_LIMITS) -> str:
+    """A string PostgreSQL and SQLite both store exactly, within the size limit."""
     if not isinstance(value, str):
         raise InvalidInput(f"{field} must be a string, got {_show(value)}")
     if "\x00" in value:
@@ -55,14 +72,18 @@ def text(field: str, value: Any) -> str:
             f"{field} contains a NUL character (\\x00), which PostgreSQL cannot store"
         )
     try:
-        value.encode("utf-8")
+        size = len(value.encode("utf-8"))
     except UnicodeEncodeError as error:
         raise InvalidInput(f"{field} is not valid Unicode text: {error.reason}") from None
+    if size > limits.max_text_bytes:
+        raise InvalidInput(
+            f"{field} is {size:,} bytes; the limit is {limits.max_text_bytes:,} (Limits.max_text_bytes)"
+        )
     return value
 
 
-def optional_text(field: str, value: Any) -> str | None:
-    return None if value is None else text(field, value)
+def optional_text(field: str, value: Any, limits: Limits = DEFAULT_LIMITS) -> str | None:
+    return None if value is None else text(field, value, limits)
 
 
 def role_name(value: Any) -> str:
@@ -90,22 +111,22 @@ def flag(field: str, value: Any) -> bool:
     return value
 
 
-def metadata_json(field: str, value: Any) -> str:
+def metadata_json(field: str, value: Any, limits: Limits = DEFAULT_LIMITS) -> str:
     """A JSON object as text (``None`` means ``{}``)."""
     if value is None:
         return "{}"
     if not isinstance(value, Mapping):
         raise InvalidInput(f"{field} must be a JSON object (a dict), got {_show(value)}")
-    return _json_text(field, dict(value))
+    return _json_text(field, dict(value), limits)
 
 
-def tool_calls_json(value: Any) -> str | None:
+def tool_calls_json(value: Any, limits: Limits = DEFAULT_LIMITS) -> str | None:
     """The OpenAI ``tool_calls`` list as JSON text, or ``None``."""
     if value is None:
         return None
     if not isinstance(value, (list, tuple)) or not all(isinstance(c, Mapping) for c in value):
         raise InvalidInput(f"tool_calls must be a list of objects, got {_show(value)}")
-    return _json_text("tool_calls", [dict(call) for call in value])
+    return _json_text("tool_calls", [dict(call) for call in value], limits)
 
 
 def message(
@@ -120,6 +141,7 @@ def message(
     name: Any = None,
     pinned: Any = False,
     idempotency_key: Any = None,
+    limits: Limits = DEFAULT_LIMITS,
 ) -> dict[str, Any]:
     """The parameters of ``append_message`` for one message, all checked.
 
@@ -127,48 +149,53 @@ def message(
     a ``tool`` message must say which call it answers (``tool_call_id``).
     """
     checked_role = role_name(role)
-    checked_calls = tool_calls_json(tool_calls)
+    checked_calls = tool_calls_json(tool_calls, limits)
     if content is None and not (checked_role == "assistant" and checked_calls):
         raise InvalidInput("content may be None only for an assistant message with tool_calls")
     if checked_role == "tool" and tool_call_id is None:
         raise InvalidInput("a tool message needs the tool_call_id of the call it answers")
     return {
         "role": checked_role,
-        "content": optional_text("content", content),
+        "content": optional_text("content", content, limits),
         "tool_calls": checked_calls,
-        "tool_call_id": optional_text("tool_call_id", tool_call_id),
-        "name": optional_text("name", name),
+        "tool_call_id": optional_text("tool_call_id", tool_call_id, limits),
+        "name": optional_text("name", name, limits),
         "tokens": optional_count("tokens", tokens),
         "latency_ms": optional_count("latency_ms", latency_ms),
         "pinned": flag("pinned", pinned),
-        "metadata": metadata_json("metadata", metadata),
+        "metadata": metadata_json("metadata", metadata, limits),
         "idempotency_key": optional_nonempty_text("idempotency_key", idempotency_key),
     }
 
 
-def _json_text(field: str, value: Any) -> str:
-    _check_json_strings(field, value)
+def _json_text(field: str, value: Any, limits: Limits) -> str:
+    _check_json_strings(field, value, limits)
     try:
-        return json.dumps(value, ensure_ascii=False, allow_nan=False, separators=(",", ":"))
+        encoded = json.dumps(value, ensure_ascii=False, allow_nan=False, separators=(",", ":"))
     except (TypeError, ValueError) as error:
         raise InvalidInput(f"{field} is not JSON-serialisable: {error}") from None
-    except RecursionError:
-        raise InvalidInput(f"{field} is nested too deeply") from None
+    if len(encoded.encode("utf-8")) > limits.max_json_bytes:
+        raise InvalidInput(
+            f"{field} is over {limits.max_json_bytes:,} bytes as JSON (Limits.max_json_bytes)"
+        )
+    return encoded
 
 
-def _check_json_strings(field: str, value: Any, depth: int = 0) -> None:
-    if depth > 100:
-        raise InvalidInput(f"{field} is nested more than 100 levels deep")
+def _check_json_strings(field: str, value: Any, limits: Limits, depth: int = 0) -> None:
+    if depth > limits.max_json_depth:
+        raise InvalidInput(
+            f"{field} is nested more than {limits.max_json_depth} levels deep (Limits.max_json_depth)"
+        )
     if isinstance(value, str):
-        text(field, value)
+        text(field, value, limits)
     elif isinstance(value, Mapping):
         for key, item in value.items():
             if isinstance(key, str):
-                text(field, key)
-            _check_json_strings(field, item, depth + 1)
+                text(field, key, limits)
+            _check_json_strings(field, item, limits, depth + 1)
     elif isinstance(value, (list, tuple)):
         for item in value:
-            _check_json_strings(field, item, depth + 1)
+            _check_json_strings(field, item, limits, depth + 1)
 
 
 def _show(value: Any) -> str:

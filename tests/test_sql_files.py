@@ -54,6 +54,8 @@ def _sample_parameters(query, user, conversation_id):
         "keep_tool_groups": True,
         "idempotency_key": "sample-key",
         "idempotency_keys": json.dumps(["sample-key"]),
+        "cutoff": "2999-01-01T00:00:00+00:00",
+        "batch_size": 1,
         "messages": json.dumps(
             [{"role": "user", "content": "x", "pinned": False, "metadata": "{}"}]
         ),
@@ -62,8 +64,11 @@ def _sample_parameters(query, user, conversation_id):
     return {name: 0 if name in deltas else samples.get(name) for name in query.parameters}
 
 
+DELETES_CONVERSATIONS = {"delete_conversation", "delete_user_conversations", "purge_conversations"}
+
+
 def _deletes_last(name):
-    return (name.startswith("delete"), name == "delete_conversation")
+    return (name in DELETES_CONVERSATIONS, name.startswith("delete"), name)
 
 
 def _returns_rows(query):
@@ -80,6 +85,8 @@ def test_both_dialects_return_the_same_columns(postgres_url, sqlite_url, user):
             store.add_message(conversation_id, "user", "sample")
             with pytest.raises(RuntimeError), store.transaction():  # leave nothing behind
                 for name in sorted(queries.names(), key=_deletes_last):
+                    if name in DELETES_CONVERSATIONS:  # each gets a conversation to delete
+                        conversation_id = store.create_conversation(user)
                     query = store.database.queries[name]
                     rows = store.database.run(
                         name, **_sample_parameters(query, user, conversation_id)

@@ -1,0 +1,15 @@
+-- Deletes up to :batch_size of the conversations with no activity since
+-- :cutoff, oldest first, with their messages (by cascade); returns each deleted
+-- conversation's id and message count. Run it until it deletes fewer than
+-- :batch_size: each batch is a short transaction, so the table is never
+-- locked for long.
+-- :cutoff      an ISO 8601 timestamp with a time zone
+-- :batch_size  how many conversations at most
+-- Index: conversations_updated_at (updated_at); messages primary key for the cascade.
+DELETE FROM conversations
+ WHERE id IN (SELECT id
+                FROM conversations
+               WHERE updated_at < strftime('%Y-%m-%dT%H:%M:%fZ', :cutoff)
+               ORDER BY updated_at
+               LIMIT :batch_size)
+RETURNING id, message_count;
