@@ -50,7 +50,7 @@ class Database(ABC):
         bound = bind(query, params)
         outside_transaction = self._transaction_connection.get() is None
         slot = self.write_slot() if query.writes and outside_transaction else nullcontext()
-        with self.translate_errors(), slot, self._connection() as connection:
+        with self.translate_errors(), slot, self.connection() as connection:
             self._trace(query, bound)
             return self.execute(connection, query, bound)
 
@@ -86,7 +86,8 @@ class Database(ABC):
                 yield
 
     @contextmanager
-    def _connection(self) -> Iterator[Any]:
+    def connection(self) -> Iterator[Any]:
+        """The open transaction's connection in this thread, else a pooled one."""
         connection = self._transaction_connection.get()
         if connection is not None:
             yield connection
@@ -99,6 +100,12 @@ class Database(ABC):
             logger.debug("running %s with %r", query.name, params)
         if self.tracer is not None:
             self.tracer(query.statement, params)
+
+    def user_scope(self, user_id: str) -> AbstractContextManager[None]:
+        """Name ``user_id`` to the database's row-level security for the
+        enclosed calls. Only PostgreSQL has it; elsewhere the queries' own
+        ``user_id`` filters are the only guard."""
+        return nullcontext()
 
     def write_slot(self) -> AbstractContextManager[None]:
         """Held around a write outside a transaction (and by a write

@@ -84,6 +84,15 @@ class PostgresDatabase(Database):
                 "is the server running and the URL right?"
             ) from error
 
+    @contextmanager
+    def user_scope(self, user_id: str) -> Iterator[None]:
+        """A transaction in which the row-level security policies (migration
+        pg_0006) let this session see only ``user_id``'s rows. The setting is
+        transaction-local, so it never outlives the block on a pooled connection."""
+        with self.transaction():
+            self.run("set_user_scope", user_id=user_id)
+            yield
+
     def checkout(self) -> AbstractContextManager[psycopg.Connection]:
         return self.pool.connection()
 

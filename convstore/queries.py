@@ -6,7 +6,8 @@ without the :class:`~convstore.store.Store` API around it::
 
 ``target`` is a :class:`~convstore.store.Store`, a ``psycopg.Connection``, a
 ``psycopg_pool.ConnectionPool`` or a ``sqlite3.Connection``; the dialect's file
-is chosen from it. The statement runs at once and the rows come back as plain
+is chosen from it. Queries that can be limited to one owner take ``user_id``
+(``None`` for any owner); a Store fills it in with its own. The statement runs at once and the rows come back as plain
 dicts (the same values the Store returns).
 
 On a bare connection you own the transaction: psycopg (unless in autocommit
@@ -43,7 +44,7 @@ class NamedQuery:
 
     def __call__(self, target: Any, **params: Any) -> list[dict[str, Any]]:
         if isinstance(target, Store):
-            return target.database.run(self.name, **params)
+            return target.run(self.name, **params)
         if isinstance(target, ConnectionPool):
             with target.connection() as connection:
                 return self(connection, **params)

@@ -14,7 +14,7 @@ from __future__ import annotations
 import json
 import uuid
 from collections.abc import Iterator, Mapping
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, contextmanager, nullcontext
 from datetime import datetime, timedelta, timezone
 from typing import Any
 
@@ -49,9 +49,51 @@ class Store:
     Use it as a context manager, or call :meth:`close`, to release the connections.
     """
 
-    def __init__(self, database: Database, limits: Limits = DEFAULT_LIMITS) -> None:
+    def __init__(
+        self,
+        database: Database,
+        limits: Limits = DEFAULT_LIMITS,
+        *,
+        user_id: str | None = None,
+    ) -> None:
         self.database = database
         self.limits = limits
+        self.user_id = user_id
+        """The only owner this store's calls can reach (see :meth:`for_user`), or ``None``."""
+
+    def for_user(self, user_id: str) -> Store:
+        """A view of this store limited to ``user_id``'s conversations.
+
+        Every call of the view is limited in its SQL: another user's
+        conversation behaves exactly like a missing one. On PostgreSQL each
+        call also runs in a transaction that names the user to the row-level
+        security policies, so even raw SQL run through :meth:`connection` sees
+        only that user's rows (for roles other than the tables' owner). The
+        view shares this store's connections; closing it closes nothing.
+        """
+        return Store(self.database, self.limits, user_id=validation.user_id(user_id))
+
+    def _owner(self, user_id: str | None) -> str:
+        """The user a call is about; on a user-scoped view, the view's user."""
+        if self.user_id is None:
+            return validation.user_id(user_id)
+        if user_id is not None and user_id != self.user_id:
+            raise InvalidInput(f"this store is limited to user {self.user_id!r}")
+        return self.user_id
+
+    def run(self, query_name: str, **params: Any) -> list[dict[str, Any]]:
+        """Run a named query now and return its rows; a query that takes a
+        ``user_id`` gets this store's (``None`` unless it is a user-scoped view)
+        unless one is given."""
+        if "user_id" in self.database.queries[query_name].parameters:
+            params.setdefault("user_id", self.user_id)
+        with self._user_scope():
+            return self.database.run(query_name, **params)
+
+    def _user_scope(self) -> AbstractContextManager[None]:
+        if self.user_id is None:
+            return nullcontext()
+        return self.database.user_scope(self.user_id)
 
     @property
     def dialect(self) -> str:
@@ -61,13 +103,17 @@ class Store:
     # -- writing ---------------------------------------------------------------------
 
     def create_conversation(
-        self, user_id: str, title: str | None = None, metadata: Mapping[str, Any] | None = None
+        self,
+        user_id: str | None = None,
+        title: str | None = None,
+        metadata: Mapping[str, Any] | None = None,
     ) -> str:
-        """Create a conversation owned by ``user_id``; return its id (a UUID string)."""
-        created = self.database.run(
+        """Create a conversation owned by ``user_id`` (on a user-scoped view,
+        its user); return its id (a UUID string)."""
+        created = self.run(
             "create_conversation",
             id=str(uuid.uuid4()),
-            user_id=validation.user_id(user_id),
+            user_id=self._owner(user_id),
             title=validation.optional_text("title", title, self.limits),
             metadata=validation.metadata_json("metadata", metadata, self.limits),
         )
@@ -156,9 +202,7 @@ class Store:
         for attempt in range(3):
             try:
                 with self.database.isolated():
-                    appended = self.database.run(
-                        query_name, conversation_id=conversation_id, **params
-                    )
+                    appended = self.run(query_name, conversation_id=conversation_id, **params)
                 break
             except DuplicateIdempotencyKey:
                 # A concurrent copy of this request stored some of these messages
@@ -166,7 +210,7 @@ class Store:
                 if attempt == 2:
                     raise
         if len(appended) < len(keys) and any(keys):
-            appended += self.database.run(
+            appended += self.run(
                 "messages_by_idempotency_key",
                 conversation_id=conversation_id,
                 idempotency_keys=json.dumps([key for key in keys if key is not None]),
@@ -189,7 +233,7 @@ class Store:
         new_tokens = validation.optional_count("tokens", tokens)
         with self.database.transaction():
             old = self._lock_message(checked_id, checked_seq)
-            (new,) = self.database.run(
+            (new,) = self.run(
                 "set_message_tokens", conversation_id=checked_id, seq=checked_seq, tokens=new_tokens
             )
             self._shift_totals(
@@ -198,9 +242,7 @@ class Store:
                 new["counted_tokens"] - old["counted_tokens"],
                 pinned=old["pinned"],
             )
-            (message,) = self.database.run(
-                "get_message", conversation_id=checked_id, seq=checked_seq
-            )
+            (message,) = self.run("get_message", conversation_id=checked_id, seq=checked_seq)
         return message
 
     def delete_message(self, conversation_id: str, seq: int) -> bool:
@@ -216,9 +258,7 @@ class Store:
                 self._lock_message(checked_id, checked_seq)
             except NotFound:
                 return False
-            (deleted,) = self.database.run(
-                "delete_message", conversation_id=checked_id, seq=checked_seq
-            )
+            (deleted,) = self.run("delete_message", conversation_id=checked_id, seq=checked_seq)
             self._shift_totals(
                 checked_id,
                 checked_seq,
@@ -231,9 +271,9 @@ class Store:
     def _lock_message(self, conversation_id: str, seq: int) -> dict[str, Any]:
         """Lock the conversation against concurrent appends and edits; return
         the message's counted tokens and pinned flag."""
-        if not self.database.run("lock_conversation", conversation_id=conversation_id):
+        if not self.run("lock_conversation", conversation_id=conversation_id):
             raise NotFound(f"conversation {conversation_id} does not exist")
-        found = self.database.run("message_tokens", conversation_id=conversation_id, seq=seq)
+        found = self.run("message_tokens", conversation_id=conversation_id, seq=seq)
         if not found:
             raise NotFound(f"conversation {conversation_id} has no message {seq}")
         return found[0]
@@ -251,10 +291,10 @@ class Store:
         ``tokens_delta`` counted tokens. Pinned tokens are not in the running
         totals, so only the conversation's pinned sum changes for them."""
         if tokens_delta and not pinned:
-            self.database.run(
+            self.run(
                 "shift_tokens_before", conversation_id=conversation_id, seq=seq, delta=tokens_delta
             )
-        self.database.run(
+        self.run(
             "adjust_conversation_totals",
             conversation_id=conversation_id,
             unpinned_tokens_delta=0 if pinned else tokens_delta,
@@ -264,17 +304,15 @@ class Store:
 
     def delete_conversation(self, conversation_id: str) -> bool:
         """Delete a conversation and all its messages; ``True`` if it existed."""
-        deleted = self.database.run(
+        deleted = self.run(
             "delete_conversation", conversation_id=validation.conversation_id(conversation_id)
         )
         return bool(deleted)
 
-    def delete_user_data(self, user_id: str) -> dict[str, int]:
+    def delete_user_data(self, user_id: str | None = None) -> dict[str, int]:
         """Erase every conversation and message of ``user_id`` (say, for a
         right-to-erasure request); return how many of each were deleted."""
-        deleted = self.database.run(
-            "delete_user_conversations", user_id=validation.user_id(user_id)
-        )
+        deleted = self.run("delete_user_conversations", user_id=self._owner(user_id))
         return _deletion_counts(deleted)
 
     def purge_conversations(self, older_than: timedelta, batch_size: int = 1000) -> dict[str, int]:
@@ -288,7 +326,7 @@ class Store:
         cutoff = (datetime.now(timezone.utc) - older_than).isoformat()
         totals = {"conversations": 0, "messages": 0}
         while True:
-            deleted = self.database.run("purge_conversations", cutoff=cutoff, batch_size=batch_size)
+            deleted = self.run("purge_conversations", cutoff=cutoff, batch_size=batch_size)
             for kind, number in _deletion_counts(deleted).items():
                 totals[kind] += number
             if len(deleted) < batch_size:
@@ -301,15 +339,15 @@ class Store:
         ``"messages"``, or ``None`` if it does not exist."""
         checked_id = validation.conversation_id(conversation_id)
         with self.database.transaction(write=False):
-            found = self.database.run("get_conversation", conversation_id=checked_id)
+            found = self.run("get_conversation", conversation_id=checked_id)
             if not found:
                 return None
-            messages = self.database.run("conversation_messages", conversation_id=checked_id)
+            messages = self.run("conversation_messages", conversation_id=checked_id)
         return {**found[0], "messages": messages}
 
     def get_message(self, conversation_id: str, seq: int) -> Message | None:
         """One message, or ``None`` if it does not exist."""
-        found = self.database.run(
+        found = self.run(
             "get_message",
             conversation_id=validation.conversation_id(conversation_id),
             seq=validation.count("seq", seq, minimum=1),
@@ -326,19 +364,19 @@ class Store:
         """
         checked_id = validation.conversation_id(conversation_id)
         if limit is None and before_seq is None:
-            return self.database.run("conversation_messages", conversation_id=checked_id)
-        return self.database.run(
+            return self.run("conversation_messages", conversation_id=checked_id)
+        return self.run(
             "get_messages",
             conversation_id=checked_id,
             limit=None if limit is None else validation.count("limit", limit, minimum=1),
             before_seq=None if before_seq is None else validation.count("before_seq", before_seq),
         )
 
-    def list_conversations(self, user_id: str, limit: int = 20) -> list[Conversation]:
+    def list_conversations(self, user_id: str | None = None, limit: int = 20) -> list[Conversation]:
         """A user's conversations, most recently active first (without messages)."""
-        return self.database.run(
+        return self.run(
             "list_conversations",
-            user_id=validation.user_id(user_id),
+            user_id=self._owner(user_id),
             limit=validation.count("limit", limit, minimum=1),
         )
 
@@ -361,22 +399,24 @@ class Store:
         Costs one index lookup plus the rows returned, however long the
         conversation.
         """
-        return self.database.run(
+        return self.run(
             "recent_context",
             conversation_id=validation.conversation_id(conversation_id),
             max_tokens=validation.count("max_tokens", max_tokens),
             keep_tool_groups=validation.flag("keep_tool_groups", keep_tool_groups),
         )
 
-    def search_conversations(self, user_id: str, query: str, limit: int = 20) -> list[Conversation]:
+    def search_conversations(
+        self, user_id: str | None, query: str, limit: int = 20
+    ) -> list[Conversation]:
         """A user's conversations having a message that contains ``query``
         (case-insensitive, matched literally), most recently active first, each
         with ``matching_messages``."""
         if not validation.text("query", query, self.limits).strip():
             raise InvalidInput("query must contain something to search for")
-        return self.database.run(
+        return self.run(
             "search_conversations",
-            user_id=validation.user_id(user_id),
+            user_id=self._owner(user_id),
             query=query,
             limit=validation.count("limit", limit, minimum=1),
         )
@@ -385,7 +425,7 @@ class Store:
         """``message_count``, ``total_tokens`` (reported counts only),
         ``avg_latency_ms``, ``started_at`` and ``last_message_at``; ``None`` if
         the conversation does not exist."""
-        found = self.database.run(
+        found = self.run(
             "conversation_stats", conversation_id=validation.conversation_id(conversation_id)
         )
         return found[0] if found else None
@@ -397,8 +437,17 @@ class Store:
         """Make the calls inside the block one atomic unit: all are committed
         when the outermost block ends, none if it raises. Blocks nest (as
         savepoints). On SQLite the write lock is taken when the block starts."""
-        with self.database.transaction():
+        with self.database.transaction(), self._user_scope():
             yield self
+
+    @contextmanager
+    def connection(self) -> Iterator[Any]:
+        """The driver connection of a transaction, for SQL of your own (for
+        example the functions of :mod:`convstore.queries`); committed when the
+        block ends, rolled back if it raises. On a user-scoped PostgreSQL
+        view, row-level security limits it to the view's user."""
+        with self.transaction(), self.database.connection() as connection:
+            yield connection
 
     @contextmanager
     def tracer(self, trace: Tracer) -> Iterator[None]:
@@ -411,7 +460,9 @@ class Store:
             self.database.tracer = previous
 
     def close(self) -> None:
-        self.database.close()
+        """Close the connections (a user-scoped view leaves them to its store)."""
+        if self.user_id is None:
+            self.database.close()
 
     def __enter__(self) -> Store:
         return self

@@ -18,7 +18,7 @@ def test_queries_lists_every_query_with_its_sql(capsys):
     assert main(["--url", "postgresql://x@localhost/db", "queries"]) == 0
     listing = capsys.readouterr().out
     assert "-- recent_context  (" in listing and "sql/postgres/recent_context.sql" in listing
-    assert "-- parameters: max_tokens, conversation_id, keep_tool_groups" in listing
+    assert "-- parameters: max_tokens, conversation_id, user_id, keep_tool_groups" in listing
     assert "sum(coalesce(tokens, 100)) OVER (" in listing
     assert listing.count("-- parameters:") == len(list((ROOT / "sql" / "postgres").glob("*.sql")))
 

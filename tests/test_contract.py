@@ -392,6 +392,7 @@ def test_tracer_sees_each_statement_tagged_with_its_file(store, user):
         "conversation_id": conversation_id,
         "max_tokens": 10,
         "keep_tool_groups": True,
+        "user_id": None,
     }
 
 

@@ -89,7 +89,7 @@ def test_statement_timeout_bounds_a_stuck_call(postgres_url):
     with convstore.connect(postgres_url, statement_timeout=0.3) as store:
         conversation_id = store.create_conversation("stuck")
         with psycopg.connect(postgres_url) as blocker:
-            queries.lock_conversation(blocker, conversation_id=conversation_id)  # holds the row
+            queries.lock_conversation(blocker, conversation_id=conversation_id, user_id=None)
             started = time.perf_counter()
             with pytest.raises(DatabaseUnavailable) as raised:
                 store.add_message(conversation_id, "user", "waits for the lock")

@@ -25,7 +25,12 @@ def long_conversation(database_url, user):
         ]  # fmt: skip
         store.add_messages(conversation_id, batch)
         query = store.database.queries["recent_context"]
-    params = {"conversation_id": conversation_id, "max_tokens": BUDGET, "keep_tool_groups": True}
+    params = {
+        "conversation_id": conversation_id,
+        "max_tokens": BUDGET,
+        "keep_tool_groups": True,
+        "user_id": user,
+    }
     return database_url, query, params
 
 

@@ -88,9 +88,7 @@ def test_both_dialects_return_the_same_columns(postgres_url, sqlite_url, user):
                     if name in DELETES_CONVERSATIONS:  # each gets a conversation to delete
                         conversation_id = store.create_conversation(user)
                     query = store.database.queries[name]
-                    rows = store.database.run(
-                        name, **_sample_parameters(query, user, conversation_id)
-                    )
+                    rows = store.run(name, **_sample_parameters(query, user, conversation_id))
                     if _returns_rows(query):
                         assert rows, f"{query.path} returned no row for the sample"
                         columns.setdefault(name, []).append(list(rows[0]))
@@ -180,7 +178,7 @@ def test_psql_runs_the_files_as_written(postgres_url, user):
     shell = subprocess.run(
         ["psql", postgres_url, "-X", "-A", "-t", "-F", "|", "-v", "ON_ERROR_STOP=1",
          "-v", f"conversation_id='{conversation_id}'", "-v", "max_tokens=35",
-         "-v", "keep_tool_groups=true", "-f", str(path)],
+         "-v", "keep_tool_groups=true", "-v", "user_id=NULL", "-f", str(path)],
         capture_output=True, text=True, check=True,
     )  # fmt: skip
     seqs = [int(line.split("|")[1]) for line in shell.stdout.splitlines() if line]
@@ -220,7 +218,9 @@ def test_queries_accept_a_bare_connection_or_a_pool(postgres_url, sqlite_url, us
     with convstore.connect(postgres_url) as store:
         conversation_id = _seed(store, user)
     with psycopg.connect(postgres_url, autocommit=True) as connection:
-        stats = queries.conversation_stats(connection, conversation_id=conversation_id)
+        stats = queries.conversation_stats(
+            connection, conversation_id=conversation_id, user_id=None
+        )
     assert stats[0]["message_count"] == 4
     with ConnectionPool(postgres_url, min_size=1, open=True) as pool:
         listed = queries.list_conversations(pool, user_id=user, limit=5)
@@ -231,7 +231,11 @@ def test_queries_accept_a_bare_connection_or_a_pool(postgres_url, sqlite_url, us
     connection = sqlite3.connect(sqlite_url.removeprefix("sqlite:///"))
     try:
         context = queries.recent_context(
-            connection, conversation_id=conversation_id, max_tokens=35, keep_tool_groups=True
+            connection,
+            conversation_id=conversation_id,
+            max_tokens=35,
+            keep_tool_groups=True,
+            user_id=None,
         )
     finally:
         connection.close()

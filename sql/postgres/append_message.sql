@@ -7,6 +7,7 @@
 -- not exist, or when it already holds a message with :idempotency_key (a retry:
 -- nothing is allocated; the caller reads the stored message).
 -- :conversation_id  the conversation
+-- :user_id          limit to this owner's conversations, or NULL for any owner
 -- :role             system, developer, user, assistant or tool
 -- :content          the text, or NULL
 -- :tool_calls       a JSON array as text, or NULL
@@ -34,6 +35,7 @@ WITH appended AS (
            updated_at = a.at
       FROM appended AS a
      WHERE c.id = :conversation_id
+       AND (:user_id::text IS NULL OR c.user_id = :user_id)
        AND NOT EXISTS (SELECT 1
                          FROM messages
                         WHERE conversation_id = :conversation_id

@@ -8,6 +8,7 @@
 -- conversation's previous total plus the unpinned tokens of the batch's earlier
 -- messages. Returns no row when the conversation does not exist.
 -- :conversation_id  the conversation
+-- :user_id          limit to this owner's conversations, or NULL for any owner
 -- :messages         a JSON array of objects with role, content, tool_calls (JSON
 --                   text or null), tool_call_id, name, tokens, latency_ms, pinned,
 --                   metadata (JSON text) and idempotency_key, in the order to
@@ -51,6 +52,7 @@ WITH requested AS (
            updated_at = t.at
       FROM batch_totals AS t
      WHERE c.id = :conversation_id
+       AND (:user_id::text IS NULL OR c.user_id = :user_id)
        AND t.message_count > 0
     RETURNING c.id, c.user_id, c.updated_at,
               c.last_seq - t.message_count AS seq_before,

@@ -12,6 +12,7 @@
 -- total_tokens - budget; `start` finds the first such message in one index
 -- descent, and the window below runs over the returned rows only.
 -- :conversation_id   the conversation
+-- :user_id           limit to this owner's conversations, or NULL for any owner
 -- :max_tokens        the budget
 -- :keep_tool_groups  true to never start on a tool message
 -- Index: messages_context_start (conversation_id, tokens_before, seq) WHERE NOT pinned
@@ -23,6 +24,7 @@ WITH budget AS (
            last_seq
       FROM conversations
      WHERE id = :conversation_id
+       AND (:user_id::text IS NULL OR user_id = :user_id)
 ), start AS (
     SELECT coalesce(
                (SELECT m.seq
@@ -51,6 +53,7 @@ WITH budget AS (
      WHERE m.conversation_id = :conversation_id
        AND m.pinned
        AND m.seq < (SELECT seq FROM start)
+       AND EXISTS (SELECT 1 FROM budget)
 )
 SELECT conversation_id, seq, role, content, tool_calls, tool_call_id, name,
        tokens, latency_ms, pinned, metadata, idempotency_key, created_at,

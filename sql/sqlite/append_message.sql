@@ -8,6 +8,7 @@
 -- or when it already holds a message with :idempotency_key (a retry: nothing is
 -- allocated; the caller reads the stored message).
 -- :conversation_id  the conversation
+-- :user_id          limit to this owner's conversations, or NULL for any owner
 -- :role             system, developer, user, assistant or tool
 -- :content          the text, or NULL
 -- :tool_calls       a JSON array as text, or NULL
@@ -27,6 +28,7 @@ SELECT id, last_seq + 1, user_id, :role, :content, :tool_calls,
        :metadata, :idempotency_key
   FROM conversations
  WHERE id = :conversation_id
+   AND (:user_id IS NULL OR user_id = :user_id)
    AND NOT EXISTS (SELECT 1
                      FROM messages
                     WHERE conversation_id = :conversation_id

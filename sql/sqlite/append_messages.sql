@@ -8,6 +8,7 @@
 -- messages_advance_conversation trigger then advances the conversation's
 -- counters row by row. Returns no row when the conversation does not exist.
 -- :conversation_id  the conversation
+-- :user_id          limit to this owner's conversations, or NULL for any owner
 -- :messages         a JSON array of objects with role, content, tool_calls (JSON
 --                   text or null), tool_call_id, name, tokens, latency_ms, pinned,
 --                   metadata (JSON text) and idempotency_key, in the order to
@@ -17,6 +18,7 @@ WITH conversation AS MATERIALIZED (
     SELECT id, user_id, last_seq, total_tokens
       FROM conversations
      WHERE id = :conversation_id
+       AND (:user_id IS NULL OR user_id = :user_id)
 ), requested AS MATERIALIZED (
     SELECT key AS requested_at,
            json_extract(value, '$.role') AS role,

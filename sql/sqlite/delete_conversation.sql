@@ -1,6 +1,8 @@
 -- Deletes a conversation and (by cascade) its messages; returns its id if it existed.
 -- :conversation_id  the conversation
+-- :user_id          limit to this owner's conversations, or NULL for any owner
 -- Index: conversations primary key; messages primary key for the cascade.
 DELETE FROM conversations
  WHERE id = :conversation_id
+   AND (:user_id IS NULL OR user_id = :user_id)
 RETURNING id;

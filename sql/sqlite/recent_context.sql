@@ -14,6 +14,7 @@
 -- looked up on its own first: written as one filtered scan ordered by seq,
 -- SQLite would walk the primary key and test every message.
 -- :conversation_id   the conversation
+-- :user_id           limit to this owner's conversations, or NULL for any owner
 -- :max_tokens        the budget
 -- :keep_tool_groups  1 to never start on a tool message, else 0
 -- Index: messages_context_start (conversation_id, tokens_before, seq) WHERE pinned = 0
@@ -25,6 +26,7 @@ WITH budget AS (
            last_seq
       FROM conversations
      WHERE id = :conversation_id
+       AND (:user_id IS NULL OR user_id = :user_id)
 ), start AS (
     SELECT coalesce(
                (SELECT m.seq
@@ -53,6 +55,7 @@ WITH budget AS (
      WHERE m.conversation_id = :conversation_id
        AND m.pinned = 1
        AND m.seq < (SELECT seq FROM start)
+       AND EXISTS (SELECT 1 FROM budget)
 )
 SELECT conversation_id, seq, role, content, tool_calls, tool_call_id, name,
        tokens, latency_ms, pinned, metadata, idempotency_key, created_at,
