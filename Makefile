@@ -42,3 +42,6 @@ bench: $(BIN)/convstore  ## speed on both databases, beside baselines; writes be
 
 bench-quick: $(BIN)/convstore  ## a small version of the benchmark, under a minute
 	$(BIN)/python -m bench.run --quick
+
+soak: $(BIN)/convstore  ## the soak tests for a minute each (CONVSTORE_SOAK_SECONDS)
+	CONVSTORE_SOAK_SECONDS=$${CONVSTORE_SOAK_SECONDS:-60} $(BIN)/python -m pytest -q tests/test_soak.py tests/test_concurrency.py

@@ -15,8 +15,11 @@ from psycopg import sql
 import convstore
 from convstore.store import Store
 
+from . import pgbouncer
+
 ADMIN_URL = os.environ.get("CONVSTORE_TEST_DSN", "postgresql://postgres@127.0.0.1:5432/postgres")
 DIALECTS = ["sqlite", "postgres"]
+BOUNCED_URLS: set[str] = set()
 
 
 class ScratchDatabases:
@@ -73,19 +76,37 @@ def postgres_url(scratch_databases: ScratchDatabases) -> str:
     return url
 
 
+@pytest.fixture(scope="session")
+def pgbouncer_url(postgres_url: str) -> Iterator[str]:
+    """The scratch database behind PgBouncer in transaction-pooling mode."""
+    if not pgbouncer.installed():
+        pytest.skip("PgBouncer is not installed (apt-get install pgbouncer; .ci/run does)")
+    with pgbouncer.PgBouncer() as bouncer:
+        bouncer.start(postgres_url)
+        url = bouncer.url(postgres_url)
+        BOUNCED_URLS.add(url)
+        yield url
+
+
 @pytest.fixture
 def sqlite_url(tmp_path) -> str:
     return f"sqlite:///{tmp_path / 'conversations.db'}"
 
 
-@pytest.fixture(params=DIALECTS)
-def database_url(request) -> str:
-    """A migrated database of each dialect."""
-    if request.param == "sqlite":
+def migrated_url(request, kind: str) -> str:
+    """A migrated database: ``sqlite``, ``postgres``, or ``pgbouncer`` (the
+    PostgreSQL database reached through PgBouncer)."""
+    if kind == "sqlite":
         url = request.getfixturevalue("sqlite_url")
         convstore.migrate(url)
         return url
-    return request.getfixturevalue("postgres_url")
+    return request.getfixturevalue(f"{kind}_url")
+
+
+@pytest.fixture(params=DIALECTS)
+def database_url(request) -> str:
+    """A migrated database of each dialect."""
+    return migrated_url(request, request.param)
 
 
 @pytest.fixture
@@ -94,6 +115,8 @@ def open_store(database_url: str) -> Iterator[Callable[..., Store]]:
     stores: list[Store] = []
 
     def open_one(**options) -> Store:
+        if database_url in BOUNCED_URLS:
+            options.setdefault("prepare", False)  # transaction pooling: no prepared statements
         store = convstore.connect(database_url, **options)
         stores.append(store)
         return store

@@ -11,6 +11,15 @@ import pytest
 
 from convstore import InvalidInput, NotFound, queries
 
+from .conftest import DIALECTS, migrated_url
+
+
+@pytest.fixture(params=[*DIALECTS, "pgbouncer"])
+def database_url(request) -> str:
+    """The contract holds on SQLite, on PostgreSQL, and on PostgreSQL behind
+    PgBouncer in transaction-pooling mode."""
+    return migrated_url(request, request.param)
+
 
 def _contents(messages):
     return [message["content"] for message in messages]
