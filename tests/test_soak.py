@@ -68,6 +68,9 @@ def test_soak_threads_lose_and_duplicate_nothing(database_url, user):
 
         assert failures == []
         assert operations[0] > THREADS
+        acknowledged_count = sum(len(messages) for messages in acknowledged.values())
+        print(f"soak {store.dialect}: {operations[0]} operations by {THREADS} threads in "
+              f"{SECONDS:.0f}s, {acknowledged_count} messages acknowledged")  # fmt: skip
         for conversation_id, expected in acknowledged.items():
             stored = store.get_messages(conversation_id, limit=None)
             assert [m["seq"] for m in stored] == list(range(1, len(stored) + 1))
