@@ -23,6 +23,7 @@ def connect(
     timeout: float = 30.0,
     statement_timeout: float = 30.0,
     connect_timeout: float = 10.0,
+    text_search_config: str = "english",
     prepare: bool = True,
     tracer: Tracer | None = None,
     limits: Limits = DEFAULT_LIMITS,
@@ -40,7 +41,8 @@ def connect(
     ``timeout`` is how long a call waits for a free connection or, on SQLite, for
     the write lock. On PostgreSQL the server cancels a statement after
     ``statement_timeout`` seconds and a new connection gives up after
-    ``connect_timeout``. ``prepare=False`` turns off server-side prepared
+    ``connect_timeout``, and search queries are parsed with
+    ``text_search_config``. ``prepare=False`` turns off server-side prepared
     statements (for PgBouncer in transaction-pooling mode). ``tracer`` sees
     every statement. ``limits`` caps the size of what is stored
     (:class:`~convstore.validation.Limits`: 8 MiB of text, 1 MiB of JSON).
@@ -71,6 +73,7 @@ def connect(
         timeout=timeout,
         statement_timeout=statement_timeout,
         connect_timeout=connect_timeout,
+        text_search_config=text_search_config,
         prepare=prepare,
         tracer=tracer,
     )

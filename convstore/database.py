@@ -101,6 +101,11 @@ class Database(ABC):
         if self.tracer is not None:
             self.tracer(query.statement, params)
 
+    def search_expression(self, text: str) -> str | None:
+        """What the search queries take as ``:query`` for search-box ``text``;
+        ``None`` when there is nothing to search for."""
+        return text if text.strip() else None
+
     def user_scope(self, user_id: str) -> AbstractContextManager[None]:
         """Name ``user_id`` to the database's row-level security for the
         enclosed calls. Only PostgreSQL has it; elsewhere the queries' own

@@ -8,6 +8,7 @@ Connections are in autocommit mode, so a lone read never leaves a session
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator, Mapping
 from contextlib import AbstractContextManager, contextmanager
 from typing import Any
@@ -18,6 +19,7 @@ from psycopg_pool import ConnectionPool, PoolTimeout
 
 from .database import IDEMPOTENCY_INDEX, Database, Tracer
 from .errors import (
+    ConfigurationError,
     DatabaseError,
     DatabaseUnavailable,
     DuplicateIdempotencyKey,
@@ -41,6 +43,7 @@ class PostgresDatabase(Database):
         timeout: float = 30.0,
         statement_timeout: float = 30.0,
         connect_timeout: float = 10.0,
+        text_search_config: str = "english",
         prepare: bool = True,
         tracer: Tracer | None = None,
     ) -> None:
@@ -50,6 +53,8 @@ class PostgresDatabase(Database):
         connection. The server cancels any statement running longer than
         ``statement_timeout`` seconds, and a new connection gives up after
         ``connect_timeout``: a stuck server cannot hang a call for ever.
+        ``text_search_config`` parses search queries ('english' stems words;
+        'simple' matches them as written).
         ``prepare=False`` turns off server-side prepared statements, which
         PgBouncer in transaction-pooling mode needs unless it is 1.22 or newer
         with ``max_prepared_statements`` set.
@@ -57,11 +62,18 @@ class PostgresDatabase(Database):
         :raises DatabaseUnavailable: if the server cannot be reached in time.
         """
         super().__init__(tracer=tracer)
+        if not re.fullmatch(r"[A-Za-z_][A-Za-z0-9_.]*", text_search_config):
+            raise ConfigurationError(
+                f"{text_search_config!r} is not a text search configuration name"
+            )
         connection_settings: dict[str, Any] = {
             "autocommit": True,
             "connect_timeout": max(1, round(connect_timeout)),
             # Timestamps arrive in UTC, so no conversion is needed per value.
-            "options": f"-c TimeZone=UTC -c statement_timeout={round(statement_timeout * 1000)}",
+            "options": (
+                f"-c TimeZone=UTC -c statement_timeout={round(statement_timeout * 1000)} "
+                f"-c default_text_search_config={text_search_config}"
+            ),
         }
         if not prepare:
             connection_settings["prepare_threshold"] = None

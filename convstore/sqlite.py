@@ -24,6 +24,7 @@ from .errors import (
     InvalidInput,
     SchemaNotMigrated,
 )
+from .search_syntax import to_fts5
 from .sqlfile import SQLITE, Query
 from .values import row_dicts
 
@@ -119,6 +120,9 @@ class SQLiteDatabase(Database):
             return
         with self.write_slot(), self._transaction(connection, _BEGIN_WRITE):
             yield
+
+    def search_expression(self, text: str) -> str | None:
+        return to_fts5(text)
 
     @contextmanager
     def write_slot(self) -> Iterator[None]:

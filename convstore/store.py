@@ -406,20 +406,104 @@ class Store:
             keep_tool_groups=validation.flag("keep_tool_groups", keep_tool_groups),
         )
 
+    def search_messages(
+        self,
+        user_id: str | None,
+        query: str,
+        limit: int = 20,
+        conversation_id: str | None = None,
+    ) -> list[dict[str, Any]]:
+        """Full-text search over a user's messages, best match first.
+
+        ``query`` is search-box text: words (all must match), ``"quoted
+        phrases"``, ``-excluded`` words and ``or``. Each result has the
+        message's ``conversation_id``, ``title``, ``seq``, ``role``,
+        ``content``, ``created_at``, a ``rank`` (higher is better) and a
+        ``snippet`` with the matched words marked «like this». No input makes
+        the call fail; a query with nothing to search for finds nothing.
+        """
+        return self._search(
+            "search_messages",
+            user_id,
+            query,
+            limit,
+            conversation_id=None
+            if conversation_id is None
+            else validation.conversation_id(conversation_id),
+        )
+
     def search_conversations(
         self, user_id: str | None, query: str, limit: int = 20
     ) -> list[Conversation]:
-        """A user's conversations having a message that contains ``query``
-        (case-insensitive, matched literally), most recently active first, each
-        with ``matching_messages``."""
-        if not validation.text("query", query, self.limits).strip():
-            raise InvalidInput("query must contain something to search for")
+        """:meth:`search_messages` grouped by conversation: the conversations
+        with the best matches first, each with ``matching_messages``, the
+        ``rank`` and ``best_seq`` of its best match and that match's ``snippet``."""
+        return self._search("search_conversations", user_id, query, limit)
+
+    def _search(
+        self, query_name: str, user_id: str | None, query: str, limit: int, **params: Any
+    ) -> list[dict[str, Any]]:
+        owner = self._owner(user_id)
+        expression = self.database.search_expression(validation.text("query", query, self.limits))
+        limit = validation.count("limit", limit, minimum=1)
+        if expression is None:
+            return []
+        return self.run(query_name, user_id=owner, query=expression, limit=limit, **params)
+
+    def find_messages(
+        self, user_id: str | None, text: str, limit: int = 50
+    ) -> list[dict[str, Any]]:
+        """A user's messages containing ``text`` exactly (case-insensitive; ``%``,
+        ``_`` and ``\\`` are plain characters), newest first."""
+        if not validation.text("text", text, self.limits):
+            raise InvalidInput("text must not be empty")
         return self.run(
-            "search_conversations",
+            "find_messages",
             user_id=self._owner(user_id),
-            query=query,
+            text=text,
             limit=validation.count("limit", limit, minimum=1),
         )
+
+    def find_messages_by_metadata(
+        self, user_id: str | None, metadata: Mapping[str, Any], limit: int = 50
+    ) -> list[dict[str, Any]]:
+        """A user's messages whose metadata contains ``metadata`` (JSON
+        containment: each key and value, nested objects included), newest first."""
+        return self.run(
+            "messages_by_metadata",
+            user_id=self._owner(user_id),
+            metadata=validation.metadata_json("metadata", metadata, self.limits),
+            limit=validation.count("limit", limit, minimum=1),
+        )
+
+    def find_conversations_by_metadata(
+        self, user_id: str | None, metadata: Mapping[str, Any], limit: int = 20
+    ) -> list[Conversation]:
+        """A user's conversations whose metadata contains ``metadata``, most
+        recently active first."""
+        return self.run(
+            "conversations_by_metadata",
+            user_id=self._owner(user_id),
+            metadata=validation.metadata_json("metadata", metadata, self.limits),
+            limit=validation.count("limit", limit, minimum=1),
+        )
+
+    def get_user_stats(self, user_id: str | None = None) -> dict[str, Any]:
+        """A user's ``conversations``, ``messages``, ``messages_by_role``,
+        ``tokens`` (reported counts), ``first_activity_at`` and ``last_activity_at``."""
+        owner = self._owner(user_id)
+        per_role = self.run("user_stats", user_id=owner)
+        first = per_role[0] if per_role else {}
+        by_role = {row["role"]: row["messages"] for row in per_role if row["role"] is not None}
+        return {
+            "user_id": owner,
+            "conversations": first.get("conversations", 0),
+            "messages": sum(by_role.values()),
+            "messages_by_role": by_role,
+            "tokens": sum(row["tokens"] for row in per_role),
+            "first_activity_at": first.get("first_activity_at"),
+            "last_activity_at": first.get("last_activity_at"),
+        }
 
     def get_conversation_stats(self, conversation_id: str) -> dict[str, Any] | None:
         """``message_count``, ``total_tokens`` (reported counts only),

@@ -215,15 +215,14 @@ def test_recent_context_edge_budgets(store, user):
 
 
 @pytest.mark.parametrize("needle", ["100%", "a_b", "back\\slash", "'; DROP TABLE messages; --"])
-def test_search_treats_wildcards_and_quotes_as_text(store, user, needle):
+def test_find_messages_treats_wildcards_and_quotes_as_text(store, user, needle):
     hit = store.create_conversation(user, title="hit")
     miss = store.create_conversation(user, title="miss")
-    store.add_message(hit, "user", f"before {needle} after")
+    store.add_message(hit, "user", f"before {needle.upper()} after")
     store.add_message(miss, "user", "100 percent, axb, backslash, drop table")
 
-    found = store.search_conversations(user, needle)
-    assert [c["id"] for c in found] == [hit]
-    assert found[0]["matching_messages"] == 1
+    found = store.find_messages(user, needle)
+    assert [(m["conversation_id"], m["seq"], m["title"]) for m in found] == [(hit, 1, "hit")]
 
 
 def test_search_is_case_insensitive_and_limited_to_the_user(store, user):
@@ -373,8 +372,7 @@ def test_malformed_ids_and_limits_are_invalid_input(store, user):
         store.get_messages(conversation_id, limit=0)
     with pytest.raises(InvalidInput, match="max_tokens"):
         store.get_recent_context(conversation_id, max_tokens=-1)
-    with pytest.raises(InvalidInput, match="query"):
-        store.search_conversations(user, "   ")
+    assert store.search_conversations(user, "   ") == []
 
 
 def test_ids_are_accepted_in_any_uuid_spelling(store, user):

@@ -48,6 +48,7 @@ def _sample_parameters(query, user, conversation_id):
         "limit": 5,
         "max_tokens": 1000,
         "query": "sample",
+        "text": "sample",
         "seq": 1,
         "tokens": 5,
         "pinned": False,
@@ -190,11 +191,11 @@ def test_sqlite3_shell_runs_the_files_as_written(sqlite_url, user):
 
     with convstore.connect(sqlite_url) as store:
         conversation_id = _seed(store, user)
-        expected = queries.search_conversations(store, user_id=user, query="100%", limit=5)
-    path = queries.search_conversations.query(SQLITE).path
+        expected = queries.find_messages(store, user_id=user, text="100%", limit=5)
+    path = queries.find_messages.query(SQLITE).path
     script = (
         f".parameter set :user_id '{user}'\n"
-        ".parameter set :query \"'100%'\"\n"
+        ".parameter set :text \"'100%'\"\n"
         ".parameter set :limit 5\n"
         f".read {path}\n"
     )
@@ -207,7 +208,7 @@ def test_sqlite3_shell_runs_the_files_as_written(sqlite_url, user):
         check=True,
     )
     found = [line.split("|")[0] for line in shell.stdout.splitlines() if line]
-    assert found == [c["id"] for c in expected] == [conversation_id]
+    assert found == [m["conversation_id"] for m in expected] == [conversation_id] * 4
 
 
 def test_queries_accept_a_bare_connection_or_a_pool(postgres_url, sqlite_url, user):

@@ -40,7 +40,9 @@ WITH budget AS (
                9223372036854775807  -- nothing fits: only the pinned messages
            ) AS seq
 ), context AS (
-    SELECT m.*
+    SELECT m.conversation_id, m.seq, m.role, m.content, m.tool_calls, m.tool_call_id,
+           m.name, m.tokens, m.latency_ms, m.pinned, m.metadata, m.idempotency_key,
+           m.created_at
       FROM messages AS m
      WHERE m.conversation_id = :conversation_id
        -- The upper bound holds for every message; it tells the planner that
@@ -48,7 +50,9 @@ WITH budget AS (
        -- the conversation and may choose a sequential scan).
        AND m.seq BETWEEN (SELECT seq FROM start) AND (SELECT last_seq FROM budget)
     UNION ALL
-    SELECT m.*
+    SELECT m.conversation_id, m.seq, m.role, m.content, m.tool_calls, m.tool_call_id,
+           m.name, m.tokens, m.latency_ms, m.pinned, m.metadata, m.idempotency_key,
+           m.created_at
       FROM messages AS m
      WHERE m.conversation_id = :conversation_id
        AND m.pinned

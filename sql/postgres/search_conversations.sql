@@ -1,17 +1,32 @@
--- Returns a user's conversations with at least one message containing :query
--- (case-insensitive; the text is matched literally, so % _ and \ are plain
--- characters), most recently active first, with how many messages matched.
--- :user_id  the owner
--- :query    the text to look for
+-- Full-text search over one user's messages, grouped by conversation: the
+-- conversations with the best-matching messages first, each with how many of
+-- its messages match, the rank and seq of its best match, and that message's
+-- snippet with the matched words marked «like this». :query is search box
+-- text, as in search_messages.sql.
+-- :user_id  whose conversations to search
+-- :query    the search box text
 -- :limit    how many conversations at most
--- Index: conversations_user_recent; messages primary key per conversation.
-SELECT c.id, c.user_id, c.title, c.metadata, c.created_at, c.updated_at,
-       c.message_count, count(*) AS matching_messages
-  FROM conversations AS c
-  JOIN messages AS m ON m.conversation_id = c.id
- WHERE c.user_id = :user_id
-   AND m.user_id = :user_id
-   AND strpos(lower(m.content), lower(:query)) > 0
- GROUP BY c.id
- ORDER BY c.updated_at DESC, c.id DESC
+-- Index: messages_search (user_id, search_vector); conversations primary key.
+WITH search AS (
+    SELECT websearch_to_tsquery(:query) AS terms
+), hits AS (
+    SELECT m.conversation_id, m.seq, m.content,
+           ts_rank(m.search_vector, s.terms) AS rank,
+           count(*) OVER (PARTITION BY m.conversation_id) AS matching_messages,
+           row_number() OVER (PARTITION BY m.conversation_id
+                              ORDER BY ts_rank(m.search_vector, s.terms) DESC, m.seq DESC)
+               AS place_in_conversation
+      FROM messages AS m, search AS s
+     WHERE m.user_id = :user_id
+       AND m.search_vector @@ s.terms
+)
+SELECT c.id, c.user_id, c.title, c.metadata, c.created_at, c.updated_at, c.message_count,
+       h.matching_messages, h.rank, h.seq AS best_seq,
+       ts_headline(h.content, s.terms,
+                   'StartSel=«, StopSel=», MaxWords=24, MinWords=8, MaxFragments=2') AS snippet
+  FROM hits AS h
+  JOIN conversations AS c ON c.id = h.conversation_id, search AS s
+ WHERE h.place_in_conversation = 1
+   AND c.user_id = :user_id
+ ORDER BY h.rank DESC, c.updated_at DESC, c.id DESC
  LIMIT :limit;

@@ -1,17 +1,35 @@
--- Returns a user's conversations with at least one message containing :query
--- (case-insensitive for ASCII letters; the text is matched literally, so % _ and \
--- are plain characters), most recently active first, with how many messages matched.
--- :user_id  the owner
--- :query    the text to look for
+-- Full-text search over one user's messages, grouped by conversation: the
+-- conversations with the best-matching messages first, each with how many of
+-- its messages match, the rank (higher is better) and seq of its best match,
+-- and that message's snippet with the matched words marked «like this».
+-- :query is an FTS5 expression built by convstore, as in search_messages.sql.
+-- :user_id  whose conversations to search
+-- :query    the FTS5 expression
 -- :limit    how many conversations at most
--- Index: conversations_user_recent; messages primary key per conversation.
-SELECT c.id, c.user_id, c.title, c.metadata, c.created_at, c.updated_at,
-       c.message_count, count(*) AS matching_messages
-  FROM conversations AS c
-  JOIN messages AS m ON m.conversation_id = c.id
- WHERE c.user_id = :user_id
-   AND m.user_id = :user_id
-   AND instr(lower(m.content), lower(:query)) > 0
- GROUP BY c.id
- ORDER BY c.updated_at DESC, c.id DESC
+-- Index: messages_fts (FTS5, owner token and content); conversations primary key.
+WITH hits AS (
+    SELECT m.rowid AS message_rowid, m.conversation_id, m.seq,
+           -bm25(messages_fts, 1.0, 0.0) AS rank
+      FROM messages_fts
+      JOIN messages AS m ON m.rowid = messages_fts.rowid
+     WHERE messages_fts MATCH printf('owner:u%064d%s', 0, hex(:user_id)) || ' AND (' || :query || ')'
+       AND m.user_id = :user_id
+), ranked AS (
+    SELECT hits.*,
+           count(*) OVER (PARTITION BY conversation_id) AS matching_messages,
+           row_number() OVER (PARTITION BY conversation_id ORDER BY rank DESC, seq DESC)
+               AS place_in_conversation
+      FROM hits
+)
+SELECT c.id, c.user_id, c.title, c.metadata, c.created_at, c.updated_at, c.message_count,
+       r.matching_messages, r.rank, r.seq AS best_seq,
+       (SELECT snippet(messages_fts, 0, '«', '»', '…', 24)
+          FROM messages_fts
+         WHERE messages_fts MATCH printf('owner:u%064d%s', 0, hex(:user_id)) || ' AND (' || :query || ')'
+           AND messages_fts.rowid = r.message_rowid) AS snippet
+  FROM ranked AS r
+  JOIN conversations AS c ON c.id = r.conversation_id
+ WHERE r.place_in_conversation = 1
+   AND c.user_id = :user_id
+ ORDER BY r.rank DESC, c.updated_at DESC, c.id DESC
  LIMIT :limit;

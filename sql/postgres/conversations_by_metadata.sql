@@ -1,0 +1,12 @@
+-- One user's conversations whose metadata contains :metadata (JSON
+-- containment, nested objects included), most recently active first.
+-- :user_id   whose conversations to look through
+-- :metadata  a JSON object, as text
+-- :limit     how many conversations at most
+-- Index: conversations_user_recent (user_id, updated_at DESC, id DESC).
+SELECT id, user_id, title, metadata, created_at, updated_at, message_count
+  FROM conversations
+ WHERE user_id = :user_id
+   AND metadata @> :metadata::jsonb
+ ORDER BY updated_at DESC, id DESC
+ LIMIT :limit;
