@@ -1,0 +1,170 @@
+"""Full-text search, metadata containment and user statistics, on both databases."""
+
+from __future__ import annotations
+
+import psycopg
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+import convstore
+
+
+@pytest.fixture
+def library(store, user):
+    """A user's conversations about travel, and another user's about the same."""
+    trip = store.create_conversation(user, title="Lisbon trip")
+    store.add_messages(
+        trip,
+        [
+            {"role": "user", "content": "Which museum in Lisbon opens early?"},
+            {
+                "role": "assistant",
+                "content": "The tile museum opens at ten; museums close on Mondays.",
+            },
+            {"role": "user", "content": "Book a table for dinner near the river."},
+        ],
+    )
+    recipes = store.create_conversation(user, title="Recipes")
+    store.add_message(recipes, "user", "A custard tart recipe, please. Café style 😀 naïve")
+    stranger = store.create_conversation(f"{user}-stranger", title="Their museum trip")
+    store.add_message(stranger, "user", "museum museum museum Lisbon")
+    return trip, recipes, stranger
+
+
+def test_search_messages_ranks_and_marks_the_matches(store, user, library):
+    trip, _, _ = library
+    found = store.search_messages(user, "museum")
+    assert [(m["conversation_id"], m["seq"]) for m in found] == [(trip, 2), (trip, 1)]
+    assert found[0]["rank"] >= found[1]["rank"] > 0
+    assert found[0]["title"] == "Lisbon trip" and found[0]["role"] == "assistant"
+    assert "«museum»" in found[0]["snippet"]
+    assert store.search_messages(user, "museum", limit=1) == found[:1]
+
+
+def test_phrases_exclusions_and_or(store, user, library):
+    trip, recipes, _ = library
+
+    def seqs(query):
+        return [(m["conversation_id"], m["seq"]) for m in store.search_messages(user, query)]
+
+    assert seqs('"tile museum"') == [(trip, 2)]
+    assert seqs('"museum tile"') == []
+    assert seqs("museum -lisbon") == [(trip, 2)]
+    assert sorted(seqs("dinner or custard")) == sorted([(trip, 3), (recipes, 1)])
+    assert seqs("museum dinner") == []
+
+
+def test_stemming_unicode_and_emoji(store, user, library):
+    trip, recipes, _ = library
+    assert (trip, 2) in [
+        (m["conversation_id"], m["seq"]) for m in store.search_messages(user, "opening")
+    ]
+    assert [m["conversation_id"] for m in store.search_messages(user, "café")] == [recipes]
+    assert store.search_messages(user, "😀") == []  # nothing to search for, and no error
+
+
+def test_search_conversations_groups_by_conversation(store, user, library):
+    trip, recipes, _ = library
+    found = store.search_conversations(user, "museum or custard")
+    assert {c["id"] for c in found} == {trip, recipes}
+    by_id = {c["id"]: c for c in found}
+    assert by_id[trip]["matching_messages"] == 2
+    assert by_id[trip]["best_seq"] in (1, 2) and "«" in by_id[trip]["snippet"]
+    assert by_id[recipes]["matching_messages"] == 1
+
+
+def test_search_within_one_conversation(store, user, library):
+    trip, recipes, _ = library
+    assert store.search_messages(user, "museum", conversation_id=recipes) == []
+    assert len(store.search_messages(user, "museum", conversation_id=trip)) == 2
+
+
+def test_deleted_conversations_disappear_from_search(store, user, library):
+    trip, _, _ = library
+    store.delete_conversation(trip)
+    assert store.search_messages(user, "museum") == []
+    assert store.search_conversations(user, "lisbon") == []
+
+
+typed = st.text(
+    alphabet=st.characters(blacklist_categories=("Cs",), blacklist_characters="\x00"), max_size=40
+) | st.sampled_from(
+    ['"', '"unterminated', "-", "- -", "or or", "NEAR(a b)", "a*", "^x", "c:d", "''"]
+)
+
+
+@settings(
+    max_examples=80, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(query=typed)
+def test_any_search_text_never_fails_nor_crosses_users(store, user, library, query):
+    _, _, stranger = library
+    for found in (store.search_messages(user, query), store.search_conversations(user, query)):
+        ids = {row.get("conversation_id", row.get("id")) for row in found}
+        assert stranger not in ids
+    assert all(m["conversation_id"] != stranger for m in store.find_messages(user, query or "x"))
+
+
+# -- metadata containment ---------------------------------------------------------------
+
+
+def test_metadata_containment_on_nested_objects(store, user):
+    conversation_id = store.create_conversation(
+        user, metadata={"channel": {"kind": "web", "id": 7}}
+    )
+    store.add_message(
+        conversation_id, "assistant", "a", metadata={"model": "gpt-4o-mini", "usage": {"total": 12}}
+    )
+    store.add_message(conversation_id, "assistant", "b", metadata={"model": "gpt-4o", "flag": True})
+    other = store.create_conversation(f"{user}-other")
+    store.add_message(other, "assistant", "c", metadata={"model": "gpt-4o-mini"})
+
+    def contents(metadata):
+        return [m["content"] for m in store.find_messages_by_metadata(user, metadata)]
+
+    assert contents({"model": "gpt-4o-mini"}) == ["a"]
+    assert contents({"usage": {"total": 12}}) == ["a"]
+    assert contents({"usage": {"total": 13}}) == []
+    assert contents({"flag": True}) == ["b"]
+    assert contents({"flag": 1}) == []
+    assert sorted(contents({})) == ["a", "b"]
+    found = store.find_conversations_by_metadata(user, {"channel": {"kind": "web"}})
+    assert [c["id"] for c in found] == [conversation_id]
+    assert store.find_conversations_by_metadata(user, {"channel": {"kind": "app"}}) == []
+
+
+def test_metadata_containment_is_served_by_the_gin_index(postgres_url, user):
+    with convstore.connect(postgres_url) as store:
+        conversation_id = store.create_conversation(user)
+        for batch in range(4):  # enough rows that reading them all would cost more
+            store.add_messages(
+                conversation_id,
+                [{"role": "assistant", "content": "x", "metadata": {"model": f"m{i % 500}"}}
+                 for i in range(batch * 5000, (batch + 1) * 5000)],
+            )  # fmt: skip
+        query = store.database.queries["messages_by_metadata"]
+    params = {"user_id": user, "metadata": '{"model": "m7"}', "limit": 50}
+    with psycopg.connect(postgres_url) as connection:
+        connection.execute("ANALYZE messages")
+        plan = "\n".join(row[0] for row in connection.execute("EXPLAIN " + query.statement, params))
+    assert "messages_metadata" in plan, plan
+
+
+# -- user statistics ------------------------------------------------------------------------
+
+
+def test_user_stats(store, user):
+    first = store.create_conversation(user)
+    store.add_message(first, "user", "q", tokens=3)
+    store.add_message(first, "assistant", "a", tokens=7)
+    second = store.create_conversation(user)
+    store.add_message(second, "user", "q2")
+
+    stats = store.get_user_stats(user)
+    assert stats["conversations"] == 2
+    assert stats["messages"] == 3
+    assert stats["messages_by_role"] == {"assistant": 1, "user": 2}
+    assert stats["tokens"] == 10
+    assert stats["first_activity_at"] <= stats["last_activity_at"]
+    assert store.get_user_stats(f"{user}-nobody")["conversations"] == 0
