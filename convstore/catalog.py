@@ -9,15 +9,27 @@ from types import MappingProxyType
 from .resources import sql_dir
 from .sqlfile import Query, load_query
 
+REPORTS = "reports"
+"""The subfolder of analysts' reports, named and called like every other query."""
+
 
 @cache
 def queries_of(dialect: str) -> Mapping[str, Query]:
-    """The dialect's queries by name (the file name without ``.sql``), read on first use."""
+    """The dialect's queries by name (the file name without ``.sql``), the
+    reports included, read on first use."""
     folder = sql_dir(dialect)
+    paths = sorted(folder.glob("*.sql")) + sorted((folder / REPORTS).glob("*.sql"))
     queries = {
-        path.stem: load_query(path, dialect, path.stem) for path in sorted(folder.glob("*.sql"))
+        path.stem: load_query(
+            path, dialect, path.stem, label=f"sql/{path.relative_to(folder.parent)}"
+        )
+        for path in paths
     }
     return MappingProxyType(queries)
+
+
+def report_names(dialect: str) -> list[str]:
+    return sorted(path.stem for path in (sql_dir(dialect) / REPORTS).glob("*.sql"))
 
 
 def bind(query: Query, params: Mapping[str, object]) -> dict[str, object]:

@@ -7,10 +7,12 @@ import logging
 import sys
 from collections.abc import Sequence
 
-from .catalog import queries_of
+from .catalog import queries_of, report_names
+from .connect import connect
 from .demo import run_demo
 from .errors import ConvstoreError
 from .migrate import migrate, pending_migrations, rollback
+from .output import print_rows
 from .sqlfile import DIALECTS
 from .urls import dialect_of, redact, resolve_url
 
@@ -50,6 +52,14 @@ def _parser() -> argparse.ArgumentParser:
         "--dialect", choices=DIALECTS, help="default: the dialect of the database URL"
     )
     command.set_defaults(command=_queries)
+
+    command = commands.add_parser("report", help="run a report (without NAME: list them)")
+    command.add_argument("name", nargs="?", help="the report, e.g. model_usage")
+    command.add_argument(
+        "--param", action="append", default=[], metavar="KEY=VALUE", help="a report parameter"
+    )
+    command.add_argument("--format", choices=("table", "csv", "json"), default="table")
+    command.set_defaults(command=_report)
 
     command = commands.add_parser("demo", help="store a short conversation and show it")
     command.set_defaults(command=_demo)
@@ -93,6 +103,36 @@ def _queries(arguments: argparse.Namespace) -> int:
             print("\n".join(f"-- {line}".rstrip() for line in query.description.splitlines()))
             print(f"{query.sql}\n")
     return 0
+
+
+def _report(arguments: argparse.Namespace) -> int:
+    url = resolve_url(arguments.url)
+    queries = queries_of(dialect_of(url))
+    if arguments.name is None:
+        for name in report_names(dialect_of(url)):
+            print(f"{name:<28} {_summary(queries[name].description)}")
+        return 0
+    if arguments.name not in report_names(dialect_of(url)):
+        print(f"convstore: no report named {arguments.name!r}; `convstore report` lists them",
+              file=sys.stderr)  # fmt: skip
+        return 2
+    params = dict(pair.partition("=")[::2] for pair in arguments.param)
+    missing = [name for name in queries[arguments.name].parameters if name not in params]
+    if missing:
+        print(
+            f"convstore: {arguments.name} needs --param for: {', '.join(missing)}", file=sys.stderr
+        )
+        return 2
+    with connect(url) as store:
+        rows = store.run(arguments.name, **params)
+    print_rows(rows, arguments.format, sys.stdout)
+    return 0
+
+
+def _summary(description: str) -> str:
+    """The first sentence of a report's header (the text before its parameters)."""
+    prose = " ".join(description.split("\n:")[0].splitlines())
+    return prose.removeprefix("Report: ").split(". ")[0].split(": ")[0]
 
 
 def _demo(arguments: argparse.Namespace) -> int:

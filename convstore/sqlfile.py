@@ -55,8 +55,9 @@ class _Token:
     text: str
 
 
-def load_query(path: Path, dialect: str, name: str) -> Query:
-    """Read and parse ``path``; raise :class:`QueryFileError` naming the file and line."""
+def load_query(path: Path, dialect: str, name: str, label: str | None = None) -> Query:
+    """Read and parse ``path``; raise :class:`QueryFileError` naming the file and line.
+    ``label`` is how the statement names its file (default ``sql/<dialect>/<name>.sql``)."""
     text = path.read_text(encoding="utf-8")
     description, body, body_line = _split_header(text)
     if not body.strip():
@@ -65,7 +66,7 @@ def load_query(path: Path, dialect: str, name: str) -> Query:
     _check_single_statement(tokens, path, body_line, body)
     parameters = tuple(dict.fromkeys(t.text for t in tokens if t.kind == "parameter"))
     code = "".join(t.text for t in tokens if t.kind == "code")
-    tag = f"/* convstore: sql/{dialect}/{name}.sql */\n"
+    tag = f"/* convstore: {label or f'sql/{dialect}/{name}.sql'} */\n"
     if dialect == POSTGRES:
         driver_sql = "".join(_to_psycopg(t) for t in tokens)
     else:

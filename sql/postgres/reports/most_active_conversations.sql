@@ -1,0 +1,15 @@
+-- Report: the conversations with the most messages since :since, with their
+-- owner, title, reported tokens and last message time.
+-- :since  an ISO 8601 timestamp
+-- :limit  how many conversations at most
+-- Index: none; reads the messages since :since.
+SELECT c.id AS conversation_id, c.user_id, c.title,
+       count(*) AS messages,
+       coalesce(sum(m.tokens), 0) AS tokens,
+       max(m.created_at) AS last_message_at
+  FROM messages AS m
+  JOIN conversations AS c ON c.id = m.conversation_id
+ WHERE m.created_at >= :since::timestamptz
+ GROUP BY c.id, c.user_id, c.title
+ ORDER BY messages DESC, last_message_at DESC, conversation_id
+ LIMIT :limit;

@@ -1,0 +1,15 @@
+-- Report: conversations active since :since that have messages but no
+-- assistant reply yet, most recently active first.
+-- :since  an ISO 8601 timestamp
+-- :limit  how many conversations at most
+-- Index: conversations_updated_at for the period; messages primary key per conversation.
+SELECT c.id AS conversation_id, c.user_id, c.title, c.message_count, c.updated_at
+  FROM conversations AS c
+ WHERE c.updated_at >= strftime('%Y-%m-%dT%H:%M:%fZ', :since)
+   AND c.message_count > 0
+   AND NOT EXISTS (SELECT 1
+                     FROM messages AS m
+                    WHERE m.conversation_id = c.id
+                      AND m.role = 'assistant')
+ ORDER BY c.updated_at DESC, c.id
+ LIMIT :limit;
