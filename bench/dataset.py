@@ -26,8 +26,11 @@ WORDS = (
     "travel hotel train museum river coffee budget weather ticket airport beach dinner"
 ).split()
 RARE_WORD = "quixotic"
-RARE_EVERY = 10_000
-"""About one message in this many mentions the rare word."""
+RARE_EVERY = 500
+"""About one message in this many mentions the rare word (two per 1,000-message user)."""
+COMMON_WORD = "travel"
+PHRASE = '"coffee budget"'
+
 BASE_TIME = datetime(2026, 1, 1, tzinfo=timezone.utc)
 
 

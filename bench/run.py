@@ -55,10 +55,15 @@ class Plan:
     """Appends per thread-count setting, shared among the threads."""
     slow_repeats: int
     """Repeats of the whole-conversation query on the largest conversation."""
+    search_users: int
+    search_messages_each: int
+    """The search data: this many users with one conversation of this many messages."""
 
 
-FULL = Plan((1_000, 10_000, 100_000, 1_000_000), (1_000, 100_000), 600, 1_000, 1_600, 3)
-QUICK = Plan((1_000, 10_000), (100, 1_000), 200, 500, 320, 3)
+FULL = Plan(
+    (1_000, 10_000, 100_000, 1_000_000), (1_000, 100_000), 600, 1_000, 1_600, 3, 1_000, 1_000
+)
+QUICK = Plan((1_000, 10_000), (100, 1_000), 200, 500, 320, 3, 50, 200)
 
 
 @dataclass
@@ -153,6 +158,38 @@ def measure_reads(store: Store, plan: Plan, results: Results) -> None:
         f"set_message_tokens on the first of {edited.message_count:,} msgs, ms",
         median_ms(lambda: store.set_message_tokens(edited.id, 1, next(new_counts)), 3),
     )
+
+
+def measure_search(store: Store, plan: Plan, results: Results) -> None:
+    """User-scoped ranked search beside the tutorial's ILIKE on the same data."""
+    specs = [
+        dataset.ConversationSpec(str(uuid.uuid4()), f"bench-search-{n}", plan.search_messages_each)
+        for n in range(plan.search_users)
+    ]
+    started = time.perf_counter()
+    loaded = dataset.load(store, specs)
+    results.add("search data: bulk load with the search index, messages/s",
+                loaded / (time.perf_counter() - started))  # fmt: skip
+    results.add("search data: users x messages each", plan.search_users * plan.search_messages_each)
+    with store.database.checkout() as connection:
+        store.database.execute(connection, dataset.bench_query(store.dialect, "analyze"), {})
+    users = itertools.cycle([spec.user_id for spec in specs[:: max(1, len(specs) // 25)]])
+    searches = {
+        "rare word": (dataset.RARE_WORD, f"%{dataset.RARE_WORD}%"),
+        "common word": (dataset.COMMON_WORD, f"%{dataset.COMMON_WORD}%"),
+        "phrase": (dataset.PHRASE, f"%{dataset.PHRASE.strip(chr(34))}%"),
+    }
+    for label, (query, pattern) in searches.items():
+        ranked = median_ms(lambda q=query: store.search_messages(next(users), q, limit=20), 50)
+        scanned = median_ms(
+            lambda p=pattern: run_bench_query(
+                store, "ilike_search", {"user_id": next(users), "pattern": p}
+            ),
+            20,
+        )
+        results.add(f"search_messages, {label}, ms", ranked)
+        results.add(f"ILIKE over the user's messages, {label}, ms", scanned)
+        results.add(f"search speed-up over ILIKE, {label}, x", scanned / ranked)
 
 
 def measure_writes(store: Store, plan: Plan, results: Results) -> None:
@@ -270,6 +307,7 @@ def run_dialect(dialect: str, plan: Plan) -> Results:
             with convstore.connect(url, migrate=True, max_size=16) as store:
                 measure_writes(store, plan, results)
                 measure_reads(store, plan, results)
+                measure_search(store, plan, results)
         finally:
             cleanup()
     return results

@@ -20,10 +20,11 @@ WITH search AS (
      ORDER BY rank DESC, m.created_at DESC, m.seq DESC
      LIMIT :limit
 )
-SELECT h.conversation_id, c.title, h.seq, h.role, h.content, h.rank,
+SELECT h.conversation_id,
+       (SELECT title FROM conversations WHERE id = h.conversation_id) AS title,
+       h.seq, h.role, h.content, h.rank,
        ts_headline(h.content, s.terms,
                    'StartSel=«, StopSel=», MaxWords=24, MinWords=8, MaxFragments=2') AS snippet,
        h.created_at
-  FROM hits AS h
-  JOIN conversations AS c ON c.id = h.conversation_id, search AS s
+  FROM hits AS h, search AS s
  ORDER BY h.rank DESC, h.created_at DESC, h.seq DESC;

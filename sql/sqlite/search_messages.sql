@@ -20,12 +20,13 @@ WITH hits AS (
      ORDER BY rank DESC, m.created_at DESC, m.seq DESC
      LIMIT :limit
 )
-SELECT h.conversation_id, c.title, h.seq, h.role, h.content, h.rank,
+SELECT h.conversation_id,
+       (SELECT title FROM conversations WHERE id = h.conversation_id) AS title,
+       h.seq, h.role, h.content, h.rank,
        (SELECT snippet(messages_fts, 0, '«', '»', '…', 24)
           FROM messages_fts
          WHERE messages_fts MATCH printf('owner:u%064d%s', 0, hex(:user_id)) || ' AND (' || :query || ')'
            AND messages_fts.rowid = h.message_rowid) AS snippet,
        h.created_at
   FROM hits AS h
-  JOIN conversations AS c ON c.id = h.conversation_id
  ORDER BY h.rank DESC, h.created_at DESC, h.seq DESC;
