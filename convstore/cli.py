@@ -61,6 +61,13 @@ def _parser() -> argparse.ArgumentParser:
     command.add_argument("--format", choices=("table", "csv", "json"), default="table")
     command.set_defaults(command=_report)
 
+    command = commands.add_parser("chat", help="chat with a model; every turn is stored")
+    command.add_argument("--user", default="cli-user", help="whose conversation (default cli-user)")
+    command.add_argument("--conversation", help="continue this conversation (default: a new one)")
+    command.add_argument("--model", default="gpt-4o-mini")
+    command.add_argument("--system", default="You are a helpful assistant.", help="system prompt")
+    command.set_defaults(command=_chat)
+
     command = commands.add_parser("demo", help="store a short conversation and show it")
     command.set_defaults(command=_demo)
     return parser
@@ -133,6 +140,16 @@ def _summary(description: str) -> str:
     """The first sentence of a report's header (the text before its parameters)."""
     prose = " ".join(description.split("\n:")[0].splitlines())
     return prose.removeprefix("Report: ").split(". ")[0].split(": ")[0]
+
+
+def _chat(arguments: argparse.Namespace) -> int:
+    from .agent import PersistentAgent  # needs the `agent` extra (openai)
+    from .chat import run_chat
+
+    with connect(arguments.url) as store:
+        agent = PersistentAgent(store, model=arguments.model, system_prompt=arguments.system)
+        run_chat(store, agent, arguments.user, arguments.conversation, sys.stdout)
+    return 0
 
 
 def _demo(arguments: argparse.Namespace) -> int:
