@@ -304,7 +304,8 @@ def run_dialect(dialect: str, plan: Plan) -> Results:
         else:
             url, cleanup = scratch_postgres()
         try:
-            with convstore.connect(url, migrate=True, max_size=16) as store:
+            # Bulk loads of a million rows outlast the default 30 s statement timeout.
+            with convstore.connect(url, migrate=True, max_size=16, statement_timeout=3600) as store:
                 measure_writes(store, plan, results)
                 measure_reads(store, plan, results)
                 measure_search(store, plan, results)
