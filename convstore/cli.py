@@ -14,6 +14,7 @@ from .errors import ConvstoreError
 from .migrate import migrate, pending_migrations, rollback
 from .output import print_rows
 from .sqlfile import DIALECTS
+from .transfer import transfer, verify_transfer
 from .urls import dialect_of, redact, resolve_url
 
 
@@ -67,6 +68,15 @@ def _parser() -> argparse.ArgumentParser:
     command.add_argument("--model", default="gpt-4o-mini")
     command.add_argument("--system", default="You are a helpful assistant.", help="system prompt")
     command.set_defaults(command=_chat)
+
+    command = commands.add_parser(
+        "transfer", help="copy a SQLite database into PostgreSQL, then verify both agree"
+    )
+    command.add_argument("--from", dest="source", required=True, help="sqlite:///path.db")
+    command.add_argument("--to", dest="destination", required=True, help="postgresql://...")
+    command.add_argument("--verify-only", action="store_true", help="only compare both sides")
+    command.add_argument("--page-size", type=int, default=500, help="conversations per transaction")
+    command.set_defaults(command=_transfer)
 
     command = commands.add_parser("demo", help="store a short conversation and show it")
     command.set_defaults(command=_demo)
@@ -150,6 +160,26 @@ def _chat(arguments: argparse.Namespace) -> int:
         agent = PersistentAgent(store, model=arguments.model, system_prompt=arguments.system)
         run_chat(store, agent, arguments.user, arguments.conversation, sys.stdout)
     return 0
+
+
+def _transfer(arguments: argparse.Namespace) -> int:
+    progress = sys.stderr.isatty()
+    if arguments.verify_only:
+        report = verify_transfer(arguments.source, arguments.destination, progress=progress)
+    else:
+        report = transfer(
+            arguments.source,
+            arguments.destination,
+            progress=progress,
+            page_size=arguments.page_size,
+        )
+        print(f"copied {report.messages_copied} messages "
+              f"({report.conversations_copied} new conversations)")  # fmt: skip
+    print(f"checked {report.conversations_checked} conversations: "
+          + ("both sides agree" if report.verified else f"{len(report.mismatched)} differ"))  # fmt: skip
+    for conversation_id in report.mismatched:
+        print(f"  differs: {conversation_id}", file=sys.stderr)
+    return 0 if report.verified else 1
 
 
 def _demo(arguments: argparse.Namespace) -> int:

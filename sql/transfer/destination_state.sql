@@ -1,0 +1,7 @@
+-- Transfer, destination side (PostgreSQL): which of some conversations are
+-- there already, and up to which seq.
+-- :ids  a JSON array of conversation ids
+-- Index: conversations primary key.
+SELECT id, last_seq
+  FROM conversations
+ WHERE id IN (SELECT value::uuid FROM jsonb_array_elements_text(:ids::jsonb) AS ids(value));
