@@ -3,7 +3,7 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 DATABASE_URL ?= sqlite:///conversations.db
 
-.PHONY: demo test migrate rollback status lint format bench bench-quick clean
+.PHONY: demo test migrate rollback status lint format bench bench-quick bench-transfer soak clean
 
 $(BIN)/convstore: pyproject.toml
 	python3 -m venv $(VENV)
@@ -45,3 +45,6 @@ bench-quick: $(BIN)/convstore  ## a small version of the benchmark, under a minu
 
 soak: $(BIN)/convstore  ## the soak tests for a minute each (CONVSTORE_SOAK_SECONDS)
 	CONVSTORE_SOAK_SECONDS=$${CONVSTORE_SOAK_SECONDS:-60} $(BIN)/python -m pytest -q tests/test_soak.py tests/test_concurrency.py
+
+bench-transfer: $(BIN)/convstore  ## SQLite -> PostgreSQL transfer beside plain COPY; writes bench/transfer-results.md
+	$(BIN)/python -m bench.transfer
