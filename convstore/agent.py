@@ -24,6 +24,7 @@ from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from .chat_format import openai_message
 from .errors import ConvstoreError, InvalidInput
 from .store import Message, Store
 
@@ -200,7 +201,7 @@ class PersistentAgent:
         context = self.store.get_recent_context(conversation_id, max_tokens=max(0, budget))
         if not context:  # the new message alone is over the budget: send it anyway
             context = self.store.get_messages(conversation_id, limit=1)
-        history = [_openai_message(message) for message in context]
+        history = [openai_message(message) for message in context]
         context_tokens = sum(message["tokens"] or 0 for message in context)
         return [{"role": "system", "content": self.system_prompt}, *history], context_tokens
 
@@ -280,18 +281,6 @@ class PersistentAgent:
 
 def _as_tool(tool: Tool | Callable[..., Any]) -> Tool:
     return tool if isinstance(tool, Tool) else Tool(tool)
-
-
-def _openai_message(message: Message) -> dict[str, Any]:
-    """A stored message in the chat completions format."""
-    sent: dict[str, Any] = {"role": message["role"], "content": message["content"]}
-    if message["tool_calls"]:
-        sent["tool_calls"] = message["tool_calls"]
-    if message["role"] == "tool":
-        sent["tool_call_id"] = message["tool_call_id"]
-    elif message["name"]:
-        sent["name"] = message["name"]
-    return sent
 
 
 def _model_error(error: Exception) -> ModelError:

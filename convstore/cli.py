@@ -6,11 +6,13 @@ import argparse
 import logging
 import sys
 from collections.abc import Sequence
+from datetime import datetime, timezone
 
 from .catalog import queries_of, report_names
 from .connect import connect
 from .demo import run_demo
 from .errors import ConvstoreError
+from .jsonl import export_conversations, import_conversations
 from .migrate import migrate, pending_migrations, rollback
 from .output import print_rows
 from .sqlfile import DIALECTS
@@ -77,6 +79,15 @@ def _parser() -> argparse.ArgumentParser:
     command.add_argument("--verify-only", action="store_true", help="only compare both sides")
     command.add_argument("--page-size", type=int, default=500, help="conversations per transaction")
     command.set_defaults(command=_transfer)
+
+    command = commands.add_parser("export", help="write a user's conversations as JSONL")
+    command.add_argument("--user", required=True)
+    command.add_argument("--since", help="only conversations active since (ISO 8601 date or time)")
+    command.set_defaults(command=_export)
+
+    command = commands.add_parser("import", help="read a JSONL export into the database")
+    command.add_argument("file", type=argparse.FileType("r", encoding="utf-8"))
+    command.set_defaults(command=_import)
 
     command = commands.add_parser("demo", help="store a short conversation and show it")
     command.set_defaults(command=_demo)
@@ -180,6 +191,32 @@ def _transfer(arguments: argparse.Namespace) -> int:
     for conversation_id in report.mismatched:
         print(f"  differs: {conversation_id}", file=sys.stderr)
     return 0 if report.verified else 1
+
+
+def _export(arguments: argparse.Namespace) -> int:
+    since = None
+    if arguments.since:
+        try:
+            since = datetime.fromisoformat(arguments.since.replace("Z", "+00:00"))
+        except ValueError:
+            print(
+                f"convstore: --since {arguments.since!r} is not an ISO 8601 date", file=sys.stderr
+            )
+            return 2
+        if since.tzinfo is None:
+            since = since.replace(tzinfo=timezone.utc)
+    with connect(arguments.url) as store:
+        written = export_conversations(store, arguments.user, sys.stdout, since)
+    print(f"exported {written} conversations", file=sys.stderr)
+    return 0
+
+
+def _import(arguments: argparse.Namespace) -> int:
+    with connect(arguments.url) as store, arguments.file as lines:
+        imported = import_conversations(store, lines)
+    print(f"imported {imported['conversations']} new conversations, "
+          f"{imported['messages']} new messages")  # fmt: skip
+    return 0
 
 
 def _demo(arguments: argparse.Namespace) -> int:

@@ -56,11 +56,16 @@ def _sample_parameters(query, user, conversation_id):
         "idempotency_key": "sample-key",
         "idempotency_keys": json.dumps(["sample-key"]),
         "cutoff": "2999-01-01T00:00:00+00:00",
+        "after_id": "00000000-0000-0000-0000-000000000000",
+        "created_at": "2026-01-01T00:00:00Z",
+        "updated_at": "2026-01-01T00:00:00Z",
         "batch_size": 1,
         "messages": json.dumps(
             [{"role": "user", "content": "x", "pinned": False, "metadata": "{}"}]
         ),
     }
+    if query.name == "import_message":  # a seq and a key of its own, or it conflicts
+        samples.update(seq=999, idempotency_key=None)
     deltas = {"delta", "unpinned_tokens_delta", "pinned_tokens_delta", "message_count_delta"}
     return {name: 0 if name in deltas else samples.get(name) for name in query.parameters}
 

@@ -132,3 +132,27 @@ def test_verification_names_the_conversations_that_differ(sqlite_url, destinatio
     assert verify_transfer(sqlite_url, destination).mismatched == [ids[1]]
     assert main(["transfer", "--from", sqlite_url, "--to", destination, "--verify-only"]) == 1
     assert ids[1] in capsys.readouterr().err
+
+
+def test_sqlite_to_postgres_to_jsonl_to_sqlite_round_trip(sqlite_url, destination, tmp_path):
+    ids = _seed(sqlite_url, conversations=6)
+    transfer(sqlite_url, destination)
+    exported = tmp_path / "user-1.jsonl"
+    with convstore.connect(destination) as store, exported.open("w") as out:
+        from convstore.jsonl import export_conversations
+
+        assert export_conversations(store, "user-1", out) == 2
+    first = exported.read_text().splitlines()[0]
+    import json
+
+    chat = json.loads(first)["messages"]
+    assert chat[0] == {"role": "system", "content": "rules"}
+    assert chat[-1] == {"role": "tool", "content": "42", "tool_call_id": "c1"}
+
+    back = f"sqlite:///{tmp_path / 'back.db'}"
+    assert main(["--url", back, "import", str(exported)]) == 0
+    assert main(["--url", back, "import", str(exported)]) == 0  # again: nothing new
+    user_1 = [i for n, i in enumerate(ids) if n % 3 == 1]
+    assert _everything(back, user_1) == _everything(sqlite_url, user_1)
+    with convstore.connect(back) as store:
+        assert {c["id"] for c in store.list_conversations("user-1")} == set(user_1)

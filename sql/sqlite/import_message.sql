@@ -1,0 +1,26 @@
+-- Imports a message with its own seq and timestamp (its running total is set
+-- by recount_tokens_before.sql); returns nothing if that seq is already there.
+-- :conversation_id  the conversation
+-- :seq              the message's sequence number
+-- :role             its role
+-- :content          its text, or NULL
+-- :tool_calls       a JSON array as text, or NULL
+-- :tool_call_id     the call a tool message answers, or NULL
+-- :name             the participant's name, or NULL
+-- :tokens           its token count, or NULL
+-- :latency_ms       its latency, or NULL
+-- :pinned           whether it is pinned
+-- :metadata         a JSON object, as text
+-- :idempotency_key  its idempotency key, or NULL
+-- :created_at       an ISO 8601 timestamp
+-- Index: messages primary key.
+INSERT INTO messages (conversation_id, seq, user_id, role, content, tool_calls, tool_call_id,
+                      name, tokens, latency_ms, pinned, tokens_before, metadata,
+                      idempotency_key, created_at)
+SELECT id, :seq, user_id, :role, :content, :tool_calls, :tool_call_id,
+       :name, :tokens, :latency_ms, :pinned, 0, :metadata,
+       :idempotency_key, strftime('%Y-%m-%dT%H:%M:%fZ', :created_at)
+  FROM conversations
+ WHERE id = :conversation_id
+ON CONFLICT (conversation_id, seq) DO NOTHING
+RETURNING seq;

@@ -1,0 +1,14 @@
+-- Recomputes a conversation's counters from its messages (after an import or
+-- a repair) and sets its last activity time.
+-- :conversation_id  the conversation
+-- :updated_at       an ISO 8601 timestamp
+-- Index: messages primary key (conversation_id, seq).
+UPDATE conversations
+   SET last_seq = (SELECT coalesce(max(seq), 0) FROM messages WHERE conversation_id = :conversation_id),
+       message_count = (SELECT count(*) FROM messages WHERE conversation_id = :conversation_id),
+       total_tokens = (SELECT coalesce(sum(coalesce(tokens, 100)), 0)
+                         FROM messages WHERE conversation_id = :conversation_id AND pinned = 0),
+       pinned_tokens = (SELECT coalesce(sum(coalesce(tokens, 100)), 0)
+                          FROM messages WHERE conversation_id = :conversation_id AND pinned = 1),
+       updated_at = strftime('%Y-%m-%dT%H:%M:%fZ', :updated_at)
+ WHERE id = :conversation_id;
