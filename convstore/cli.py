@@ -13,6 +13,7 @@ from .connect import connect
 from .demo import run_demo
 from .errors import ConvstoreError
 from .jsonl import export_conversations, import_conversations
+from .legacy_import import import_legacy
 from .migrate import migrate, pending_migrations, rollback
 from .output import print_rows
 from .sqlfile import DIALECTS
@@ -88,6 +89,13 @@ def _parser() -> argparse.ArgumentParser:
     command = commands.add_parser("import", help="read a JSONL export into the database")
     command.add_argument("file", type=argparse.FileType("r", encoding="utf-8"))
     command.set_defaults(command=_import)
+
+    command = commands.add_parser(
+        "import-legacy", help="import a database made by the original tutorial's stores"
+    )
+    command.add_argument("source", help="sqlite:///tutorial.db or postgresql://... of the tutorial")
+    command.add_argument("--to", dest="destination", required=True, help="convstore database URL")
+    command.set_defaults(command=_import_legacy)
 
     command = commands.add_parser("demo", help="store a short conversation and show it")
     command.set_defaults(command=_demo)
@@ -216,6 +224,16 @@ def _import(arguments: argparse.Namespace) -> int:
         imported = import_conversations(store, lines)
     print(f"imported {imported['conversations']} new conversations, "
           f"{imported['messages']} new messages")  # fmt: skip
+    return 0
+
+
+def _import_legacy(arguments: argparse.Namespace) -> int:
+    report = import_legacy(arguments.source, arguments.destination)
+    print(f"imported {report.conversations} new conversations, {report.messages} new messages")
+    for legacy_id, conversation_id in report.orphans:
+        print(f"  skipped orphan message {legacy_id} (no conversation {conversation_id})")
+    for legacy_id, reason in report.rejected:
+        print(f"  skipped message {legacy_id}: {reason}")
     return 0
 
 

@@ -28,6 +28,7 @@ from .resources import sql_dir
 from .sqlfile import POSTGRES, SQLITE, Query, load_query
 from .store import Store
 from .urls import dialect_of
+from .values import row_dicts
 
 PAGE_SIZE = 500
 """Conversations per destination transaction."""
@@ -178,14 +179,26 @@ def _verify(
         for page in _pages(source):
             ids = [conversation["id"] for conversation in page]
             expected = _checksums(_source_messages(source, dict.fromkeys(ids, 0)))
-            actual = _checksums(
-                _run(destination, "destination_messages", ids=json.dumps(ids))
-            )  # fmt: skip
+            actual = _checksums(_destination_messages(destination, ids))
             for conversation_id in ids:
                 if expected.get(conversation_id) != actual.get(conversation_id):
                     report.mismatched.append(conversation_id)
             report.conversations_checked += len(ids)
             bar.update(len(ids))
+
+
+def _destination_messages(destination: Store, ids: list[str]) -> Iterator[dict[str, Any]]:
+    """The destination rows through a server-side cursor, a few thousand at a time."""
+    database = destination.database
+    with database.transaction(), database.connection() as connection:
+        with connection.cursor(name="convstore_verify") as cursor:
+            cursor.itersize = 5_000
+            cursor.execute(
+                _transfer_query("destination_messages").statement, {"ids": json.dumps(ids)}
+            )
+            columns = [column.name for column in cursor.description]
+            for values in cursor:
+                yield from row_dicts(columns, [values])
 
 
 def _checksums(messages: Any) -> dict[str, tuple[int, str]]:

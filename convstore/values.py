@@ -25,8 +25,8 @@ def _timestamp(value: Any) -> datetime:
     if isinstance(value, str):
         # SQLite stores '2026-11-25T13:38:38.123Z'; Python 3.10 does not read the 'Z'.
         value = datetime.fromisoformat(value.replace("Z", "+00:00"))
-        if value.tzinfo is None:
-            value = value.replace(tzinfo=timezone.utc)
+    if value.tzinfo is None:  # a zone-less value (older schemas) is UTC, not local time
+        return value.replace(tzinfo=timezone.utc)
     return value if value.tzinfo is timezone.utc else value.astimezone(timezone.utc)
 
 
