@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import logging
+import os
 import sys
 from collections.abc import Sequence
 from datetime import datetime, timezone
@@ -29,6 +30,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         return arguments.command(arguments)
     except ConvstoreError as error:
         print(f"convstore: {type(error).__name__}: {error}", file=sys.stderr)
+        return 1
+    except BrokenPipeError:  # the reader went away (`convstore export | head`): stop quietly
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
         return 1
 
 

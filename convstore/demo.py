@@ -9,7 +9,12 @@ from .connect import connect
 from .store import Store
 
 _DEMO_TURNS = [
-    {"role": "system", "content": "You are a concise travel assistant.", "tokens": 9},
+    {
+        "role": "system",
+        "content": "You are a concise travel assistant.",
+        "tokens": 9,
+        "pinned": True,
+    },
     {"role": "user", "content": "I have two days in Lisbon. Where should I start?", "tokens": 14},
     {
         "role": "assistant",
@@ -39,11 +44,16 @@ def run_demo(url: str | None, out: TextIO) -> None:
 def _show(store: Store, conversation_id: str, out: TextIO) -> None:
     print(f"Stored conversation {conversation_id} on {store.dialect}.", file=out)
     budget = 50
-    print(f"\nContext within {budget} tokens (newest messages that fit, oldest first):", file=out)
+    print(
+        f"\nContext within {budget} tokens (the pinned system prompt, then the newest "
+        "messages that fit, oldest first):",
+        file=out,
+    )
     for message in store.get_recent_context(conversation_id, max_tokens=budget):
         print(
             f"  #{message['seq']} {message['role']:<9} {message['tokens']:>3} tokens "
-            f"(running {message['suffix_tokens']:>3})  {message['content']}",
+            f"(running {message['suffix_tokens']:>3}){' pinned' if message['pinned'] else '       '}"
+            f"  {message['content']}",
             file=out,
         )
     stats = store.get_conversation_stats(conversation_id)
