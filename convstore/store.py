@@ -320,6 +320,10 @@ class Store:
         with their messages, oldest first, ``batch_size`` conversations per
         transaction (so the tables are never locked for long); return how many
         conversations and messages were deleted."""
+        if self.user_id is not None:
+            raise InvalidInput(
+                "purge_conversations spans every user; call it on the store, not a view"
+            )
         if not isinstance(older_than, timedelta) or older_than < timedelta(0):
             raise InvalidInput(f"older_than must be a positive timedelta, got {older_than!r}")
         batch_size = validation.count("batch_size", batch_size, minimum=1)

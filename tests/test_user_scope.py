@@ -4,6 +4,7 @@ one; on PostgreSQL, row-level security holds even for raw SQL."""
 from __future__ import annotations
 
 import uuid
+from datetime import timedelta
 from urllib.parse import urlsplit
 
 import psycopg
@@ -54,6 +55,13 @@ def test_view_lists_creates_and_searches_for_its_user_only(two_users, store):
     with pytest.raises(InvalidInput, match="limited to user"):
         view.create_conversation(theirs_user)
     assert store.get_messages(theirs)[0]["content"] == "their words"  # untouched
+
+
+def test_a_view_cannot_purge_other_users(two_users, store):
+    view, mine, theirs, _ = two_users
+    with pytest.raises(InvalidInput, match="every user"):
+        view.purge_conversations(older_than=timedelta(0))
+    assert store.get_conversation(theirs) is not None and store.get_conversation(mine) is not None
 
 
 def test_closing_a_view_leaves_the_store_open(two_users, store):
