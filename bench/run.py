@@ -86,11 +86,8 @@ def median_ms(call: Callable[[], object], repeats: int) -> float:
     return statistics.median(timings)
 
 
-def run_bench_query(store: Store, name: str, params: dict) -> list[dict]:
-    database = store.database
-    query = dataset.bench_query(store.dialect, name)
-    with database.checkout() as connection:
-        return database.execute(connection, query, params)
+def run_bench_query(store: Store, name: str, **params: object) -> list[dict]:
+    return store.database.run_query(dataset.bench_query(store.dialect, name), **params)
 
 
 # -- the sections ------------------------------------------------------------------------
@@ -106,8 +103,7 @@ def measure_reads(store: Store, plan: Plan, results: Results) -> None:
     loaded = dataset.load(store, heavy + small + [c for crowd in crowds for c in crowd])
     results.add("bulk load, messages/s", loaded / (time.perf_counter() - started))
     results.add("messages in the table", loaded)
-    with store.database.checkout() as connection:
-        store.database.execute(connection, dataset.bench_query(store.dialect, "analyze"), {})
+    run_bench_query(store, "analyze")
 
     for spec in heavy:
         size = f"{spec.message_count:,}"
@@ -115,7 +111,7 @@ def measure_reads(store: Store, plan: Plan, results: Results) -> None:
         repeats = plan.slow_repeats if spec.message_count >= 100_000 else 10
         plain = median_ms(
             lambda s=spec: run_bench_query(
-                store, "whole_conversation_context", {"conversation_id": s.id, "max_tokens": BUDGET}
+                store, "whole_conversation_context", conversation_id=s.id, max_tokens=BUDGET
             ),
             repeats,
         )
@@ -171,8 +167,7 @@ def measure_search(store: Store, plan: Plan, results: Results) -> None:
     results.add("search data: bulk load with the search index, messages/s",
                 loaded / (time.perf_counter() - started))  # fmt: skip
     results.add("search data: users x messages each", plan.search_users * plan.search_messages_each)
-    with store.database.checkout() as connection:
-        store.database.execute(connection, dataset.bench_query(store.dialect, "analyze"), {})
+    run_bench_query(store, "analyze")
     users = itertools.cycle([spec.user_id for spec in specs[:: max(1, len(specs) // 25)]])
     searches = {
         "rare word": (dataset.RARE_WORD, f"%{dataset.RARE_WORD}%"),
@@ -183,7 +178,7 @@ def measure_search(store: Store, plan: Plan, results: Results) -> None:
         ranked = median_ms(lambda q=query: store.search_messages(next(users), q, limit=20), 50)
         scanned = median_ms(
             lambda p=pattern: run_bench_query(
-                store, "ilike_search", {"user_id": next(users), "pattern": p}
+                store, "ilike_search", user_id=next(users), pattern=p
             ),
             20,
         )

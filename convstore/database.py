@@ -46,7 +46,11 @@ class Database(ABC):
         Inside :meth:`transaction` it runs on the transaction's connection;
         otherwise on a pooled connection in autocommit mode.
         """
-        query = self.queries[query_name]
+        return self.run_query(self.queries[query_name], **params)
+
+    def run_query(self, query: Query, /, **params: Any) -> list[dict[str, Any]]:
+        """:meth:`run` for a parsed query from outside ``sql/<dialect>/`` (the
+        transfer's, the benchmark's)."""
         bound = bind(query, params)
         outside_transaction = self._transaction_connection.get() is None
         slot = self.write_slot() if query.writes and outside_transaction else nullcontext()
@@ -58,9 +62,9 @@ class Database(ABC):
     def transaction(self, *, write: bool = True) -> Iterator[None]:
         """Run the enclosed calls atomically: commit at the end of the outermost
         block, roll back if it raises. A nested block is a savepoint, so its
-        failure undoes only its own work. ``write=False`` opens a read-only
-        snapshot where the database distinguishes one (SQLite).
-        """
+        failure undoes only its own work. ``write=False`` opens a read
+        transaction whose statements see one snapshot (SQLite's deferred
+        transaction; REPEATABLE READ on PostgreSQL)."""
         connection = self._transaction_connection.get()
         if connection is not None:
             with self.translate_errors(), self.savepoint(connection):

@@ -242,10 +242,7 @@ def _transfer_query(name: str) -> Query:
 
 
 def _run(store: Store, name: str, **params: Any) -> list[dict[str, Any]]:
-    query = _transfer_query(name)
-    database = store.database
-    with database.translate_errors(), database.connection() as connection:
-        return database.execute(connection, query, params)
+    return store.database.run_query(_transfer_query(name), **params)
 
 
 class _NoProgress:
