@@ -108,8 +108,20 @@ class PostgresDatabase(Database):
     def checkout(self) -> AbstractContextManager[psycopg.Connection]:
         return self.pool.connection()
 
-    def begin(self, connection: psycopg.Connection, *, write: bool) -> AbstractContextManager:
-        return connection.transaction()
+    @contextmanager
+    def begin(self, connection: psycopg.Connection, *, write: bool) -> Iterator[None]:
+        """A write transaction at the server's default level; a read one at
+        REPEATABLE READ, so its statements all see one snapshot."""
+        if write:
+            with connection.transaction():
+                yield
+            return
+        connection.isolation_level = psycopg.IsolationLevel.REPEATABLE_READ
+        try:
+            with connection.transaction():
+                yield
+        finally:
+            connection.isolation_level = None
 
     def savepoint(self, connection: psycopg.Connection) -> AbstractContextManager:
         return connection.transaction()
