@@ -3,6 +3,16 @@
 -- conversation's id and message count. Run it until it deletes fewer than
 -- :batch_size: each batch is a short transaction, so the table is never
 -- locked for long.
+-- The candidates are locked as they are chosen, and a locked one is skipped:
+-- a conversation whose row is locked is being written to, so it is not
+-- inactive. Locking also re-reads each candidate's newest version and tests
+-- its age again, so a conversation that an append revived after this
+-- statement's snapshot is skipped too. Without that, the DELETE would wait for
+-- the appender's lock and then delete the row anyway: on an updated row
+-- PostgreSQL re-evaluates only the outer WHERE, not the subquery's age test.
+-- Skipping (rather than waiting and re-testing the age in the outer WHERE)
+-- also keeps every batch full while candidates remain, so a short batch still
+-- means that none are left, and the purge never waits for a writer.
 -- :cutoff      an ISO 8601 timestamp with a time zone
 -- :batch_size  how many conversations at most
 -- Index: conversations_updated_at (updated_at); messages primary key for the cascade.
@@ -11,5 +21,6 @@ DELETE FROM conversations
                 FROM conversations
                WHERE updated_at < :cutoff::timestamptz
                ORDER BY updated_at
-               LIMIT :batch_size)
+               LIMIT :batch_size
+                 FOR UPDATE SKIP LOCKED)
 RETURNING id, message_count;

@@ -3,6 +3,9 @@
 -- conversation's id and message count. Run it until it deletes fewer than
 -- :batch_size: each batch is a short transaction, so the table is never
 -- locked for long.
+-- No row can change between choosing a candidate and deleting it: SQLite admits
+-- one writer at a time, and this statement takes the write lock before it
+-- reads (PostgreSQL's version locks its candidates instead).
 -- :cutoff      an ISO 8601 timestamp with a time zone
 -- :batch_size  how many conversations at most
 -- Index: conversations_updated_at (updated_at); messages primary key for the cascade.
