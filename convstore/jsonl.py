@@ -3,31 +3,47 @@
 convstore's ids, seqs, timestamps, token counts and metadata under
 ``"convstore"`` so that an import restores the conversation exactly. Importing
 the same file again changes nothing.
+
+An import checks each line completely (its shape at every depth, every value
+by the rules of :mod:`convstore.validation`, timestamps included) before it
+writes anything of it, and writes each line in one transaction. The first line
+that cannot be imported stops the import with an error that names it; the
+lines before it stay imported, so fix the line and import the file again.
 """
 
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable, Iterator
-from datetime import datetime
+from collections.abc import Iterable, Iterator, Mapping
+from datetime import date, datetime
 from typing import Any, TextIO
 
 from . import validation
 from .chat_format import openai_message
-from .errors import InvalidInput
+from .errors import ConvstoreError, DuplicateIdempotencyKey, InvalidInput
 from .store import Store
 
 NIL_UUID = "00000000-0000-0000-0000-000000000000"
 PAGE_SIZE = 200
+GZIP_MAGIC = b"\x1f\x8b"
 
 
 def export_conversations(
-    store: Store, user_id: str, out: TextIO, since: datetime | None = None
+    store: Store, user_id: str, out: TextIO, since: datetime | date | str | None = None
 ) -> int:
     """Write ``user_id``'s conversations active since ``since`` to ``out``, one
-    JSON object a line; return how many."""
+    JSON object a line, in id order; return how many.
+
+    ``since`` is a ``datetime``, a ``date`` or ISO 8601 text, read by
+    :func:`convstore.validation.timestamp` (without a time zone: UTC), or
+    ``None`` for all.
+
+    :raises InvalidInput: for a bad ``user_id`` or ``since``, before anything is written.
+    """
+    checked_user = validation.user_id(user_id, store.limits)
+    checked_since = validation.optional_timestamp("since", since)
     written = 0
-    for conversation in _conversations(store, validation.user_id(user_id), since):
+    for conversation in _conversations(store, checked_user, checked_since):
         messages = store.get_messages(conversation["id"], limit=None)
         line = {
             "messages": [openai_message(message) for message in messages],
@@ -41,41 +57,243 @@ def export_conversations(
     return written
 
 
-def import_conversations(store: Store, lines: Iterable[str]) -> dict[str, int]:
+def import_conversations(store: Store, lines: Iterable[str | bytes]) -> dict[str, int]:
     """Read lines written by :func:`export_conversations` into ``store``; return
-    how many conversations and messages were new."""
+    how many conversations and messages were new.
+
+    ``lines`` is an iterable of lines, each ``str`` or UTF-8 ``bytes``: a file
+    opened in text mode (``encoding="utf-8"``) or binary mode, or a list. Blank
+    lines are skipped, as is a UTF-8 byte order mark. Compressed input is not
+    unpacked: open a ``.jsonl.gz`` file with ``gzip.open(path, "rt",
+    encoding="utf-8")``.
+
+    A conversation or message (by ``seq``) already in the store is left as it
+    is; a conversation id that another user's conversation holds is refused.
+
+    :raises InvalidInput: for the first line that is not UTF-8, not JSON, not
+        shaped like an export line, or holds a value convstore does not accept;
+        the message starts with ``line N:`` and names the field. Nothing of
+        that line or any later one is written.
+    :raises ConvstoreError: any other error of the database while a line is
+        written (say ``DatabaseUnavailable``), also starting with ``line N:``;
+        that line is rolled back.
+    """
     imported = {"conversations": 0, "messages": 0}
-    for number, line in enumerate(lines, start=1):
+    for number, line in _numbered_lines(lines):
         if not line.strip():
             continue
         try:
-            record = json.loads(line)
-            conversation = record["convstore"]["conversation"]
-            pairs = list(zip(record["messages"], record["convstore"]["messages"], strict=True))
-        except (ValueError, KeyError, TypeError) as error:
-            raise InvalidInput(f"line {number} is not a convstore export: {error}") from None
-        with store.transaction():
-            imported["conversations"] += len(_import_conversation(store, conversation))
-            for chat, stored in pairs:
-                imported["messages"] += len(
-                    _import_message(store, conversation["id"], chat, stored)
-                )
-            store.run("recount_tokens_before", conversation_id=conversation["id"])
-            store.run(
-                "recount_conversation",
-                conversation_id=conversation["id"],
-                updated_at=conversation["updated_at"],
-            )
+            conversation, messages = _checked_line(_parsed(line), store.limits)
+        except InvalidInput as error:
+            raise InvalidInput(f"line {number}: {error}") from None
+        try:
+            new_conversations, new_messages = _write(store, conversation, messages)
+        except DuplicateIdempotencyKey as error:
+            raise InvalidInput(
+                f"line {number}: conversation {conversation['id']} already holds one of the "
+                "line's idempotency keys at another seq"
+            ) from error
+        except ConvstoreError as error:
+            raise type(error)(f"line {number}: {error}") from error
+        imported["conversations"] += new_conversations
+        imported["messages"] += new_messages
     return imported
 
 
-def _conversations(store: Store, user_id: str, since: datetime | None) -> Iterator[dict[str, Any]]:
+def _numbered_lines(lines: Iterable[str | bytes]) -> Iterator[tuple[int, str]]:
+    """Each line as text with its number (from 1)."""
+    if isinstance(lines, (str, bytes, bytearray)):
+        raise InvalidInput(
+            "lines must be an iterable of lines (an open file, a list), not one "
+            f"{type(lines).__name__}; split it with .splitlines()"
+        )
+    iterator = iter(lines)
+    number = 0
+    while True:
+        number += 1
+        try:
+            line = next(iterator)
+        except StopIteration:
+            return
+        except UnicodeDecodeError as error:  # a file opened as UTF-8 text
+            where = f"line {number}" if number == 1 else f"the input after line {number - 1}"
+            raise InvalidInput(f"{where}: {_not_utf8(error, number)}") from None
+        if isinstance(line, (bytes, bytearray)):
+            try:
+                line = bytes(line).decode("utf-8")
+            except UnicodeDecodeError as error:
+                raise InvalidInput(f"line {number}: {_not_utf8(error, number)}") from None
+        elif not isinstance(line, str):
+            raise InvalidInput(f"line {number} is a {type(line).__name__}, not text")
+        yield number, line.removeprefix("\ufeff") if number == 1 else line
+
+
+def _not_utf8(error: UnicodeDecodeError, number: int) -> str:
+    if number == 1 and bytes(error.object[:2]) == GZIP_MAGIC:
+        return (
+            "the input is gzip-compressed; decompress it first (gunzip, or "
+            "gzip.open(path, 'rt', encoding='utf-8') in Python)"
+        )
+    return f"not UTF-8 text ({error.reason} at byte {error.start}); exports are UTF-8"
+
+
+def _parsed(line: str) -> Any:
+    try:
+        return json.loads(line, parse_constant=_no_constant)
+    except RecursionError:
+        raise InvalidInput("is nested too deeply to read") from None
+    except ValueError as error:  # JSONDecodeError, or an integer over 4,300 digits
+        raise InvalidInput(f"is not JSON ({error})") from None
+
+
+def _no_constant(name: str) -> Any:
+    raise ValueError(f"{name} is not a JSON value")
+
+
+def _checked_line(
+    record: Any, limits: validation.Limits
+) -> tuple[dict[str, Any], list[dict[str, Any]]]:
+    """The parameters of ``import_conversation`` and of each ``import_message``,
+    all checked; raises InvalidInput naming the field."""
+    if not isinstance(record, dict):
+        raise InvalidInput(f"is {_json_kind(record)}, not a JSON object (a convstore export line)")
+    chat_messages = _member(record, "messages", list)
+    exact = _member(record, "convstore", dict)
+    conversation = _member(exact, "conversation", dict, "convstore.")
+    stored_messages = _member(exact, "messages", list, "convstore.")
+    if len(chat_messages) != len(stored_messages):
+        raise InvalidInput(
+            f"messages has {len(chat_messages)} entries and convstore.messages "
+            f"{len(stored_messages)}; they must pair up"
+        )
+    path = "convstore.conversation."
+    try:
+        conversation_id = validation.conversation_id(_member(conversation, "id", str, path))
+    except InvalidInput as error:
+        raise InvalidInput(f"{path}id: {error}") from None
+    checked_conversation = {
+        "id": conversation_id,
+        "user_id": validation.identifier(
+            f"{path}user_id", _member(conversation, "user_id", str, path), limits
+        ),
+        "title": validation.optional_text(f"{path}title", conversation.get("title"), limits),
+        "metadata": validation.metadata_json(
+            f"{path}metadata", conversation.get("metadata"), limits
+        ),
+        "created_at": validation.timestamp(
+            f"{path}created_at", _member(conversation, "created_at", str, path)
+        ),
+        "updated_at": validation.timestamp(
+            f"{path}updated_at", _member(conversation, "updated_at", str, path)
+        ),
+    }
+    checked_messages = [
+        _checked_message(index, chat, stored, limits)
+        for index, (chat, stored) in enumerate(zip(chat_messages, stored_messages, strict=True))
+    ]
+    _unique(checked_messages, "seq")
+    _unique([m for m in checked_messages if m["idempotency_key"] is not None], "idempotency_key")
+    return checked_conversation, checked_messages
+
+
+def _checked_message(
+    index: int, chat: Any, stored: Any, limits: validation.Limits
+) -> dict[str, Any]:
+    if not isinstance(chat, dict):
+        raise InvalidInput(f"messages[{index}] is {_json_kind(chat)}, not a JSON object")
+    if not isinstance(stored, dict):
+        raise InvalidInput(
+            f"convstore.messages[{index}] is {_json_kind(stored)}, not a JSON object"
+        )
+    path = f"convstore.messages[{index}]."
+    role = _member(chat, "role", str, f"messages[{index}].")
+    try:
+        checked = validation.message(
+            role=role,
+            content=chat.get("content"),
+            tokens=stored.get("tokens"),
+            latency_ms=stored.get("latency_ms"),
+            metadata=stored.get("metadata"),
+            tool_calls=chat.get("tool_calls"),
+            tool_call_id=chat.get("tool_call_id"),
+            name=stored.get("name", chat.get("name")),
+            pinned=stored.get("pinned", False),
+            idempotency_key=stored.get("idempotency_key"),
+            limits=limits,
+        )
+    except InvalidInput as error:
+        raise InvalidInput(f"messages[{index}]: {error}") from None
+    return {
+        **checked,
+        "seq": validation.count(f"{path}seq", _member(stored, "seq", int, path), minimum=1),
+        "created_at": validation.timestamp(
+            f"{path}created_at", _member(stored, "created_at", str, path)
+        ),
+    }
+
+
+def _member(record: Mapping[str, Any], key: str, kind: type, path: str = "") -> Any:
+    """``record[key]``, which must be present and of JSON type ``kind``."""
+    if key not in record:
+        raise InvalidInput(f"{path}{key} is missing")
+    value = record[key]
+    if not isinstance(value, kind) or (kind is int and isinstance(value, bool)):
+        expected = {dict: "an object", list: "an array", str: "a string", int: "an integer"}
+        raise InvalidInput(f"{path}{key} must be {expected[kind]}, got {_json_kind(value)}")
+    return value
+
+
+def _unique(messages: list[dict[str, Any]], field: str) -> None:
+    seen: set[Any] = set()
+    for message in messages:
+        if message[field] in seen:
+            raise InvalidInput(f"two messages have {field} {message[field]!r}")
+        seen.add(message[field])
+
+
+def _json_kind(value: Any) -> str:
+    if value is None:
+        return "null"
+    kinds = {bool: "a boolean", int: "a number", float: "a number", str: "a string",
+             list: "an array", dict: "an object"}  # fmt: skip
+    return kinds.get(type(value), type(value).__name__)
+
+
+def _write(
+    store: Store, conversation: dict[str, Any], messages: list[dict[str, Any]]
+) -> tuple[int, int]:
+    """Write one checked line in one transaction; return how many
+    conversations and messages were new."""
+    conversation_id = conversation["id"]
+    with store.transaction():
+        created = store.run("import_conversation", **conversation)
+        if not created and not store.run(
+            "get_conversation", conversation_id=conversation_id, user_id=conversation["user_id"]
+        ):
+            raise InvalidInput(
+                f"conversation {conversation_id} belongs to another user than "
+                f"{conversation['user_id']!r}"
+            )
+        new_messages = sum(
+            len(store.run("import_message", conversation_id=conversation_id, **message))
+            for message in messages
+        )
+        store.run("recount_tokens_before", conversation_id=conversation_id)
+        store.run(
+            "recount_conversation",
+            conversation_id=conversation_id,
+            updated_at=conversation["updated_at"],
+        )
+    return len(created), new_messages
+
+
+def _conversations(store: Store, user_id: str, since: str | None) -> Iterator[dict[str, Any]]:
     after_id = NIL_UUID
     while True:
         page = store.run(
             "export_conversations",
             user_id=user_id,
-            since=since.isoformat() if since else None,
+            since=since,
             after_id=after_id,
             limit=PAGE_SIZE,
         )
@@ -91,43 +309,6 @@ def _stored_fields(message: dict[str, Any]) -> dict[str, Any]:
         "seq", "name", "tokens", "latency_ms", "pinned", "metadata", "idempotency_key", "created_at",
     )  # fmt: skip
     return {key: message[key] for key in keys}
-
-
-def _import_conversation(store: Store, conversation: dict[str, Any]) -> list[dict[str, Any]]:
-    return store.run(
-        "import_conversation",
-        id=validation.conversation_id(conversation["id"]),
-        user_id=validation.user_id(conversation["user_id"]),
-        title=validation.optional_text("title", conversation.get("title"), store.limits),
-        metadata=validation.metadata_json("metadata", conversation.get("metadata"), store.limits),
-        created_at=conversation["created_at"],
-        updated_at=conversation["updated_at"],
-    )
-
-
-def _import_message(
-    store: Store, conversation_id: str, chat: dict[str, Any], stored: dict[str, Any]
-) -> list[dict[str, Any]]:
-    checked = validation.message(
-        role=chat["role"],
-        content=chat.get("content"),
-        tokens=stored.get("tokens"),
-        latency_ms=stored.get("latency_ms"),
-        metadata=stored.get("metadata"),
-        tool_calls=chat.get("tool_calls"),
-        tool_call_id=chat.get("tool_call_id"),
-        name=stored.get("name", chat.get("name")),
-        pinned=stored.get("pinned", False),
-        idempotency_key=stored.get("idempotency_key"),
-        limits=store.limits,
-    )
-    return store.run(
-        "import_message",
-        conversation_id=conversation_id,
-        seq=validation.count("seq", stored["seq"], minimum=1),
-        created_at=stored["created_at"],
-        **checked,
-    )
 
 
 def _timestamp(value: Any) -> str:

@@ -1,44 +1,114 @@
 """Checks on every argument of the public API, run before anything is written.
 
 Both databases get the same rules, so a value one accepts the other accepts
-too: PostgreSQL cannot store NUL characters in text or JSON, so neither does
-convstore; text must be encodable as UTF-8 (no lone surrogates); JSON must be
-standard JSON (no NaN or Infinity).
+too, and what goes in comes out exactly:
+
+- **Text.** PostgreSQL cannot store NUL characters in text or JSON, so neither
+  does convstore; text must be encodable as UTF-8 (no lone surrogates).
+- **JSON** (metadata, tool calls) is standard JSON: objects with string keys,
+  arrays (lists; tuples are stored as arrays and come back as lists), strings,
+  ``int``, finite ``float``, ``True``, ``False``, ``None``. It is serialised by
+  :func:`json_text`, so that PostgreSQL's ``jsonb`` gives every value back with
+  its type: an ``int`` of any size (up to Python's 4,300 digits) as its digits,
+  a ``float`` in positional notation with a decimal point (``1e16`` is sent as
+  ``10000000000000000.0``, ``1e-300`` as ``0.000...1``), digits that parse back
+  to the identical float. ``jsonb`` keeps a number's decimal scale, so such a
+  float comes back as a ``float``, where ``1e16`` written plainly would come
+  back as an ``int``. ``-0.0`` is stored as ``0.0`` on both databases:
+  ``jsonb`` numbers have no negative zero, and refusing it would make ordinary
+  arithmetic results (``round(-0.001, 2)``) fail a write; ``-0.0 == 0.0``, so
+  the value read back still equals the value written.
+- **Timestamps** supplied by callers (imports, export's ``since``, cutoffs) are
+  read by :func:`timestamp` alone, never by the database's own parser
+  (PostgreSQL would take ``'infinity'``, ``'epoch'`` or ``'yesterday'``).
+  A value without a time zone is UTC, as :mod:`convstore.values` reads stored
+  ones.
+- **Identifiers** that the schema indexes (``user_id``, ``idempotency_key``)
+  are at most :attr:`Limits.max_identifier_bytes`; PostgreSQL's btree refuses
+  index rows over 2,704 bytes, with an error that looks like a failed server.
 """
 
 from __future__ import annotations
 
 import json
+import math
+import re
 import uuid
 from collections.abc import Mapping
 from dataclasses import dataclass
+from datetime import date, datetime, timedelta, timezone
+from decimal import Decimal
 from typing import Any
 
-from .errors import InvalidInput
+from .errors import ConfigurationError, InvalidInput
 
 ROLES = ("system", "developer", "user", "assistant", "tool")
+
+MAX_INDEXABLE_IDENTIFIER_BYTES = 2000
+"""The ceiling of :attr:`Limits.max_identifier_bytes`: PostgreSQL's btree holds
+index rows of at most 2,704 bytes, and the identifier shares its row with a
+UUID, a timestamp and the row headers."""
 
 
 @dataclass(frozen=True)
 class Limits:
     """The largest values a store accepts; larger ones raise InvalidInput.
-    Set them with ``convstore.connect(..., limits=Limits(...))``."""
+    Set them with ``convstore.connect(..., limits=Limits(...))``.
+
+    :raises ConfigurationError: if ``max_identifier_bytes`` is over
+        :data:`MAX_INDEXABLE_IDENTIFIER_BYTES` or any limit is below 1.
+    """
 
     max_text_bytes: int = 8 * 1024 * 1024
-    """Content, titles, names and ids, as UTF-8."""
+    """Content, titles, names and tool call ids, as UTF-8."""
     max_json_bytes: int = 1024 * 1024
     """Metadata and tool calls, serialised."""
     max_json_depth: int = 64
     """Nesting of metadata and tool calls."""
+    max_identifier_bytes: int = 255
+    """User ids and idempotency keys, as UTF-8. Both are indexed, and an index
+    entry must fit PostgreSQL's btree (see :data:`MAX_INDEXABLE_IDENTIFIER_BYTES`).
+    255 bytes holds any e-mail address (254), an OpenID Connect subject (255
+    ASCII characters), a UUID or a request id, and keeps index entries small."""
+
+    def __post_init__(self) -> None:
+        for name in ("max_text_bytes", "max_json_bytes", "max_json_depth", "max_identifier_bytes"):
+            value = getattr(self, name)
+            if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+                raise ConfigurationError(
+                    f"Limits.{name} must be a whole number >= 1, got {value!r}"
+                )
+        if self.max_identifier_bytes > MAX_INDEXABLE_IDENTIFIER_BYTES:
+            raise ConfigurationError(
+                f"Limits.max_identifier_bytes is at most {MAX_INDEXABLE_IDENTIFIER_BYTES} "
+                "(PostgreSQL's btree cannot index larger user ids or idempotency keys); "
+                f"got {self.max_identifier_bytes}"
+            )
 
 
 DEFAULT_LIMITS = Limits()
 MAX_INTEGER = 2**31 - 1
 """The largest token count or latency the integer columns hold."""
 
+EARLIEST = datetime(1, 1, 1, tzinfo=timezone.utc)
+LATEST = datetime(9999, 12, 31, 23, 59, 59, 999000, tzinfo=timezone.utc)
+"""The range of timestamps both databases store: Python's ``datetime`` starts
+at year 1, SQLite's date functions end at year 9999 with millisecond
+resolution (a later fraction rounds into year 10000, which SQLite cannot hold)."""
+
+_ISO_8601 = re.compile(
+    r"(?P<date>\d{4}-\d{2}-\d{2})"
+    r"(?:[Tt ](?P<hour>\d{2}):(?P<minute>\d{2})(?::(?P<second>\d{2})(?:[.,](?P<fraction>\d+))?)?"
+    r"(?P<zone>[Zz]|[+-]\d{2}(?::?\d{2}(?::?\d{2})?)?)?)?",
+    re.ASCII,  # \d is 0-9 only
+)
+
 
 def conversation_id(value: Any) -> str:
-    """The canonical text form of a conversation id (a UUID)."""
+    """The canonical text form of a conversation id (a UUID).
+
+    :raises InvalidInput: if ``value`` is not a UUID or its text.
+    """
     if isinstance(value, uuid.UUID):
         return str(value)
     if isinstance(value, str):
@@ -49,22 +119,50 @@ def conversation_id(value: Any) -> str:
     raise InvalidInput(f"conversation_id must be a UUID, got {_show(value)}")
 
 
-def user_id(value: Any) -> str:
-    return nonempty_text("user_id", value)
+def user_id(value: Any, limits: Limits = DEFAULT_LIMITS) -> str:
+    """A user id: a non-empty string of at most ``limits.max_identifier_bytes``.
+
+    :raises InvalidInput: otherwise.
+    """
+    return identifier("user_id", value, limits)
 
 
-def nonempty_text(field: str, value: Any) -> str:
+def identifier(field: str, value: Any, limits: Limits = DEFAULT_LIMITS) -> str:
+    """A non-empty string of at most ``limits.max_identifier_bytes`` as UTF-8,
+    for a value the schema indexes.
+
+    :raises InvalidInput: for anything else, naming ``field`` and the limit.
+    """
+    checked = nonempty_text(field, value, limits)
+    size = len(checked.encode("utf-8"))
+    if size > limits.max_identifier_bytes:
+        raise InvalidInput(
+            f"{field} is {size:,} bytes; the limit is {limits.max_identifier_bytes:,} "
+            "(Limits.max_identifier_bytes)"
+        )
+    return checked
+
+
+def optional_identifier(field: str, value: Any, limits: Limits = DEFAULT_LIMITS) -> str | None:
+    return None if value is None else identifier(field, value, limits)
+
+
+def nonempty_text(field: str, value: Any, limits: Limits = DEFAULT_LIMITS) -> str:
     if not isinstance(value, str) or not value:
         raise InvalidInput(f"{field} must be a non-empty string, got {_show(value)}")
-    return text(field, value)
+    return text(field, value, limits)
 
 
-def optional_nonempty_text(field: str, value: Any) -> str | None:
-    return None if value is None else nonempty_text(field, value)
+def optional_nonempty_text(field: str, value: Any, limits: Limits = DEFAULT_LIMITS) -> str | None:
+    return None if value is None else nonempty_text(field, value, limits)
 
 
 def text(field: str, value: Any, limits: Limits = DEFAULT_LIMITS) -> str:
-    """A string PostgreSQL and SQLite both store exactly, within the size limit."""
+    """A string PostgreSQL and SQLite both store exactly, within the size limit.
+
+    :raises InvalidInput: for a non-string, a NUL character, a lone surrogate
+        or more than ``limits.max_text_bytes`` of UTF-8.
+    """
     if not isinstance(value, str):
         raise InvalidInput(f"{field} must be a string, got {_show(value)}")
     if "\x00" in value:
@@ -111,22 +209,129 @@ def flag(field: str, value: Any) -> bool:
     return value
 
 
+def timestamp(field: str, value: Any) -> str:
+    """A point in time as canonical text both databases read the same way:
+    ISO 8601 in UTC with microseconds, ``2026-11-25T13:38:38.123000+00:00``.
+
+    ``value`` is a ``datetime``, a ``date`` (its midnight), or ISO 8601 text:
+    ``YYYY-MM-DD``, optionally followed by ``T`` (or a space) and
+    ``HH:MM[:SS[.fraction]]`` and a zone (``Z``, ``+HH``, ``+HH:MM``, ``+HHMM``).
+    A value without a zone is UTC. Digits past the microsecond are dropped
+    (SQLite keeps milliseconds). Nothing else is read: not ``'infinity'``,
+    ``'epoch'``, ``'now'``, week dates or numbers.
+
+    :raises InvalidInput: naming ``field``, for anything else or a time
+        outside :data:`EARLIEST` .. :data:`LATEST` in UTC.
+    """
+    if isinstance(value, datetime):
+        moment = value
+    elif isinstance(value, date):
+        moment = datetime(value.year, value.month, value.day)
+    elif isinstance(value, str):
+        moment = _parse_iso_8601(field, value)
+    else:
+        raise InvalidInput(f"{field} must be an ISO 8601 timestamp, got {_show(value)}")
+    utc = _in_utc(moment)
+    if utc is None or not EARLIEST <= utc <= LATEST:
+        raise InvalidInput(
+            f"{field} must be between {EARLIEST.isoformat()} and {LATEST.isoformat()} "
+            f"(what both databases store), got {_show(value)}"
+        )
+    return utc.isoformat(timespec="microseconds")
+
+
+def optional_timestamp(field: str, value: Any) -> str | None:
+    return None if value is None else timestamp(field, value)
+
+
+def age_cutoff(older_than: Any, now: datetime | None = None) -> str:
+    """The timestamp (as :func:`timestamp` gives it) ``older_than`` before
+    ``now`` (default: the current time): the cutoff of a retention purge. An
+    age reaching back before :data:`EARLIEST` gives :data:`EARLIEST`, before
+    which nothing is stored.
+
+    :raises InvalidInput: if ``older_than`` is not a ``timedelta`` of zero or more.
+    """
+    if not isinstance(older_than, timedelta) or older_than < timedelta(0):
+        raise InvalidInput(f"older_than must be a positive timedelta, got {_show(older_than)}")
+    now = datetime.now(timezone.utc) if now is None else now
+    try:
+        cutoff = now - older_than
+    except OverflowError:
+        cutoff = EARLIEST
+    return timestamp("cutoff", max(cutoff, EARLIEST))
+
+
+def _parse_iso_8601(field: str, value: str) -> datetime:
+    found = _ISO_8601.fullmatch(value)
+    if found is None:
+        raise InvalidInput(
+            f"{field} must be an ISO 8601 timestamp such as 2026-11-25T13:38:38Z, got {_show(value)}"
+        )
+    year, month, day = (int(part) for part in found["date"].split("-"))
+    fraction = (found["fraction"] or "0")[:6].ljust(6, "0")
+    try:
+        moment = datetime(
+            year,
+            month,
+            day,
+            int(found["hour"] or 0),
+            int(found["minute"] or 0),
+            int(found["second"] or 0),
+            int(fraction),
+            tzinfo=_zone(found["zone"]),
+        )
+    except ValueError as error:
+        raise InvalidInput(f"{field} is not a valid time ({error}): {_show(value)}") from None
+    return moment
+
+
+def _zone(text: str | None) -> timezone | None:
+    if text is None:
+        return None
+    if text in ("Z", "z"):
+        return timezone.utc
+    digits = text[1:].replace(":", "")
+    hours, minutes, seconds = int(digits[0:2]), int(digits[2:4] or 0), int(digits[4:6] or 0)
+    offset = timedelta(hours=hours, minutes=minutes, seconds=seconds)
+    if offset >= timedelta(hours=24) or minutes > 59 or seconds > 59:
+        raise ValueError(f"time zone offset {text} out of range")
+    return timezone(-offset if text[0] == "-" else offset)
+
+
+def _in_utc(moment: datetime) -> datetime | None:
+    """``moment`` in UTC (a zone-less one is UTC already); ``None`` when the
+    conversion leaves ``datetime``'s range (year 1 to 9999)."""
+    if moment.tzinfo is None or moment.utcoffset() is None:
+        return moment.replace(tzinfo=timezone.utc)
+    try:
+        return moment.astimezone(timezone.utc)
+    except OverflowError:
+        return None
+
+
 def metadata_json(field: str, value: Any, limits: Limits = DEFAULT_LIMITS) -> str:
-    """A JSON object as text (``None`` means ``{}``)."""
+    """A JSON object as text (``None`` means ``{}``), serialised by :func:`json_text`.
+
+    :raises InvalidInput: if ``value`` is not a mapping, or as :func:`json_text`.
+    """
     if value is None:
         return "{}"
     if not isinstance(value, Mapping):
         raise InvalidInput(f"{field} must be a JSON object (a dict), got {_show(value)}")
-    return _json_text(field, dict(value), limits)
+    return json_text(field, value, limits)
 
 
 def tool_calls_json(value: Any, limits: Limits = DEFAULT_LIMITS) -> str | None:
-    """The OpenAI ``tool_calls`` list as JSON text, or ``None``."""
+    """The OpenAI ``tool_calls`` list as JSON text, or ``None``.
+
+    :raises InvalidInput: if ``value`` is not a list of mappings, or as :func:`json_text`.
+    """
     if value is None:
         return None
     if not isinstance(value, (list, tuple)) or not all(isinstance(c, Mapping) for c in value):
         raise InvalidInput(f"tool_calls must be a list of objects, got {_show(value)}")
-    return _json_text("tool_calls", [dict(call) for call in value], limits)
+    return json_text("tool_calls", value, limits)
 
 
 def message(
@@ -147,6 +352,8 @@ def message(
 
     ``content`` may be ``None`` only for an assistant message that calls tools;
     a ``tool`` message must say which call it answers (``tool_call_id``).
+
+    :raises InvalidInput: naming the first field that is not acceptable.
     """
     checked_role = role_name(role)
     checked_calls = tool_calls_json(tool_calls, limits)
@@ -164,16 +371,26 @@ def message(
         "latency_ms": optional_count("latency_ms", latency_ms),
         "pinned": flag("pinned", pinned),
         "metadata": metadata_json("metadata", metadata, limits),
-        "idempotency_key": optional_nonempty_text("idempotency_key", idempotency_key),
+        "idempotency_key": optional_identifier("idempotency_key", idempotency_key, limits),
     }
 
 
-def _json_text(field: str, value: Any, limits: Limits) -> str:
-    _check_json_strings(field, value, limits)
+def json_text(field: str, value: Any, limits: Limits = DEFAULT_LIMITS) -> str:
+    """``value`` as compact JSON text that both databases give back exactly
+    (see the module docstring): every ``float`` in positional notation with a
+    decimal point, ``-0.0`` as ``0.0``.
+
+    :raises InvalidInput: naming ``field``, for a value that is not JSON (a
+        non-string key, NaN, Infinity, a set, bytes, ...), text either database
+        cannot store, an integer over 4,300 digits, nesting deeper than
+        ``limits.max_json_depth`` or more than ``limits.max_json_bytes``.
+    """
+    pieces: list[str] = []
     try:
-        encoded = json.dumps(value, ensure_ascii=False, allow_nan=False, separators=(",", ":"))
-    except (TypeError, ValueError) as error:
-        raise InvalidInput(f"{field} is not JSON-serialisable: {error}") from None
+        _encode_json(field, value, limits, pieces, depth=0)
+    except RecursionError:  # a max_json_depth set beyond Python's recursion limit
+        raise InvalidInput(f"{field} is nested too deeply to serialise") from None
+    encoded = "".join(pieces)
     if len(encoded.encode("utf-8")) > limits.max_json_bytes:
         raise InvalidInput(
             f"{field} is over {limits.max_json_bytes:,} bytes as JSON (Limits.max_json_bytes)"
@@ -181,21 +398,65 @@ def _json_text(field: str, value: Any, limits: Limits) -> str:
     return encoded
 
 
-def _check_json_strings(field: str, value: Any, limits: Limits, depth: int = 0) -> None:
+def _encode_json(field: str, value: Any, limits: Limits, pieces: list[str], depth: int) -> None:
     if depth > limits.max_json_depth:
         raise InvalidInput(
             f"{field} is nested more than {limits.max_json_depth} levels deep (Limits.max_json_depth)"
         )
-    if isinstance(value, str):
-        text(field, value, limits)
+    if value is None:
+        pieces.append("null")
+    elif value is True or value is False:
+        pieces.append("true" if value else "false")
+    elif isinstance(value, str):
+        pieces.append(_json_string(field, value, limits))
+    elif isinstance(value, int):
+        pieces.append(_json_integer(field, value))
+    elif isinstance(value, float):
+        pieces.append(_json_float(field, value))
     elif isinstance(value, Mapping):
-        for key, item in value.items():
-            if isinstance(key, str):
-                text(field, key, limits)
-            _check_json_strings(field, item, limits, depth + 1)
+        pieces.append("{")
+        for position, (key, item) in enumerate(value.items()):
+            if not isinstance(key, str):
+                raise InvalidInput(
+                    f"{field} has a key that is not a string ({_show(key)}); JSON keys are strings"
+                )
+            pieces.append("," if position else "")
+            pieces.append(_json_string(field, key, limits))
+            pieces.append(":")
+            _encode_json(field, item, limits, pieces, depth + 1)
+        pieces.append("}")
     elif isinstance(value, (list, tuple)):
-        for item in value:
-            _check_json_strings(field, item, limits, depth + 1)
+        pieces.append("[")
+        for position, item in enumerate(value):
+            pieces.append("," if position else "")
+            _encode_json(field, item, limits, pieces, depth + 1)
+        pieces.append("]")
+    else:
+        raise InvalidInput(f"{field} holds {_show(value)}, which is not a JSON value")
+
+
+def _json_string(field: str, value: str, limits: Limits) -> str:
+    return json.dumps(text(field, value, limits), ensure_ascii=False)
+
+
+def _json_integer(field: str, value: int) -> str:
+    try:
+        return int.__repr__(value)
+    except ValueError:  # Python's limit on int <-> str conversion (4,300 digits)
+        raise InvalidInput(
+            f"{field} holds an integer of more than 4,300 digits, which Python cannot read back"
+        ) from None
+
+
+def _json_float(field: str, value: float) -> str:
+    if not math.isfinite(value):
+        raise InvalidInput(f"{field} holds {value!r}; JSON has no NaN or Infinity")
+    if value == 0:
+        return "0.0"  # also for -0.0, which jsonb cannot hold
+    # repr gives the shortest digits that read back as this float; Decimal
+    # writes exactly those digits without an exponent.
+    digits = format(Decimal(float.__repr__(value)), "f")
+    return digits if "." in digits else digits + ".0"
 
 
 def _show(value: Any) -> str:
