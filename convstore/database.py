@@ -22,6 +22,9 @@ logger = logging.getLogger("convstore")
 IDEMPOTENCY_INDEX = "messages_idempotency_key"
 """The unique index that makes an idempotency key unique within a conversation."""
 
+SECRET_PARAMETERS = frozenset({"scope_key"})
+"""Parameters whose values tracers and logs never see."""
+
 Tracer = Callable[[str, Mapping[str, Any]], None]
 """Called with the statement sent (its first line names the ``.sql`` file) and
 its parameters, just before each execution."""
@@ -38,6 +41,11 @@ class Database(ABC):
         # The connection of the transaction open in this thread (or task), if any.
         self._transaction_connection: ContextVar[Any] = ContextVar(
             f"convstore-transaction-{id(self)}", default=None
+        )
+        # A connection held by this thread (or task) outside a transaction, for
+        # session state that must outlive one statement (a sealed user scope).
+        self._pinned_connection: ContextVar[Any] = ContextVar(
+            f"convstore-pinned-{id(self)}", default=None
         )
 
     def run(self, query_name: str, **params: Any) -> list[dict[str, Any]]:
@@ -70,7 +78,7 @@ class Database(ABC):
             with self.translate_errors(), self.savepoint(connection):
                 yield
             return
-        with self.translate_errors(), self.checkout() as connection:
+        with self.translate_errors(), self._held_or_checked_out() as connection:
             token = self._transaction_connection.set(connection)
             try:
                 with self.begin(connection, write=write):
@@ -96,10 +104,35 @@ class Database(ABC):
         if connection is not None:
             yield connection
         else:
-            with self.checkout() as connection:
+            with self._held_or_checked_out() as connection:
                 yield connection
 
+    @contextmanager
+    def pinned(self) -> Iterator[Any]:
+        """Hold one connection for this thread (or task) until the block ends:
+        every call inside, transactions included, runs on it."""
+        connection = self._transaction_connection.get() or self._pinned_connection.get()
+        if connection is not None:
+            yield connection
+            return
+        with self.checkout() as connection:
+            token = self._pinned_connection.set(connection)
+            try:
+                yield connection
+            finally:
+                self._pinned_connection.reset(token)
+
+    def in_transaction(self) -> bool:
+        """True inside :meth:`transaction` in this thread (or task)."""
+        return self._transaction_connection.get() is not None
+
+    def _held_or_checked_out(self) -> AbstractContextManager[Any]:
+        held = self._pinned_connection.get()
+        return nullcontext(held) if held is not None else self.checkout()
+
     def _trace(self, query: Query, params: Mapping[str, Any]) -> None:
+        if SECRET_PARAMETERS.intersection(params):
+            params = {k: "***" if k in SECRET_PARAMETERS else v for k, v in params.items()}
         if logger.isEnabledFor(logging.DEBUG):
             logger.debug("running %s with %r", query.name, params)
         if self.tracer is not None:
@@ -110,10 +143,12 @@ class Database(ABC):
         ``None`` when there is nothing to search for."""
         return text if text.strip() else None
 
-    def user_scope(self, user_id: str) -> AbstractContextManager[None]:
+    def user_scope(self, user_id: str, *, sealed: bool = False) -> AbstractContextManager[None]:
         """Name ``user_id`` to the database's row-level security for the
-        enclosed calls. Only PostgreSQL has it; elsewhere the queries' own
-        ``user_id`` filters are the only guard."""
+        enclosed calls, and restore the previous scope afterwards. ``sealed``:
+        SQL of the caller's own runs in the block, so the scope must be one it
+        cannot change. Only PostgreSQL has row-level security; elsewhere the
+        queries' own ``user_id`` filters are the only guard."""
         return nullcontext()
 
     def write_slot(self) -> AbstractContextManager[None]:

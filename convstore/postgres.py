@@ -12,12 +12,13 @@ import re
 from collections.abc import Iterator, Mapping
 from contextlib import AbstractContextManager, contextmanager
 from typing import Any
+from weakref import WeakKeyDictionary
 
 import psycopg
 import psycopg.errors
 from psycopg_pool import ConnectionPool, PoolTimeout
 
-from .database import IDEMPOTENCY_INDEX, Database, Tracer
+from .database import IDEMPOTENCY_INDEX, Database, Tracer, logger
 from .errors import (
     ConfigurationError,
     DatabaseError,
@@ -45,6 +46,7 @@ class PostgresDatabase(Database):
         connect_timeout: float = 10.0,
         text_search_config: str = "english",
         prepare: bool = True,
+        transaction_pooling: bool = False,
         tracer: Tracer | None = None,
     ) -> None:
         """Open the pool and wait until ``min_size`` connections are ready.
@@ -57,7 +59,11 @@ class PostgresDatabase(Database):
         'simple' matches them as written).
         ``prepare=False`` turns off server-side prepared statements, which
         PgBouncer in transaction-pooling mode needs unless it is 1.22 or newer
-        with ``max_prepared_statements`` set.
+        with ``max_prepared_statements`` set. ``transaction_pooling=True`` says
+        that a proxy hands each transaction to any server session (PgBouncer's
+        ``pool_mode = transaction``): convstore then keeps no state in the
+        session, so prepared statements are off and user scopes are
+        transaction-local (see :meth:`user_scope`).
 
         :raises DatabaseUnavailable: if the server cannot be reached in time.
         """
@@ -75,8 +81,15 @@ class PostgresDatabase(Database):
                 f"-c default_text_search_config={text_search_config}"
             ),
         }
-        if not prepare:
+        if not prepare or transaction_pooling:
             connection_settings["prepare_threshold"] = None
+        self.transaction_pooling = transaction_pooling
+        # Per pooled connection: the scope key its session claimed, and the
+        # user its session is limited to (absent: every user).
+        self._scope_keys: WeakKeyDictionary[psycopg.Connection, str] = WeakKeyDictionary()
+        self._session_scopes: WeakKeyDictionary[psycopg.Connection, str | None] = (
+            WeakKeyDictionary()
+        )
         self.pool = ConnectionPool(
             psycopg_conninfo(url),
             min_size=min_size,
@@ -84,6 +97,7 @@ class PostgresDatabase(Database):
             timeout=timeout,
             open=False,
             check=ConnectionPool.check_connection,
+            configure=None if transaction_pooling else self._claim_scope_key,
             kwargs=connection_settings,
             name="convstore",
         )
@@ -96,14 +110,93 @@ class PostgresDatabase(Database):
                 "is the server running and the URL right?"
             ) from error
 
+    def _claim_scope_key(self, connection: psycopg.Connection) -> None:
+        """The pool's ``configure`` callback: claim the new session's scope key
+        before any other statement runs on it (migration pg_0010). A session
+        without a key (a schema before pg_0010, or a server session already
+        claimed through a proxy) falls back to transaction-local scopes."""
+        query = self.queries["claim_scope_key"]
+        self._trace(query, {})
+        try:
+            (claimed,) = self.execute(connection, query, {})
+        except psycopg.errors.UndefinedFunction:
+            return
+        except psycopg.errors.InsufficientPrivilege:
+            logger.warning(
+                "this PostgreSQL session is shared through a proxy; connect with "
+                "transaction_pooling=True, and see the README on user scopes behind PgBouncer"
+            )
+            return
+        self._scope_keys[connection] = claimed["scope_key"]
+
     @contextmanager
-    def user_scope(self, user_id: str) -> Iterator[None]:
-        """A transaction in which the row-level security policies (migration
-        pg_0006) let this session see only ``user_id``'s rows. The setting is
-        transaction-local, so it never outlives the block on a pooled connection."""
-        with self.transaction():
-            self.run("set_user_scope", user_id=user_id)
+    def user_scope(self, user_id: str, *, sealed: bool = False) -> Iterator[None]:
+        """Limit the enclosed calls to ``user_id``'s rows by the row-level
+        security policies, then restore the previous scope.
+
+        The scope belongs to the server session (migration pg_0010) and is
+        changed only with the key this session claimed when it was opened, so
+        SQL run inside the block cannot widen it. Outside a transaction it is
+        committed before the block runs, and the connection stays with this
+        thread until the block ends. Inside a transaction it is part of that
+        transaction (a savepoint undoes it on failure); a ``sealed`` scope
+        cannot be set there, since a ROLLBACK in the block would undo it.
+
+        A session without a key (``transaction_pooling=True``, or a schema
+        before pg_0010) gets the transaction-local setting of migration
+        pg_0006 instead, which SQL in the block can change: it guards against
+        mistakes in your SQL, not against hostile SQL.
+
+        :raises InvalidInput: for a sealed scope inside a transaction that is
+            not already limited to ``user_id``.
+        """
+        with self.translate_errors(), self.pinned() as connection:
+            if connection not in self._scope_keys:
+                with self.transaction():
+                    (previous,) = self.run("set_user_scope", user_id=user_id)
+                    yield
+                    self.run("set_user_scope", user_id=previous["previous_user_id"])
+            elif self._session_scopes.get(connection) == user_id:
+                yield
+            elif not self.in_transaction():
+                with self._session_scope(connection, user_id):
+                    yield
+            elif sealed:
+                raise InvalidInput(
+                    f"a scope limited to {user_id!r} cannot be sealed inside a transaction "
+                    "opened without it; open the view's connection() outside it"
+                )
+            else:
+                with self.transaction(), self._session_scope(connection, user_id):
+                    yield
+
+    @contextmanager
+    def _session_scope(self, connection: psycopg.Connection, user_id: str) -> Iterator[None]:
+        """Set the session's scope, run the block, set it back. If setting it
+        back fails, the connection is closed (the pool then discards it), so
+        no later call inherits the scope."""
+        previous = self._session_scopes.get(connection)
+        self._set_session_scope(connection, user_id)
+        try:
             yield
+        except BaseException:
+            if self.in_transaction():  # the savepoint's rollback undoes the change
+                self._session_scopes[connection] = previous
+            else:
+                self._restore_session_scope(connection, previous)
+            raise
+        self._restore_session_scope(connection, previous)
+
+    def _restore_session_scope(self, connection: psycopg.Connection, user_id: str | None) -> None:
+        try:
+            self._set_session_scope(connection, user_id)
+        except BaseException:
+            connection.close()
+            raise
+
+    def _set_session_scope(self, connection: psycopg.Connection, user_id: str | None) -> None:
+        self.run("set_session_user_scope", scope_key=self._scope_keys[connection], user_id=user_id)
+        self._session_scopes[connection] = user_id
 
     def checkout(self) -> AbstractContextManager[psycopg.Connection]:
         return self.pool.connection()

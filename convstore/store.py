@@ -82,18 +82,34 @@ class Store:
         return self.user_id
 
     def run(self, query_name: str, **params: Any) -> list[dict[str, Any]]:
-        """Run a named query now and return its rows; a query that takes a
-        ``user_id`` gets this store's (``None`` unless it is a user-scoped view)
-        unless one is given."""
-        if "user_id" in self.database.queries[query_name].parameters:
-            params.setdefault("user_id", self.user_id)
+        """Run a named query now and return its rows.
+
+        On a store, a query's ``user_id`` defaults to ``None`` (any owner). On a
+        user-scoped view it is always the view's user: omitting it or passing
+        ``None`` means the view's user, and a query that cannot be limited to
+        one owner (it takes no ``user_id``, such as ``purge_conversations``) is
+        refused.
+
+        :raises InvalidInput: on a view, for another ``user_id`` or a query
+            that spans every user.
+        """
+        takes_owner = "user_id" in self.database.queries[query_name].parameters
+        if self.user_id is None:
+            if takes_owner:
+                params.setdefault("user_id", None)
+        elif not takes_owner:
+            raise InvalidInput(
+                f"{query_name} spans every user; run it on the store, not a user-scoped view"
+            )
+        else:
+            params["user_id"] = self._owner(params.get("user_id"))
         with self._user_scope():
             return self.database.run(query_name, **params)
 
-    def _user_scope(self) -> AbstractContextManager[None]:
+    def _user_scope(self, *, sealed: bool = False) -> AbstractContextManager[None]:
         if self.user_id is None:
             return nullcontext()
-        return self.database.user_scope(self.user_id)
+        return self.database.user_scope(self.user_id, sealed=sealed)
 
     @property
     def dialect(self) -> str:
@@ -320,10 +336,6 @@ class Store:
         with their messages, oldest first, ``batch_size`` conversations per
         transaction (so the tables are never locked for long); return how many
         conversations and messages were deleted."""
-        if self.user_id is not None:
-            raise InvalidInput(
-                "purge_conversations spans every user; call it on the store, not a view"
-            )
         if not isinstance(older_than, timedelta) or older_than < timedelta(0):
             raise InvalidInput(f"older_than must be a positive timedelta, got {older_than!r}")
         batch_size = validation.count("batch_size", batch_size, minimum=1)
@@ -525,16 +537,29 @@ class Store:
         """Make the calls inside the block one atomic unit: all are committed
         when the outermost block ends, none if it raises. Blocks nest (as
         savepoints). On SQLite the write lock is taken when the block starts."""
-        with self.database.transaction(), self._user_scope():
+        with self._user_scope(), self.database.transaction():
             yield self
 
     @contextmanager
     def connection(self) -> Iterator[Any]:
         """The driver connection of a transaction, for SQL of your own (for
         example the functions of :mod:`convstore.queries`); committed when the
-        block ends, rolled back if it raises. On a user-scoped PostgreSQL
-        view, row-level security limits it to the view's user."""
-        with self.transaction(), self.database.connection() as connection:
+        block ends, rolled back if it raises.
+
+        On a user-scoped PostgreSQL view, row-level security limits it to the
+        view's user, for any role but the tables' owner and superusers, and no
+        SQL run on it can lift that limit (see the README's "Isolation").
+        SQLite has no row-level security: there the connection reaches the
+        whole file.
+
+        :raises InvalidInput: on a PostgreSQL view, inside a transaction that
+            was not opened by a view of the same user.
+        """
+        with (
+            self._user_scope(sealed=True),
+            self.database.transaction(),
+            self.database.connection() as connection,
+        ):
             yield connection
 
     @contextmanager

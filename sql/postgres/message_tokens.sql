@@ -1,9 +1,11 @@
 -- A message's counted tokens (unknown counts as 100) and whether it is pinned:
 -- what an edit or a delete must take off the running totals.
 -- :conversation_id  the conversation
+-- :user_id          limit to this owner's conversations, or NULL for any owner
 -- :seq              the message's sequence number
 -- Index: messages primary key (conversation_id, seq).
 SELECT coalesce(tokens, 100) AS counted_tokens, pinned
   FROM messages
  WHERE conversation_id = :conversation_id
+   AND (:user_id::text IS NULL OR user_id = :user_id)
    AND seq = :seq;

@@ -1,6 +1,7 @@
 -- Recomputes a conversation's counters from its messages (after an import or
 -- a repair) and sets its last activity time.
 -- :conversation_id  the conversation
+-- :user_id          limit to this owner's conversations, or NULL for any owner
 -- :updated_at       an ISO 8601 timestamp
 -- Index: messages primary key (conversation_id, seq).
 UPDATE conversations
@@ -11,4 +12,5 @@ UPDATE conversations
        pinned_tokens = (SELECT coalesce(sum(coalesce(tokens, 100)), 0)
                           FROM messages WHERE conversation_id = :conversation_id AND pinned),
        updated_at = :updated_at::timestamptz
- WHERE id = :conversation_id;
+ WHERE id = :conversation_id
+   AND (:user_id::text IS NULL OR user_id = :user_id);

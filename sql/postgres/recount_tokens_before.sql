@@ -2,6 +2,7 @@
 -- counted tokens before it, unknown counting as 100) from the messages
 -- themselves, after an import or a repair.
 -- :conversation_id  the conversation
+-- :user_id          limit to this owner's conversations, or NULL for any owner
 -- Index: messages primary key (conversation_id, seq).
 UPDATE messages
    SET tokens_before = recounted.tokens_before
@@ -12,5 +13,6 @@ UPDATE messages
           FROM messages
          WHERE conversation_id = :conversation_id) AS recounted
  WHERE messages.conversation_id = :conversation_id
+   AND (:user_id::text IS NULL OR messages.user_id = :user_id)
    AND messages.seq = recounted.seq
    AND messages.tokens_before <> recounted.tokens_before;

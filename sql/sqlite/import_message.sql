@@ -1,6 +1,7 @@
 -- Imports a message with its own seq and timestamp (its running total is set
 -- by recount_tokens_before.sql); returns nothing if that seq is already there.
 -- :conversation_id  the conversation
+-- :user_id          limit to this owner's conversations, or NULL for any owner
 -- :seq              the message's sequence number
 -- :role             its role
 -- :content          its text, or NULL
@@ -22,5 +23,6 @@ SELECT id, :seq, user_id, :role, :content, :tool_calls, :tool_call_id,
        :idempotency_key, strftime('%Y-%m-%dT%H:%M:%fZ', :created_at)
   FROM conversations
  WHERE id = :conversation_id
+   AND (:user_id IS NULL OR user_id = :user_id)
 ON CONFLICT (conversation_id, seq) DO NOTHING
 RETURNING seq;

@@ -2,6 +2,7 @@
 -- SQLite the user_id filters of the user-scoped queries are the only guard. It
 -- exists so that both dialects hold the same query names, and shows the
 -- PostgreSQL statement's result shape.
--- :user_id  the only owner whose conversations and messages are visible
+-- :user_id  the only owner whose conversations and messages are visible, or
+--           NULL for every owner
 -- Index: none.
-SELECT :user_id AS user_id;
+SELECT NULL AS previous_user_id, :user_id AS user_id;

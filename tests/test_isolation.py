@@ -1,0 +1,286 @@
+"""A user's view cannot be escaped: not by arguments, not by the raw
+connection's SQL, not by nesting in transactions, and no row attaches to
+another user's conversation -- on SQLite, on PostgreSQL as an application
+role and as the tables' owner."""
+
+from __future__ import annotations
+
+import io
+import sqlite3
+import uuid
+from urllib.parse import urlsplit
+
+import psycopg
+import pytest
+from psycopg import sql
+
+import convstore
+from convstore import InvalidInput, queries
+from convstore.jsonl import export_conversations, import_conversations
+from convstore.urls import sqlite_path
+
+
+def _login_url(url: str, role: str) -> str:
+    parts = urlsplit(url)
+    return parts._replace(netloc=f"{role}@{parts.hostname}:{parts.port}").geturl()
+
+
+@pytest.fixture
+def people(store, user):
+    """alice and bob, each with a conversation holding one message."""
+    alice, bob = f"{user}-alice", f"{user}-bob"
+    alices = store.create_conversation(alice, title="alice's")
+    bobs = store.create_conversation(bob, title="bob's")
+    store.add_message(alices, "user", "alice's words", tokens=5)
+    store.add_message(bobs, "user", "bob's secret", tokens=5)
+    return alice, alices, bob, bobs
+
+
+# -- arguments never widen a view ---------------------------------------------------------
+
+
+def test_explicit_user_ids_cannot_override_a_view(store, people):
+    alice, alices, bob, bobs = people
+    bob_view = store.for_user(bob)
+    with pytest.raises(InvalidInput, match="limited to user"):
+        queries.list_conversations(bob_view, user_id=alice, limit=5)
+    with pytest.raises(InvalidInput, match="limited to user"):
+        bob_view.run("get_conversation", conversation_id=alices, user_id=alice)
+    # None means "the view's user", never "any owner".
+    assert bob_view.run("get_conversation", conversation_id=alices, user_id=None) == []
+    assert queries.conversation_messages(bob_view, conversation_id=alices, user_id=None) == []
+    assert [c["id"] for c in queries.list_conversations(bob_view, user_id=None, limit=5)] == [bobs]
+
+
+def test_every_query_run_through_a_view_is_limited_to_its_user(store, people):
+    alice, alices, bob, bobs = people
+    bob_view = store.for_user(bob)
+    # Per-conversation statements without a user in their names: limited all the same.
+    assert bob_view.run("delete_message", conversation_id=alices, seq=1) == []
+    assert bob_view.run("message_tokens", conversation_id=alices, seq=1) == []
+    assert bob_view.run("set_message_tokens", conversation_id=alices, seq=1, tokens=1) == []
+    bob_view.run("shift_tokens_before", conversation_id=alices, seq=0, delta=7)
+    bob_view.run(
+        "adjust_conversation_totals",
+        conversation_id=alices,
+        unpinned_tokens_delta=7,
+        pinned_tokens_delta=0,
+        message_count_delta=3,
+    )
+    imported = bob_view.run(
+        "import_message",
+        conversation_id=alices,
+        seq=2,
+        role="user",
+        content="planted",
+        tool_calls=None,
+        tool_call_id=None,
+        name=None,
+        tokens=None,
+        latency_ms=None,
+        pinned=False,
+        metadata="{}",
+        idempotency_key=None,
+        created_at="2026-01-01T00:00:00+00:00",
+    )
+    assert imported == []
+    bob_view.run("recount_conversation", conversation_id=alices, updated_at="2000-01-01T00:00:00Z")
+    with pytest.raises(InvalidInput, match="spans every user"):
+        bob_view.run("purge_conversations", cutoff="2999-01-01T00:00:00Z", batch_size=10)
+
+    conversation = store.get_conversation(alices)
+    assert [m["content"] for m in conversation["messages"]] == ["alice's words"]
+    assert conversation["messages"][0]["tokens"] == 5
+    assert conversation["message_count"] == 1
+    assert store.get_conversation_stats(alices)["total_tokens"] == 5
+    assert store.get_recent_context(alices, max_tokens=10)[0]["suffix_tokens"] == 5
+
+
+def test_jsonl_through_a_view_stays_with_its_user(store, people):
+    alice, alices, bob, bobs = people
+    bob_view = store.for_user(bob)
+    out = io.StringIO()
+    with pytest.raises(InvalidInput, match="limited to user"):
+        export_conversations(bob_view, alice, out)
+    assert out.getvalue() == ""
+
+    exported = io.StringIO()
+    export_conversations(store, alice, exported)
+    with pytest.raises(InvalidInput, match="limited to user"):
+        import_conversations(bob_view, exported.getvalue().splitlines())
+    assert [m["content"] for m in store.get_messages(alices)] == ["alice's words"]
+
+
+# -- a message never attaches to another user's conversation ----------------------------
+
+
+def _plant_message(connection, conversation_id: str, user_id: str) -> None:
+    """A raw INSERT of the seq the owner's next append needs, claiming another owner."""
+    placeholder = "?" if isinstance(connection, sqlite3.Connection) else "%s"
+    statement = (
+        "INSERT INTO messages (conversation_id, seq, user_id, role, content, tokens_before) "
+        f"VALUES ({placeholder}, 2, {placeholder}, 'user', 'planted', 0)"
+    )
+    connection.execute(statement, (conversation_id, user_id))
+
+
+def test_raw_sql_cannot_attach_a_message_to_another_users_conversation(store, people):
+    alice, alices, bob, bobs = people
+    with pytest.raises(convstore.ConvstoreError), store.for_user(alice).connection() as connection:
+        try:
+            _plant_message(connection, bobs, alice)
+        except (sqlite3.Error, psycopg.Error) as error:
+            raise convstore.DatabaseError(str(error)) from error
+    # bob's next append gets the seq that the planted row tried to take.
+    assert store.add_message(bobs, "assistant", "still mine")["seq"] == 2
+    assert [m["content"] for m in store.get_messages(bobs)] == ["bob's secret", "still mine"]
+
+
+# -- row-level security that SQL on the connection cannot lift (PostgreSQL) ---------------
+
+
+@pytest.fixture
+def application_url(postgres_url):
+    """A login role that is neither superuser nor the tables' owner."""
+    role = f"convstore_app_{uuid.uuid4().hex[:8]}"
+    with psycopg.connect(postgres_url, autocommit=True) as admin:
+        admin.execute(sql.SQL("CREATE ROLE {} LOGIN").format(sql.Identifier(role)))
+        admin.execute(
+            sql.SQL("GRANT SELECT, INSERT, UPDATE, DELETE ON conversations, messages TO {}").format(
+                sql.Identifier(role)
+            )
+        )
+    yield _login_url(postgres_url, role)
+    with psycopg.connect(postgres_url, autocommit=True) as admin:
+        admin.execute(sql.SQL("DROP OWNED BY {}").format(sql.Identifier(role)))
+        admin.execute(sql.SQL("DROP ROLE {}").format(sql.Identifier(role)))
+
+
+@pytest.fixture
+def owner_url(scratch_databases, postgres_url):
+    """A database migrated by a role that owns its tables and is no superuser."""
+    role = f"convstore_owner_{uuid.uuid4().hex[:8]}"
+    url = scratch_databases.create()
+    database = urlsplit(url).path[1:]
+    with psycopg.connect(postgres_url, autocommit=True) as admin:
+        admin.execute(sql.SQL("CREATE ROLE {} LOGIN").format(sql.Identifier(role)))
+        admin.execute(
+            sql.SQL("ALTER DATABASE {} OWNER TO {}").format(
+                sql.Identifier(database), sql.Identifier(role)
+            )
+        )
+    with psycopg.connect(url, autocommit=True) as admin:
+        admin.execute(sql.SQL("ALTER SCHEMA public OWNER TO {}").format(sql.Identifier(role)))
+    owner = _login_url(url, role)
+    convstore.migrate(owner)
+    return owner
+
+
+ESCAPES = [
+    "SELECT set_config('convstore.user_id', '', true)",
+    "SELECT set_config('convstore.user_id', %(bob)s, true)",
+    "SELECT set_config('convstore.user_id', %(bob)s, false)",
+    "RESET ALL",
+    "COMMIT",
+    "ROLLBACK",
+    "CREATE TEMP TABLE convstore_session_scopes (backend_pid integer, user_id text)",
+]
+
+
+def _bobs_rows_seen(view, bob: str, escape: str) -> list:
+    with view.connection() as connection:
+        try:
+            connection.execute(escape, {"bob": bob})
+        except psycopg.Error:
+            pass
+        if connection.info.transaction_status == psycopg.pq.TransactionStatus.INERROR:
+            connection.rollback()
+        seen = connection.execute(
+            "SELECT content FROM messages WHERE user_id = %s UNION ALL "
+            "SELECT title FROM conversations WHERE user_id = %s",
+            (bob, bob),
+        ).fetchall()
+    return seen
+
+
+@pytest.mark.parametrize("role", ["application", "owner"])
+@pytest.mark.parametrize("escape", ESCAPES)
+def test_sql_on_a_views_connection_cannot_widen_its_scope(request, role, escape):
+    url = request.getfixturevalue(f"{role}_url")
+    alice, bob = f"alice-{uuid.uuid4().hex[:6]}", f"bob-{uuid.uuid4().hex[:6]}"
+    with convstore.connect(url, migrate=False) as store:
+        store.add_message(store.create_conversation(bob, title="bob's"), "user", "bob's secret")
+        store.add_message(store.create_conversation(alice), "user", "alice's words")
+        view = store.for_user(alice)
+        assert _bobs_rows_seen(view, bob, escape) == []
+        # The scope key cannot be had or guessed from SQL.
+        with pytest.raises(convstore.DatabaseError), view.connection() as connection:
+            try:
+                connection.execute("SELECT convstore_claim_scope_key()")
+            except psycopg.Error as error:
+                raise convstore.DatabaseError(str(error)) from error
+        with pytest.raises(convstore.DatabaseError), view.connection() as connection:
+            try:
+                connection.execute("SELECT * FROM convstore_set_user_scope('guess', NULL)")
+            except psycopg.Error as error:
+                raise convstore.DatabaseError(str(error)) from error
+        # Afterwards the store (unscoped) still sees everyone.
+        assert len(store.list_conversations(bob)) == 1
+
+
+def test_application_role_cannot_read_the_session_scopes(application_url):
+    with convstore.connect(application_url, migrate=False) as store:
+        with pytest.raises(convstore.DatabaseError, match="permission denied"):
+            with store.connection() as connection:
+                connection.execute("SELECT * FROM convstore_session_scopes")
+
+
+def test_a_views_connection_cannot_nest_in_an_unscoped_transaction(application_url):
+    with convstore.connect(application_url, migrate=False) as store:
+        view = store.for_user("alice")
+        with pytest.raises(InvalidInput, match="cannot be sealed"), store.transaction():
+            with view.connection():
+                pass
+        with view.transaction(), view.connection() as connection:  # its own transaction: fine
+            assert connection.execute("SELECT count(*) FROM conversations").fetchone() == (0,)
+
+
+def test_a_view_inside_a_transaction_leaves_no_scope_behind(request, database_url, user):
+    url = (
+        request.getfixturevalue("application_url") if database_url.startswith("postgres") else None
+    )
+    with convstore.connect(url or database_url, migrate=False) as store:
+        alice, bob = f"{user}-alice", f"{user}-bob"
+        alices, bobs = store.create_conversation(alice), store.create_conversation(bob)
+        store.add_message(bobs, "user", "bob's secret")
+        with store.transaction():
+            assert store.for_user(alice).get_messages(alices) == []
+            assert [m["content"] for m in store.get_messages(bobs)] == ["bob's secret"]
+            with pytest.raises(InvalidInput):
+                store.for_user(alice).add_message(alices, "bogus-role", "x")
+            assert [m["content"] for m in store.get_messages(bobs)] == ["bob's secret"]
+            store.add_message(bobs, "assistant", "written after the view")
+        assert len(store.get_messages(bobs)) == 2
+
+
+def test_scoped_sessions_go_back_to_the_pool_unscoped(application_url):
+    with convstore.connect(application_url, migrate=False, max_size=1) as store:
+        bobs = store.create_conversation("bob")
+        for _ in range(3):
+            assert store.for_user("alice").list_conversations() == []
+            assert store.get_conversation(bobs) is not None
+        with pytest.raises(RuntimeError), store.for_user("alice").transaction():
+            raise RuntimeError("fail inside the view")
+        assert store.get_conversation(bobs) is not None
+
+
+def test_sqlite_views_raw_connection_is_the_whole_file(sqlite_url, user):
+    """SQLite has no row-level security: documented, and true."""
+    convstore.migrate(sqlite_url)
+    with convstore.connect(sqlite_url) as store:
+        bobs = store.create_conversation(f"{user}-bob")
+        with store.for_user(f"{user}-alice").connection() as connection:
+            assert connection.execute(
+                "SELECT count(*) FROM conversations WHERE id = ?", (bobs,)
+            ).fetchone() == (1,)
+    assert sqlite_path(sqlite_url)
