@@ -9,18 +9,26 @@ again copies nothing twice. Rows keep their ids, ``seq``, running totals,
 timestamps (UTC, as stored), tool-call fields and metadata exactly.
 Messages edited or deleted at the source after they were copied are not
 propagated; the verification reports such conversations.
+
+Each page's conversations and their messages are read from the source in one
+read transaction, so a message appended while the transfer runs is either
+copied with the counters that count it or left, whole, to the next run.
+The verification compares each conversation's owner, fields and counters as
+well as its messages.
 """
 
 from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+from contextlib import closing
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from functools import cache
 from typing import Any
 
+from .catalog import bind
 from .connect import connect
 from .errors import ConfigurationError
 from .migrate import migrate
@@ -28,7 +36,6 @@ from .resources import sql_dir
 from .sqlfile import POSTGRES, SQLITE, Query, load_query
 from .store import Store
 from .urls import dialect_of
-from .values import row_dicts
 
 PAGE_SIZE = 500
 """Conversations per destination transaction."""
@@ -40,7 +47,8 @@ class TransferReport:
     messages_copied: int = 0
     conversations_checked: int = 0
     mismatched: list[str] = field(default_factory=list)
-    """Conversations whose message count or content checksum differs."""
+    """Conversations that differ between the two sides: in owner, fields,
+    counters, message count or message checksum (or missing at the destination)."""
 
     @property
     def verified(self) -> bool:
@@ -68,11 +76,12 @@ def transfer(
     ):
         totals = _run(source, "source_totals")[0]
         with _progress(progress, totals["messages"], "copying") as bar:
-            for page in _pages(source, page_size):
-                copied = _copy_page(source, destination, page)
-                report.conversations_copied += copied.conversations_copied
-                report.messages_copied += copied.messages_copied
+
+            def copy(page: list[dict[str, Any]]) -> None:
+                _copy_page(source, destination, page, report)
                 bar.update(sum(c["message_count"] for c in page))
+
+            _each_page(source, page_size, copy)
         if verify:
             _verify(source, destination, report, progress, totals["conversations"])
     return report
@@ -81,7 +90,8 @@ def transfer(
 def verify_transfer(
     source_url: str, destination_url: str, *, progress: bool = False
 ) -> TransferReport:
-    """Only compare both sides: per-conversation message counts and checksums."""
+    """Only compare both sides: per conversation its owner, fields and
+    counters, its message count and a checksum of its messages."""
     report = TransferReport()
     with connect(source_url) as source, connect(destination_url) as destination:
         conversations = _run(source, "source_totals")[0]["conversations"]
@@ -92,50 +102,62 @@ def verify_transfer(
 # -- copying -----------------------------------------------------------------------------
 
 
-def _pages(source: Store, page_size: int = PAGE_SIZE) -> Iterator[list[dict[str, Any]]]:
+def _each_page(
+    source: Store, page_size: int, handle: Callable[[list[dict[str, Any]]], None]
+) -> None:
+    """Call ``handle`` with each page of source conversations, in id order,
+    inside a read transaction on the source: the page and whatever ``handle``
+    reads from the source (its messages) are one snapshot, so the counters
+    read with a conversation count exactly the messages read with it."""
     after_id = ""
     while True:
-        page = _run(source, "source_conversations", after_id=after_id, limit=page_size)
-        if not page:
-            return
-        yield page
+        with source.database.transaction(write=False):
+            page = _run(source, "source_conversations", after_id=after_id, limit=page_size)
+            if not page:
+                return
+            handle(page)
         after_id = page[-1]["id"]
 
 
-def _copy_page(source: Store, destination: Store, page: list[dict[str, Any]]) -> TransferReport:
-    copied = TransferReport()
+def _copy_page(
+    source: Store, destination: Store, page: list[dict[str, Any]], report: TransferReport
+) -> None:
     ids = [conversation["id"] for conversation in page]
     database = destination.database
     with database.transaction(), database.connection() as connection:
-        present = {row["id"]: row["last_seq"] for row in
-                   _run(destination, "destination_state", ids=json.dumps(ids))}  # fmt: skip
-        new = [c for c in page if c["id"] not in present]
-        grown = [c for c in page if c["id"] in present and c["last_seq"] > present[c["id"]]]
+        states = _run(destination, "destination_state", ids=json.dumps(ids))
+        present = {row["id"]: row for row in states}
+        new: list[dict[str, Any]] = []
+        grown: list[dict[str, Any]] = []
+        for conversation in page:
+            there = present.get(conversation["id"])
+            if there is None:
+                new.append(conversation)
+            elif conversation["last_seq"] > there["last_seq"]:
+                grown.append(conversation)
+        messages_copied = 0
         with connection.cursor() as cursor:
             with cursor.copy(_transfer_query("copy_conversations").statement) as copy:
                 for conversation in new:
                     copy.write_row(_conversation_row(conversation))
             for conversation in grown:
                 _run(destination, "advance_conversation", **_counters(conversation))
-            after_seqs = {c["id"]: present.get(c["id"], 0) for c in new + grown}
+            after_seqs = dict.fromkeys((c["id"] for c in new), 0)
+            after_seqs.update((c["id"], present[c["id"]]["last_seq"]) for c in grown)
             with cursor.copy(_transfer_query("copy_messages").statement) as copy:
                 for message in _source_messages(source, after_seqs):
                     copy.write_row(_message_row(message))
-                    copied.messages_copied += 1
-    copied.conversations_copied = len(new)
-    return copied
+                    messages_copied += 1
+    report.conversations_copied += len(new)
+    report.messages_copied += messages_copied
 
 
-def _source_messages(source: Store, after_seqs: dict[str, int]) -> Iterator[tuple]:
-    """The source rows, streamed from the cursor rather than fetched at once."""
+def _source_messages(source: Store, after_seqs: dict[str, int]) -> Iterator[dict[str, Any]]:
+    """The messages of some conversations after a seq of each, on the source's
+    open transaction if there is one."""
     if not after_seqs:
-        return
-    query = _transfer_query("source_messages")
-    with source.database.checkout() as connection:
-        cursor = connection.execute(query.statement, {"after_seqs": json.dumps(after_seqs)})
-        columns = [column[0] for column in cursor.description]
-        for values in cursor:
-            yield dict(zip(columns, values, strict=True))
+        return iter(())
+    return _stream(source, "source_messages", after_seqs=json.dumps(after_seqs))
 
 
 def _conversation_row(conversation: dict[str, Any]) -> tuple:
@@ -176,29 +198,49 @@ def _verify(
     source: Store, destination: Store, report: TransferReport, progress: bool, total: int
 ) -> None:
     with _progress(progress, total, "verifying") as bar:
-        for page in _pages(source):
+
+        def compare(page: list[dict[str, Any]]) -> None:
             ids = [conversation["id"] for conversation in page]
-            expected = _checksums(_source_messages(source, dict.fromkeys(ids, 0)))
-            actual = _checksums(_destination_messages(destination, ids))
+            expected = _states(page, _source_messages(source, dict.fromkeys(ids, 0)))
+            # One snapshot of the destination too (REPEATABLE READ), which the
+            # server-side cursor of destination_messages also needs.
+            with destination.database.transaction(write=False):
+                ids_json = json.dumps(ids)
+                arrived = _run(destination, "destination_conversations", ids=ids_json)
+                actual = _states(
+                    arrived, _stream(destination, "destination_messages", ids=ids_json)
+                )
             for conversation_id in ids:
-                if expected.get(conversation_id) != actual.get(conversation_id):
+                if expected[conversation_id] != actual.get(conversation_id):
                     report.mismatched.append(conversation_id)
             report.conversations_checked += len(ids)
             bar.update(len(ids))
 
+        _each_page(source, PAGE_SIZE, compare)
 
-def _destination_messages(destination: Store, ids: list[str]) -> Iterator[dict[str, Any]]:
-    """The destination rows through a server-side cursor, a few thousand at a time."""
-    database = destination.database
-    with database.transaction(), database.connection() as connection:
-        with connection.cursor(name="convstore_verify") as cursor:
-            cursor.itersize = 5_000
-            cursor.execute(
-                _transfer_query("destination_messages").statement, {"ids": json.dumps(ids)}
-            )
-            columns = [column.name for column in cursor.description]
-            for values in cursor:
-                yield from row_dicts(columns, [values])
+
+def _states(
+    conversations: list[dict[str, Any]], messages: Iterator[dict[str, Any]]
+) -> dict[str, tuple[list[Any], int, str]]:
+    """Per conversation: its owner, fields and counters, its message count and
+    a checksum of its messages, in forms both databases agree on."""
+    checksums = _checksums(messages)
+    empty = (0, hashlib.sha256().hexdigest())
+    return {
+        str(c["id"]): (_conversation_fields(c), *checksums.get(str(c["id"]), empty))
+        for c in conversations
+    }
+
+
+def _conversation_fields(conversation: dict[str, Any]) -> list[Any]:
+    return [
+        conversation["user_id"], conversation["title"],
+        _parsed(conversation.get("metadata_json", conversation.get("metadata"))),
+        _utc(conversation.get("created_at_text", conversation.get("created_at"))),
+        _utc(conversation.get("updated_at_text", conversation.get("updated_at"))),
+        conversation["last_seq"], conversation["message_count"],
+        conversation["total_tokens"], conversation["pinned_tokens"],
+    ]  # fmt: skip
 
 
 def _checksums(messages: Any) -> dict[str, tuple[int, str]]:
@@ -215,20 +257,27 @@ def _checksums(messages: Any) -> dict[str, tuple[int, str]]:
 
 
 def _canonical(message: dict[str, Any]) -> list[Any]:
-    def parsed(value: Any) -> Any:
-        return json.loads(value) if isinstance(value, str) else value
-
-    created = message.get("created_at_text", message.get("created_at"))
-    if isinstance(created, str):
-        created = datetime.fromisoformat(created.replace("Z", "+00:00"))
     return [
         message["seq"], message["role"], message["content"],
-        parsed(message.get("tool_calls_json", message.get("tool_calls"))),
+        _parsed(message.get("tool_calls_json", message.get("tool_calls"))),
         message["tool_call_id"], message["name"], message["tokens"], message["latency_ms"],
         bool(message["pinned"]), message["tokens_before"],
-        parsed(message.get("metadata_json", message.get("metadata"))),
-        message["idempotency_key"], created.astimezone(timezone.utc).isoformat(),
+        _parsed(message.get("metadata_json", message.get("metadata"))),
+        message["idempotency_key"],
+        _utc(message.get("created_at_text", message.get("created_at"))),
     ]  # fmt: skip
+
+
+def _parsed(value: Any) -> Any:
+    """JSON as SQLite stores it (text) or as psycopg returns it (parsed)."""
+    return json.loads(value) if isinstance(value, str) else value
+
+
+def _utc(value: str | datetime) -> str:
+    """A timestamp as SQLite stores it (ISO 8601 text) or as psycopg returns it."""
+    if isinstance(value, str):
+        value = datetime.fromisoformat(value.replace("Z", "+00:00"))
+    return value.astimezone(timezone.utc).isoformat()
 
 
 # -- plumbing ----------------------------------------------------------------------------
@@ -243,6 +292,28 @@ def _transfer_query(name: str) -> Query:
 
 def _run(store: Store, name: str, **params: Any) -> list[dict[str, Any]]:
     return store.database.run_query(_transfer_query(name), **params)
+
+
+def _stream(store: Store, name: str, **params: Any) -> Iterator[dict[str, Any]]:
+    """A transfer query's rows as they are read, not fetched at once, on the
+    open transaction's connection if there is one (else a pooled one). On
+    PostgreSQL it is a server-side cursor, which needs a transaction. The
+    tracer sees the statement, as it sees the runner's."""
+    database = store.database
+    query = _transfer_query(name)
+    bound = bind(query, params)
+    with database.translate_errors(), database.connection() as connection:
+        if database.dialect == POSTGRES:
+            cursor = connection.cursor(name=f"convstore_{name}")
+            cursor.itersize = 5_000
+        else:
+            cursor = connection.cursor()
+        with closing(cursor):
+            database._trace(query, bound)
+            cursor.execute(query.statement, bound)
+            columns = [column[0] for column in cursor.description]
+            for values in cursor:
+                yield dict(zip(columns, values, strict=True))
 
 
 class _NoProgress:

@@ -13,9 +13,14 @@ import psycopg
 import pytest
 
 import convstore
+import convstore.transfer
 from convstore.sqlfile import POSTGRES, load_query
+from convstore.transfer import transfer, verify_transfer
 
-BLOCKED_BY = load_query(Path(__file__).parent / "sql" / "blocked_by.sql", POSTGRES, "blocked_by")
+TEST_SQL = Path(__file__).parent / "sql"
+BLOCKED_BY = load_query(TEST_SQL / "blocked_by.sql", POSTGRES, "blocked_by")
+COUNTERS = load_query(TEST_SQL / "counters_and_messages.sql", POSTGRES, "counters_and_messages")
+TAMPER_COUNTERS = load_query(TEST_SQL / "tamper_counters.sql", POSTGRES, "tamper_counters")
 WAIT = 30.0
 """Seconds a test waits for a state it forces before it fails."""
 
@@ -95,3 +100,82 @@ def test_purge_spares_a_conversation_revived_while_the_purge_waited(race_url):
         assert purged == {"conversations": 3, "messages": 3}
         assert [m["content"] for m in store.get_messages(revived)] == ["long ago", "back again"]
         assert all(store.get_conversation(c) is None for c in inactive)
+
+
+def _counters_and_messages(url: str, conversation_id: str) -> dict:
+    with psycopg.connect(url, row_factory=psycopg.rows.dict_row) as connection:
+        return connection.execute(
+            COUNTERS.statement, {"conversation_id": conversation_id}
+        ).fetchone()
+
+
+def test_a_message_appended_during_a_transfer_is_copied_with_its_counters_or_not_at_all(
+    sqlite_url, scratch_databases, monkeypatch
+):
+    """A message appended to the source after the transfer read a page of
+    conversations (their counters) and before it read their messages. Forced
+    by the destination's tracer: when the page's destination_state statement
+    is sent, the page is read and its messages are not yet, and the tracer
+    appends through a store of its own. The destination's counters must
+    count exactly the messages it holds (the page and its messages are one
+    snapshot of the source), and the verification must say the source moved
+    on; the next run copies the rest."""
+    destination = scratch_databases.create()
+    with convstore.connect(sqlite_url) as writer:
+        conversation_id = writer.create_conversation("racer")
+        writer.add_messages(
+            conversation_id,
+            [{"role": "system", "content": "rules", "tokens": 4, "pinned": True}]
+            + [{"role": "user", "content": f"before {n}", "tokens": 3} for n in range(3)],
+        )
+        appended = []
+
+        def append_while_copying(statement: str, params: object) -> None:
+            if "sql/transfer/destination_state.sql" in statement and not appended:
+                appended.extend(
+                    writer.add_messages(
+                        conversation_id,
+                        [
+                            {"role": "user", "content": "during", "tokens": 5},
+                            {"role": "developer", "content": "pin", "tokens": 2, "pinned": True},
+                        ],
+                    )  # fmt: skip
+                )
+
+        connect = convstore.transfer.connect
+
+        def connect_destination_traced(url: str, **options: object) -> convstore.Store:
+            if url == destination:
+                options["tracer"] = append_while_copying
+            return connect(url, **options)
+
+        monkeypatch.setattr(convstore.transfer, "connect", connect_destination_traced)
+        report = transfer(sqlite_url, destination)
+        assert [m["seq"] for m in appended] == [5, 6], "the append did not land mid-transfer"
+
+    copied = _counters_and_messages(destination, conversation_id)
+    assert copied["last_seq"] == copied["max_seq"]
+    assert copied["message_count"] == copied["messages"]
+    assert copied["total_tokens"] == copied["total_tokens_sum"]
+    assert copied["pinned_tokens"] == copied["pinned_tokens_sum"]
+    assert report.mismatched == [conversation_id] and not report.verified
+
+    monkeypatch.undo()
+    again = transfer(sqlite_url, destination)
+    assert again.messages_copied == 2 and again.verified
+    assert _counters_and_messages(destination, conversation_id)["messages"] == 6
+
+
+def test_verification_compares_the_conversation_counters(sqlite_url, scratch_databases):
+    """Both sides hold the same messages, but the destination's counters
+    differ: the verification must say so."""
+    destination = scratch_databases.create()
+    with convstore.connect(sqlite_url) as store:
+        conversation_ids = [store.create_conversation("counted") for _ in range(3)]
+        for conversation_id in conversation_ids:
+            store.add_message(conversation_id, "user", "hello", tokens=7)
+    assert transfer(sqlite_url, destination).verified
+    with psycopg.connect(destination, autocommit=True) as connection:
+        connection.execute(TAMPER_COUNTERS.statement, {"conversation_id": conversation_ids[1]})
+
+    assert verify_transfer(sqlite_url, destination).mismatched == [conversation_ids[1]]
