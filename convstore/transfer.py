@@ -13,6 +13,8 @@ propagated; the verification reports such conversations.
 Each page's conversations and their messages are read from the source in one
 read transaction, so a message appended while the transfer runs is either
 copied with the counters that count it or left, whole, to the next run.
+A conversation whose id the destination holds for another user is never
+written to: the transfer reports it under ``conflicting`` and copies the rest.
 The verification compares each conversation's owner, fields and counters as
 well as its messages.
 """
@@ -49,10 +51,13 @@ class TransferReport:
     mismatched: list[str] = field(default_factory=list)
     """Conversations that differ between the two sides: in owner, fields,
     counters, message count or message checksum (or missing at the destination)."""
+    conflicting: list[str] = field(default_factory=list)
+    """Source conversations whose id the destination holds for another user;
+    nothing was written to them."""
 
     @property
     def verified(self) -> bool:
-        return not self.mismatched
+        return not self.mismatched and not self.conflicting
 
 
 def transfer(
@@ -65,7 +70,10 @@ def transfer(
 ) -> TransferReport:
     """Copy every conversation and message of the SQLite database at
     ``source_url`` into the PostgreSQL database at ``destination_url``
-    (migrated first if needed), then verify both sides agree."""
+    (migrated first if needed), then verify both sides agree.
+
+    A conversation whose id the destination already holds for another user
+    is left alone and listed in ``conflicting``; the rest is copied."""
     if dialect_of(source_url) != SQLITE or dialect_of(destination_url) != POSTGRES:
         raise ConfigurationError("transfer copies from a sqlite:/// URL to a postgresql:// URL")
     migrate(destination_url)
@@ -129,10 +137,15 @@ def _copy_page(
         present = {row["id"]: row for row in states}
         new: list[dict[str, Any]] = []
         grown: list[dict[str, Any]] = []
+        conflicting: list[str] = []
         for conversation in page:
             there = present.get(conversation["id"])
             if there is None:
                 new.append(conversation)
+            elif there["user_id"] != conversation["user_id"]:
+                # The same id under another owner is another user's conversation,
+                # not an earlier copy of this one: never written to, only reported.
+                conflicting.append(conversation["id"])
             elif conversation["last_seq"] > there["last_seq"]:
                 grown.append(conversation)
         messages_copied = 0
@@ -150,6 +163,7 @@ def _copy_page(
                     messages_copied += 1
     report.conversations_copied += len(new)
     report.messages_copied += messages_copied
+    report.conflicting += conflicting
 
 
 def _source_messages(source: Store, after_seqs: dict[str, int]) -> Iterator[dict[str, Any]]:
