@@ -116,15 +116,17 @@ def _numbered_lines(lines: Iterable[str | bytes]) -> Iterator[tuple[int, str]]:
         except StopIteration:
             return
         except UnicodeDecodeError as error:  # a file opened as UTF-8 text
-            where = f"line {number}" if number == 1 else f"the input after line {number - 1}"
-            raise InvalidInput(f"{where}: {_not_utf8(error, number)}") from None
+            # The decoder failed on a block that starts at line `number`; the
+            # bad byte is on the line after the newlines before it in the block.
+            bad_line = number + bytes(error.object[: error.start]).count(b"\n")
+            raise InvalidInput(f"line {bad_line}: {_not_utf8(error, bad_line)}") from None
         if isinstance(line, (bytes, bytearray)):
             try:
                 line = bytes(line).decode("utf-8")
             except UnicodeDecodeError as error:
                 raise InvalidInput(f"line {number}: {_not_utf8(error, number)}") from None
         elif not isinstance(line, str):
-            raise InvalidInput(f"line {number} is a {type(line).__name__}, not text")
+            raise InvalidInput(f"line {number}: a {type(line).__name__}, not text")
         yield number, line.removeprefix("\ufeff") if number == 1 else line
 
 
@@ -134,16 +136,16 @@ def _not_utf8(error: UnicodeDecodeError, number: int) -> str:
             "the input is gzip-compressed; decompress it first (gunzip, or "
             "gzip.open(path, 'rt', encoding='utf-8') in Python)"
         )
-    return f"not UTF-8 text ({error.reason} at byte {error.start}); exports are UTF-8"
+    return f"not UTF-8 text ({error.reason}); exports are UTF-8"
 
 
 def _parsed(line: str) -> Any:
     try:
         return json.loads(line, parse_constant=_no_constant)
     except RecursionError:
-        raise InvalidInput("is nested too deeply to read") from None
+        raise InvalidInput("nested too deeply to read") from None
     except ValueError as error:  # JSONDecodeError, or an integer over 4,300 digits
-        raise InvalidInput(f"is not JSON ({error})") from None
+        raise InvalidInput(f"not JSON ({error})") from None
 
 
 def _no_constant(name: str) -> Any:
@@ -156,7 +158,7 @@ def _checked_line(
     """The parameters of ``import_conversation`` and of each ``import_message``,
     all checked; raises InvalidInput naming the field."""
     if not isinstance(record, dict):
-        raise InvalidInput(f"is {_json_kind(record)}, not a JSON object (a convstore export line)")
+        raise InvalidInput(f"{_json_kind(record)}, not a JSON object (a convstore export line)")
     chat_messages = _member(record, "messages", list)
     exact = _member(record, "convstore", dict)
     conversation = _member(exact, "conversation", dict, "convstore.")

@@ -4,11 +4,33 @@ created_at, updated_at, metadata)`` and ``messages(id, conversation_id, role,
 content, timestamp, metadata)``, timestamps in UTC to the second, foreign keys
 not enforced.
 
-Messages are ordered by the old integer id, which gives ``seq``; their
-``tokens`` and ``latency_ms`` come from the metadata keys of those names when
-present. Messages whose conversation does not exist are reported and skipped.
-A conversation id that is not a UUID gets a stable UUID derived from it (the old
+Messages are ordered by the old integer id, which gives ``seq`` (the n-th
+message of a conversation gets seq n, so a rejected message leaves a gap that
+a later import of the repaired source fills); their ``tokens`` and
+``latency_ms`` come from the metadata keys of those names when present.
+Messages whose conversation does not exist are reported and skipped. A
+conversation id that is not a UUID gets a stable UUID derived from it (the old
 id is kept in the metadata as ``legacy_id``). Importing again adds nothing.
+
+The source is read completely before the destination is opened, and every
+value is checked by the rules of :mod:`convstore.validation`; what cannot be
+accepted is reported in :class:`LegacyImportReport`, never half-written:
+
+- Timestamps are read as text by :func:`convstore.validation.timestamp`
+  (zone-less, as the tutorial wrote them: UTC). A value that is not a time
+  (``'infinity'``, ``'yesterday'``, a number) rejects its message or
+  conversation.
+- A NULL time (the tutorial's columns allow it) is taken from the nearest
+  neighbour in its conversation: a message's from the message before it, else
+  the one after it, else its conversation's ``created_at``; a conversation's
+  ``created_at`` from its first message, else its ``updated_at``; its
+  ``updated_at`` from its last message, else its ``created_at``; and when
+  nothing in the conversation has a time, the time the import started. Messages
+  are ordered by ``seq``, never by time, so a borrowed time cannot reorder a
+  conversation; it keeps its timeline in order and every value plausible.
+- NULL or unusable values elsewhere (no id or user id, a role convstore does
+  not know, content that is not text, counts that are not whole numbers)
+  reject their message or conversation, with the reason.
 """
 
 from __future__ import annotations
@@ -20,79 +42,172 @@ import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
+from datetime import datetime, timezone
 from functools import cache
+from pathlib import Path
 from typing import Any
 
 import psycopg
+from psycopg.types.string import TextLoader
 
 from . import validation
 from .connect import connect
-from .errors import ConvstoreError
+from .errors import ConvstoreError, InvalidInput
 from .postgres import PostgresDatabase
 from .resources import sql_dir
 from .sqlfile import SQLITE, Query, load_query
 from .sqlite import SQLiteDatabase
 from .store import Store
-from .urls import dialect_of, psycopg_conninfo, sqlite_path
+from .urls import dialect_of, psycopg_conninfo, redact, sqlite_path
+
+EXPECTED_SCHEMA = (
+    "tables conversations(id, user_id, title, created_at, updated_at, metadata) and "
+    "messages(id, conversation_id, role, content, timestamp, metadata)"
+)
 
 
 @dataclass
 class LegacyImportReport:
     conversations: int = 0
+    """Conversations new in the destination."""
     messages: int = 0
-    orphans: list[tuple[int, str]] = field(default_factory=list)
+    """Messages new in the destination."""
+    orphans: list[tuple[Any, Any]] = field(default_factory=list)
     """(old message id, missing conversation id) of each skipped orphan."""
-    rejected: list[tuple[int, str]] = field(default_factory=list)
+    rejected: list[tuple[Any, str]] = field(default_factory=list)
     """(old message id, reason) of each message convstore could not accept."""
+    rejected_conversations: list[tuple[Any, str]] = field(default_factory=list)
+    """(old conversation id, reason) of each conversation convstore could not
+    accept; none of its messages is imported."""
 
 
 def import_legacy(source_url: str, destination_url: str) -> LegacyImportReport:
-    report = LegacyImportReport()
+    """Import the tutorial-era database at ``source_url`` (read only, never
+    changed) into the convstore database at ``destination_url`` (migrated
+    first); return what was imported, skipped and rejected.
+
+    :raises InvalidInput: if the source is not such a database (no file there,
+        not a database, a table or column missing), before the destination is
+        opened.
+    :raises ConfigurationError: for a URL convstore cannot use.
+    :raises DatabaseUnavailable: if either database cannot be reached (retry).
+    :raises DatabaseError: for other failures of either database.
+    """
+    started = datetime.now(timezone.utc)
     dialect = dialect_of(source_url)
-    with _legacy_connection(source_url) as source, connect(destination_url, migrate=True) as store:
-        conversations = {row["id"]: row for row in _read(source, dialect, "conversations")}
-        report.orphans = [(r["legacy_id"], r["conversation_id"]) for r in
-                          _read(source, dialect, "orphans")]  # fmt: skip
-        rows = _read(source, dialect, "messages")
-        for old_id, messages in itertools.groupby(rows, key=lambda row: row["conversation_id"]):
-            _import_conversation(store, conversations.pop(old_id), list(messages), report)
-        for conversation in conversations.values():  # those without messages
-            _import_conversation(store, conversation, [], report)
+    with _legacy_connection(source_url) as source:
+        conversations = _read(source, dialect, "conversations", source_url)
+        orphans = _read(source, dialect, "orphans", source_url)
+        messages = _read(source, dialect, "messages", source_url)
+    report = LegacyImportReport(orphans=[(r["legacy_id"], r["conversation_id"]) for r in orphans])
+    by_id = {}
+    for conversation in conversations:
+        if conversation["id"] is None:
+            report.rejected_conversations.append((None, "the conversation has no id"))
+        else:
+            by_id[conversation["id"]] = conversation
+    with connect(destination_url, migrate=True) as store:
+        for old_id, group in itertools.groupby(messages, key=lambda row: row["conversation_id"]):
+            conversation = by_id.pop(old_id, None)
+            if conversation is None:  # joined by the database's rules, not Python's
+                report.orphans += [(row["legacy_id"], old_id) for row in group]
+            else:
+                _import_conversation(store, conversation, list(group), report, started)
+        for conversation in by_id.values():  # those without messages
+            _import_conversation(store, conversation, [], report, started)
     return report
 
 
 def _import_conversation(
-    store: Store, legacy: dict[str, Any], messages: list[dict[str, Any]], report: LegacyImportReport
+    store: Store,
+    legacy: dict[str, Any],
+    messages: list[dict[str, Any]],
+    report: LegacyImportReport,
+    started: datetime,
 ) -> None:
+    message_times = [_time_or_reason(message["created_at"]) for message in messages]
+    try:
+        conversation = _checked_conversation(store, legacy, message_times, started)
+    except InvalidInput as error:
+        report.rejected_conversations.append(
+            (legacy["id"], f"{error}; its {len(messages)} messages were not imported")
+        )
+        return
+    filled_times = _filled(message_times, conversation["created_at"])
+    checked_messages = []
+    for seq, (message, created_at) in enumerate(zip(messages, filled_times, strict=True), 1):
+        try:
+            checked_messages.append(_checked_message(store, message, seq, created_at))
+        except InvalidInput as error:
+            report.rejected.append((message["legacy_id"], str(error)))
+    try:
+        with store.transaction():
+            created = store.run("import_conversation", **conversation)
+            if not created and not store.run(
+                "get_conversation",
+                conversation_id=conversation["id"],
+                user_id=conversation["user_id"],
+            ):
+                raise InvalidInput(
+                    f"conversation {conversation['id']} (from old id {legacy['id']!r}) "
+                    "belongs to another user in the destination"
+                )
+            new_messages = 0
+            for legacy_id, checked in checked_messages:
+                try:
+                    with store.database.isolated():
+                        new_messages += len(
+                            store.run(
+                                "import_message", conversation_id=conversation["id"], **checked
+                            )
+                        )
+                except InvalidInput as error:  # refused by the database itself
+                    report.rejected.append((legacy_id, str(error)))
+            store.run("recount_tokens_before", conversation_id=conversation["id"])
+            store.run(
+                "recount_conversation",
+                conversation_id=conversation["id"],
+                updated_at=conversation["updated_at"],
+            )
+    except InvalidInput as error:
+        report.rejected_conversations.append(
+            (legacy["id"], f"{error}; its {len(messages)} messages were not imported")
+        )
+        return
+    report.conversations += len(created)
+    report.messages += new_messages
+
+
+def _checked_conversation(
+    store: Store,
+    legacy: dict[str, Any],
+    message_times: list[str | InvalidInput | None],
+    started: datetime,
+) -> dict[str, Any]:
+    """The parameters of ``import_conversation``; NULL times filled from the
+    messages' (see the module docstring)."""
     conversation_id, metadata = _identity(legacy)
-    with store.transaction():
-        created = store.run(
-            "import_conversation",
-            id=conversation_id,
-            user_id=validation.user_id(legacy["user_id"]),
-            title=legacy["title"],
-            metadata=validation.metadata_json("metadata", metadata),
-            created_at=legacy["created_at"].isoformat(),
-            updated_at=legacy["updated_at"].isoformat(),
-        )
-        report.conversations += len(created)
-        for seq, message in enumerate(messages, start=1):
-            try:
-                with store.database.isolated():
-                    report.messages += len(_import_message(store, conversation_id, seq, message))
-            except ConvstoreError as error:
-                report.rejected.append((message["legacy_id"], str(error)))
-        store.run("recount_tokens_before", conversation_id=conversation_id)
-        store.run(
-            "recount_conversation",
-            conversation_id=conversation_id,
-            updated_at=legacy["updated_at"].isoformat(),
-        )
+    created_at = _time(legacy["created_at"], "created_at")
+    updated_at = _time(legacy["updated_at"], "updated_at")
+    known = [time for time in message_times if isinstance(time, str)]
+    created_at = created_at or (known[0] if known else updated_at) or _canonical(started)
+    updated_at = updated_at or (known[-1] if known else created_at)
+    return {
+        "id": conversation_id,
+        "user_id": validation.user_id(legacy["user_id"], store.limits),
+        "title": validation.optional_text("title", legacy["title"], store.limits),
+        "metadata": validation.metadata_json("metadata", metadata, store.limits),
+        "created_at": created_at,
+        "updated_at": updated_at,
+    }
 
 
-def _import_message(
-    store: Store, conversation_id: str, seq: int, message: dict[str, Any]
-) -> list[dict[str, Any]]:
+def _checked_message(
+    store: Store, message: dict[str, Any], seq: int, created_at: str | InvalidInput
+) -> tuple[Any, dict[str, Any]]:
+    """(old id, the parameters of ``import_message``)."""
+    if isinstance(created_at, InvalidInput):
+        raise created_at
     metadata = _json_object(message["metadata_json"])
     checked = validation.message(
         role=message["role"],
@@ -101,14 +216,38 @@ def _import_message(
         latency_ms=metadata.pop("latency_ms", None),
         metadata=metadata,
         tool_call_id=f"legacy-{message['legacy_id']}" if message["role"] == "tool" else None,
+        limits=store.limits,
     )
-    return store.run(
-        "import_message",
-        conversation_id=conversation_id,
-        seq=seq,
-        created_at=message["created_at"].isoformat(),
-        **checked,
-    )
+    return message["legacy_id"], {**checked, "seq": seq, "created_at": created_at}
+
+
+def _time(value: Any, field_name: str) -> str | None:
+    """A legacy time as canonical text; ``None`` for NULL."""
+    return None if value is None else validation.timestamp(field_name, value)
+
+
+def _time_or_reason(value: Any) -> str | InvalidInput | None:
+    try:
+        return _time(value, "timestamp")
+    except InvalidInput as error:
+        return error
+
+
+def _filled(times: list[str | InvalidInput | None], fallback: str) -> list[str | InvalidInput]:
+    """Each NULL time replaced by the previous known one, else the next, else
+    ``fallback``; a rejected time stays its reason and lends nothing."""
+    known = [time for time in times if isinstance(time, str)]
+    previous = known[0] if known else fallback
+    filled: list[str | InvalidInput] = []
+    for time in times:
+        if isinstance(time, str):
+            previous = time
+        filled.append(previous if time is None else time)
+    return filled
+
+
+def _canonical(moment: datetime) -> str:
+    return validation.timestamp("started", moment)
 
 
 def _identity(legacy: dict[str, Any]) -> tuple[str, dict[str, Any]]:
@@ -120,25 +259,42 @@ def _identity(legacy: dict[str, Any]) -> tuple[str, dict[str, Any]]:
         return str(uuid.uuid5(uuid.NAMESPACE_URL, f"convstore-legacy:{legacy['id']}")), metadata
 
 
-def _json_object(text: str | None) -> dict[str, Any]:
+def _json_object(text: Any) -> dict[str, Any]:
+    """Legacy metadata as a dict: a JSON object as it is, anything else kept
+    whole under ``legacy_metadata`` (and checked like any value)."""
+    if text is None or text == "":
+        return {}
+    if not isinstance(text, str):
+        return {"legacy_metadata": text}
     try:
-        value = json.loads(text) if text else {}
-    except ValueError:
+        value = json.loads(text)
+    except (ValueError, RecursionError):
         return {"legacy_metadata": text}
     return value if isinstance(value, dict) else {"legacy_metadata": value}
 
 
 @contextmanager
 def _legacy_connection(url: str) -> Iterator[Any]:
-    """A plain connection: the legacy database is only read, never migrated."""
+    """A plain connection: the legacy database is only read, never migrated.
+    Times come back as the database's text, to be read by one rule."""
     if dialect_of(url) == SQLITE:
-        connection = sqlite3.connect(f"file:{sqlite_path(url)}?mode=ro", uri=True)
+        path = sqlite_path(url)
+        if not Path(path).is_file():
+            raise InvalidInput(f"there is no SQLite database at {path}")
+        with SQLiteDatabase.translate_errors():
+            connection = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
         try:
             yield connection
         finally:
             connection.close()
     else:
-        with psycopg.connect(psycopg_conninfo(url), options="-c TimeZone=UTC") as connection:
+        with PostgresDatabase.translate_errors():
+            connection = psycopg.connect(
+                psycopg_conninfo(url), options="-c TimeZone=UTC -c DateStyle=ISO"
+            )
+        with connection:
+            for type_name in ("timestamp", "timestamptz", "date"):
+                connection.adapters.register_loader(type_name, TextLoader)
             yield connection
 
 
@@ -148,7 +304,35 @@ def _legacy_query(dialect: str, name: str) -> Query:
     return load_query(path, dialect, name, label=f"sql/legacy/{dialect}_{name}.sql")
 
 
-def _read(connection: Any, dialect: str, name: str) -> list[dict[str, Any]]:
+def _read(connection: Any, dialect: str, name: str, url: str) -> list[dict[str, Any]]:
+    """The rows of a legacy query as the driver gives them (no conversions:
+    the values are checked one by one)."""
     database = SQLiteDatabase if dialect == SQLITE else PostgresDatabase
-    with database.translate_errors():
-        return database.execute(connection, _legacy_query(dialect, name), {})
+    with database.translate_errors(), _not_a_tutorial_database(url):
+        cursor = connection.execute(_legacy_query(dialect, name).statement, {})
+        columns = [column[0] for column in cursor.description]
+        return [dict(zip(columns, row, strict=True)) for row in cursor.fetchall()]
+
+
+@contextmanager
+def _not_a_tutorial_database(url: str) -> Iterator[None]:
+    """Errors that say the source has another shape, as InvalidInput."""
+    try:
+        yield
+    except (psycopg.errors.UndefinedTable, psycopg.errors.UndefinedColumn) as error:
+        raise _shape_error(url, error.diag.message_primary) from error
+    except sqlite3.OperationalError as error:
+        if "no such table" not in str(error) and "no such column" not in str(error):
+            raise
+        raise _shape_error(url, str(error)) from error
+    except sqlite3.DatabaseError as error:
+        if "not a database" not in str(error):
+            raise
+        raise _shape_error(url, str(error)) from error
+
+
+def _shape_error(url: str, reason: Any) -> ConvstoreError:
+    return InvalidInput(
+        f"{redact(url)} is not a database of the tutorial's stores ({reason}); "
+        f"expected {EXPECTED_SCHEMA}"
+    )
