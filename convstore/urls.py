@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import os
-from urllib.parse import urlsplit
+import re
+from urllib.parse import SplitResult, quote, unquote, urlsplit
 
 from .errors import ConfigurationError
 from .sqlfile import POSTGRES, SQLITE
@@ -11,6 +12,7 @@ from .sqlfile import POSTGRES, SQLITE
 DEFAULT_URL = "sqlite:///conversations.db"
 
 _POSTGRES_SCHEMES = {"postgresql", "postgres", "postgresql+psycopg"}
+_PASSWORD = re.compile(r"(//[^/@:]*:)[^/@]*@")
 
 
 def resolve_url(url: str | None = None) -> str:
@@ -19,8 +21,29 @@ def resolve_url(url: str | None = None) -> str:
     return url or os.environ.get("CONVSTORE_URL") or os.environ.get("DATABASE_URL") or DEFAULT_URL
 
 
+def split_url(url: str) -> SplitResult:
+    """``urlsplit``, with a URL it cannot parse (``postgresql://[::1``) reported
+    as :class:`ConfigurationError`.
+
+    :raises ConfigurationError: if ``url`` is not a URL.
+    """
+    try:
+        parts = urlsplit(url)
+        parts.port  # noqa: B018 -- parsed lazily; a bad port raises here, not later
+    except ValueError as error:
+        raise ConfigurationError(
+            f"cannot parse the database URL {redact(url)!r} ({error}); use "
+            "sqlite:///path/to/file.db or postgresql://user@host:port/dbname"
+        ) from error
+    return parts
+
+
 def dialect_of(url: str) -> str:
-    scheme = urlsplit(url).scheme.lower()
+    """``sqlite`` or ``postgres``.
+
+    :raises ConfigurationError: for a URL that is neither.
+    """
+    scheme = split_url(url).scheme.lower()
     if scheme == "sqlite":
         return SQLITE
     if scheme in _POSTGRES_SCHEMES:
@@ -32,14 +55,34 @@ def dialect_of(url: str) -> str:
 
 
 def sqlite_path(url: str) -> str:
-    """``sqlite:///relative.db`` -> ``relative.db``; ``sqlite:////abs.db`` -> ``/abs.db``."""
-    path = urlsplit(url).path[1:]
+    """``sqlite:///relative.db`` -> ``relative.db``; ``sqlite:////abs.db`` -> ``/abs.db``.
+
+    The path is percent-decoded (``my%20data.db`` is ``my data.db``), as yoyo's
+    SQLite backend does (it hands the path to SQLite as a URI), so one URL
+    names one file for migrations and for the store alike.
+
+    :raises ConfigurationError: if the URL names no file.
+    """
+    path = unquote(split_url(url).path[1:])
     if not path or path == ":memory:":
         raise ConfigurationError(
             f"{url!r} names no database file: convstore needs a file that several "
             "connections can share, such as sqlite:///conversations.db"
         )
+    if "\x00" in path:
+        raise ConfigurationError(f"{url!r}: a file name cannot hold a NUL character (%00)")
     return path
+
+
+def sqlite_uri(path: str, *, read_only: bool = False, immutable: bool = False) -> str:
+    """The ``file:`` URI that opens ``path`` with ``sqlite3.connect(..., uri=True)``;
+    the path is percent-encoded, so ``?``, ``#`` and ``%`` in it stay part of the name.
+    ``immutable`` (read-only files only) tells SQLite that nobody changes the
+    file, so it takes no locks and needs no ``-shm`` file."""
+    uri = "file:" + quote(path, safe="/")
+    if read_only:
+        uri += "?mode=ro" + ("&immutable=1" if immutable else "")
+    return uri
 
 
 def psycopg_conninfo(url: str) -> str:
@@ -56,9 +99,14 @@ def yoyo_url(url: str) -> str:
 
 
 def redact(url: str) -> str:
-    """The URL with any password replaced, for messages and logs."""
-    parts = urlsplit(url)
-    if parts.password is None:
+    """The URL with any password replaced, for messages and logs (also when the
+    URL cannot be parsed)."""
+    try:
+        parts = urlsplit(url)
+        password = parts.password
+    except ValueError:
+        return _PASSWORD.sub(r"\1***@", url)
+    if password is None:
         return url
-    netloc = parts.netloc.replace(f":{parts.password}@", ":***@")
+    netloc = parts.netloc.replace(f":{password}@", ":***@")
     return parts._replace(netloc=netloc).geturl()
