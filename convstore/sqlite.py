@@ -6,6 +6,12 @@ lock at ``BEGIN IMMEDIATE`` (rather than on the first write of a deferred
 transaction) lets the busy timeout queue writers instead of failing them with
 "database is locked"; and never sharing a connection between threads keeps
 one thread's transaction from swallowing another's statements.
+
+A file that cannot be written (its permissions, an immutable flag, a
+read-only mount, or a directory where SQLite cannot create its ``-wal`` and
+``-shm`` files) is opened read-only (``mode=ro``): reads work, and every write
+is refused at once with a :class:`~convstore.errors.DatabaseError` instead of
+waiting on a lock that can never be had.
 """
 
 from __future__ import annotations
@@ -24,12 +30,15 @@ from .errors import (
     InvalidInput,
     SchemaNotMigrated,
 )
+from .opening import sqlite_file
 from .search_syntax import to_fts5
 from .sqlfile import SQLITE, Query
 from .values import row_dicts
 
 # Session commands (connection settings and transaction control), not queries.
 _CONNECTION_SETTINGS = ("PRAGMA journal_mode = WAL", "PRAGMA foreign_keys = ON")
+# A read-only connection cannot change the journal mode (the file's own stays).
+_READ_ONLY_SETTINGS = ("PRAGMA foreign_keys = ON",)
 _BEGIN_WRITE = "BEGIN IMMEDIATE"
 _BEGIN_READ = "BEGIN DEFERRED"
 _COMMIT = "COMMIT"
@@ -39,14 +48,32 @@ _RELEASE_SAVEPOINT = "RELEASE SAVEPOINT convstore_nested"
 _ROLLBACK_TO_SAVEPOINT = "ROLLBACK TO SAVEPOINT convstore_nested"
 
 
-def open_connection(path: str, busy_timeout: float) -> sqlite3.Connection:
+def open_connection(
+    path: str, busy_timeout: float, *, read_only: bool = False
+) -> sqlite3.Connection:
     """A connection in autocommit mode (transactions are explicit) with WAL and
-    foreign keys on; usable from any thread, but by one at a time."""
+    foreign keys on; usable from any thread, but by one at a time. Read-only
+    when ``read_only`` asks for it or the file cannot be written.
+
+    :raises ConfigurationError: if the file's directory does not exist, or the
+        file does not exist and cannot be created.
+    :raises sqlite3.Error: if SQLite cannot open it.
+    """
+    database = sqlite_file(path)
+    read_only = read_only or database.read_only
     connection = sqlite3.connect(
-        path, timeout=busy_timeout, isolation_level=None, check_same_thread=False
+        database.uri(read_only=read_only),
+        uri=True,
+        timeout=busy_timeout,
+        isolation_level=None,
+        check_same_thread=False,
     )
-    for setting in _CONNECTION_SETTINGS:
-        connection.execute(setting)
+    try:
+        for setting in _READ_ONLY_SETTINGS if read_only else _CONNECTION_SETTINGS:
+            connection.execute(setting)
+    except BaseException:
+        connection.close()
+        raise
     return connection
 
 
@@ -60,12 +87,25 @@ class SQLiteDatabase(Database):
         max_size: int = 8,
         busy_timeout: float = 30.0,
         tracer: Tracer | None = None,
+        read_only: bool | None = None,
     ) -> None:
         """Connections are opened on demand, up to ``max_size``; a thread that
         finds all of them in use waits up to ``busy_timeout`` seconds, which is
-        also how long a writer waits for the file's write lock."""
+        also how long a writer waits for the file's write lock.
+
+        ``read_only``: ``None`` (the default) opens the file read-only if it
+        cannot be written, ``True`` always.
+
+        :raises ConfigurationError: if the file's directory does not exist, or
+            the file does not exist and cannot be created.
+        """
         super().__init__(tracer=tracer)
         self.path = path
+        database = sqlite_file(path)
+        if read_only and not database.read_only:
+            self.read_only_reason: str | None = "read_only=True was asked for"
+        else:
+            self.read_only_reason = database.read_only_reason
         self.max_size = max_size
         self.busy_timeout = busy_timeout
         self._idle: list[sqlite3.Connection] = []
@@ -105,12 +145,17 @@ class SQLiteDatabase(Database):
                 return self._idle.pop()
             self._opened += 1
         try:
-            return open_connection(self.path, self.busy_timeout)
+            return open_connection(self.path, self.busy_timeout, read_only=self.read_only)
         except BaseException:
             with self._available:
                 self._opened -= 1
                 self._available.notify()
             raise
+
+    @property
+    def read_only(self) -> bool:
+        """True when the file was opened read-only; writes are then refused."""
+        return self.read_only_reason is not None
 
     @contextmanager
     def begin(self, connection: sqlite3.Connection, *, write: bool) -> Iterator[None]:
@@ -127,7 +172,17 @@ class SQLiteDatabase(Database):
     @contextmanager
     def write_slot(self) -> Iterator[None]:
         """This process's turn to write. A lone write statement needs no more:
-        in autocommit mode it takes the file's write lock when it starts."""
+        in autocommit mode it takes the file's write lock when it starts.
+
+        :raises DatabaseError: if the file was opened read-only (not retryable).
+        :raises DatabaseUnavailable: if other threads kept writing for ``busy_timeout``.
+        """
+        if self.read_only:
+            raise DatabaseError(
+                f"the SQLite database {self.path!r} is open read-only ({self.read_only_reason}): "
+                "reads work, writes are refused; open it where the file and its directory "
+                "are writable to write"
+            )
         if not self._write_lock.acquire(timeout=self.busy_timeout):
             raise DatabaseUnavailable(
                 f"another thread kept the SQLite write lock for {self.busy_timeout}s"
@@ -183,6 +238,11 @@ class SQLiteDatabase(Database):
                 raise SchemaNotMigrated(
                     f"{message}: the database is not migrated; run `convstore migrate` "
                     "(or `make migrate`)"
+                ) from error
+            if "readonly" in message:
+                raise DatabaseError(
+                    f"SQLite: {message}: the file, its directory or its mount is read-only; "
+                    "writes are refused"
                 ) from error
             if "locked" in message or "busy" in message or "unable to open" in message:
                 raise DatabaseUnavailable(f"SQLite: {message}") from error
