@@ -8,6 +8,12 @@ timezone-aware UTC ``datetime``, JSON as dicts and lists.
 
 The conversion of each column is chosen once per result set from its name, not
 once per value: a context of 40 messages has over 500 values.
+
+A stored value that cannot be converted (text in a SQLite timestamp column
+that is not ISO 8601, say, written by hand or by another program) raises
+:class:`~convstore.errors.DatabaseError` naming the column, not a bare
+``ValueError``. convstore itself writes only what converts: caller-supplied
+times pass :func:`convstore.validation.timestamp` first.
 """
 
 from __future__ import annotations
@@ -17,6 +23,8 @@ import uuid
 from collections.abc import Callable, Sequence
 from datetime import datetime, timezone
 from typing import Any
+
+from .errors import DatabaseError
 
 Converter = Callable[[Any], Any]
 
@@ -40,16 +48,31 @@ def _identifier(value: Any) -> Any:
 
 def converter_for(column: str) -> Converter | None:
     """How to turn a non-NULL value of ``column`` into a plain value; ``None``
-    when the driver's value is already plain."""
+    when the driver's value is already plain. The converter raises
+    :class:`~convstore.errors.DatabaseError` for a value it cannot convert."""
     if column.endswith("_at"):
-        return _timestamp
+        return _reporting(column, "an ISO 8601 timestamp", _timestamp)
     if column in ("metadata", "tool_calls") or column.endswith("_metadata"):
-        return _json
+        return _reporting(column, "JSON", _json)
     if column == "pinned":
         return bool  # SQLite has no boolean type: 0 and 1
     if column == "id" or column.endswith("_id"):
         return _identifier
     return None
+
+
+def _reporting(column: str, expected: str, convert: Converter) -> Converter:
+    def converted(value: Any) -> Any:
+        try:
+            return convert(value)
+        except (ValueError, TypeError, AttributeError, RecursionError) as error:
+            shown = repr(value)
+            raise DatabaseError(
+                f"column {column} holds {shown[:60]}{'...' if len(shown) > 60 else ''}, "
+                f"which is not {expected} ({error}); the row was not written by convstore"
+            ) from None
+
+    return converted
 
 
 def row_dicts(columns: Sequence[str], rows: Sequence[Sequence[Any]]) -> list[dict[str, Any]]:

@@ -14,8 +14,9 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from convstore import ConfigurationError, InvalidInput, Limits, validation
+from convstore import ConfigurationError, DatabaseError, InvalidInput, Limits, validation
 from convstore.jsonl import export_conversations, import_conversations
+from convstore.values import row_dicts
 
 # -- JSON: every value back with its type ------------------------------------------------
 
@@ -183,6 +184,16 @@ def test_age_cutoff_never_overflows():
     for bad in (timedelta(days=-1), 3, None):
         with pytest.raises(InvalidInput, match="older_than"):
             validation.age_cutoff(bad, now)
+
+
+def test_stored_values_that_do_not_convert_are_a_typed_error_naming_the_column():
+    (row,) = row_dicts(["created_at", "metadata"], [("2026-11-25T13:38:38.123Z", '{"x": 1.0}')])
+    assert row == {"created_at": datetime(2026, 11, 25, 13, 38, 38, 123000, timezone.utc),
+                   "metadata": {"x": 1.0}}  # fmt: skip
+    for column, stored in [("updated_at", "infinity"), ("created_at", 1714557600),
+                           ("metadata", "{"), ("tool_calls", "[" * 100_000)]:  # fmt: skip
+        with pytest.raises(DatabaseError, match=f"column {column} holds"):
+            row_dicts([column], [(stored,)])
 
 
 # -- identifiers: a documented cap -----------------------------------------------------------
