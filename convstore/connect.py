@@ -2,15 +2,18 @@
 
 from __future__ import annotations
 
+import psycopg
+
 from .database import Tracer
-from .errors import SchemaNotMigrated
+from .errors import ConfigurationError, SchemaNotMigrated
 from .migrate import migrate as apply_migrations
 from .migrate import pending_migrations
+from .opening import postgres_error, sqlite_file
 from .postgres import PostgresDatabase
 from .sqlfile import SQLITE
 from .sqlite import SQLiteDatabase
 from .store import Store
-from .urls import dialect_of, redact, resolve_url, sqlite_path
+from .urls import dialect_of, psycopg_conninfo, redact, resolve_url, sqlite_path
 from .validation import DEFAULT_LIMITS, Limits
 
 
@@ -34,7 +37,13 @@ def connect(
     ``migrate``: by default a SQLite database is migrated on first use, and a
     PostgreSQL database is only checked (pending migrations raise
     :class:`SchemaNotMigrated` naming ``make migrate``). ``True`` applies pending
-    migrations on either; ``False`` neither applies nor checks.
+    migrations on either; ``False`` neither applies nor checks. Checking reads
+    what is applied without taking yoyo's lock, so a database that is up to
+    date is opened without writing anything; see :func:`convstore.migrate`.
+
+    A SQLite file that cannot be written (permissions, a read-only mount, a
+    read-only directory) opens read-only when it is fully migrated: reads work,
+    writes raise :class:`DatabaseError`.
 
     ``max_size`` bounds the pool (PostgreSQL connections, or SQLite connections
     to the file); ``min_size`` connections to PostgreSQL are opened at once.
@@ -47,12 +56,22 @@ def connect(
     every statement. ``limits`` caps the size of what is stored
     (:class:`~convstore.validation.Limits`: 8 MiB of text, 1 MiB of JSON).
 
-    :raises DatabaseUnavailable: if the database cannot be reached.
-    :raises ConfigurationError: for a URL convstore cannot use.
+    :raises ConfigurationError: for a URL convstore cannot use, a SQLite
+        directory that does not exist, a PostgreSQL host, database, user or
+        password that is wrong, or a role that may not read yoyo's table
+        (connect it with ``migrate=False`` and migrate as the tables' owner).
+    :raises SchemaNotMigrated: if migrations are pending (PostgreSQL by
+        default; a read-only SQLite file), or the database was migrated by a
+        newer convstore (it holds migrations this version does not know).
+    :raises DatabaseUnavailable: if the database cannot be reached, or another
+        process keeps the migration lock or SQLite's write lock past the timeout;
+        retrying later may succeed.
+    :raises DatabaseError: if a migration fails.
     """
     url = resolve_url(url)
     if dialect_of(url) == SQLITE:
         path = sqlite_path(url)
+        sqlite_file(path)  # a missing directory is reported before anything else
         if migrate is not False:
             apply_migrations(url)
         database = SQLiteDatabase(path, max_size=max_size, busy_timeout=timeout, tracer=tracer)
@@ -66,6 +85,8 @@ def connect(
                 f"{redact(url)} has {len(pending)} pending migration(s) ({', '.join(pending)}); "
                 "run `make migrate` (or `convstore migrate`), or connect with migrate=True"
             )
+    else:
+        _check_reachable(url, connect_timeout)
     database = PostgresDatabase(
         url,
         min_size=min_size,
@@ -78,3 +99,19 @@ def connect(
         tracer=tracer,
     )
     return Store(database, limits)
+
+
+def _check_reachable(url: str, connect_timeout: float) -> None:
+    """Connect once, so that a wrong host, database, user or password is a
+    :class:`ConfigurationError` now rather than the pool's timeout later. A
+    failure a retry may fix is left to the pool, which keeps trying for
+    ``timeout``. (With ``migrate`` not ``False`` the schema check has connected
+    already.)"""
+    try:
+        psycopg.connect(
+            psycopg_conninfo(url), autocommit=True, connect_timeout=max(1, round(connect_timeout))
+        ).close()
+    except psycopg.Error as error:
+        translated = postgres_error(error, url)
+        if isinstance(translated, ConfigurationError):
+            raise translated from error

@@ -1,43 +1,142 @@
 """Schema migrations: ``migrations/<dialect>/`` applied by yoyo.
 
-yoyo's own CLI waits only 10 s for its lock and decides what to apply before
-taking it; here the pending set is computed inside the lock, with a generous
-timeout, so two processes migrating at once both succeed and each migration
-runs once.
+Opening a database must never wedge, so migrating goes in this order:
+
+1. What is applied is read first, read-only and without yoyo's lock (the file
+   may be read-only, another process may hold SQLite's write lock). When
+   nothing is pending, nothing is written and no lock is taken.
+2. A migration recorded in the database that this version does not know (a
+   newer convstore migrated it) is an error, never "up to date".
+3. Only when something is pending is yoyo's lock taken -- convstore writes the
+   row yoyo itself writes (``yoyo_lock``: the holder's pid and the time), so
+   yoyo's command line and convstore exclude each other -- and what to apply
+   is decided again inside it, so two processes migrating at once both
+   succeed and each migration runs once.
+4. A lock left behind by a run that died is stale and is cleared (see
+   :data:`STALE_LOCK_AGE`): nobody has to run ``yoyo break-lock``.
+5. Every sqlite3, psycopg or yoyo error becomes a :mod:`convstore.errors` type
+   whose message says what to do.
+
+yoyo's own CLI waits only 10 s for its lock, decides what to apply before
+taking it, and retries any failed write to its lock row (a read-only file, a
+missing privilege) until its timeout, as if the lock were held.
 """
 
 from __future__ import annotations
 
 import io
 import logging
-from collections.abc import Iterator
+import os
+import sqlite3
+import threading
+import time
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager, redirect_stdout
+from dataclasses import dataclass
+from datetime import datetime, timezone
+from functools import cache
+from typing import Any
 
 import psycopg
-from yoyo import get_backend, read_migrations
-from yoyo.exceptions import LockTimeout
+import psycopg.errors
+from psycopg.conninfo import conninfo_to_dict
+from yoyo import read_migrations
+from yoyo.backends import PostgresqlPsycopgBackend, SQLiteBackend
+from yoyo.connections import DatabaseURI
+from yoyo.exceptions import BadMigration, LockTimeout, MigrationConflict
+from yoyo.migrations import MigrationList, default_migration_table, topological_sort
 
-from .errors import DatabaseUnavailable
-from .resources import migrations_dir
-from .urls import dialect_of, redact, resolve_url, yoyo_url
+from .catalog import bind
+from .errors import (
+    ConfigurationError,
+    ConvstoreError,
+    DatabaseUnavailable,
+    SchemaNotMigrated,
+)
+from .opening import postgres_error, sqlite_error, sqlite_file
+from .resources import migrations_dir, sql_dir
+from .sqlfile import SQLITE, Query, load_query
+from .urls import (
+    dialect_of,
+    psycopg_conninfo,
+    redact,
+    resolve_url,
+    split_url,
+    sqlite_path,
+    sqlite_uri,
+)
 
 logger = logging.getLogger("convstore")
 
 LOCK_TIMEOUT = 300.0
-"""Seconds to wait for another process's migration run to finish."""
+"""Seconds to wait for another process's migration run to finish (and, on
+SQLite, for another connection's write lock during migration work)."""
+
+STALE_LOCK_AGE = 3600.0
+"""A migration lock older than this many seconds is stale: no migration of
+convstore's runs for an hour. On SQLite a lock is also stale as soon as the
+process that took it no longer exists on this host (a SQLite file's writers
+share its host; the check does not see across PID namespaces, so containers
+sharing one file rely on the age alone only if their PIDs never collide). On
+PostgreSQL the lock may come from any host, so only its age counts."""
+
+CONNECT_TIMEOUT = 10.0
+"""Seconds a new PostgreSQL connection of the migration code may take."""
+
+_POLL_INTERVAL = 0.5
+_OWNER_ADVICE = (
+    "migrations must run as the owner of convstore's tables: run `convstore migrate` "
+    "with the owner's URL, and connect the application role with migrate=False (it "
+    "needs only SELECT, INSERT, UPDATE, DELETE on conversations and messages; with "
+    "SELECT on _yoyo_migration too, connect() can also check that the schema is current)"
+)
+
+
+@dataclass(frozen=True)
+class _Schema:
+    """What the database records as applied, against the migrations this version knows."""
+
+    applied: tuple[str, ...] | None
+    """Applied migration ids; ``None`` when yoyo's bookkeeping tables are in an
+    older format that only yoyo itself (under its lock) can read."""
+    pending: tuple[str, ...]
+    unknown: tuple[str, ...]
+    """Applied ids this version does not know: a newer convstore migrated it."""
 
 
 def migrate(url: str | None = None, *, lock_timeout: float = LOCK_TIMEOUT) -> list[str]:
-    """Apply every pending migration; return the ids applied (empty when up to date).
+    """Apply every pending migration; return the ids applied (empty when up to
+    date, in which case nothing is written and no lock is taken).
 
-    :raises DatabaseUnavailable: if the database cannot be reached, or another
-        run holds the lock for longer than ``lock_timeout`` seconds.
+    :raises SchemaNotMigrated: if the database holds migrations this version of
+        convstore does not know (a newer one migrated it), or it is a read-only
+        SQLite file with migrations pending.
+    :raises ConfigurationError: for a URL convstore cannot use, a directory that
+        does not exist, a wrong host, database, user or password, or a role
+        that may not migrate (migrate as the tables' owner).
+    :raises DatabaseUnavailable: if the database cannot be reached, another
+        run holds the migration lock (and is alive) for longer than
+        ``lock_timeout`` seconds, or another connection holds SQLite's write
+        lock that long.
+    :raises DatabaseError: if a migration fails; it is rolled back and not recorded.
     """
     url = resolve_url(url)
-    migrations = read_migrations(str(migrations_dir(dialect_of(url))))
-    with _backend(url) as backend, _locked(backend, lock_timeout), _yoyo_output_logged():
-        pending = backend.to_apply(migrations)
-        backend.apply_migrations(pending)
+    migrations = _known_migrations(dialect_of(url))
+    with _translated(url, lock_timeout):
+        schema = _read_schema(url, migrations, busy_timeout=lock_timeout)
+        _refuse_unknown(url, schema.unknown)
+        if schema.applied is not None and not schema.pending:
+            logger.debug("%s is up to date", redact(url))
+            return []
+        _refuse_read_only(url, f"needs migrations ({', '.join(schema.pending) or 'to be read'})")
+        with _locked(url, lock_timeout) as (backend, bookkeeping):
+            _refuse_unknown(url, _unknown(_applied_ids(bookkeeping, url), migrations))
+            pending = backend.to_apply(migrations)
+            for migration in pending:
+                with _translated(url, lock_timeout, doing=f"applying {migration.id}"):
+                    with _yoyo_output_logged():
+                        backend.apply_one(migration)
+            backend.run_post_apply(pending)
     applied = [migration.id for migration in pending]
     logger.info("migrated %s: %s", redact(url), ", ".join(applied) or "already up to date")
     return applied
@@ -45,46 +144,421 @@ def migrate(url: str | None = None, *, lock_timeout: float = LOCK_TIMEOUT) -> li
 
 def rollback(url: str | None = None, *, lock_timeout: float = LOCK_TIMEOUT) -> list[str]:
     """Roll back every applied migration, newest first; return their ids.
-    This drops convstore's tables and everything in them."""
+    This drops convstore's tables and everything in them.
+
+    :raises SchemaNotMigrated: if the database holds migrations this version
+        does not know (roll those back with the convstore that applied them
+        first), or it is a read-only SQLite file.
+    :raises ConfigurationError: as :func:`migrate`.
+    :raises DatabaseUnavailable: as :func:`migrate`.
+    :raises DatabaseError: if a rollback step fails.
+    """
     url = resolve_url(url)
-    migrations = read_migrations(str(migrations_dir(dialect_of(url))))
-    with _backend(url) as backend, _locked(backend, lock_timeout), _yoyo_output_logged():
-        applied = backend.to_rollback(migrations)
-        backend.rollback_migrations(applied)
+    migrations = _known_migrations(dialect_of(url))
+    with _translated(url, lock_timeout):
+        schema = _read_schema(url, migrations, busy_timeout=lock_timeout)
+        _refuse_unknown(url, schema.unknown)
+        if schema.applied is not None and not schema.applied:
+            return []
+        _refuse_read_only(url, "cannot be rolled back: that writes to it")
+        with _locked(url, lock_timeout) as (backend, bookkeeping):
+            _refuse_unknown(url, _unknown(_applied_ids(bookkeeping, url), migrations))
+            applied = backend.to_rollback(migrations)
+            for migration in applied:
+                with _translated(url, lock_timeout, doing=f"rolling back {migration.id}"):
+                    with _yoyo_output_logged():
+                        backend.rollback_one(migration)
     rolled_back = [migration.id for migration in applied]
     logger.info("rolled back %s: %s", redact(url), ", ".join(rolled_back) or "nothing applied")
     return rolled_back
 
 
 def pending_migrations(url: str | None = None) -> list[str]:
-    """The ids of the migrations not yet applied to the database."""
+    """The ids of the migrations not yet applied to the database. Read-only:
+    takes no lock and writes nothing (also on a read-only SQLite file).
+
+    :raises SchemaNotMigrated: if the database holds migrations this version
+        of convstore does not know (a newer one migrated it).
+    :raises ConfigurationError: for a URL convstore cannot use, a database
+        that does not exist, or a role that may not read yoyo's table
+        ``_yoyo_migration`` (connect such a role with ``migrate=False``).
+    :raises DatabaseUnavailable: if the database cannot be reached.
+    """
     url = resolve_url(url)
-    migrations = read_migrations(str(migrations_dir(dialect_of(url))))
-    with _backend(url) as backend:
-        return [migration.id for migration in backend.to_apply(migrations)]
+    migrations = _known_migrations(dialect_of(url))
+    with _translated(url, LOCK_TIMEOUT):
+        schema = _read_schema(url, migrations, busy_timeout=LOCK_TIMEOUT)
+        _refuse_unknown(url, schema.unknown)
+        if schema.applied is not None:
+            return list(schema.pending)
+        # yoyo's bookkeeping is in an older format: let yoyo upgrade it.
+        _refuse_read_only(
+            url, "keeps yoyo's bookkeeping in an older format, which yoyo must upgrade"
+        )
+        with _locked(url, LOCK_TIMEOUT) as (backend, _):
+            return [migration.id for migration in backend.to_apply(migrations)]
 
 
-@contextmanager
-def _backend(url: str) -> Iterator:
+# -- reading the schema without a lock ---------------------------------------------
+
+
+def _known_migrations(dialect: str) -> MigrationList:
     try:
-        backend = get_backend(yoyo_url(url))
-    except psycopg.OperationalError as error:
-        raise DatabaseUnavailable(f"could not connect to {redact(url)}: {error}") from error
-    try:
-        yield backend
-    finally:
-        backend.connection.close()
-
-
-@contextmanager
-def _locked(backend, timeout: float) -> Iterator[None]:
-    try:
-        with backend.lock(timeout=timeout):
-            yield
-    except LockTimeout as error:
-        raise DatabaseUnavailable(
-            f"another migration run held the lock for over {timeout}s ({error})"
+        return read_migrations(str(migrations_dir(dialect)))
+    except (OSError, BadMigration, MigrationConflict) as error:
+        raise ConfigurationError(
+            f"convstore's {dialect} migrations cannot be read ({error}); reinstall convstore"
         ) from error
+
+
+def _read_schema(url: str, migrations: MigrationList, *, busy_timeout: float) -> _Schema:
+    with _bookkeeping_connection(url, busy_timeout, read_only=True) as connection:
+        # No connection: a SQLite file that does not exist yet.
+        applied = [] if connection is None else _applied_ids(connection, url)
+    if applied is None:
+        return _Schema(applied=None, pending=(), unknown=())
+    done = set(applied)
+    pending = topological_sort(m for m in migrations if m.id not in done)
+    return _Schema(
+        applied=tuple(applied),
+        pending=tuple(migration.id for migration in pending),
+        unknown=_unknown(applied, migrations),
+    )
+
+
+def _applied_ids(connection: Any, url: str) -> list[str] | None:
+    """Applied migration ids; ``[]`` before yoyo's first run, ``None`` if its
+    bookkeeping predates yoyo's current table format (yoyo upgrades it)."""
+    try:
+        rows = _run(connection, _query(dialect_of(url), "applied_migrations"))
+    except (
+        sqlite3.OperationalError,
+        psycopg.errors.UndefinedTable,
+        psycopg.errors.UndefinedColumn,
+    ) as error:
+        if isinstance(error, psycopg.errors.UndefinedTable) or "no such table" in str(error):
+            return []
+        if isinstance(error, psycopg.errors.UndefinedColumn) or "no such column" in str(error):
+            return None
+        raise
+    return [row["migration_id"] for row in rows]
+
+
+def _unknown(applied: Sequence[str] | None, migrations: MigrationList) -> tuple[str, ...]:
+    known = {migration.id for migration in migrations}
+    return tuple(migration_id for migration_id in applied or () if migration_id not in known)
+
+
+def _refuse_unknown(url: str, unknown: Sequence[str]) -> None:
+    if unknown:
+        raise SchemaNotMigrated(
+            f"{redact(url)} was migrated by a newer convstore: it holds "
+            f"{len(unknown)} migration(s) this version does not know ({', '.join(unknown)}); "
+            "upgrade convstore (or roll those migrations back with the version that applied them)"
+        )
+
+
+def _refuse_read_only(url: str, needs: str) -> None:
+    """Fail at once, rather than wait for a lock a read-only file can never give."""
+    if dialect_of(url) != SQLITE:
+        return
+    database = sqlite_file(sqlite_path(url))
+    if database.read_only:
+        raise SchemaNotMigrated(
+            f"the SQLite database {database.path!r} is read-only ({database.read_only_reason}) "
+            f"and {needs}: run `convstore migrate` where it is writable; once it is current "
+            "it opens read-only here"
+        )
+
+
+# -- connections, and yoyo's backends ----------------------------------------------
+
+
+@contextmanager
+def _bookkeeping_connection(url: str, busy_timeout: float, *, read_only: bool) -> Iterator[Any]:
+    """A plain driver connection (autocommit) for convstore's own statements on
+    yoyo's tables; ``None`` for a SQLite file that does not exist yet."""
+    if dialect_of(url) == SQLITE:
+        database = sqlite_file(sqlite_path(url))
+        if not database.exists:
+            yield None
+            return
+        connection = sqlite3.connect(
+            database.uri(read_only=read_only),
+            uri=True,
+            timeout=busy_timeout,
+            isolation_level=None,
+            check_same_thread=False,
+        )
+    else:
+        connection = psycopg.connect(_conninfo(url), autocommit=True, **_connect_timeout(url))
+    try:
+        yield connection
+    finally:
+        connection.close()
+
+
+def _conninfo(url: str) -> str:
+    split_url(url)  # a URL urlsplit cannot read is a ConfigurationError, not a ValueError
+    return psycopg_conninfo(url)
+
+
+def _connect_timeout(url: str) -> dict[str, Any]:
+    given = conninfo_to_dict(_conninfo(url))
+    return {} if "connect_timeout" in given else {"connect_timeout": round(CONNECT_TIMEOUT)}
+
+
+class _LockHeldByCaller:
+    """yoyo takes its lock again around an upgrade of its own tables; convstore
+    has taken it already (:func:`_locked`), so here that is a no-op."""
+
+    @contextmanager
+    def lock(self, timeout: float = 10) -> Iterator[None]:
+        yield
+
+
+class _SQLiteBackend(_LockHeldByCaller, SQLiteBackend):
+    """yoyo's SQLite backend opening the file convstore opens (the decoded path,
+    percent-encoded into the URI) with convstore's busy timeout."""
+
+    def connect(self, dburi: DatabaseURI) -> sqlite3.Connection:
+        uri = sqlite_uri(dburi.database) + "?cache=shared"
+        connection = self.driver.connect(
+            uri,
+            uri=True,
+            timeout=float(dburi.args["busy_timeout"]),
+            detect_types=self.driver.PARSE_DECLTYPES,
+        )
+        connection.isolation_level = None
+        return connection
+
+
+class _PostgresBackend(_LockHeldByCaller, PostgresqlPsycopgBackend):
+    """yoyo's psycopg backend connecting with the conninfo psycopg reads from the
+    URL (yoyo's own parse keeps percent-escapes in the database name and host)."""
+
+    def connect(self, dburi: DatabaseURI) -> psycopg.Connection:
+        arguments = dict(dburi.args)
+        conninfo = arguments.pop("conninfo")
+        return self.driver.connect(conninfo, autocommit=True, **arguments)
+
+
+def _backend(url: str, busy_timeout: float) -> SQLiteBackend | PostgresqlPsycopgBackend:
+    backend: SQLiteBackend | PostgresqlPsycopgBackend
+    if dialect_of(url) == SQLITE:
+        args = {"busy_timeout": str(busy_timeout)}
+        target = DatabaseURI("sqlite", None, None, None, None, sqlite_path(url), args)
+        backend = _SQLiteBackend(target, default_migration_table)
+    else:
+        conninfo = _conninfo(url)
+        args = {"conninfo": conninfo, **_connect_timeout(url)}
+        database = conninfo_to_dict(conninfo).get("dbname")
+        target = DatabaseURI("postgresql+psycopg", None, None, None, None, database, args)
+        backend = _PostgresBackend(target, default_migration_table)
+    try:
+        backend.init_database()  # creates yoyo_lock if missing
+    except BaseException:
+        backend.connection.close()
+        raise
+    return backend
+
+
+# -- the migration lock ------------------------------------------------------------
+
+_turns: dict[str, threading.Lock] = {}
+_turns_guard = threading.Lock()
+
+
+@contextmanager
+def _locked(url: str, timeout: float) -> Iterator[tuple[Any, Any]]:
+    """yoyo's migration lock on ``url``, with a backend to migrate with and a
+    plain connection for convstore's statements on yoyo's tables.
+
+    Threads of this process take turns first, so a lock row holding this
+    process's id is, for the thread whose turn it is, one left behind.
+    """
+    deadline = time.monotonic() + timeout
+    with _turn(url, deadline):
+        backend = _backend(url, timeout)  # creates the file and yoyo_lock if missing
+        try:
+            with _bookkeeping_connection(url, timeout, read_only=False) as bookkeeping:
+                holder = _take_lock(bookkeeping, url, deadline, timeout)
+                try:
+                    yield backend, bookkeeping
+                except BaseException:
+                    _release_lock(bookkeeping, url, holder, timeout, quietly=True)
+                    raise
+                _release_lock(bookkeeping, url, holder, timeout, quietly=False)
+        finally:
+            backend.connection.close()
+
+
+@contextmanager
+def _turn(url: str, deadline: float) -> Iterator[None]:
+    key = _lock_key(url)
+    with _turns_guard:
+        turn = _turns.setdefault(key, threading.Lock())
+    if not turn.acquire(timeout=max(0.0, deadline - time.monotonic())):
+        raise DatabaseUnavailable(
+            f"another thread of this process kept migrating {redact(url)} for longer "
+            "than the lock timeout; retry later"
+        )
+    try:
+        yield
+    finally:
+        turn.release()
+
+
+def _lock_key(url: str) -> str:
+    if dialect_of(url) == SQLITE:
+        return "sqlite:" + os.path.realpath(sqlite_path(url))
+    return redact(url)
+
+
+def _take_lock(connection: Any, url: str, deadline: float, timeout: float) -> dict[str, Any]:
+    dialect = dialect_of(url)
+    while True:
+        mine = {"pid": os.getpid(), "ctime": _now(dialect)}
+        try:
+            _run(connection, _query(dialect, "take_migration_lock"), **mine)
+            return mine
+        except (sqlite3.IntegrityError, psycopg.errors.UniqueViolation):
+            pass  # held: see by whom
+        holders = _run(connection, _query(dialect, "migration_lock"))
+        if not holders:
+            continue  # released meanwhile
+        holder = holders[0]
+        stale = _staleness(holder, dialect)
+        if stale:
+            logger.warning(
+                "clearing the stale migration lock of %s (process %s: %s)",
+                redact(url),
+                holder["pid"],
+                stale,
+            )
+            _run(connection, _query(dialect, "release_migration_lock"), **holder)
+            continue
+        if time.monotonic() >= deadline:
+            raise DatabaseUnavailable(
+                f"process {holder['pid']} has held the migration lock of {redact(url)} "
+                f"since {holder['ctime']} UTC, and still did after {timeout:g}s. If no "
+                "migration is running, the lock is cleared automatically once "
+                f"{STALE_LOCK_AGE:g}s old (or, on SQLite, once that process is gone), "
+                "or at once with `yoyo break-lock`"
+            )
+        time.sleep(min(_POLL_INTERVAL, max(0.0, deadline - time.monotonic())))
+
+
+def _release_lock(
+    connection: Any, url: str, holder: dict[str, Any], timeout: float, *, quietly: bool
+) -> None:
+    """Delete our lock row. If that fails (another connection kept SQLite's write
+    lock past the busy timeout, the server went away), the row is left to the
+    stale-lock rules; ``quietly`` (another error is on its way up) only logs."""
+    try:
+        with _translated(url, timeout, doing="releasing the migration lock"):
+            _run(connection, _query(dialect_of(url), "release_migration_lock"), **holder)
+    except ConvstoreError as error:
+        if not quietly:
+            raise
+        logger.warning("could not release the migration lock of %s: %s", redact(url), error)
+
+
+def _staleness(holder: dict[str, Any], dialect: str) -> str | None:
+    """Why the lock ``holder`` took is stale, or ``None`` if it may be alive."""
+    age = _age(holder["ctime"])
+    if age is not None and age > STALE_LOCK_AGE:
+        return f"taken {age:.0f}s ago, longer than any migration runs"
+    if dialect != SQLITE:
+        return None
+    pid = holder["pid"]
+    if pid == os.getpid():
+        return "taken by this process in a run that failed to release it"
+    if not _process_exists(pid):
+        return "that process no longer exists"
+    return None
+
+
+def _now(dialect: str) -> datetime | str:
+    """Now, as yoyo writes it: UTC without a time zone (ISO 8601 text on SQLite)."""
+    now = datetime.now(timezone.utc).replace(tzinfo=None)
+    return now.isoformat() if dialect == SQLITE else now
+
+
+def _age(ctime: Any) -> float | None:
+    if isinstance(ctime, str):
+        try:
+            ctime = datetime.fromisoformat(ctime)
+        except ValueError:
+            return None
+    if not isinstance(ctime, datetime):
+        return None
+    if ctime.tzinfo is not None:
+        ctime = ctime.astimezone(timezone.utc).replace(tzinfo=None)
+    return (datetime.now(timezone.utc).replace(tzinfo=None) - ctime).total_seconds()
+
+
+def _process_exists(pid: Any) -> bool:
+    if not isinstance(pid, int) or pid <= 0:
+        return False
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except OSError:  # it exists, but belongs to another user
+        return True
+    return True
+
+
+# -- statements and errors ---------------------------------------------------------
+
+
+@cache
+def _query(dialect: str, name: str) -> Query:
+    path = sql_dir(dialect).parent / "migrate" / f"{dialect}_{name}.sql"
+    return load_query(path, dialect, name, label=f"sql/migrate/{dialect}_{name}.sql")
+
+
+def _run(connection: Any, query: Query, **params: Any) -> list[dict[str, Any]]:
+    cursor = connection.execute(query.statement, bind(query, params))
+    if cursor.description is None:
+        return []
+    names = [column[0] for column in cursor.description]
+    return [dict(zip(names, row, strict=True)) for row in cursor.fetchall()]
+
+
+@contextmanager
+def _translated(url: str, busy_timeout: float, *, doing: str | None = None) -> Iterator[None]:
+    """Driver and yoyo errors as :mod:`convstore.errors` types; ``doing`` says
+    what was under way."""
+    try:
+        yield
+    except ConvstoreError:
+        raise
+    except sqlite3.Error as error:
+        translated = sqlite_error(error, sqlite_path(url), busy_timeout=busy_timeout)
+        raise _prefixed(translated, doing) from error
+    except psycopg.errors.InsufficientPrivilege as error:
+        raise ConfigurationError(
+            _prefix(doing)
+            + f"PostgreSQL {redact(url)}: {error.diag.message_primary or error}: {_OWNER_ADVICE}"
+        ) from error
+    except psycopg.Error as error:
+        raise _prefixed(postgres_error(error, url), doing) from error
+    except (BadMigration, MigrationConflict) as error:
+        raise ConfigurationError(
+            f"{_prefix(doing)}convstore's migrations cannot be used ({error}); reinstall convstore"
+        ) from error
+    except LockTimeout as error:  # yoyo's own lock, should another path take it
+        raise DatabaseUnavailable(f"{_prefix(doing)}{error}") from error
+
+
+def _prefix(doing: str | None) -> str:
+    return f"{doing}: " if doing else ""
+
+
+def _prefixed(error: ConvstoreError, doing: str | None) -> ConvstoreError:
+    return type(error)(f"{_prefix(doing)}{error}") if doing else error
 
 
 @contextmanager
