@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import math
+
 import psycopg
 
 from .database import Tracer
@@ -56,7 +58,8 @@ def connect(
     every statement. ``limits`` caps the size of what is stored
     (:class:`~convstore.validation.Limits`: 8 MiB of text, 1 MiB of JSON).
 
-    :raises ConfigurationError: for a URL convstore cannot use, a SQLite
+    :raises ConfigurationError: for a URL or a setting convstore cannot use
+        (sizes and timeouts are checked before anything is opened), a SQLite
         directory that does not exist, a PostgreSQL host, database, user or
         password that is wrong, or a role that may not read yoyo's table
         (connect it with ``migrate=False`` and migrate as the tables' owner).
@@ -69,6 +72,14 @@ def connect(
     :raises DatabaseError: if a migration fails.
     """
     url = resolve_url(url)
+    _check_settings(
+        migrate=migrate,
+        min_size=min_size,
+        max_size=max_size,
+        timeout=timeout,
+        statement_timeout=statement_timeout,
+        connect_timeout=connect_timeout,
+    )
     if dialect_of(url) == SQLITE:
         path = sqlite_path(url)
         sqlite_file(path)  # a missing directory is reported before anything else
@@ -99,6 +110,37 @@ def connect(
         tracer=tracer,
     )
     return Store(database, limits)
+
+
+def _check_settings(
+    *,
+    migrate: object,
+    min_size: object,
+    max_size: object,
+    timeout: object,
+    statement_timeout: object,
+    connect_timeout: object,
+) -> None:
+    """Reject sizes and timeouts the pools would reject later (or wait on for ever)."""
+    if migrate not in (None, True, False):
+        raise ConfigurationError(f"migrate must be None, True or False, not {migrate!r}")
+    for name, size, least in (("min_size", min_size, 0), ("max_size", max_size, 1)):
+        if isinstance(size, bool) or not isinstance(size, int) or size < least:
+            raise ConfigurationError(f"{name} must be a whole number >= {least}, not {size!r}")
+    if min_size > max_size:  # type: ignore[operator]
+        raise ConfigurationError(f"min_size ({min_size}) is larger than max_size ({max_size})")
+    for name, seconds, least in (
+        ("timeout", timeout, 0.0),
+        ("statement_timeout", statement_timeout, 0.0),
+        ("connect_timeout", connect_timeout, 0.0),
+    ):
+        if (
+            isinstance(seconds, bool)
+            or not isinstance(seconds, (int, float))
+            or not math.isfinite(seconds)
+            or seconds <= least
+        ):
+            raise ConfigurationError(f"{name} must be a number of seconds > 0, not {seconds!r}")
 
 
 def _check_reachable(url: str, connect_timeout: float) -> None:

@@ -17,7 +17,15 @@ _PASSWORD = re.compile(r"(//[^/@:]*:)[^/@]*@")
 
 def resolve_url(url: str | None = None) -> str:
     """The URL to use: ``url`` if given, then ``CONVSTORE_URL``, then
-    ``DATABASE_URL``, else the SQLite file ``conversations.db`` in the working directory."""
+    ``DATABASE_URL``, else the SQLite file ``conversations.db`` in the working directory.
+
+    :raises ConfigurationError: if ``url`` is not a string.
+    """
+    if url is not None and not isinstance(url, str):
+        raise ConfigurationError(
+            f"a database URL is a string such as 'sqlite:///conversations.db', "
+            f"not {type(url).__name__} {url!r}"
+        )
     return url or os.environ.get("CONVSTORE_URL") or os.environ.get("DATABASE_URL") or DEFAULT_URL
 
 
@@ -61,9 +69,16 @@ def sqlite_path(url: str) -> str:
     SQLite backend does (it hands the path to SQLite as a URI), so one URL
     names one file for migrations and for the store alike.
 
-    :raises ConfigurationError: if the URL names no file.
+    :raises ConfigurationError: if the URL names no file, or is not written
+        ``sqlite:///`` + path.
     """
-    path = unquote(split_url(url).path[1:])
+    parts = split_url(url)
+    if parts.netloc or not parts.path.startswith("/"):
+        raise ConfigurationError(
+            f"{url!r} is not a SQLite URL convstore reads: write sqlite:///relative/path.db "
+            "or sqlite:////absolute/path.db (three slashes, then the path)"
+        )
+    path = unquote(parts.path[1:])
     if not path or path == ":memory:":
         raise ConfigurationError(
             f"{url!r} names no database file: convstore needs a file that several "

@@ -593,3 +593,39 @@ def test_an_application_role_is_told_to_connect_with_migrate_false(application_r
             attempt(application_role)
     with convstore.connect(application_role, migrate=False) as store:
         store.list_conversations("nobody")
+
+
+@pytest.mark.parametrize(
+    "options, match",
+    [
+        ({"max_size": 0}, "max_size"),
+        ({"min_size": 5, "max_size": 2}, "min_size"),
+        ({"timeout": 0}, "timeout"),
+        ({"statement_timeout": float("inf")}, "statement_timeout"),
+        ({"connect_timeout": float("nan")}, "connect_timeout"),
+        ({"migrate": "yes"}, "migrate"),
+    ],
+)
+def test_settings_the_pools_cannot_use_are_rejected_before_opening(database_url, options, match):
+    with finishes_within(10), pytest.raises(ConfigurationError, match=match):
+        convstore.connect(database_url, **options)
+
+
+@pytest.mark.parametrize(
+    "url, match",
+    [
+        (Path("conversations.db"), "is a string"),
+        ("sqlite:conversations.db", "three slashes"),
+        ("sqlite://./conversations.db", "three slashes"),
+    ],
+)
+def test_a_url_that_is_not_one_is_a_configuration_error(url, match):
+    with pytest.raises(ConfigurationError, match=match):
+        convstore.connect(url)
+
+
+def test_an_unknown_connection_option_is_a_configuration_error(postgres_url):
+    url = postgres_url + "?no_such_option=1"
+    for options in ({}, {"migrate": False}):
+        with finishes_within(10), pytest.raises(ConfigurationError, match="no_such_option"):
+            convstore.connect(url, **options)
