@@ -19,7 +19,10 @@ from .errors import (
     DuplicateIdempotencyKey,
     InvalidInput,
     NotFound,
+    OutcomeUnknown,
+    ReadOnlyDatabase,
     SchemaNotMigrated,
+    SchemaTooNew,
 )
 from .legacy import PostgresConversationStore, SQLiteConversationStore
 from .migrate import migrate, pending_migrations, rollback
@@ -35,9 +38,12 @@ __all__ = [
     "InvalidInput",
     "Limits",
     "NotFound",
+    "OutcomeUnknown",
     "PostgresConversationStore",
+    "ReadOnlyDatabase",
     "SQLiteConversationStore",
     "SchemaNotMigrated",
+    "SchemaTooNew",
     "Store",
     "connect",
     "errors",

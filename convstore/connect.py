@@ -4,18 +4,16 @@ from __future__ import annotations
 
 import math
 
-import psycopg
-
 from .database import Tracer
 from .errors import ConfigurationError, SchemaNotMigrated
 from .migrate import migrate as apply_migrations
 from .migrate import pending_migrations
-from .opening import postgres_error, sqlite_file
+from .opening import sqlite_file
 from .postgres import PostgresDatabase
 from .sqlfile import SQLITE
 from .sqlite import SQLiteDatabase
 from .store import Store
-from .urls import dialect_of, psycopg_conninfo, redact, resolve_url, sqlite_path
+from .urls import dialect_of, redact, resolve_url, sqlite_path
 from .validation import DEFAULT_LIMITS, Limits
 
 
@@ -30,6 +28,7 @@ def connect(
     connect_timeout: float = 10.0,
     text_search_config: str = "english",
     prepare: bool = True,
+    transaction_pooling: bool = False,
     tracer: Tracer | None = None,
     limits: Limits = DEFAULT_LIMITS,
 ) -> Store:
@@ -54,7 +53,12 @@ def connect(
     ``statement_timeout`` seconds and a new connection gives up after
     ``connect_timeout``, and search queries are parsed with
     ``text_search_config``. ``prepare=False`` turns off server-side prepared
-    statements (for PgBouncer in transaction-pooling mode). ``tracer`` sees
+    statements. ``transaction_pooling=True`` is for a proxy that hands each
+    transaction to any server session (PgBouncer's ``pool_mode =
+    transaction``): no prepared statements, and user scopes that live in the
+    transaction rather than the session (see the README's "Isolation"). A
+    PostgreSQL database is connected to once before the pool opens, so a
+    wrong URL or setting fails at once. ``tracer`` sees
     every statement. ``limits`` caps the size of what is stored
     (:class:`~convstore.validation.Limits`: 8 MiB of text, 1 MiB of JSON).
 
@@ -96,8 +100,6 @@ def connect(
                 f"{redact(url)} has {len(pending)} pending migration(s) ({', '.join(pending)}); "
                 "run `make migrate` (or `convstore migrate`), or connect with migrate=True"
             )
-    else:
-        _check_reachable(url, connect_timeout)
     database = PostgresDatabase(
         url,
         min_size=min_size,
@@ -107,6 +109,7 @@ def connect(
         connect_timeout=connect_timeout,
         text_search_config=text_search_config,
         prepare=prepare,
+        transaction_pooling=transaction_pooling,
         tracer=tracer,
     )
     return Store(database, limits)
@@ -141,19 +144,3 @@ def _check_settings(
             or seconds <= least
         ):
             raise ConfigurationError(f"{name} must be a number of seconds > 0, not {seconds!r}")
-
-
-def _check_reachable(url: str, connect_timeout: float) -> None:
-    """Connect once, so that a wrong host, database, user or password is a
-    :class:`ConfigurationError` now rather than the pool's timeout later. A
-    failure a retry may fix is left to the pool, which keeps trying for
-    ``timeout``. (With ``migrate`` not ``False`` the schema check has connected
-    already.)"""
-    try:
-        psycopg.connect(
-            psycopg_conninfo(url), autocommit=True, connect_timeout=max(1, round(connect_timeout))
-        ).close()
-    except psycopg.Error as error:
-        translated = postgres_error(error, url)
-        if isinstance(translated, ConfigurationError):
-            raise translated from error

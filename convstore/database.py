@@ -15,6 +15,7 @@ from contextvars import ContextVar
 from typing import Any
 
 from .catalog import bind, queries_of
+from .errors import OutcomeUnknown
 from .sqlfile import Query
 
 logger = logging.getLogger("convstore")
@@ -61,10 +62,12 @@ class Database(ABC):
         transfer's, the benchmark's)."""
         bound = bind(query, params)
         outside_transaction = self._transaction_connection.get() is None
-        slot = self.write_slot() if query.writes and outside_transaction else nullcontext()
+        commits_alone = query.writes and outside_transaction
+        slot = self.write_slot() if commits_alone else nullcontext()
         with self.translate_errors(), slot, self.connection() as connection:
             self._trace(query, bound)
-            return self.execute(connection, query, bound)
+            with self._outcome_checked(query.name) if commits_alone else nullcontext():
+                return self.execute(connection, query, bound)
 
     @contextmanager
     def transaction(self, *, write: bool = True) -> Iterator[None]:
@@ -81,8 +84,11 @@ class Database(ABC):
         with self.translate_errors(), self._held_or_checked_out() as connection:
             token = self._transaction_connection.set(connection)
             try:
-                with self.begin(connection, write=write):
-                    yield
+                block_done = False
+                with self._outcome_checked("the transaction's COMMIT", after=lambda: block_done):
+                    with self.begin(connection, write=write):
+                        yield
+                        block_done = write
             finally:
                 self._transaction_connection.reset(token)
 
@@ -129,6 +135,28 @@ class Database(ABC):
     def _held_or_checked_out(self) -> AbstractContextManager[Any]:
         held = self._pinned_connection.get()
         return nullcontext(held) if held is not None else self.checkout()
+
+    @contextmanager
+    def _outcome_checked(
+        self, what: str, *, after: Callable[[], bool] = lambda: True
+    ) -> Iterator[None]:
+        """Report a connection lost while ``what`` was committing (once
+        ``after()`` holds) as :class:`OutcomeUnknown`: the server may have
+        committed it, so the error must not say that a retry is safe."""
+        try:
+            yield
+        except Exception as error:
+            if after() and self.connection_lost(error):
+                raise OutcomeUnknown(
+                    f"the connection was lost after {what} was sent; it may or may not have "
+                    "been committed: read back to check, or retry with an idempotency key"
+                ) from error
+            raise
+
+    def connection_lost(self, error: BaseException) -> bool:
+        """True if ``error`` (a driver error) means the connection broke, so
+        the server's answer to what was sent is unknown."""
+        return False
 
     def _trace(self, query: Query, params: Mapping[str, Any]) -> None:
         if SECRET_PARAMETERS.intersection(params):

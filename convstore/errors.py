@@ -15,8 +15,11 @@ __all__ = [
     "DuplicateIdempotencyKey",
     "InvalidInput",
     "NotFound",
+    "OutcomeUnknown",
     "QueryFileError",
+    "ReadOnlyDatabase",
     "SchemaNotMigrated",
+    "SchemaTooNew",
 ]
 
 
@@ -24,7 +27,9 @@ class ConvstoreError(Exception):
     """Base of every error convstore raises."""
 
     retryable: bool = False
-    """True when the same call may succeed if repeated (nothing was written)."""
+    """True when repeating the same call is safe and may succeed: nothing was
+    written, or what was written is recognised by the retry. Only
+    :class:`DatabaseUnavailable` is retryable."""
 
 
 class NotFound(ConvstoreError, LookupError):
@@ -43,14 +48,33 @@ class SchemaNotMigrated(ConvstoreError):
     """The database lacks convstore's tables or has migrations pending."""
 
 
+class SchemaTooNew(SchemaNotMigrated):
+    """The database was migrated by a newer convstore: it records migrations
+    this version does not know. Upgrade convstore; this version refuses to
+    open, migrate or roll it back."""
+
+
 class DatabaseUnavailable(ConvstoreError):
     """The database could not be reached or was busy; retrying later may succeed."""
 
     retryable = True
 
 
+class OutcomeUnknown(ConvstoreError):
+    """The connection was lost after a write was sent: the server may or may
+    not have committed it, and a retry could store it twice, so it is not
+    ``retryable``. Read back to check, or retry with an idempotency key: an
+    append whose messages all carry one raises :class:`DatabaseUnavailable`
+    instead, since repeating it is safe."""
+
+
 class DatabaseError(ConvstoreError):
     """The database rejected a statement for a reason not covered above."""
+
+
+class ReadOnlyDatabase(DatabaseError):
+    """The database was opened read-only (the file, its directory or its mount
+    is not writable): reads work, every write is refused. Not retryable."""
 
 
 class DuplicateIdempotencyKey(ConvstoreError):

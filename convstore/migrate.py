@@ -52,6 +52,7 @@ from .errors import (
     ConvstoreError,
     DatabaseUnavailable,
     SchemaNotMigrated,
+    SchemaTooNew,
 )
 from .opening import postgres_error, sqlite_error, sqlite_file
 from .resources import migrations_dir, sql_dir
@@ -108,7 +109,7 @@ def migrate(url: str | None = None, *, lock_timeout: float = LOCK_TIMEOUT) -> li
     """Apply every pending migration; return the ids applied (empty when up to
     date, in which case nothing is written and no lock is taken).
 
-    :raises SchemaNotMigrated: if the database holds migrations this version of
+    :raises SchemaTooNew: if the database holds migrations this version of
         convstore does not know (a newer one migrated it), or it is a read-only
         SQLite file with migrations pending.
     :raises ConfigurationError: for a URL convstore cannot use, a directory that
@@ -146,7 +147,7 @@ def rollback(url: str | None = None, *, lock_timeout: float = LOCK_TIMEOUT) -> l
     """Roll back every applied migration, newest first; return their ids.
     This drops convstore's tables and everything in them.
 
-    :raises SchemaNotMigrated: if the database holds migrations this version
+    :raises SchemaTooNew: if the database holds migrations this version
         does not know (roll those back with the convstore that applied them
         first), or it is a read-only SQLite file.
     :raises ConfigurationError: as :func:`migrate`.
@@ -177,7 +178,7 @@ def pending_migrations(url: str | None = None) -> list[str]:
     """The ids of the migrations not yet applied to the database. Read-only:
     takes no lock and writes nothing (also on a read-only SQLite file).
 
-    :raises SchemaNotMigrated: if the database holds migrations this version
+    :raises SchemaTooNew: if the database holds migrations this version
         of convstore does not know (a newer one migrated it).
     :raises ConfigurationError: for a URL convstore cannot use, a database
         that does not exist, or a role that may not read yoyo's table
@@ -251,7 +252,7 @@ def _unknown(applied: Sequence[str] | None, migrations: MigrationList) -> tuple[
 
 def _refuse_unknown(url: str, unknown: Sequence[str]) -> None:
     if unknown:
-        raise SchemaNotMigrated(
+        raise SchemaTooNew(
             f"{redact(url)} was migrated by a newer convstore: it holds "
             f"{len(unknown)} migration(s) this version does not know ({', '.join(unknown)}); "
             "upgrade convstore (or roll those migrations back with the version that applied them)"

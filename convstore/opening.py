@@ -19,8 +19,10 @@ from .errors import (
     ConvstoreError,
     DatabaseError,
     DatabaseUnavailable,
+    ReadOnlyDatabase,
     SchemaNotMigrated,
 )
+from .sqlstates import convstore_error
 from .urls import redact, sqlite_uri
 
 # libpq and the server report connection failures as text only (no SQLSTATE
@@ -125,7 +127,7 @@ def sqlite_error(
             "retry later, or find the process keeping a long write transaction open"
         )
     if "readonly" in lowered or "read-only" in lowered:
-        return DatabaseError(
+        return ReadOnlyDatabase(
             f"SQLite {path!r} is read-only ({message}): it may be read, not written or "
             "migrated; open it where the file and its directory are writable"
         )
@@ -152,19 +154,10 @@ def postgres_error(error: psycopg.Error, url: str) -> ConvstoreError:
     or migrating the database at ``url``. Failures a retry can fix (the server
     is down, restarting, full of clients, or a statement timed out) are
     :class:`DatabaseUnavailable`; a wrong host, database, role or password is a
-    :class:`ConfigurationError`."""
+    :class:`ConfigurationError`. Errors with a SQLSTATE follow
+    :mod:`convstore.sqlstates`."""
     message = str(error).strip()
     where = redact(url)
-    if isinstance(error, psycopg.errors.InsufficientPrivilege):
-        return ConfigurationError(
-            f"PostgreSQL {where}: {error.diag.message_primary or message}; connect as a role "
-            "with the privileges this needs"
-        )
-    if isinstance(error, psycopg.errors.UndefinedTable):
-        return SchemaNotMigrated(
-            f"PostgreSQL {where}: {error.diag.message_primary or message}: the database is "
-            "not migrated; run `convstore migrate` (or `make migrate`)"
-        )
     if isinstance(error, psycopg.ProgrammingError) and error.sqlstate is None:
         # Raised by the client before anything is sent: a malformed conninfo.
         return ConfigurationError(f"cannot use the PostgreSQL URL {where}: {message}")
@@ -181,9 +174,7 @@ def postgres_error(error: psycopg.Error, url: str) -> ConvstoreError:
             f"cannot reach PostgreSQL at {where}: {message}; is the server running? "
             "Retrying later may succeed"
         )
-    if isinstance(error, psycopg.OperationalError):
-        return DatabaseUnavailable(f"PostgreSQL {where}: {message}")
-    return DatabaseError(f"PostgreSQL {where}: {message}")
+    return convstore_error(error)
 
 
 def _directory(path: str) -> str:

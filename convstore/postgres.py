@@ -21,13 +21,13 @@ from psycopg_pool import ConnectionPool, PoolTimeout
 from .database import IDEMPOTENCY_INDEX, Database, Tracer, logger
 from .errors import (
     ConfigurationError,
-    DatabaseError,
     DatabaseUnavailable,
     DuplicateIdempotencyKey,
     InvalidInput,
-    SchemaNotMigrated,
 )
+from .opening import postgres_error
 from .sqlfile import POSTGRES, Query
+from .sqlstates import convstore_error
 from .urls import psycopg_conninfo, redact
 from .values import row_dicts
 
@@ -90,8 +90,9 @@ class PostgresDatabase(Database):
         self._session_scopes: WeakKeyDictionary[psycopg.Connection, str | None] = (
             WeakKeyDictionary()
         )
+        conninfo = psycopg_conninfo(url)
         self.pool = ConnectionPool(
-            psycopg_conninfo(url),
+            conninfo,
             min_size=min_size,
             max_size=max_size,
             timeout=timeout,
@@ -101,6 +102,13 @@ class PostgresDatabase(Database):
             kwargs=connection_settings,
             name="convstore",
         )
+        try:  # one connection first, so a wrong URL or setting fails now, typed
+            psycopg.connect(conninfo, **connection_settings).close()
+        except psycopg.Error as error:
+            failure = postgres_error(error, url)
+            if not failure.retryable:
+                raise failure from error
+            # The server may come up within ``timeout``: the pool keeps trying.
         try:
             self.pool.open(wait=True, timeout=timeout)
         except PoolTimeout as error:
@@ -198,6 +206,12 @@ class PostgresDatabase(Database):
         self.run("set_session_user_scope", scope_key=self._scope_keys[connection], user_id=user_id)
         self._session_scopes[connection] = user_id
 
+    def connection_lost(self, error: BaseException) -> bool:
+        """A driver error with no SQLSTATE, or of class 08 (connection exception)."""
+        if not isinstance(error, psycopg.OperationalError):
+            return False
+        return error.sqlstate is None or error.sqlstate.startswith("08")
+
     def checkout(self) -> AbstractContextManager[psycopg.Connection]:
         return self.pool.connection()
 
@@ -234,25 +248,12 @@ class PostgresDatabase(Database):
             yield
         except PoolTimeout as error:
             raise DatabaseUnavailable(f"no PostgreSQL connection became free: {error}") from error
-        except psycopg.errors.UndefinedTable as error:
-            raise SchemaNotMigrated(
-                f"{error.diag.message_primary}: the database is not migrated; run "
-                "`convstore migrate` (or `make migrate`)"
-            ) from error
         except psycopg.errors.UniqueViolation as error:
             if error.diag.constraint_name == IDEMPOTENCY_INDEX:
                 raise DuplicateIdempotencyKey(error.diag.message_primary) from error
-            raise InvalidInput(
-                f"the database rejected the values: {error.diag.message_primary}"
-            ) from error
-        except (psycopg.IntegrityError, psycopg.DataError) as error:
-            raise InvalidInput(
-                f"the database rejected the values: {error.diag.message_primary or error}"
-            ) from error
-        except psycopg.OperationalError as error:
-            raise DatabaseUnavailable(f"PostgreSQL: {error}") from error
+            raise convstore_error(error) from error
         except psycopg.Error as error:
-            raise DatabaseError(f"PostgreSQL: {error}") from error
+            raise convstore_error(error) from error
 
     def close(self) -> None:
         self.pool.close()

@@ -28,6 +28,7 @@ from .errors import (
     DatabaseUnavailable,
     DuplicateIdempotencyKey,
     InvalidInput,
+    ReadOnlyDatabase,
     SchemaNotMigrated,
 )
 from .opening import sqlite_file
@@ -174,11 +175,11 @@ class SQLiteDatabase(Database):
         """This process's turn to write. A lone write statement needs no more:
         in autocommit mode it takes the file's write lock when it starts.
 
-        :raises DatabaseError: if the file was opened read-only (not retryable).
+        :raises ReadOnlyDatabase: if the file was opened read-only.
         :raises DatabaseUnavailable: if other threads kept writing for ``busy_timeout``.
         """
         if self.read_only:
-            raise DatabaseError(
+            raise ReadOnlyDatabase(
                 f"the SQLite database {self.path!r} is open read-only ({self.read_only_reason}): "
                 "reads work, writes are refused; open it where the file and its directory "
                 "are writable to write"
@@ -240,7 +241,7 @@ class SQLiteDatabase(Database):
                     "(or `make migrate`)"
                 ) from error
             if "readonly" in message:
-                raise DatabaseError(
+                raise ReadOnlyDatabase(
                     f"SQLite: {message}: the file, its directory or its mount is read-only; "
                     "writes are refused"
                 ) from error

@@ -20,8 +20,18 @@ from typing import Any
 
 from . import validation
 from .database import Database, Tracer
-from .errors import DuplicateIdempotencyKey, InvalidInput, NotFound
+from .errors import (
+    DatabaseUnavailable,
+    DuplicateIdempotencyKey,
+    InvalidInput,
+    NotFound,
+    OutcomeUnknown,
+)
 from .validation import DEFAULT_LIMITS, Limits
+
+BATCH_JSON_BYTES = 64 * 1024 * 1024
+"""The most UTF-8 bytes of JSON ``add_messages`` sends in one statement; a
+larger batch is split into several statements of one transaction."""
 
 Message = dict[str, Any]
 Conversation = dict[str, Any]
@@ -190,7 +200,9 @@ class Store:
         :meth:`add_message` (``role`` and ``content`` at least). If any is
         invalid, none is stored. The conversation's counters are updated once
         for the whole batch, which makes this several times faster per message
-        than repeated :meth:`add_message` calls."""
+        than repeated :meth:`add_message` calls. A batch over
+        ``BATCH_JSON_BYTES`` of JSON is sent in several statements of one
+        transaction (PostgreSQL's jsonb holds at most 256 MB)."""
         checked_id = validation.conversation_id(conversation_id)
         if not isinstance(messages, (list, tuple)):
             raise InvalidInput(
@@ -205,8 +217,21 @@ class Store:
             raise InvalidInput("two messages of one batch have the same idempotency_key")
         if not batch:
             return []
+        parts = _batch_parts(batch)
+        if len(parts) == 1:
+            return self._append_batch(checked_id, parts[0])
+        with self.transaction():
+            return [stored for part in parts for stored in self._append_batch(checked_id, part)]
+
+    def _append_batch(
+        self, conversation_id: str, part: list[tuple[str | None, str]]
+    ) -> list[Message]:
+        """Append one run of (idempotency key, message as JSON) pairs."""
         return self._append(
-            checked_id, keys, "append_messages", messages=json.dumps(batch, ensure_ascii=False)
+            conversation_id,
+            [key for key, _ in part],
+            "append_messages",
+            messages=f"[{','.join(encoded for _, encoded in part)}]",
         )
 
     def _append(
@@ -214,17 +239,31 @@ class Store:
     ) -> list[Message]:
         """Run an append query; return one stored message per requested one,
         by seq. Messages whose idempotency key the conversation already holds
-        are not stored again: the stored ones stand in for them."""
-        for attempt in range(3):
+        are not stored again: the stored ones stand in for them.
+
+        :raises DatabaseUnavailable: if the connection was lost after the
+            append was sent and every message has an idempotency key (a retry
+            is safe); :class:`OutcomeUnknown` if one has none.
+        """
+        try:
             try:
                 with self.database.isolated():
                     appended = self.run(query_name, conversation_id=conversation_id, **params)
-                break
             except DuplicateIdempotencyKey:
                 # A concurrent copy of this request stored some of these messages
-                # first; run again, and the append skips them.
-                if attempt == 2:
-                    raise
+                # after this statement's snapshot. Holding the conversation's
+                # lock, a new statement sees every stored key, so it cannot collide.
+                with self.transaction():
+                    if self.run("lock_conversation", conversation_id=conversation_id):
+                        appended = self.run(query_name, conversation_id=conversation_id, **params)
+                    else:
+                        appended = []
+        except OutcomeUnknown as error:
+            if all(keys):
+                raise DatabaseUnavailable(
+                    f"{error} -- every message has an idempotency key, so retrying is safe"
+                ) from error
+            raise
         if len(appended) < len(keys) and any(keys):
             appended += self.run(
                 "messages_by_idempotency_key",
@@ -582,6 +621,23 @@ class Store:
 
     def __exit__(self, *exc_info: object) -> None:
         self.close()
+
+
+def _batch_parts(batch: list[dict[str, Any]]) -> list[list[tuple[str | None, str]]]:
+    """A checked batch as (idempotency key, JSON) pairs, cut into runs of at
+    most ``BATCH_JSON_BYTES`` (a single larger message is a run of its own:
+    the limits keep it far below jsonb's 256 MB)."""
+    parts: list[list[tuple[str | None, str]]] = [[]]
+    size = 0
+    for message in batch:
+        encoded = json.dumps(message, ensure_ascii=False)
+        message_bytes = len(encoded.encode("utf-8")) + 1
+        if parts[-1] and size + message_bytes > BATCH_JSON_BYTES:
+            parts.append([])
+            size = 0
+        parts[-1].append((message["idempotency_key"], encoded))
+        size += message_bytes
+    return parts
 
 
 def _deletion_counts(deleted: list[dict[str, Any]]) -> dict[str, int]:

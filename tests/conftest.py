@@ -116,7 +116,7 @@ def open_store(database_url: str) -> Iterator[Callable[..., Store]]:
 
     def open_one(**options) -> Store:
         if database_url in BOUNCED_URLS:
-            options.setdefault("prepare", False)  # transaction pooling: no prepared statements
+            options.setdefault("transaction_pooling", True)
         store = convstore.connect(database_url, **options)
         stores.append(store)
         return store
