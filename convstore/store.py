@@ -15,12 +15,13 @@ import json
 import uuid
 from collections.abc import Iterator, Mapping
 from contextlib import AbstractContextManager, contextmanager, nullcontext
-from datetime import datetime, timedelta, timezone
+from datetime import timedelta
 from typing import Any
 
 from . import validation
 from .database import Database, Tracer
 from .errors import (
+    ConvstoreError,
     DatabaseUnavailable,
     DuplicateIdempotencyKey,
     InvalidInput,
@@ -81,12 +82,12 @@ class Store:
         only that user's rows (for roles other than the tables' owner). The
         view shares this store's connections; closing it closes nothing.
         """
-        return Store(self.database, self.limits, user_id=validation.user_id(user_id))
+        return Store(self.database, self.limits, user_id=validation.user_id(user_id, self.limits))
 
     def _owner(self, user_id: str | None) -> str:
         """The user a call is about; on a user-scoped view, the view's user."""
         if self.user_id is None:
-            return validation.user_id(user_id)
+            return validation.user_id(user_id, self.limits)
         if user_id is not None and user_id != self.user_id:
             raise InvalidInput(f"this store is limited to user {self.user_id!r}")
         return self.user_id
@@ -135,15 +136,26 @@ class Store:
         metadata: Mapping[str, Any] | None = None,
     ) -> str:
         """Create a conversation owned by ``user_id`` (on a user-scoped view,
-        its user); return its id (a UUID string)."""
-        created = self.run(
-            "create_conversation",
-            id=str(uuid.uuid4()),
-            user_id=self._owner(user_id),
-            title=validation.optional_text("title", title, self.limits),
-            metadata=validation.metadata_json("metadata", metadata, self.limits),
-        )
-        return created[0]["id"]
+        its user); return its id (a UUID string).
+
+        If the connection is lost after the insert was sent, the insert is
+        sent once more with the same id, which stores nothing if the first one
+        was committed; only if that fails too is :class:`OutcomeUnknown` raised.
+        """
+        params = {
+            "id": str(uuid.uuid4()),
+            "user_id": self._owner(user_id),
+            "title": validation.optional_text("title", title, self.limits),
+            "metadata": validation.metadata_json("metadata", metadata, self.limits),
+        }
+        try:
+            self.run("create_conversation", **params)
+        except OutcomeUnknown as lost:
+            try:
+                self.run("create_conversation", **params)
+            except ConvstoreError as error:
+                raise lost from error
+        return params["id"]
 
     def add_message(
         self,
@@ -286,7 +298,7 @@ class Store:
         checked_id = validation.conversation_id(conversation_id)
         checked_seq = validation.count("seq", seq, minimum=1)
         new_tokens = validation.optional_count("tokens", tokens)
-        with self.database.transaction():
+        with _safe_to_repeat(), self.transaction():
             old = self._lock_message(checked_id, checked_seq)
             (new,) = self.run(
                 "set_message_tokens", conversation_id=checked_id, seq=checked_seq, tokens=new_tokens
@@ -308,7 +320,7 @@ class Store:
         """
         checked_id = validation.conversation_id(conversation_id)
         checked_seq = validation.count("seq", seq, minimum=1)
-        with self.database.transaction():
+        with _safe_to_repeat(), self.transaction():
             try:
                 self._lock_message(checked_id, checked_seq)
             except NotFound:
@@ -359,29 +371,28 @@ class Store:
 
     def delete_conversation(self, conversation_id: str) -> bool:
         """Delete a conversation and all its messages; ``True`` if it existed."""
-        deleted = self.run(
-            "delete_conversation", conversation_id=validation.conversation_id(conversation_id)
-        )
-        return bool(deleted)
+        checked_id = validation.conversation_id(conversation_id)
+        with _safe_to_repeat():
+            return bool(self.run("delete_conversation", conversation_id=checked_id))
 
     def delete_user_data(self, user_id: str | None = None) -> dict[str, int]:
         """Erase every conversation and message of ``user_id`` (say, for a
         right-to-erasure request); return how many of each were deleted."""
-        deleted = self.run("delete_user_conversations", user_id=self._owner(user_id))
-        return _deletion_counts(deleted)
+        owner = self._owner(user_id)
+        with _safe_to_repeat():
+            return _deletion_counts(self.run("delete_user_conversations", user_id=owner))
 
     def purge_conversations(self, older_than: timedelta, batch_size: int = 1000) -> dict[str, int]:
         """Delete the conversations with no activity in the last ``older_than``,
         with their messages, oldest first, ``batch_size`` conversations per
         transaction (so the tables are never locked for long); return how many
         conversations and messages were deleted."""
-        if not isinstance(older_than, timedelta) or older_than < timedelta(0):
-            raise InvalidInput(f"older_than must be a positive timedelta, got {older_than!r}")
+        cutoff = validation.age_cutoff(older_than)
         batch_size = validation.count("batch_size", batch_size, minimum=1)
-        cutoff = (datetime.now(timezone.utc) - older_than).isoformat()
         totals = {"conversations": 0, "messages": 0}
         while True:
-            deleted = self.run("purge_conversations", cutoff=cutoff, batch_size=batch_size)
+            with _safe_to_repeat():
+                deleted = self.run("purge_conversations", cutoff=cutoff, batch_size=batch_size)
             for kind, number in _deletion_counts(deleted).items():
                 totals[kind] += number
             if len(deleted) < batch_size:
@@ -393,7 +404,7 @@ class Store:
         """The conversation with all its messages (oldest first) under
         ``"messages"``, or ``None`` if it does not exist."""
         checked_id = validation.conversation_id(conversation_id)
-        with self.database.transaction(write=False):
+        with self._user_scope(), self.database.transaction(write=False):
             found = self.run("get_conversation", conversation_id=checked_id)
             if not found:
                 return None
@@ -621,6 +632,16 @@ class Store:
 
     def __exit__(self, *exc_info: object) -> None:
         self.close()
+
+
+@contextmanager
+def _safe_to_repeat() -> Iterator[None]:
+    """For a write that does the same when repeated (a delete, setting a
+    value): a lost answer is no reason to doubt a retry, so it stays retryable."""
+    try:
+        yield
+    except OutcomeUnknown as error:
+        raise DatabaseUnavailable(f"{error} -- repeating this call is safe") from error
 
 
 def _batch_parts(batch: list[dict[str, Any]]) -> list[list[tuple[str | None, str]]]:

@@ -251,9 +251,13 @@ def test_idempotency_keys_at_the_cap_are_stored_and_one_byte_over_is_refused(sto
     assert [m["content"] for m in store.get_messages(conversation_id)] == ["once"]
 
 
-def test_a_smaller_identifier_cap_applies_to_idempotency_keys(open_store, user):
+def test_a_smaller_identifier_cap_applies_to_user_ids_and_idempotency_keys(open_store):
     store = open_store(limits=Limits(max_identifier_bytes=8))
-    conversation_id = store.create_conversation(user)
+    with pytest.raises(InvalidInput, match="max_identifier_bytes"):
+        store.create_conversation("123456789")
+    with pytest.raises(InvalidInput, match="max_identifier_bytes"):
+        store.for_user("123456789")
+    conversation_id = store.create_conversation(f"u-{uuid.uuid4().hex[:6]}")
     store.add_message(conversation_id, "user", "ok", idempotency_key="12345678")
     with pytest.raises(InvalidInput, match="max_identifier_bytes"):
         store.add_message(conversation_id, "user", "no", idempotency_key="123456789")

@@ -1,4 +1,6 @@
--- Creates a conversation and returns it.
+-- Creates a conversation and returns it; returns no row if a conversation with
+-- this id exists already (the caller's earlier attempt, whose answer was lost:
+-- ids are fresh UUIDs, so a retry with the same id is safe).
 -- :id        the new conversation's id (a UUID chosen by the caller)
 -- :user_id   its owner
 -- :title     a title, or NULL
@@ -6,5 +8,6 @@
 -- Index: conversations primary key.
 INSERT INTO conversations (id, user_id, title, metadata)
 VALUES (:id, :user_id, :title, :metadata)
+ON CONFLICT (id) DO NOTHING
 RETURNING id, user_id, title, metadata, created_at, updated_at,
           message_count;
