@@ -3,6 +3,7 @@ with held transactions and row locks rather than left to timing."""
 
 from __future__ import annotations
 
+import threading
 import time
 from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
@@ -21,6 +22,7 @@ TEST_SQL = Path(__file__).parent / "sql"
 BLOCKED_BY = load_query(TEST_SQL / "blocked_by.sql", POSTGRES, "blocked_by")
 COUNTERS = load_query(TEST_SQL / "counters_and_messages.sql", POSTGRES, "counters_and_messages")
 TAMPER_COUNTERS = load_query(TEST_SQL / "tamper_counters.sql", POSTGRES, "tamper_counters")
+WAITING = load_query(TEST_SQL / "waiting_for_locks.sql", POSTGRES, "waiting_for_locks")
 WAIT = 30.0
 """Seconds a test waits for a state it forces before it fails."""
 
@@ -179,3 +181,98 @@ def test_verification_compares_the_conversation_counters(sqlite_url, scratch_dat
         connection.execute(TAMPER_COUNTERS.statement, {"conversation_id": conversation_ids[1]})
 
     assert verify_transfer(sqlite_url, destination).mismatched == [conversation_ids[1]]
+
+
+def test_racing_batches_with_overlapping_keys_never_fail(race_url, user):
+    """Eight batches with overlapping idempotency keys all wait on one
+    conversation's row lock, so each statement's snapshot predates the others'
+    commits and its key check misses their rows: every one but the first
+    meets the unique index. Each must still succeed and return the stored
+    messages; every key is stored once, with gapless seq. (SQLite's writers
+    take the file's write lock before reading, so there the race cannot
+    happen; the test checks the same outcome.)"""
+    writers = 8
+    with convstore.connect(race_url, max_size=writers + 2) as store:
+        conversation_id = store.create_conversation(user)
+        batches = [
+            [
+                {"role": "user", "content": f"message {key}", "idempotency_key": f"key-{key}"}
+                for key in range(writer, writer + 4)
+            ]
+            for writer in range(writers)
+        ]
+        with ThreadPoolExecutor(writers) as pool:
+            with store.transaction():
+                store.run("lock_conversation", conversation_id=conversation_id)
+                appends = [
+                    pool.submit(store.add_messages, conversation_id, batch) for batch in batches
+                ]
+                if store.dialect == "postgres":
+                    _wait_until(lambda: _waiting(race_url) >= writers, "all waiting")
+            stored = [append.result(timeout=WAIT) for append in appends]
+
+        for batch, returned in zip(batches, stored, strict=True):  # one stored message each
+            assert sorted(m["idempotency_key"] for m in returned) == sorted(
+                m["idempotency_key"] for m in batch
+            )
+        messages = store.get_messages(conversation_id, limit=None)
+        assert [m["seq"] for m in messages] == list(range(1, writers + 4))
+        assert sorted(m["idempotency_key"] for m in messages) == sorted(
+            f"key-{key}" for key in range(writers + 3)
+        )
+        assert store.get_conversation(conversation_id)["message_count"] == writers + 3
+
+
+def _waiting(url: str) -> int:
+    with psycopg.connect(url, autocommit=True) as observer:
+        return len(observer.execute(WAITING.statement).fetchall())
+
+
+def test_an_append_whose_keys_keep_arriving_from_others_still_succeeds(scratch_databases, user):
+    """The worst case of the race above, forced on PostgreSQL: before each
+    attempt of one batch, another writer takes the conversation's lock and
+    stores one of that batch's keys, committing only once the batch's
+    statement waits behind it. Every attempt made without the lock would
+    collide again; the batch must still succeed, with each key stored once."""
+    url = scratch_databases.create()
+    convstore.migrate(url)
+    keys = ["key-1", "key-2", "key-3"]
+    with convstore.connect(url) as writer, convstore.connect(url) as other:
+        conversation_id = writer.create_conversation(user)
+        interrupted = []
+        batch_done = threading.Event()
+
+        def store_a_key_first(statement: str, params: object) -> None:
+            if "append_messages.sql" not in statement or len(interrupted) == len(keys):
+                return
+            key = keys[len(interrupted)]
+            holding = threading.Event()
+
+            def append_under_lock() -> None:
+                with other.transaction():
+                    other.run("lock_conversation", conversation_id=conversation_id)
+                    holding.set()
+                    other.add_message(conversation_id, "user", f"first {key}", idempotency_key=key)
+                    _wait_until(
+                        lambda: _waiting(url) >= 1 or batch_done.is_set(), "the batch waiting"
+                    )
+
+            interrupted.append(threading.Thread(target=append_under_lock))
+            interrupted[-1].start()
+            _wait_until(lambda: holding.is_set() or _waiting(url) >= 1, "the other writer in")
+
+        batch = [
+            {"role": "user", "content": f"batch {key}", "idempotency_key": key} for key in keys
+        ]
+        with writer.tracer(store_a_key_first):
+            try:
+                stored = writer.add_messages(conversation_id, batch)
+            finally:
+                batch_done.set()
+        for thread in interrupted:
+            thread.join(WAIT)
+
+        assert sorted(m["idempotency_key"] for m in stored) == keys
+        messages = writer.get_messages(conversation_id, limit=None)
+        assert [m["seq"] for m in messages] == [1, 2, 3]
+        assert sorted(m["idempotency_key"] for m in messages) == keys
