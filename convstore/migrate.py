@@ -284,13 +284,7 @@ def _bookkeeping_connection(url: str, busy_timeout: float, *, read_only: bool) -
         if not database.exists:
             yield None
             return
-        connection = sqlite3.connect(
-            database.uri(read_only=read_only),
-            uri=True,
-            timeout=busy_timeout,
-            isolation_level=None,
-            check_same_thread=False,
-        )
+        connection = database.connect(busy_timeout, read_only=read_only)
     else:
         connection = psycopg.connect(_conninfo(url), autocommit=True, **_connect_timeout(url))
     try:

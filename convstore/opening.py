@@ -74,6 +74,21 @@ class SQLiteFile:
         )
         return sqlite_uri(self.path, read_only=True, immutable=immutable)
 
+    def connect(self, busy_timeout: float, *, read_only: bool = False) -> sqlite3.Connection:
+        """A connection in autocommit mode (convstore's transactions are
+        explicit), usable from any thread but by one at a time, waiting up to
+        ``busy_timeout`` seconds for another connection's lock.
+
+        :raises sqlite3.Error: if SQLite cannot open it.
+        """
+        return sqlite3.connect(
+            self.uri(read_only=read_only),
+            uri=True,
+            timeout=busy_timeout,
+            isolation_level=None,
+            check_same_thread=False,
+        )
+
 
 def sqlite_file(path: str) -> SQLiteFile:
     """Look at ``path`` before opening it: does its directory exist, may the

@@ -62,13 +62,7 @@ def open_connection(
     """
     database = sqlite_file(path)
     read_only = read_only or database.read_only
-    connection = sqlite3.connect(
-        database.uri(read_only=read_only),
-        uri=True,
-        timeout=busy_timeout,
-        isolation_level=None,
-        check_same_thread=False,
-    )
+    connection = database.connect(busy_timeout, read_only=read_only)
     try:
         for setting in _READ_ONLY_SETTINGS if read_only else _CONNECTION_SETTINGS:
             connection.execute(setting)

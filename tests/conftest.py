@@ -135,3 +135,28 @@ def store(open_store: Callable[..., Store]) -> Store:
 def user() -> str:
     """A user id no other test uses."""
     return f"user-{uuid.uuid4().hex[:12]}"
+
+
+def login_url(url: str, role: str) -> str:
+    """``url`` with ``role`` as its user (no password: the test server trusts local logins)."""
+    parts = urlsplit(url)
+    return parts._replace(netloc=f"{role}@{parts.hostname}:{parts.port}").geturl()
+
+
+@pytest.fixture
+def application_url(postgres_url: str) -> Iterator[str]:
+    """The scratch database as a login role that is neither superuser nor the
+    tables' owner, with only the privileges the README tells the application
+    to grant."""
+    role = f"convstore_app_{uuid.uuid4().hex[:8]}"
+    with psycopg.connect(postgres_url, autocommit=True) as admin:
+        admin.execute(sql.SQL("CREATE ROLE {} LOGIN").format(sql.Identifier(role)))
+        admin.execute(
+            sql.SQL("GRANT SELECT, INSERT, UPDATE, DELETE ON conversations, messages TO {}").format(
+                sql.Identifier(role)
+            )
+        )
+    yield login_url(postgres_url, role)
+    with psycopg.connect(postgres_url, autocommit=True) as admin:
+        admin.execute(sql.SQL("DROP OWNED BY {}").format(sql.Identifier(role)))
+        admin.execute(sql.SQL("DROP ROLE {}").format(sql.Identifier(role)))

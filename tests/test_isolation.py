@@ -19,10 +19,7 @@ from convstore import InvalidInput, queries
 from convstore.jsonl import export_conversations, import_conversations
 from convstore.urls import sqlite_path
 
-
-def _login_url(url: str, role: str) -> str:
-    parts = urlsplit(url)
-    return parts._replace(netloc=f"{role}@{parts.hostname}:{parts.port}").geturl()
+from .conftest import login_url
 
 
 @pytest.fixture
@@ -140,23 +137,6 @@ def test_raw_sql_cannot_attach_a_message_to_another_users_conversation(store, pe
 
 
 @pytest.fixture
-def application_url(postgres_url):
-    """A login role that is neither superuser nor the tables' owner."""
-    role = f"convstore_app_{uuid.uuid4().hex[:8]}"
-    with psycopg.connect(postgres_url, autocommit=True) as admin:
-        admin.execute(sql.SQL("CREATE ROLE {} LOGIN").format(sql.Identifier(role)))
-        admin.execute(
-            sql.SQL("GRANT SELECT, INSERT, UPDATE, DELETE ON conversations, messages TO {}").format(
-                sql.Identifier(role)
-            )
-        )
-    yield _login_url(postgres_url, role)
-    with psycopg.connect(postgres_url, autocommit=True) as admin:
-        admin.execute(sql.SQL("DROP OWNED BY {}").format(sql.Identifier(role)))
-        admin.execute(sql.SQL("DROP ROLE {}").format(sql.Identifier(role)))
-
-
-@pytest.fixture
 def owner_url(scratch_databases, postgres_url):
     """A database migrated by a role that owns its tables and is no superuser."""
     role = f"convstore_owner_{uuid.uuid4().hex[:8]}"
@@ -171,7 +151,7 @@ def owner_url(scratch_databases, postgres_url):
         )
     with psycopg.connect(url, autocommit=True) as admin:
         admin.execute(sql.SQL("ALTER SCHEMA public OWNER TO {}").format(sql.Identifier(role)))
-    owner = _login_url(url, role)
+    owner = login_url(url, role)
     convstore.migrate(owner)
     return owner
 

@@ -564,25 +564,7 @@ def test_connection_failures_are_classified_by_whether_a_retry_can_fix_them(mess
     assert "pw@" not in str(translated)
 
 
-@pytest.fixture
-def application_role(postgres_url) -> Iterator[str]:
-    """A login role that is neither superuser nor the tables' owner, with only
-    the privileges the README tells the application to grant."""
-    role = f"convstore_app_{uuid.uuid4().hex[:8]}"
-    with psycopg.connect(postgres_url, autocommit=True) as admin:
-        admin.execute(sql.SQL("CREATE ROLE {} LOGIN").format(sql.Identifier(role)))
-        admin.execute(
-            sql.SQL("GRANT SELECT, INSERT, UPDATE, DELETE ON conversations, messages TO {}").format(
-                sql.Identifier(role)
-            )
-        )
-    yield _with(postgres_url, user=role)
-    with psycopg.connect(postgres_url, autocommit=True) as admin:
-        admin.execute(sql.SQL("DROP OWNED BY {}").format(sql.Identifier(role)))
-        admin.execute(sql.SQL("DROP ROLE {}").format(sql.Identifier(role)))
-
-
-def test_an_application_role_is_told_to_connect_with_migrate_false(application_role):
+def test_an_application_role_is_told_to_connect_with_migrate_false(application_url):
     for attempt in (
         convstore.connect,
         convstore.pending_migrations,
@@ -590,8 +572,8 @@ def test_an_application_role_is_told_to_connect_with_migrate_false(application_r
         lambda url: convstore.migrate(url, lock_timeout=2),
     ):
         with finishes_within(30), pytest.raises(ConfigurationError, match="migrate=False"):
-            attempt(application_role)
-    with convstore.connect(application_role, migrate=False) as store:
+            attempt(application_url)
+    with convstore.connect(application_url, migrate=False) as store:
         store.list_conversations("nobody")
 
 

@@ -5,11 +5,8 @@ from __future__ import annotations
 
 import uuid
 from datetime import timedelta
-from urllib.parse import urlsplit
 
-import psycopg
 import pytest
-from psycopg import sql
 
 import convstore
 from convstore import InvalidInput, NotFound, queries
@@ -70,27 +67,9 @@ def test_closing_a_view_leaves_the_store_open(two_users, store):
     assert store.get_conversation(mine) is not None
 
 
-@pytest.fixture
-def application_role(postgres_url):
-    """A login role that is neither superuser nor the tables' owner."""
-    role = f"convstore_app_{uuid.uuid4().hex[:8]}"
-    with psycopg.connect(postgres_url, autocommit=True) as admin:
-        admin.execute(sql.SQL("CREATE ROLE {} LOGIN").format(sql.Identifier(role)))
-        admin.execute(
-            sql.SQL("GRANT SELECT, INSERT, UPDATE, DELETE ON conversations, messages TO {}").format(
-                sql.Identifier(role)
-            )
-        )
-    yield urlsplit(postgres_url)._replace(netloc=f"{role}@{urlsplit(postgres_url).hostname}:"
-                                          f"{urlsplit(postgres_url).port}").geturl()  # fmt: skip
-    with psycopg.connect(postgres_url, autocommit=True) as admin:
-        admin.execute(sql.SQL("DROP OWNED BY {}").format(sql.Identifier(role)))
-        admin.execute(sql.SQL("DROP ROLE {}").format(sql.Identifier(role)))
-
-
-def test_row_level_security_hides_other_users_from_raw_sql(postgres_url, application_role):
+def test_row_level_security_hides_other_users_from_raw_sql(application_url):
     alice, bob = f"alice-{uuid.uuid4().hex[:6]}", f"bob-{uuid.uuid4().hex[:6]}"
-    with convstore.connect(application_role, migrate=False) as app:  # the owner migrated
+    with convstore.connect(application_url, migrate=False) as app:  # the owner migrated
         alices = app.create_conversation(alice)
         bobs = app.create_conversation(bob)
         app.add_message(bobs, "user", "bob's secret")
