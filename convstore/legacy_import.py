@@ -53,6 +53,7 @@ from psycopg.types.string import TextLoader
 from . import validation
 from .connect import connect
 from .errors import ConvstoreError, InvalidInput
+from .opening import sqlite_file
 from .postgres import PostgresDatabase
 from .resources import sql_dir
 from .sqlfile import SQLITE, Query, load_query
@@ -282,7 +283,7 @@ def _legacy_connection(url: str) -> Iterator[Any]:
         if not Path(path).is_file():
             raise InvalidInput(f"there is no SQLite database at {path}")
         with SQLiteDatabase.translate_errors():
-            connection = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
+            connection = sqlite_file(path).connect(busy_timeout=5.0, read_only=True)
         try:
             yield connection
         finally:
