@@ -15,11 +15,11 @@ import pytest
 from psycopg import sql
 
 import convstore
-from convstore import InvalidInput, queries
+from convstore import InvalidInput, NotFound, queries
 from convstore.jsonl import export_conversations, import_conversations
 from convstore.urls import sqlite_path
 
-from .conftest import login_url
+from .conftest import login_url, migrated_url
 
 
 @pytest.fixture
@@ -225,19 +225,22 @@ def test_a_views_connection_cannot_nest_in_an_unscoped_transaction(application_u
             assert connection.execute("SELECT count(*) FROM conversations").fetchone() == (0,)
 
 
-def test_a_view_inside_a_transaction_leaves_no_scope_behind(request, database_url, user):
-    url = (
-        request.getfixturevalue("application_url") if database_url.startswith("postgres") else None
-    )
-    with convstore.connect(url or database_url, migrate=False) as store:
+@pytest.mark.parametrize("kind", ["sqlite", "postgres", "postgres-transaction-pooling"])
+def test_a_view_inside_a_transaction_leaves_no_scope_behind(request, kind, user):
+    if kind == "sqlite":
+        url, options = migrated_url(request, "sqlite"), {}
+    else:  # an application role, so that row-level security applies
+        url = request.getfixturevalue("application_url")
+        options = {"transaction_pooling": kind.endswith("pooling")}
+    with convstore.connect(url, migrate=False, **options) as store:
         alice, bob = f"{user}-alice", f"{user}-bob"
         alices, bobs = store.create_conversation(alice), store.create_conversation(bob)
         store.add_message(bobs, "user", "bob's secret")
         with store.transaction():
             assert store.for_user(alice).get_messages(alices) == []
             assert [m["content"] for m in store.get_messages(bobs)] == ["bob's secret"]
-            with pytest.raises(InvalidInput):
-                store.for_user(alice).add_message(alices, "bogus-role", "x")
+            with pytest.raises(NotFound):  # fails in the database, inside the view's scope
+                store.for_user(alice).add_message(bobs, "user", "intrusion")
             assert [m["content"] for m in store.get_messages(bobs)] == ["bob's secret"]
             store.add_message(bobs, "assistant", "written after the view")
         assert len(store.get_messages(bobs)) == 2

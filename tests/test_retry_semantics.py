@@ -9,6 +9,7 @@ import string
 import uuid
 from urllib.parse import urlsplit
 
+import psycopg.errors
 import pytest
 
 import convstore
@@ -21,6 +22,7 @@ from convstore import (
 from convstore import (
     store as store_module,
 )
+from convstore.sqlstates import convstore_error
 
 from .lossy_proxy import LossyProxy
 
@@ -169,3 +171,40 @@ def test_a_batch_over_the_statement_size_is_split_and_stays_whole(store, user, m
     assert [m["content"] for m in store.get_messages(conversation_id)] == [
         m["content"] for m in batch
     ]
+
+
+# -- the SQLSTATE table, class by class --------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "sqlstate, kind",
+    [
+        ("08006", DatabaseUnavailable),  # connection failure
+        ("40001", DatabaseUnavailable),  # serialization failure: rolled back
+        ("40P01", DatabaseUnavailable),  # deadlock: rolled back
+        ("55P03", DatabaseUnavailable),  # lock not available
+        ("57014", DatabaseUnavailable),  # statement_timeout
+        ("57P01", DatabaseUnavailable),  # admin shutdown
+        ("53300", DatabaseUnavailable),  # too many connections
+        ("22001", InvalidInput),  # string too long
+        ("22P02", InvalidInput),  # invalid text representation
+        ("23503", InvalidInput),  # foreign key violation
+        ("23514", InvalidInput),  # check violation
+        ("54000", InvalidInput),  # program limit (index row, tsvector)
+        ("28P01", ConfigurationError),  # wrong password
+        ("3D000", ConfigurationError),  # no such database
+        ("42704", ConfigurationError),  # undefined object (an unknown setting's value)
+        ("F0000", ConfigurationError),  # configuration file error
+        ("42P01", convstore.SchemaNotMigrated),  # undefined table
+        ("42883", convstore.SchemaNotMigrated),  # undefined function
+        ("42501", convstore.DatabaseError),  # privilege or row-level security
+        ("53100", convstore.DatabaseError),  # disk full: a retry does not help
+        ("XX000", convstore.DatabaseError),  # internal error
+        ("0A000", convstore.DatabaseError),  # feature not supported
+    ],
+)
+def test_each_sqlstate_class_maps_to_one_kind_of_error(sqlstate, kind):
+    translated = convstore_error(psycopg.errors.lookup(sqlstate)())
+    assert type(translated) is kind
+    assert translated.retryable is (kind is DatabaseUnavailable)
+    assert sqlstate in str(translated)
