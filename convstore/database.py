@@ -8,10 +8,12 @@ One :class:`Database` subclass per dialect supplies the connection strategy
 from __future__ import annotations
 
 import logging
+import threading
 from abc import ABC, abstractmethod
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import AbstractContextManager, contextmanager, nullcontext
 from contextvars import ContextVar
+from dataclasses import dataclass, field
 from typing import Any
 
 from .catalog import bind, queries_of
@@ -40,14 +42,17 @@ class Database(ABC):
         self.queries: Mapping[str, Query] = queries_of(self.dialect)
         self.tracer = tracer
         # The connection of the transaction open in this thread (or task), if any.
-        self._transaction_connection: ContextVar[Any] = ContextVar(
+        self._transaction_connection: ContextVar[_Hold | None] = ContextVar(
             f"convstore-transaction-{id(self)}", default=None
         )
         # A connection held by this thread (or task) outside a transaction, for
         # session state that must outlive one statement (a sealed user scope).
-        self._pinned_connection: ContextVar[Any] = ContextVar(
+        self._pinned_connection: ContextVar[_Hold | None] = ContextVar(
             f"convstore-pinned-{id(self)}", default=None
         )
+        # Connections handed to the caller's own SQL (by id: sqlite3's cannot be
+        # weakly referenced), reset before they serve anyone else.
+        self._lent: dict[int, Any] = {}
 
     def run(self, query_name: str, **params: Any) -> list[dict[str, Any]]:
         """Execute a named query now and return its rows as plain dicts.
@@ -61,8 +66,7 @@ class Database(ABC):
         """:meth:`run` for a parsed query from outside ``sql/<dialect>/`` (the
         transfer's, the benchmark's)."""
         bound = bind(query, params)
-        outside_transaction = self._transaction_connection.get() is None
-        commits_alone = query.writes and outside_transaction
+        commits_alone = query.writes and not self.in_transaction()
         slot = self.write_slot() if commits_alone else nullcontext()
         with self.translate_errors(), slot, self.connection() as connection:
             self._trace(query, bound)
@@ -76,28 +80,25 @@ class Database(ABC):
         failure undoes only its own work. ``write=False`` opens a read
         transaction whose statements see one snapshot (SQLite's deferred
         transaction; REPEATABLE READ on PostgreSQL)."""
-        connection = self._transaction_connection.get()
+        connection = _held(self._transaction_connection)
         if connection is not None:
             with self.translate_errors(), self.savepoint(connection):
                 yield
             return
         with self.translate_errors(), self._held_or_checked_out() as connection:
-            token = self._transaction_connection.set(connection)
-            try:
+            with _holding(self._transaction_connection, connection):
                 block_done = False
                 with self._outcome_checked("the transaction's COMMIT", after=lambda: block_done):
                     with self.begin(connection, write=write):
                         yield
                         block_done = write
-            finally:
-                self._transaction_connection.reset(token)
 
     @contextmanager
     def isolated(self) -> Iterator[None]:
         """Inside a transaction, a savepoint, so that a failed statement in the
         block leaves the transaction usable; outside one, nothing (each
         statement is its own transaction)."""
-        if self._transaction_connection.get() is None:
+        if not self.in_transaction():
             yield
         else:
             with self.transaction():
@@ -106,7 +107,7 @@ class Database(ABC):
     @contextmanager
     def connection(self) -> Iterator[Any]:
         """The open transaction's connection in this thread, else a pooled one."""
-        connection = self._transaction_connection.get()
+        connection = _held(self._transaction_connection)
         if connection is not None:
             yield connection
         else:
@@ -114,27 +115,50 @@ class Database(ABC):
                 yield connection
 
     @contextmanager
+    def lent(self) -> Iterator[Any]:
+        """A transaction's driver connection for the caller's own SQL. Whatever
+        that SQL leaves on the session (settings, prepared statements,
+        temporary objects, listeners) is cleared before the connection serves
+        another call: see :meth:`reset_session`."""
+        with self.transaction(), self.connection() as connection:
+            self._lent[id(connection)] = connection
+            yield connection
+
+    def was_lent(self, connection: Any) -> bool:
+        """True if ``connection`` was handed to the caller's SQL since it was checked out."""
+        return id(connection) in self._lent
+
+    def clean_if_lent(self, connection: Any) -> None:
+        """Reset a connection that was lent (outside any transaction)."""
+        if self._lent.pop(id(connection), None) is not None:
+            self.reset_session(connection)
+
+    @contextmanager
     def pinned(self) -> Iterator[Any]:
         """Hold one connection for this thread (or task) until the block ends:
         every call inside, transactions included, runs on it."""
-        connection = self._transaction_connection.get() or self._pinned_connection.get()
+        connection = _held(self._transaction_connection) or _held(self._pinned_connection)
         if connection is not None:
             yield connection
             return
-        with self.checkout() as connection:
-            token = self._pinned_connection.set(connection)
-            try:
-                yield connection
-            finally:
-                self._pinned_connection.reset(token)
+        with self._checked_out() as connection, _holding(self._pinned_connection, connection):
+            yield connection
 
     def in_transaction(self) -> bool:
         """True inside :meth:`transaction` in this thread (or task)."""
-        return self._transaction_connection.get() is not None
+        return _held(self._transaction_connection) is not None
 
     def _held_or_checked_out(self) -> AbstractContextManager[Any]:
-        held = self._pinned_connection.get()
-        return nullcontext(held) if held is not None else self.checkout()
+        held = _held(self._pinned_connection)
+        return nullcontext(held) if held is not None else self._checked_out()
+
+    @contextmanager
+    def _checked_out(self) -> Iterator[Any]:
+        with self.checkout() as connection:
+            try:
+                yield connection
+            finally:
+                self.clean_if_lent(connection)
 
     @contextmanager
     def _outcome_checked(
@@ -161,10 +185,17 @@ class Database(ABC):
     def _trace(self, query: Query, params: Mapping[str, Any]) -> None:
         if SECRET_PARAMETERS.intersection(params):
             params = {k: "***" if k in SECRET_PARAMETERS else v for k, v in params.items()}
+        self._trace_command(query.statement, params, name=query.name)
+
+    def _trace_command(
+        self, statement: str, params: Mapping[str, Any] | None = None, *, name: str | None = None
+    ) -> None:
+        """Show a statement to the log and the tracer: a named query's, or a
+        session command (``BEGIN``-like, no parameters)."""
         if logger.isEnabledFor(logging.DEBUG):
-            logger.debug("running %s with %r", query.name, params)
+            logger.debug("running %s with %r", name or statement, params or {})
         if self.tracer is not None:
-            self.tracer(query.statement, params)
+            self.tracer(statement, params or {})
 
     def search_expression(self, text: str) -> str | None:
         """What the search queries take as ``:query`` for search-box ``text``;
@@ -210,5 +241,38 @@ class Database(ABC):
         """Re-raise driver errors as :mod:`convstore.errors` types."""
 
     @abstractmethod
+    def reset_session(self, connection: Any) -> None:
+        """Clear what SQL of the caller's own may have left on ``connection``,
+        or retire it; called outside any transaction."""
+
+    @abstractmethod
     def close(self) -> None:
         """Close every connection."""
+
+
+@dataclass(eq=False)
+class _Hold:
+    """A connection held by one thread for a block. A context copied into
+    another thread, or a task that outlives the block, does not see it."""
+
+    connection: Any
+    thread: int = field(default_factory=threading.get_ident)
+    open: bool = True
+
+
+def _held(holder: ContextVar[_Hold | None]) -> Any:
+    hold = holder.get()
+    if hold is None or not hold.open or hold.thread != threading.get_ident():
+        return None
+    return hold.connection
+
+
+@contextmanager
+def _holding(holder: ContextVar[_Hold | None], connection: Any) -> Iterator[None]:
+    hold = _Hold(connection)
+    token = holder.set(hold)
+    try:
+        yield
+    finally:
+        hold.open = False
+        holder.reset(token)

@@ -31,6 +31,12 @@ from .sqlstates import convstore_error
 from .urls import psycopg_conninfo, redact
 from .values import row_dicts
 
+# A session command, not a query: what a lent connection's session is reset with.
+_DISCARD_ALL = "DISCARD ALL"
+# Statements that carry the session's scope key are never prepared: SQL of the
+# caller's own could replace a prepared statement of the same name.
+_NEVER_PREPARED = frozenset({"claim_scope_key", "set_session_user_scope", "set_user_scope"})
+
 
 class PostgresDatabase(Database):
     dialect = POSTGRES
@@ -88,6 +94,10 @@ class PostgresDatabase(Database):
         # user its session is limited to (absent: every user).
         self._scope_keys: WeakKeyDictionary[psycopg.Connection, str] = WeakKeyDictionary()
         self._session_scopes: WeakKeyDictionary[psycopg.Connection, str | None] = (
+            WeakKeyDictionary()
+        )
+        # ... and the user committed as its scope (what a ROLLBACK leaves).
+        self._committed_scopes: WeakKeyDictionary[psycopg.Connection, str | None] = (
             WeakKeyDictionary()
         )
         conninfo = psycopg_conninfo(url)
@@ -155,8 +165,9 @@ class PostgresDatabase(Database):
         pg_0006 instead, which SQL in the block can change: it guards against
         mistakes in your SQL, not against hostile SQL.
 
-        :raises InvalidInput: for a sealed scope inside a transaction that is
-            not already limited to ``user_id``.
+        :raises InvalidInput: for a sealed scope inside a transaction that did
+            not commit it first, or for another user's call on a connection
+            that was lent to SQL of the caller's own.
         """
         with self.translate_errors(), self.pinned() as connection:
             if connection not in self._scope_keys:
@@ -164,11 +175,20 @@ class PostgresDatabase(Database):
                     (previous,) = self.run("set_user_scope", user_id=user_id)
                     yield
                     self.run("set_user_scope", user_id=previous["previous_user_id"])
-            elif self._session_scopes.get(connection) == user_id:
+                return
+            current = self._session_scopes.get(connection)
+            if current != user_id and self.was_lent(connection):
+                raise InvalidInput(
+                    f"this connection ran SQL of your own limited to {current!r}; another "
+                    "user's calls cannot run on it before its block ends"
+                )
+            if current == user_id and not (sealed and self.in_transaction()):
                 yield
             elif not self.in_transaction():
                 with self._session_scope(connection, user_id):
                     yield
+            elif sealed and self._committed_scopes.get(connection) == user_id:
+                yield
             elif sealed:
                 raise InvalidInput(
                     f"a scope limited to {user_id!r} cannot be sealed inside a transaction "
@@ -180,31 +200,54 @@ class PostgresDatabase(Database):
 
     @contextmanager
     def _session_scope(self, connection: psycopg.Connection, user_id: str) -> Iterator[None]:
-        """Set the session's scope, run the block, set it back. If setting it
-        back fails, the connection is closed (the pool then discards it), so
-        no later call inherits the scope."""
+        """Set the session's scope, run the block, set it back. Outside a
+        transaction the change is committed at once, and a connection lent to
+        the caller's SQL meanwhile is reset before the scope is set back. If
+        that fails, the connection is closed (the pool then discards it), so no
+        later call inherits the scope."""
         previous = self._session_scopes.get(connection)
-        self._set_session_scope(connection, user_id)
+        committed = not self.in_transaction()
+        self._set_session_scope(connection, user_id, committed=committed)
         try:
             yield
         except BaseException:
-            if self.in_transaction():  # the savepoint's rollback undoes the change
-                self._session_scopes[connection] = previous
-            else:
+            if committed:
                 self._restore_session_scope(connection, previous)
+            else:  # the savepoint's rollback undoes the change
+                self._session_scopes[connection] = previous
             raise
-        self._restore_session_scope(connection, previous)
+        if committed:
+            self._restore_session_scope(connection, previous)
+        else:
+            self._set_session_scope(connection, previous, committed=False)
 
     def _restore_session_scope(self, connection: psycopg.Connection, user_id: str | None) -> None:
         try:
-            self._set_session_scope(connection, user_id)
+            self.clean_if_lent(connection)
+            self._set_session_scope(connection, user_id, committed=True)
         except BaseException:
             connection.close()
             raise
 
-    def _set_session_scope(self, connection: psycopg.Connection, user_id: str | None) -> None:
+    def _set_session_scope(
+        self, connection: psycopg.Connection, user_id: str | None, *, committed: bool
+    ) -> None:
         self.run("set_session_user_scope", scope_key=self._scope_keys[connection], user_id=user_id)
         self._session_scopes[connection] = user_id
+        if committed:
+            self._committed_scopes[connection] = user_id
+
+    def reset_session(self, connection: psycopg.Connection) -> None:
+        """``DISCARD ALL``: settings back to the session's defaults, prepared
+        statements (and psycopg's record of them), temporary objects, cursors,
+        listeners and advisory locks gone. If it fails, the connection is
+        closed and the pool replaces it."""
+        self._trace_command(_DISCARD_ALL)
+        try:
+            connection.execute(_DISCARD_ALL, prepare=False)
+        except psycopg.Error:
+            connection.close()
+            raise
 
     def connection_lost(self, error: BaseException) -> bool:
         """A driver error with no SQLSTATE, or of class 08 (connection exception)."""
@@ -238,7 +281,8 @@ class PostgresDatabase(Database):
         connection: psycopg.Connection, query: Query, params: Mapping[str, Any]
     ) -> list[dict]:
         with connection.cursor() as cursor:
-            cursor.execute(query.statement, params)
+            prepare = False if query.name in _NEVER_PREPARED else None
+            cursor.execute(query.statement, params, prepare=prepare)
             return _rows(cursor)
 
     @staticmethod

@@ -105,6 +105,7 @@ class SQLiteDatabase(Database):
         self.busy_timeout = busy_timeout
         self._idle: list[sqlite3.Connection] = []
         self._opened = 0
+        self._retired: set[int] = set()  # ids of connections closed while checked out
         self._closed = False
         self._available = threading.Condition()
         # SQLite admits one writer per file. Threads of this process queue here;
@@ -118,11 +119,23 @@ class SQLiteDatabase(Database):
         try:
             yield connection
         finally:
-            if connection.in_transaction:
+            retired = id(connection) in self._retired
+            if not retired and connection.in_transaction:
                 connection.execute(_ROLLBACK)
             with self._available:
-                self._idle.append(connection)
+                if retired:
+                    self._retired.discard(id(connection))
+                    self._opened -= 1
+                else:
+                    self._idle.append(connection)
                 self._available.notify()
+
+    def reset_session(self, connection: sqlite3.Connection) -> None:
+        """Close it (a new one is opened when needed): SQL of the caller's
+        own may have changed its settings (``PRAGMA foreign_keys``, say), and
+        a fresh connection costs far less than checking them all."""
+        self._retired.add(id(connection))
+        connection.close()
 
     def _acquire(self) -> sqlite3.Connection:
         with self._available:

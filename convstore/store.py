@@ -605,11 +605,7 @@ class Store:
         :raises InvalidInput: on a PostgreSQL view, inside a transaction that
             was not opened by a view of the same user.
         """
-        with (
-            self._user_scope(sealed=True),
-            self.database.transaction(),
-            self.database.connection() as connection,
-        ):
+        with self._user_scope(sealed=True), self.database.lent() as connection:
             yield connection
 
     @contextmanager

@@ -25,6 +25,9 @@ unix_socket_dir =
 auth_type = trust
 auth_file = {folder}/users.txt
 pool_mode = transaction
+; As the README advises: no session state passes from one client to another.
+server_reset_query = DISCARD ALL
+server_reset_query_always = 1
 ; psycopg sends TimeZone and statement_timeout as startup options, which
 ; PgBouncer cannot pass on: convstore reads any time zone correctly, and
 ; behind PgBouncer statement_timeout belongs on the role or the database.

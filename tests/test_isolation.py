@@ -5,8 +5,10 @@ role and as the tables' owner."""
 
 from __future__ import annotations
 
+import contextvars
 import io
 import sqlite3
+import threading
 import uuid
 from urllib.parse import urlsplit
 
@@ -153,7 +155,12 @@ def owner_url(scratch_databases, postgres_url):
         admin.execute(sql.SQL("ALTER SCHEMA public OWNER TO {}").format(sql.Identifier(role)))
     owner = login_url(url, role)
     convstore.migrate(owner)
-    return owner
+    yield owner
+    with psycopg.connect(postgres_url, autocommit=True) as admin:
+        admin.execute(
+            sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(database))
+        )
+        admin.execute(sql.SQL("DROP ROLE {}").format(sql.Identifier(role)))
 
 
 ESCAPES = [
@@ -267,3 +274,109 @@ def test_sqlite_views_raw_connection_is_the_whole_file(sqlite_url, user):
                 "SELECT count(*) FROM conversations WHERE id = ?", (bobs,)
             ).fetchone() == (1,)
     assert sqlite_path(sqlite_url)
+
+
+# -- nothing SQL leaves on a lent connection reaches a later call --------------------------
+
+
+@pytest.fixture
+def owner_and_application(request, owner_url):
+    """The README's deployment: tables owned (and migrated) by one role that
+    is no superuser, the application connected as another with only DML grants."""
+    role = f"convstore_app_{uuid.uuid4().hex[:8]}"
+    with psycopg.connect(login_url(owner_url, "postgres"), autocommit=True) as admin:
+        admin.execute(sql.SQL("CREATE ROLE {} LOGIN").format(sql.Identifier(role)))
+    with psycopg.connect(owner_url, autocommit=True) as owner:
+        owner.execute(
+            sql.SQL("GRANT SELECT, INSERT, UPDATE, DELETE ON conversations, messages TO {}").format(
+                sql.Identifier(role)
+            )
+        )
+    yield login_url(owner_url, role)
+    with psycopg.connect(login_url(owner_url, "postgres"), autocommit=True) as admin:
+        admin.execute(sql.SQL("DROP OWNED BY {}").format(sql.Identifier(role)))
+        admin.execute(sql.SQL("DROP ROLE {}").format(sql.Identifier(role)))
+
+
+LEFT_BEHIND = {
+    "a replaced prepared statement": (
+        "DO $$ DECLARE name text; BEGIN"
+        " FOR name IN SELECT p.name FROM pg_prepared_statements p LOOP"
+        "  EXECUTE format('DEALLOCATE %I', name);"
+        "  EXECUTE format('PREPARE %I AS SELECT 1 WHERE false', name);"
+        " END LOOP; END $$"
+    ),
+    "a temporary view named like a table": (
+        "CREATE TEMP VIEW messages AS SELECT * FROM public.messages WHERE false"
+    ),
+    "a session setting": "SELECT set_config('default_text_search_config', 'simple', false)",
+    "row security turned off": "SET row_security = off",
+    "a listener": "LISTEN convstore_test",
+}
+
+
+@pytest.mark.parametrize("left_behind", sorted(LEFT_BEHIND))
+def test_what_sql_leaves_on_a_lent_connection_never_reaches_later_calls(
+    owner_and_application, left_behind, user
+):
+    with convstore.connect(owner_and_application, migrate=False, max_size=1) as store:
+        alice, bob = f"{user}-alice", f"{user}-bob"
+        bobs = store.create_conversation(bob)
+        store.add_message(bobs, "user", "running shoes")
+        for _ in range(6):  # psycopg prepares statements used five times
+            store.for_user(bob).get_messages(bobs)
+            store.search_messages(bob, "running")
+        with store.for_user(alice).connection() as connection:
+            connection.execute(LEFT_BEHIND[left_behind])
+        # The same (only) session serves bob's view and the store afterwards.
+        assert [m["content"] for m in store.for_user(bob).get_messages(bobs)] == ["running shoes"]
+        assert [m["seq"] for m in store.search_messages(bob, "run")] == [1]  # stemmed: english
+        assert store.get_conversation(bobs)["message_count"] == 1
+        with store.for_user(alice).connection() as connection:
+            assert connection.execute("SELECT count(*) FROM messages").fetchone() == (0,)
+
+
+def test_another_users_call_cannot_run_on_a_lent_connection(owner_and_application, user):
+    with convstore.connect(owner_and_application, migrate=False) as store:
+        bobs = store.create_conversation(f"{user}-bob")
+        with store.for_user(f"{user}-alice").connection():
+            with pytest.raises(InvalidInput, match="another user's calls"):
+                store.for_user(f"{user}-bob").get_messages(bobs)
+
+
+def test_a_view_nested_in_an_unscoped_transaction_cannot_seal_its_connection(
+    owner_and_application, user
+):
+    with convstore.connect(owner_and_application, migrate=False) as store:
+        with pytest.raises(InvalidInput, match="cannot be sealed"), store.transaction():
+            with store.for_user(user).transaction(), store.for_user(user).connection():
+                pass
+
+
+def test_a_connection_held_by_a_block_is_not_used_from_another_thread(owner_and_application, user):
+    """A thread started inside a view's block copies its context; it must
+    check out a connection of its own rather than share the block's."""
+    with convstore.connect(owner_and_application, migrate=False) as store:
+        bobs = store.create_conversation(f"{user}-bob")
+        store.add_message(bobs, "user", "bob's secret")
+        seen = []
+        with store.for_user(f"{user}-alice").transaction():
+            context = contextvars.copy_context()
+            worker = threading.Thread(
+                target=context.run, args=(lambda: seen.extend(store.get_messages(bobs)),)
+            )
+            worker.start()
+            worker.join(30)
+        assert [m["content"] for m in seen] == ["bob's secret"]  # unscoped, on its own connection
+
+
+def test_sqlite_connection_settings_do_not_outlive_a_lent_connection(sqlite_url, user):
+    convstore.migrate(sqlite_url)
+    with convstore.connect(sqlite_url, max_size=1) as store:
+        conversation_id = store.create_conversation(user)
+        store.add_message(conversation_id, "user", "to be erased")
+        with store.for_user(user).connection() as connection:
+            connection.execute("PRAGMA foreign_keys = OFF")
+        assert store.delete_user_data(user) == {"conversations": 1, "messages": 1}
+        with store.connection() as connection:
+            assert connection.execute("SELECT count(*) FROM messages").fetchone() == (0,)

@@ -11,5 +11,6 @@ ALTER TABLE conversations NO FORCE ROW LEVEL SECURITY;
 DROP FUNCTION IF EXISTS convstore_scoped_user();
 DROP FUNCTION IF EXISTS convstore_set_user_scope(text, text);
 DROP FUNCTION IF EXISTS convstore_claim_scope_key();
+DROP FUNCTION IF EXISTS convstore_this_session();
 DROP TABLE IF EXISTS convstore_session_scopes;
 ALTER TABLE messages DROP CONSTRAINT IF EXISTS messages_conversation_owner;

@@ -35,35 +35,55 @@ END
 $$;
 
 -- One row per server session that claimed a key; user_id NULL: every user.
+-- A session is told apart from an ended one that had the same pid by what it
+-- cannot change and the functions below (running as the tables' owner) can
+-- read: its client port, its login role and, where the owner may see it
+-- (superuser, pg_read_all_stats), its start time.
 -- Unlogged: sessions do not survive a restart either.
 CREATE UNLOGGED TABLE IF NOT EXISTS convstore_session_scopes (
     backend_pid    integer     PRIMARY KEY,
-    backend_start  timestamptz NOT NULL,
+    client_port    integer,
+    login_role     text        NOT NULL,
+    backend_start  timestamptz,
     key_sha256     bytea       NOT NULL,
     user_id        text
 );
 REVOKE ALL ON convstore_session_scopes FROM PUBLIC;
 
+-- This session's row, if it claimed one.
+CREATE OR REPLACE FUNCTION convstore_this_session() RETURNS SETOF convstore_session_scopes
+LANGUAGE sql STABLE SECURITY DEFINER
+AS $$
+    SELECT s.*
+      FROM convstore_session_scopes AS s
+     WHERE s.backend_pid = pg_backend_pid()
+       AND s.client_port IS NOT DISTINCT FROM inet_client_port()
+       AND s.login_role = session_user
+       AND s.backend_start IS NOT DISTINCT FROM
+           (SELECT a.backend_start FROM pg_stat_get_activity(pg_backend_pid()) AS a)
+$$;
+
 -- Claims a scope key for this server session and returns it; refused if the
--- session already has one (so SQL run later on the session cannot obtain it).
+-- session already has one, so SQL run later on the session cannot obtain it.
 CREATE OR REPLACE FUNCTION convstore_claim_scope_key() RETURNS text
 LANGUAGE plpgsql VOLATILE SECURITY DEFINER
 AS $$
 DECLARE
     scope_key text := replace(gen_random_uuid()::text || gen_random_uuid()::text, '-', '');
-    started timestamptz := (SELECT backend_start FROM pg_stat_get_activity(pg_backend_pid()));
 BEGIN
-    -- Rows of ended sessions, and of an ended session whose pid this one reuses.
-    DELETE FROM convstore_session_scopes AS s
-     WHERE s.backend_pid NOT IN (SELECT pid FROM pg_stat_get_activity(NULL) WHERE pid IS NOT NULL)
-        OR (s.backend_pid = pg_backend_pid() AND s.backend_start <> started);
-    INSERT INTO convstore_session_scopes (backend_pid, backend_start, key_sha256)
-    VALUES (pg_backend_pid(), started, sha256(convert_to(scope_key, 'UTF8')))
-    ON CONFLICT (backend_pid) DO NOTHING;
-    IF NOT FOUND THEN
+    IF EXISTS (SELECT 1 FROM convstore_this_session()) THEN
         RAISE EXCEPTION 'this session already claimed its convstore scope key'
             USING ERRCODE = 'insufficient_privilege';
     END IF;
+    -- Rows of ended sessions (this pid's included: it is not this session's).
+    DELETE FROM convstore_session_scopes AS s
+     WHERE s.backend_pid = pg_backend_pid()
+        OR s.backend_pid NOT IN (SELECT pid FROM pg_stat_get_activity(NULL) WHERE pid IS NOT NULL);
+    INSERT INTO convstore_session_scopes
+           (backend_pid, client_port, login_role, backend_start, key_sha256)
+    VALUES (pg_backend_pid(), inet_client_port(), session_user,
+            (SELECT a.backend_start FROM pg_stat_get_activity(pg_backend_pid()) AS a),
+            sha256(convert_to(scope_key, 'UTF8')));
     RETURN scope_key;
 END
 $$;
@@ -78,10 +98,8 @@ DECLARE
     previous text;
 BEGIN
     SELECT s.user_id INTO previous
-      FROM convstore_session_scopes AS s
-     WHERE s.backend_pid = pg_backend_pid()
-       AND s.key_sha256 = sha256(convert_to(scope_key, 'UTF8'))
-       FOR UPDATE;
+      FROM convstore_this_session() AS s
+     WHERE s.key_sha256 = sha256(convert_to(scope_key, 'UTF8'));
     IF NOT FOUND THEN
         RAISE EXCEPTION 'wrong or unclaimed convstore scope key for this session'
             USING ERRCODE = 'insufficient_privilege';
@@ -94,7 +112,7 @@ END
 $$;
 
 -- The user this session is limited to, or NULL for every user. A session
--- with a claimed key answers from convstore_session_scopes; others from the
+-- that claimed a key answers from its row; any other from the
 -- transaction-local setting convstore.user_id.
 CREATE OR REPLACE FUNCTION convstore_scoped_user() RETURNS text
 LANGUAGE sql STABLE SECURITY DEFINER
@@ -102,7 +120,7 @@ AS $$
     SELECT CASE WHEN s.backend_pid IS NOT NULL THEN s.user_id
                 ELSE nullif(current_setting('convstore.user_id', true), '') END
       FROM (SELECT 1) AS one
-      LEFT JOIN convstore_session_scopes AS s ON s.backend_pid = pg_backend_pid()
+      LEFT JOIN convstore_this_session() AS s ON true
 $$;
 
 -- Security-definer functions must not find a caller's objects first: pin the
@@ -116,12 +134,15 @@ BEGIN
                    current_schema());
     EXECUTE format('ALTER FUNCTION convstore_scoped_user() SET search_path = pg_catalog, %I, pg_temp',
                    current_schema());
+    EXECUTE format('ALTER FUNCTION convstore_this_session() SET search_path = pg_catalog, %I, pg_temp',
+                   current_schema());
 END
 $$;
 
 ALTER TABLE conversations FORCE ROW LEVEL SECURITY;
 ALTER TABLE messages FORCE ROW LEVEL SECURITY;
 
+-- The scope is looked up once per statement (an InitPlan).
 DROP POLICY IF EXISTS conversations_of_the_scoped_user ON conversations;
 CREATE POLICY conversations_of_the_scoped_user ON conversations
     USING (user_id = coalesce((SELECT convstore_scoped_user()), user_id))
