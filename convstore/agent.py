@@ -24,6 +24,7 @@ from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from . import validation
 from .chat_format import openai_message
 from .errors import ConvstoreError, InvalidInput
 from .store import Message, Store
@@ -91,12 +92,18 @@ class PersistentAgent:
         reserve_tokens: int = 1000,
         max_tool_rounds: int = 5,
     ) -> None:
+        if not isinstance(store, Store):
+            raise InvalidInput(f"store must be a convstore Store, not {type(store).__name__}")
+        validation.text("system_prompt", system_prompt)
+        validation.count("max_context_tokens", max_context_tokens, minimum=1)
+        validation.count("reserve_tokens", reserve_tokens)
+        validation.count("max_tool_rounds", max_tool_rounds)
+        if reserve_tokens >= max_context_tokens:
+            raise InvalidInput("reserve_tokens must be smaller than max_context_tokens")
         if client is None:
             import openai
 
             client = openai.OpenAI()
-        if reserve_tokens >= max_context_tokens:
-            raise InvalidInput("reserve_tokens must be smaller than max_context_tokens")
         self.store = store
         self.client = client
         self.model = model

@@ -2,8 +2,7 @@
 
 from __future__ import annotations
 
-import math
-
+from . import validation
 from .database import Tracer
 from .errors import ConfigurationError, SchemaNotMigrated
 from .migrate import migrate as apply_migrations
@@ -83,6 +82,8 @@ def connect(
         timeout=timeout,
         statement_timeout=statement_timeout,
         connect_timeout=connect_timeout,
+        text_search_config=text_search_config,
+        limits=limits,
     )
     if dialect_of(url) == SQLITE:
         path = sqlite_path(url)
@@ -123,8 +124,10 @@ def _check_settings(
     timeout: object,
     statement_timeout: object,
     connect_timeout: object,
+    text_search_config: object,
+    limits: object,
 ) -> None:
-    """Reject sizes and timeouts the pools would reject later (or wait on for ever)."""
+    """Reject settings the pools would reject later (or wait on for ever)."""
     if migrate not in (None, True, False):
         raise ConfigurationError(f"migrate must be None, True or False, not {migrate!r}")
     for name, size, least in (("min_size", min_size, 0), ("max_size", max_size, 1)):
@@ -132,15 +135,10 @@ def _check_settings(
             raise ConfigurationError(f"{name} must be a whole number >= {least}, not {size!r}")
     if min_size > max_size:  # type: ignore[operator]
         raise ConfigurationError(f"min_size ({min_size}) is larger than max_size ({max_size})")
-    for name, seconds, least in (
-        ("timeout", timeout, 0.0),
-        ("statement_timeout", statement_timeout, 0.0),
-        ("connect_timeout", connect_timeout, 0.0),
-    ):
-        if (
-            isinstance(seconds, bool)
-            or not isinstance(seconds, (int, float))
-            or not math.isfinite(seconds)
-            or seconds <= least
-        ):
-            raise ConfigurationError(f"{name} must be a number of seconds > 0, not {seconds!r}")
+    validation.seconds("timeout", timeout)
+    validation.seconds("statement_timeout", statement_timeout)
+    validation.seconds("connect_timeout", connect_timeout)
+    if not isinstance(text_search_config, str):
+        raise ConfigurationError(f"text_search_config must be a str, not {text_search_config!r}")
+    if not isinstance(limits, Limits):
+        raise ConfigurationError(f"limits must be a convstore.Limits, not {limits!r}")

@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from .catalog import bind, queries_of
-from .errors import OutcomeUnknown
+from .errors import InvalidInput, OutcomeUnknown
 from .sqlfile import Query
 
 logger = logging.getLogger("convstore")
@@ -248,6 +248,16 @@ class Database(ABC):
     @abstractmethod
     def close(self) -> None:
         """Close every connection."""
+
+
+@contextmanager
+def values_sendable(query: Query) -> Iterator[None]:
+    """Around a driver's execute: a parameter it cannot send (a lone
+    surrogate; on SQLite an integer beyond 64 bits) is :class:`InvalidInput`."""
+    try:
+        yield
+    except (UnicodeEncodeError, OverflowError) as error:
+        raise InvalidInput(f"{query.name}: a parameter cannot be sent ({error})") from None
 
 
 @dataclass(eq=False)

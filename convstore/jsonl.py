@@ -40,6 +40,7 @@ def export_conversations(
 
     :raises InvalidInput: for a bad ``user_id`` or ``since``, before anything is written.
     """
+    _check_store(store)
     checked_user = validation.user_id(user_id, store.limits)
     checked_since = validation.optional_timestamp("since", since)
     written = 0
@@ -78,6 +79,7 @@ def import_conversations(store: Store, lines: Iterable[str | bytes]) -> dict[str
         written (say ``DatabaseUnavailable``), also starting with ``line N:``;
         that line is rolled back.
     """
+    _check_store(store)
     imported = {"conversations": 0, "messages": 0}
     for number, line in _numbered_lines(lines):
         if not line.strip():
@@ -107,7 +109,12 @@ def _numbered_lines(lines: Iterable[str | bytes]) -> Iterator[tuple[int, str]]:
             "lines must be an iterable of lines (an open file, a list), not one "
             f"{type(lines).__name__}; split it with .splitlines()"
         )
-    iterator = iter(lines)
+    try:
+        iterator = iter(lines)
+    except TypeError:
+        raise InvalidInput(
+            f"lines must be an iterable of lines (an open file, a list), not {type(lines).__name__}"
+        ) from None
     number = 0
     while True:
         number += 1
@@ -317,3 +324,8 @@ def _timestamp(value: Any) -> str:
     if isinstance(value, datetime):
         return value.isoformat()
     raise TypeError(f"{type(value).__name__} is not JSON serialisable")
+
+
+def _check_store(store: object) -> None:
+    if not isinstance(store, Store):
+        raise InvalidInput(f"store must be a convstore Store, not {type(store).__name__}")

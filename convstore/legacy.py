@@ -9,16 +9,21 @@ methods (``create_conversation``, ``add_message(..., tokens=, latency_ms=)``,
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 from .connect import connect
+from .errors import ConfigurationError
 from .store import Store
 
 
 class SQLiteConversationStore(Store):
     """A store on the SQLite file ``db_path``, migrated if needed."""
 
-    def __init__(self, db_path: str = "conversations.db") -> None:
+    def __init__(self, db_path: str | os.PathLike[str] = "conversations.db") -> None:
+        """:raises ConfigurationError: if ``db_path`` is not a path."""
+        if not isinstance(db_path, (str, os.PathLike)):
+            raise ConfigurationError(f"db_path must be a path, not {type(db_path).__name__}")
         self.db_path = db_path
         super().__init__(connect(f"sqlite:///{Path(db_path)}", migrate=True).database)
 

@@ -46,6 +46,7 @@ from yoyo.connections import DatabaseURI
 from yoyo.exceptions import BadMigration, LockTimeout, MigrationConflict
 from yoyo.migrations import MigrationList, default_migration_table, topological_sort
 
+from . import validation
 from .catalog import bind
 from .errors import (
     ConfigurationError,
@@ -123,6 +124,7 @@ def migrate(url: str | None = None, *, lock_timeout: float = LOCK_TIMEOUT) -> li
     """
     url = resolve_url(url)
     migrations = _known_migrations(dialect_of(url))
+    lock_timeout = validation.seconds("lock_timeout", lock_timeout)
     with _translated(url, lock_timeout):
         schema = _read_schema(url, migrations, busy_timeout=lock_timeout)
         _refuse_unknown(url, schema.unknown)
@@ -156,6 +158,7 @@ def rollback(url: str | None = None, *, lock_timeout: float = LOCK_TIMEOUT) -> l
     """
     url = resolve_url(url)
     migrations = _known_migrations(dialect_of(url))
+    lock_timeout = validation.seconds("lock_timeout", lock_timeout)
     with _translated(url, lock_timeout):
         schema = _read_schema(url, migrations, busy_timeout=lock_timeout)
         _refuse_unknown(url, schema.unknown)

@@ -18,7 +18,7 @@ import psycopg
 import psycopg.errors
 from psycopg_pool import ConnectionPool, PoolTimeout
 
-from .database import IDEMPOTENCY_INDEX, Database, Tracer, logger
+from .database import IDEMPOTENCY_INDEX, Database, Tracer, logger, values_sendable
 from .errors import (
     ConfigurationError,
     DatabaseUnavailable,
@@ -282,7 +282,8 @@ class PostgresDatabase(Database):
     ) -> list[dict]:
         with connection.cursor() as cursor:
             prepare = False if query.name in _NEVER_PREPARED else None
-            cursor.execute(query.statement, params, prepare=prepare)
+            with values_sendable(query):
+                cursor.execute(query.statement, params, prepare=prepare)
             return _rows(cursor)
 
     @staticmethod

@@ -24,6 +24,7 @@ import psycopg
 from psycopg_pool import ConnectionPool
 
 from .catalog import bind, queries_of
+from .errors import InvalidInput
 from .postgres import PostgresDatabase
 from .sqlfile import SQLITE, Query
 from .sqlite import SQLiteDatabase
@@ -43,6 +44,13 @@ class NamedQuery:
         return queries_of(dialect)[self.name]
 
     def __call__(self, target: Any, **params: Any) -> list[dict[str, Any]]:
+        """Run the query on ``target`` now and return its rows as plain dicts.
+
+        :raises InvalidInput: for a target that is none of the four kinds.
+        :raises TypeError: for a missing or unknown parameter name (a
+            programming error, like a wrong keyword argument).
+        :raises ConvstoreError: for what the database refuses, as a Store does.
+        """
         if isinstance(target, Store):
             return target.run(self.name, **params)
         if isinstance(target, ConnectionPool):
@@ -53,7 +61,7 @@ class NamedQuery:
         elif isinstance(target, sqlite3.Connection):
             database = SQLiteDatabase
         else:
-            raise TypeError(
+            raise InvalidInput(
                 f"cannot run {self.name} on {type(target).__name__}: pass a Store, a "
                 "psycopg Connection, a psycopg_pool ConnectionPool or a sqlite3 Connection"
             )

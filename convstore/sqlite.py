@@ -22,7 +22,7 @@ from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from typing import Any
 
-from .database import Database, Tracer
+from .database import Database, Tracer, values_sendable
 from .errors import (
     DatabaseError,
     DatabaseUnavailable,
@@ -226,7 +226,8 @@ class SQLiteDatabase(Database):
     def execute(
         connection: sqlite3.Connection, query: Query, params: Mapping[str, Any]
     ) -> list[dict]:
-        cursor = connection.execute(query.statement, params)
+        with values_sendable(query):
+            cursor = connection.execute(query.statement, params)
         if cursor.description is None:
             return []
         return row_dicts([column[0] for column in cursor.description], cursor.fetchall())

@@ -77,12 +77,17 @@ class Store:
 
         Every call of the view is limited in its SQL: another user's
         conversation behaves exactly like a missing one. On PostgreSQL each
-        call also runs in a transaction that names the user to the row-level
-        security policies, so even raw SQL run through :meth:`connection` sees
-        only that user's rows (for roles other than the tables' owner). The
-        view shares this store's connections; closing it closes nothing.
+        call also names the user to the row-level security policies, so even
+        SQL of your own run through :meth:`connection` sees only that user's
+        rows (see the README's "Isolation"). The view shares this store's
+        connections; closing it closes nothing.
+
+        :raises InvalidInput: for a bad user id, or on a view, for another user.
         """
-        return Store(self.database, self.limits, user_id=validation.user_id(user_id, self.limits))
+        checked = validation.user_id(user_id, self.limits)
+        if self.user_id is not None and checked != self.user_id:
+            raise InvalidInput(f"this store is limited to user {self.user_id!r}")
+        return Store(self.database, self.limits, user_id=checked)
 
     def _owner(self, user_id: str | None) -> str:
         """The user a call is about; on a user-scoped view, the view's user."""
@@ -101,10 +106,15 @@ class Store:
         one owner (it takes no ``user_id``, such as ``purge_conversations``) is
         refused.
 
-        :raises InvalidInput: on a view, for another ``user_id`` or a query
-            that spans every user.
+        :raises InvalidInput: for a name that is not a query, and on a view,
+            for another ``user_id`` or a query that spans every user.
+        :raises TypeError: for a missing or unknown parameter name (a
+            programming error, like a wrong keyword argument).
         """
-        takes_owner = "user_id" in self.database.queries[query_name].parameters
+        query = self.database.queries.get(query_name) if isinstance(query_name, str) else None
+        if query is None:
+            raise InvalidInput(f"no query named {query_name!r}; `convstore queries` lists them")
+        takes_owner = "user_id" in query.parameters
         if self.user_id is None:
             if takes_owner:
                 params.setdefault("user_id", None)

@@ -30,6 +30,7 @@ from datetime import datetime, timezone
 from functools import cache
 from typing import Any
 
+from . import validation
 from .catalog import bind
 from .connect import connect
 from .errors import ConfigurationError
@@ -76,6 +77,7 @@ def transfer(
     is left alone and listed in ``conflicting``; the rest is copied."""
     if dialect_of(source_url) != SQLITE or dialect_of(destination_url) != POSTGRES:
         raise ConfigurationError("transfer copies from a sqlite:/// URL to a postgresql:// URL")
+    page_size = validation.count("page_size", page_size, minimum=1)
     migrate(destination_url)
     report = TransferReport()
     with (

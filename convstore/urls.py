@@ -35,6 +35,8 @@ def split_url(url: str) -> SplitResult:
 
     :raises ConfigurationError: if ``url`` is not a URL.
     """
+    if not isinstance(url, str):
+        raise ConfigurationError(f"a database URL is a str, not {type(url).__name__}")
     try:
         parts = urlsplit(url)
         parts.port  # noqa: B018 -- parsed lazily; a bad port raises here, not later
@@ -86,6 +88,10 @@ def sqlite_path(url: str) -> str:
         )
     if "\x00" in path:
         raise ConfigurationError(f"{url!r}: a file name cannot hold a NUL character (%00)")
+    try:
+        path.encode()
+    except UnicodeEncodeError:
+        raise ConfigurationError(f"{url!r}: the file name is not valid Unicode") from None
     return path
 
 

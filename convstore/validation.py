@@ -33,6 +33,7 @@ from __future__ import annotations
 import json
 import math
 import re
+import threading
 import uuid
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -102,6 +103,22 @@ _ISO_8601 = re.compile(
     r"(?P<zone>[Zz]|[+-]\d{2}(?::?\d{2}(?::?\d{2})?)?)?)?",
     re.ASCII,  # \d is 0-9 only
 )
+
+
+def seconds(field: str, value: Any) -> float:
+    """A wait in seconds: a finite number above zero that a thread can wait
+    (at most ``threading.TIMEOUT_MAX``).
+
+    :raises ConfigurationError: otherwise.
+    """
+    if (
+        isinstance(value, bool)
+        or not isinstance(value, (int, float))
+        or not math.isfinite(value)
+        or not 0 < value <= threading.TIMEOUT_MAX
+    ):
+        raise ConfigurationError(f"{field} must be a number of seconds > 0, not {_show(value)}")
+    return float(value)
 
 
 def conversation_id(value: Any) -> str:

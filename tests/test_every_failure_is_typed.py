@@ -531,106 +531,13 @@ def _name_cases() -> Iterator[Any]:
 def _per_dialect(target: Target, parameter: str) -> Iterator[Any]:
     for dialect in target.dialects:
         case_id = f"{target.name}:{parameter}-{dialect}"
-        bug = _known_bug(target.name, parameter, dialect)
-        marks = [pytest.mark.xfail(strict=True, reason=bug)] if bug else []
-        yield pytest.param(target, parameter, dialect, id=case_id, marks=marks)
+        yield pytest.param(target, parameter, dialect, id=case_id)
 
 
 def _droppable(target: Target) -> list[str]:
     """The ``**params`` names a call can leave out to be wrong (a Store fills
     in ``user_id`` itself)."""
     return [name for name in target.keywords if name != "user_id"]
-
-
-# -- bugs in files this test's author does not own: strict xfails, fixes in the report -----
-
-_URLS_NOT_STR = (
-    "urls.py:split_url: a URL that is not a str (None is resolved, but 1, b'', [] are not) "
-    "raises AttributeError or TypeError from urlsplit, not ConfigurationError"
-)
-_PATH_NOT_UNICODE = (
-    "urls.py:sqlite_path: a path with a lone surrogate (sqlite:///\\ud800.db) reaches "
-    "os.path.realpath and raises UnicodeEncodeError, not ConfigurationError"
-)
-_PARAMETER_NOT_SENDABLE = (
-    "sqlite.py:SQLiteDatabase.execute and postgres.py:PostgresDatabase.execute: a value the "
-    "driver cannot send (a lone surrogate: UnicodeEncodeError; on SQLite an int beyond 64 "
-    "bits: OverflowError) escapes untranslated, not InvalidInput"
-)
-_AGENT = (
-    "agent.py:PersistentAgent.__init__: {} is not checked, and fails later with a raw "
-    "TypeError or AttributeError"
-)
-KNOWN_BUGS: dict[str, str] = {
-    "Store.run:query_name": "store.py:Store.run: an unknown query name raises KeyError "
-    "(TypeError if unhashable), not InvalidInput",
-    "view.run:query_name": "store.py:Store.run: an unknown query name raises KeyError "
-    "(TypeError if unhashable), not InvalidInput",
-    "Store.run:names": "store.py:Store.run: its docstring does not document the "
-    "TypeError of an unknown or missing parameter name (catalog.bind)",
-    "view.run:names": "store.py:Store.run: its docstring does not document the "
-    "TypeError of an unknown or missing parameter name (catalog.bind)",
-    "connect:url": _PATH_NOT_UNICODE,
-    "migrate:url": _PATH_NOT_UNICODE,
-    "PostgresConversationStore:connection_string": _PATH_NOT_UNICODE,
-    "legacy_import.import_legacy:destination_url": _PATH_NOT_UNICODE,
-    "transfer.verify_transfer:source_url": _PATH_NOT_UNICODE,
-    "transfer.verify_transfer:destination_url": _PATH_NOT_UNICODE,
-    "legacy_import.import_legacy:source_url": _URLS_NOT_STR,
-    "transfer.transfer:source_url": f"{_URLS_NOT_STR}; {_PATH_NOT_UNICODE}",
-    "transfer.transfer:destination_url": _URLS_NOT_STR,
-    "transfer.transfer:page_size": "transfer.py:transfer: page_size is not checked: 0 or "
-    "False copies nothing (and reports every conversation as differing), 2**64 raises "
-    "OverflowError, text UnicodeEncodeError; check it with validation.count(minimum=1)",
-    "connect:limits": "connect.py:connect: limits is not checked to be a Limits; the first "
-    "call fails with AttributeError",
-    "connect:text_search_config-postgres": "connect.py:_check_settings: text_search_config "
-    "is not checked to be a str; postgres.py raises TypeError",
-    "connect:timeout-postgres": "connect.py:_check_settings: a timeout beyond "
-    "threading.TIMEOUT_MAX (2**64 s) raises OverflowError in the pool",
-    "migrate:lock_timeout-sqlite": "migrate.py:migrate: lock_timeout is not checked "
-    "(TypeError from sqlite3.connect)",
-    "rollback:lock_timeout": "migrate.py:rollback: lock_timeout is not checked (TypeError, "
-    "ValueError, OverflowError)",
-    "jsonl.export_conversations:store": "jsonl.py:export_conversations: a store that is not "
-    "a Store raises AttributeError",
-    "jsonl.import_conversations:store": "jsonl.py:import_conversations: a store that is not "
-    "a Store raises AttributeError",
-    "jsonl.import_conversations:lines": "jsonl.py:_numbered_lines: lines that are not "
-    "iterable (None, 1) raise TypeError from iter()",
-    "SQLiteConversationStore:db_path": "legacy.py:SQLiteConversationStore.__init__: a db_path "
-    "that is not a str or os.PathLike raises TypeError from Path()",
-    "PersistentAgent:store": _AGENT.format("store (must be a Store)"),
-    "PersistentAgent:system_prompt": _AGENT.format("system_prompt (must be a str)"),
-    "PersistentAgent:max_context_tokens": _AGENT.format("max_context_tokens (a whole number)"),
-    "PersistentAgent:reserve_tokens": _AGENT.format("reserve_tokens (a whole number)"),
-    "PersistentAgent:max_tool_rounds": _AGENT.format("max_tool_rounds (a whole number >= 0)"),
-}
-"""Bugs this walk finds in files its author does not own, by "target:parameter"
-(either dialect) or "target:parameter-dialect": strict xfails, so each turns
-into a failure the moment it is fixed (remove the entry then)."""
-
-
-def _known_bug(target: str, parameter: str, dialect: str) -> str | None:
-    case = f"{target}:{parameter}"
-    found = KNOWN_BUGS.get(f"{case}-{dialect}") or KNOWN_BUGS.get(case)
-    if found:
-        return found
-    if target.startswith("queries."):
-        if parameter == "target":
-            return (
-                "queries.py:NamedQuery.__call__: a target that is not a Store, psycopg "
-                "Connection, ConnectionPool or sqlite3 Connection raises TypeError, not "
-                "InvalidInput"
-            )
-        if parameter == "names":
-            return (
-                "queries.py:NamedQuery.__call__: has no docstring documenting the TypeError "
-                "of an unknown or missing parameter name (catalog.bind)"
-            )
-    if parameter == "params":
-        return _PARAMETER_NOT_SENDABLE
-    return None
 
 
 # -- the tests -------------------------------------------------------------------------------
@@ -797,11 +704,6 @@ def test_every_parameter_has_a_valid_value():
     assert not missing, "teach VALID a value for: " + ", ".join(missing)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="store.py:Store.for_user: on a view it returns a view of any other user, so "
-    "the view is escaped; it must raise InvalidInput for another user (as _owner does)",
-)
 def test_a_view_cannot_open_a_view_of_another_user(store, user):
     view = store.for_user(user)
     assert view.for_user(user).user_id == user
