@@ -129,16 +129,24 @@ def _check_settings(
 ) -> None:
     """Reject settings the pools would reject later (or wait on for ever)."""
     if migrate not in (None, True, False):
-        raise ConfigurationError(f"migrate must be None, True or False, not {migrate!r}")
+        raise ConfigurationError(
+            f"migrate must be None, True or False, not {validation.show(migrate)}"
+        )
     for name, size, least in (("min_size", min_size, 0), ("max_size", max_size, 1)):
         if isinstance(size, bool) or not isinstance(size, int) or size < least:
-            raise ConfigurationError(f"{name} must be a whole number >= {least}, not {size!r}")
+            raise ConfigurationError(
+                f"{name} must be a whole number >= {least}, not {validation.show(size)}"
+            )
     if min_size > max_size:  # type: ignore[operator]
         raise ConfigurationError(f"min_size ({min_size}) is larger than max_size ({max_size})")
     validation.seconds("timeout", timeout)
     validation.seconds("statement_timeout", statement_timeout)
     validation.seconds("connect_timeout", connect_timeout)
     if not isinstance(text_search_config, str):
-        raise ConfigurationError(f"text_search_config must be a str, not {text_search_config!r}")
+        raise ConfigurationError(
+            f"text_search_config must be a str, not {validation.show(text_search_config)}"
+        )
     if not isinstance(limits, Limits):
-        raise ConfigurationError(f"limits must be a convstore.Limits, not {limits!r}")
+        raise ConfigurationError(
+            f"limits must be a convstore.Limits, not {validation.show(limits)}"
+        )

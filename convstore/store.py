@@ -113,7 +113,9 @@ class Store:
         """
         query = self.database.queries.get(query_name) if isinstance(query_name, str) else None
         if query is None:
-            raise InvalidInput(f"no query named {query_name!r}; `convstore queries` lists them")
+            raise InvalidInput(
+                f"no query named {validation.show(query_name)}; `convstore queries` lists them"
+            )
         takes_owner = "user_id" in query.parameters
         if self.user_id is None:
             if takes_owner:

@@ -33,6 +33,7 @@ from __future__ import annotations
 import json
 import math
 import re
+import reprlib
 import threading
 import uuid
 from collections.abc import Mapping
@@ -77,7 +78,7 @@ class Limits:
             value = getattr(self, name)
             if isinstance(value, bool) or not isinstance(value, int) or value < 1:
                 raise ConfigurationError(
-                    f"Limits.{name} must be a whole number >= 1, got {value!r}"
+                    f"Limits.{name} must be a whole number >= 1, got {show(value)}"
                 )
         if self.max_identifier_bytes > MAX_INDEXABLE_IDENTIFIER_BYTES:
             raise ConfigurationError(
@@ -117,7 +118,7 @@ def seconds(field: str, value: Any) -> float:
         or not math.isfinite(value)
         or not 0 < value <= threading.TIMEOUT_MAX
     ):
-        raise ConfigurationError(f"{field} must be a number of seconds > 0, not {_show(value)}")
+        raise ConfigurationError(f"{field} must be a number of seconds > 0, not {show(value)}")
     return float(value)
 
 
@@ -133,7 +134,7 @@ def conversation_id(value: Any) -> str:
             return str(uuid.UUID(value))
         except ValueError:
             pass
-    raise InvalidInput(f"conversation_id must be a UUID, got {_show(value)}")
+    raise InvalidInput(f"conversation_id must be a UUID, got {show(value)}")
 
 
 def user_id(value: Any, limits: Limits = DEFAULT_LIMITS) -> str:
@@ -166,7 +167,7 @@ def optional_identifier(field: str, value: Any, limits: Limits = DEFAULT_LIMITS)
 
 def nonempty_text(field: str, value: Any, limits: Limits = DEFAULT_LIMITS) -> str:
     if not isinstance(value, str) or not value:
-        raise InvalidInput(f"{field} must be a non-empty string, got {_show(value)}")
+        raise InvalidInput(f"{field} must be a non-empty string, got {show(value)}")
     return text(field, value, limits)
 
 
@@ -181,7 +182,7 @@ def text(field: str, value: Any, limits: Limits = DEFAULT_LIMITS) -> str:
         or more than ``limits.max_text_bytes`` of UTF-8.
     """
     if not isinstance(value, str):
-        raise InvalidInput(f"{field} must be a string, got {_show(value)}")
+        raise InvalidInput(f"{field} must be a string, got {show(value)}")
     if "\x00" in value:
         raise InvalidInput(
             f"{field} contains a NUL character (\\x00), which PostgreSQL cannot store"
@@ -203,16 +204,18 @@ def optional_text(field: str, value: Any, limits: Limits = DEFAULT_LIMITS) -> st
 
 def role_name(value: Any) -> str:
     if value not in ROLES:
-        raise InvalidInput(f"role must be one of {', '.join(ROLES)}; got {_show(value)}")
+        raise InvalidInput(f"role must be one of {', '.join(ROLES)}; got {show(value)}")
     return value
 
 
 def count(field: str, value: Any, *, minimum: int = 0) -> int:
     """A whole number in [minimum, MAX_INTEGER]; ``bool`` is not a number here."""
     if isinstance(value, bool) or not isinstance(value, int):
-        raise InvalidInput(f"{field} must be a whole number, got {_show(value)}")
+        raise InvalidInput(f"{field} must be a whole number, got {show(value)}")
     if not minimum <= value <= MAX_INTEGER:
-        raise InvalidInput(f"{field} must be between {minimum} and {MAX_INTEGER}, got {value}")
+        raise InvalidInput(
+            f"{field} must be between {minimum} and {MAX_INTEGER}, got {show(value)}"
+        )
     return value
 
 
@@ -222,7 +225,7 @@ def optional_count(field: str, value: Any) -> int | None:
 
 def flag(field: str, value: Any) -> bool:
     if not isinstance(value, bool):
-        raise InvalidInput(f"{field} must be True or False, got {_show(value)}")
+        raise InvalidInput(f"{field} must be True or False, got {show(value)}")
     return value
 
 
@@ -247,12 +250,12 @@ def timestamp(field: str, value: Any) -> str:
     elif isinstance(value, str):
         moment = _parse_iso_8601(field, value)
     else:
-        raise InvalidInput(f"{field} must be an ISO 8601 timestamp, got {_show(value)}")
+        raise InvalidInput(f"{field} must be an ISO 8601 timestamp, got {show(value)}")
     utc = _in_utc(moment)
     if utc is None or not EARLIEST <= utc <= LATEST:
         raise InvalidInput(
             f"{field} must be between {EARLIEST.isoformat()} and {LATEST.isoformat()} "
-            f"(what both databases store), got {_show(value)}"
+            f"(what both databases store), got {show(value)}"
         )
     return utc.isoformat(timespec="microseconds")
 
@@ -270,7 +273,7 @@ def age_cutoff(older_than: Any, now: datetime | None = None) -> str:
     :raises InvalidInput: if ``older_than`` is not a ``timedelta`` of zero or more.
     """
     if not isinstance(older_than, timedelta) or older_than < timedelta(0):
-        raise InvalidInput(f"older_than must be a positive timedelta, got {_show(older_than)}")
+        raise InvalidInput(f"older_than must be a positive timedelta, got {show(older_than)}")
     now = datetime.now(timezone.utc) if now is None else now
     try:
         cutoff = now - older_than
@@ -283,7 +286,7 @@ def _parse_iso_8601(field: str, value: str) -> datetime:
     found = _ISO_8601.fullmatch(value)
     if found is None:
         raise InvalidInput(
-            f"{field} must be an ISO 8601 timestamp such as 2026-11-25T13:38:38Z, got {_show(value)}"
+            f"{field} must be an ISO 8601 timestamp such as 2026-11-25T13:38:38Z, got {show(value)}"
         )
     year, month, day = (int(part) for part in found["date"].split("-"))
     fraction = (found["fraction"] or "0")[:6].ljust(6, "0")
@@ -299,7 +302,7 @@ def _parse_iso_8601(field: str, value: str) -> datetime:
             tzinfo=_zone(found["zone"]),
         )
     except ValueError as error:
-        raise InvalidInput(f"{field} is not a valid time ({error}): {_show(value)}") from None
+        raise InvalidInput(f"{field} is not a valid time ({error}): {show(value)}") from None
     return moment
 
 
@@ -335,7 +338,7 @@ def metadata_json(field: str, value: Any, limits: Limits = DEFAULT_LIMITS) -> st
     if value is None:
         return "{}"
     if not isinstance(value, Mapping):
-        raise InvalidInput(f"{field} must be a JSON object (a dict), got {_show(value)}")
+        raise InvalidInput(f"{field} must be a JSON object (a dict), got {show(value)}")
     return json_text(field, value, limits)
 
 
@@ -347,7 +350,7 @@ def tool_calls_json(value: Any, limits: Limits = DEFAULT_LIMITS) -> str | None:
     if value is None:
         return None
     if not isinstance(value, (list, tuple)) or not all(isinstance(c, Mapping) for c in value):
-        raise InvalidInput(f"tool_calls must be a list of objects, got {_show(value)}")
+        raise InvalidInput(f"tool_calls must be a list of objects, got {show(value)}")
     return json_text("tool_calls", value, limits)
 
 
@@ -435,7 +438,7 @@ def _encode_json(field: str, value: Any, limits: Limits, pieces: list[str], dept
         for position, (key, item) in enumerate(value.items()):
             if not isinstance(key, str):
                 raise InvalidInput(
-                    f"{field} has a key that is not a string ({_show(key)}); JSON keys are strings"
+                    f"{field} has a key that is not a string ({show(key)}); JSON keys are strings"
                 )
             pieces.append("," if position else "")
             pieces.append(_json_string(field, key, limits))
@@ -449,7 +452,7 @@ def _encode_json(field: str, value: Any, limits: Limits, pieces: list[str], dept
             _encode_json(field, item, limits, pieces, depth + 1)
         pieces.append("]")
     else:
-        raise InvalidInput(f"{field} holds {_show(value)}, which is not a JSON value")
+        raise InvalidInput(f"{field} holds {show(value)}, which is not a JSON value")
 
 
 def _json_string(field: str, value: str, limits: Limits) -> str:
@@ -476,6 +479,17 @@ def _json_float(field: str, value: float) -> str:
     return digits if "." in digits else digits + ".0"
 
 
-def _show(value: Any) -> str:
-    shown = repr(value)
-    return f"{type(value).__name__} {shown[:60]}{'...' if len(shown) > 60 else ''}"
+_SHOWN = reprlib.Repr()
+_SHOWN.maxstring = _SHOWN.maxother = _SHOWN.maxlong = 60
+_SHOWN.maxlevel = 3
+
+
+def show(value: Any) -> str:
+    """A short, safe description of a rejected value for an error message:
+    bounded in length and depth, and never failing (huge integers, deep
+    nesting, objects whose ``repr`` raises)."""
+    try:
+        shown = _SHOWN.repr(value)
+    except Exception:  # too long an integer for str(), or a repr of the caller's that fails
+        shown = f"<{value.bit_length()}-bit>" if isinstance(value, int) else "<unprintable>"
+    return f"{type(value).__name__} {shown}"

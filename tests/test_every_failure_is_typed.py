@@ -37,7 +37,6 @@ import pytest
 import convstore
 from convstore import (
     ConvstoreError,
-    DatabaseUnavailable,
     InvalidInput,
     Limits,
     jsonl,
@@ -105,11 +104,10 @@ EXEMPT_CALLABLES = {
 }
 
 # Programming errors that a callable may raise instead of a ConvstoreError,
-# provided its own docstring documents them (":raises TypeError:"): a missing
-# or unknown *query parameter name* (see convstore.catalog.bind, which
-# documents it). Today neither callable that reaches bind documents it --
-# Store.run and NamedQuery.__call__ (convstore.queries.<name>) -- so their
-# "names" cases are known bugs below; every other failure must be typed.
+# provided its own docstring documents them (":raises TypeError:"), and only
+# for a missing or unknown *query parameter name* (convstore.catalog.bind):
+# Store.run (also on a view) and NamedQuery.__call__ (convstore.queries.<name>)
+# document it. Every other failure, of any value, must be a ConvstoreError.
 PARAMETER_NAME_ERRORS = (TypeError,)
 
 RETRIES = 5
@@ -403,7 +401,7 @@ VALID: dict[str, Callable[[World, Seed, str], Any]] = {
     "migrate": lambda w, s, t: None,
     "min_size": lambda w, s, t: 1,
     "max_size": lambda w, s, t: 2,
-    "timeout": lambda w, s, t: 3.0,
+    "timeout": lambda w, s, t: 2.0,
     "statement_timeout": lambda w, s, t: 10.0,
     "connect_timeout": lambda w, s, t: 10.0,
     "text_search_config": lambda w, s, t: "english",
@@ -531,7 +529,22 @@ def _name_cases() -> Iterator[Any]:
 def _per_dialect(target: Target, parameter: str) -> Iterator[Any]:
     for dialect in target.dialects:
         case_id = f"{target.name}:{parameter}-{dialect}"
-        yield pytest.param(target, parameter, dialect, id=case_id)
+        bug = KNOWN_BUGS.get(case_id) or KNOWN_BUGS.get(f"{target.name}:{parameter}")
+        marks = [pytest.mark.xfail(strict=True, reason=bug)] if bug else []
+        yield pytest.param(target, parameter, dialect, id=case_id, marks=marks)
+
+
+KNOWN_BUGS: dict[str, str] = {
+    "connect:text_search_config-postgres": (
+        "postgres.py:PostgresDatabase.__init__: a text_search_config name longer than "
+        "PostgreSQL's 63-byte identifiers passes the name check; the server drops the "
+        "oversized startup packet and connect raises DatabaseUnavailable (retryable) after "
+        "the whole timeout, instead of ConfigurationError at once"
+    ),
+}
+"""Bugs the walk finds in files this test's author does not own, by
+"target:parameter-dialect" or "target:parameter": strict xfails, so each fails
+the moment it is fixed (then remove its entry)."""
 
 
 def _droppable(target: Target) -> list[str]:
@@ -606,10 +619,12 @@ class Walk:
             del keywords[_droppable(target)[0]]
         else:
             arguments[name] = value
+        retryable: ConvstoreError | None = None
         try:
             result = target.bind(world, seed)(**arguments, **keywords)
         except ConvstoreError as error:
             assert str(error).strip(), f"{type(error).__name__} without a message"
+            retryable = error if error.retryable else None
         except PARAMETER_NAME_ERRORS as error:
             if not parameter.endswith(" name") or not _documents(target, type(error)):
                 raise
@@ -627,6 +642,8 @@ class Walk:
         if after != self.before:
             self.seed = None
             raise AssertionError("the call failed, but the stored data changed")
+        if retryable is not None:
+            raise retryable  # retried: the server may be restarting, else it is a failure
 
 
 def _documents(target: Target, error_type: type) -> bool:
@@ -646,9 +663,13 @@ def _walk(world: World, target: Target, parameter: str, values: dict[str, Any]) 
             for _ in range(RETRIES):
                 try:
                     walk.call(slot, value)
-                except DatabaseUnavailable:
-                    # Raised outside the call (seeding, a snapshot): other suites
-                    # restart the shared server. Retrying is what the error says to do.
+                except ConvstoreError as error:
+                    if not error.retryable:
+                        raise
+                    # Other suites restart the shared server; retrying is what the
+                    # error says to do. Malformed input that says "retry" every
+                    # time says the wrong thing: retrying cannot cure it.
+                    unavailable = error
                     walk.seed = None
                     time.sleep(1)
                     continue
@@ -656,6 +677,12 @@ def _walk(world: World, target: Target, parameter: str, values: dict[str, Any]) 
                     kind = f"{type(error).__module__}.{type(error).__name__}"
                     failures.append(f"{slot}={value_id}: {kind}: {str(error)[:300]}")
                 break
+            else:
+                kind = type(unavailable).__name__
+                failures.append(
+                    f"{slot}={value_id}: {kind}, retryable, on each of {RETRIES} attempts "
+                    f"(malformed input must fail for good): {str(unavailable)[:300]}"
+                )
     assert not failures, f"{target.name}:\n" + "\n".join(failures)
 
 
