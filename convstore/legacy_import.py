@@ -280,7 +280,11 @@ def _legacy_connection(url: str) -> Iterator[Any]:
     Times come back as the database's text, to be read by one rule."""
     if dialect_of(url) == SQLITE:
         path = sqlite_path(url)
-        if not Path(path).is_file():
+        try:
+            found = Path(path).is_file()
+        except OSError as error:  # a name too long for the file system, say
+            raise InvalidInput(f"cannot read {path[:80]!r}: {error.strerror}") from None
+        if not found:
             raise InvalidInput(f"there is no SQLite database at {path}")
         with SQLiteDatabase.translate_errors():
             connection = sqlite_file(path).connect(busy_timeout=5.0, read_only=True)

@@ -95,8 +95,17 @@ def sqlite_file(path: str) -> SQLiteFile:
     file be created or written?
 
     :raises ConfigurationError: if the directory does not exist, the path is a
-        directory, or the file does not exist and cannot be created there.
+        directory or a name the file system cannot hold, or the file does not
+        exist and cannot be created there.
     """
+    try:
+        os.stat(path)
+    except FileNotFoundError:
+        pass
+    except OSError as error:  # ENAMETOOLONG, ELOOP, ENOTDIR ...: no retry will fix it
+        raise ConfigurationError(
+            f"cannot open the SQLite database {path[:80]!r}: {error.strerror}"
+        ) from None
     directory = _directory(path)
     if not os.path.isdir(directory):
         raise ConfigurationError(

@@ -74,9 +74,12 @@ class PostgresDatabase(Database):
         :raises DatabaseUnavailable: if the server cannot be reached in time.
         """
         super().__init__(tracer=tracer)
-        if not re.fullmatch(r"[A-Za-z_][A-Za-z0-9_.]*", text_search_config):
+        # A name, or schema.name, of identifiers of at most 63 bytes (NAMEDATALEN).
+        if not re.fullmatch(
+            r"[A-Za-z_][A-Za-z0-9_]{0,62}(\.[A-Za-z_][A-Za-z0-9_]{0,62})?", text_search_config
+        ):
             raise ConfigurationError(
-                f"{text_search_config!r} is not a text search configuration name"
+                f"{text_search_config[:80]!r} is not a text search configuration name"
             )
         connection_settings: dict[str, Any] = {
             "autocommit": True,
