@@ -535,16 +535,7 @@ def _name_cases() -> Iterator[Any]:
 
 def _per_dialect(target: Target, parameter: str) -> Iterator[Any]:
     for dialect in target.dialects:
-        case_id = f"{target.name}:{parameter}-{dialect}"
-        bug = KNOWN_BUGS.get(case_id) or KNOWN_BUGS.get(f"{target.name}:{parameter}")
-        marks = [pytest.mark.xfail(strict=True, reason=bug)] if bug else []
-        yield pytest.param(target, parameter, dialect, id=case_id, marks=marks)
-
-
-KNOWN_BUGS: dict[str, str] = {}
-"""Bugs the walk finds in files this test's author does not own, by
-"target:parameter-dialect" or "target:parameter": strict xfails, so each fails
-the moment it is fixed (then remove its entry)."""
+        yield pytest.param(target, parameter, dialect, id=f"{target.name}:{parameter}-{dialect}")
 
 
 def _droppable(target: Target) -> list[str]:
