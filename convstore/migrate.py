@@ -30,7 +30,7 @@ import os
 import sqlite3
 import threading
 import time
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager, redirect_stdout
 from dataclasses import dataclass
 from datetime import datetime, timezone
@@ -122,26 +122,20 @@ def migrate(url: str | None = None, *, lock_timeout: float = LOCK_TIMEOUT) -> li
         lock that long.
     :raises DatabaseError: if a migration fails; it is rolled back and not recorded.
     """
-    url = resolve_url(url)
-    migrations = _known_migrations(dialect_of(url))
-    lock_timeout = validation.seconds("lock_timeout", lock_timeout)
-    with _translated(url, lock_timeout):
-        schema = _read_schema(url, migrations, busy_timeout=lock_timeout)
-        _refuse_unknown(url, schema.unknown)
-        if schema.applied is not None and not schema.pending:
-            logger.debug("%s is up to date", redact(url))
-            return []
-        _refuse_read_only(url, f"needs migrations ({', '.join(schema.pending) or 'to be read'})")
-        with _locked(url, lock_timeout) as (backend, bookkeeping):
-            _refuse_unknown(url, _unknown(_applied_ids(bookkeeping, url), migrations))
-            pending = backend.to_apply(migrations)
-            for migration in pending:
-                with _translated(url, lock_timeout, doing=f"applying {migration.id}"):
-                    with _yoyo_output_logged():
-                        backend.apply_one(migration)
-            backend.run_post_apply(pending)
-    applied = [migration.id for migration in pending]
-    logger.info("migrated %s: %s", redact(url), ", ".join(applied) or "already up to date")
+    applied = _under_lock(
+        url,
+        lock_timeout,
+        nothing_to_do=lambda schema: not schema.pending,
+        read_only_refusal=lambda schema: (
+            f"needs migrations ({', '.join(schema.pending) or 'to be read'})"
+        ),
+        plan=lambda backend, migrations: backend.to_apply(migrations),
+        step=lambda backend, migration: backend.apply_one(migration),
+        doing="applying",
+        after=lambda backend, done: backend.run_post_apply(done),
+    )
+    if applied:
+        logger.info("migrated %s: %s", redact(resolve_url(url)), ", ".join(applied))
     return applied
 
 
@@ -156,25 +150,52 @@ def rollback(url: str | None = None, *, lock_timeout: float = LOCK_TIMEOUT) -> l
     :raises DatabaseUnavailable: as :func:`migrate`.
     :raises DatabaseError: if a rollback step fails.
     """
+    rolled_back = _under_lock(
+        url,
+        lock_timeout,
+        nothing_to_do=lambda schema: not schema.applied,
+        read_only_refusal=lambda schema: "cannot be rolled back: that writes to it",
+        plan=lambda backend, migrations: backend.to_rollback(migrations),
+        step=lambda backend, migration: backend.rollback_one(migration),
+        doing="rolling back",
+    )
+    if rolled_back:
+        logger.info("rolled back %s: %s", redact(resolve_url(url)), ", ".join(rolled_back))
+    return rolled_back
+
+
+def _under_lock(
+    url: str | None,
+    lock_timeout: float,
+    *,
+    nothing_to_do: Callable[[_Schema], bool],
+    read_only_refusal: Callable[[_Schema], str],
+    plan: Callable[[Any, Any], list],
+    step: Callable[[Any, Any], None],
+    doing: str,
+    after: Callable[[Any, list], None] = lambda backend, done: None,
+) -> list[str]:
+    """Read what is applied (no lock, nothing written); if there is work,
+    take yoyo's lock, plan inside it and do each step; return the ids done."""
     url = resolve_url(url)
     migrations = _known_migrations(dialect_of(url))
     lock_timeout = validation.seconds("lock_timeout", lock_timeout)
     with _translated(url, lock_timeout):
         schema = _read_schema(url, migrations, busy_timeout=lock_timeout)
         _refuse_unknown(url, schema.unknown)
-        if schema.applied is not None and not schema.applied:
+        if schema.applied is not None and nothing_to_do(schema):
+            logger.debug("%s: nothing to do", redact(url))
             return []
-        _refuse_read_only(url, "cannot be rolled back: that writes to it")
+        _refuse_read_only(url, read_only_refusal(schema))
         with _locked(url, lock_timeout) as (backend, bookkeeping):
             _refuse_unknown(url, _unknown(_applied_ids(bookkeeping, url), migrations))
-            applied = backend.to_rollback(migrations)
-            for migration in applied:
-                with _translated(url, lock_timeout, doing=f"rolling back {migration.id}"):
+            planned = plan(backend, migrations)
+            for migration in planned:
+                with _translated(url, lock_timeout, doing=f"{doing} {migration.id}"):
                     with _yoyo_output_logged():
-                        backend.rollback_one(migration)
-    rolled_back = [migration.id for migration in applied]
-    logger.info("rolled back %s: %s", redact(url), ", ".join(rolled_back) or "nothing applied")
-    return rolled_back
+                        step(backend, migration)
+            after(backend, planned)
+    return [migration.id for migration in planned]
 
 
 def pending_migrations(url: str | None = None) -> list[str]:
