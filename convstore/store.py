@@ -243,20 +243,14 @@ class Store:
             return []
         parts = _batch_parts(batch)
         if len(parts) == 1:
-            return self._append_batch(checked_id, parts[0])
+            return self._append_batch(checked_id, *parts[0])
         with self.transaction():
-            return [stored for part in parts for stored in self._append_batch(checked_id, part)]
+            return [stored for part in parts for stored in self._append_batch(checked_id, *part)]
 
     def _append_batch(
-        self, conversation_id: str, part: list[tuple[str | None, str]]
+        self, conversation_id: str, keys: list[str | None], messages_json: str
     ) -> list[Message]:
-        """Append one run of (idempotency key, message as JSON) pairs."""
-        return self._append(
-            conversation_id,
-            [key for key, _ in part],
-            "append_messages",
-            messages=f"[{','.join(encoded for _, encoded in part)}]",
-        )
+        return self._append(conversation_id, keys, "append_messages", messages=messages_json)
 
     def _append(
         self, conversation_id: str, keys: list[str | None], query_name: str, **params: Any
@@ -652,21 +646,26 @@ def _safe_to_repeat() -> Iterator[None]:
         raise DatabaseUnavailable(f"{error} -- repeating this call is safe") from error
 
 
-def _batch_parts(batch: list[dict[str, Any]]) -> list[list[tuple[str | None, str]]]:
-    """A checked batch as (idempotency key, JSON) pairs, cut into runs of at
-    most ``BATCH_JSON_BYTES`` (a single larger message is a run of its own:
-    the limits keep it far below jsonb's 256 MB)."""
-    parts: list[list[tuple[str | None, str]]] = [[]]
+def _batch_parts(batch: list[dict[str, Any]]) -> list[tuple[list[str | None], str]]:
+    """A checked batch as (idempotency keys, JSON array) runs of at most
+    ``BATCH_JSON_BYTES`` each (a single larger message is a run of its own:
+    the limits keep it far below jsonb's 256 MB). Usually one run, encoded once."""
+    whole = json.dumps(batch, ensure_ascii=False)
+    if len(whole) * 4 <= BATCH_JSON_BYTES or len(whole.encode("utf-8")) <= BATCH_JSON_BYTES:
+        return [([message["idempotency_key"] for message in batch], whole)]
+    runs: list[list[dict[str, Any]]] = [[]]
     size = 0
     for message in batch:
-        encoded = json.dumps(message, ensure_ascii=False)
-        message_bytes = len(encoded.encode("utf-8")) + 1
-        if parts[-1] and size + message_bytes > BATCH_JSON_BYTES:
-            parts.append([])
+        message_bytes = len(json.dumps(message, ensure_ascii=False).encode("utf-8")) + 1
+        if runs[-1] and size + message_bytes > BATCH_JSON_BYTES:
+            runs.append([])
             size = 0
-        parts[-1].append((message["idempotency_key"], encoded))
+        runs[-1].append(message)
         size += message_bytes
-    return parts
+    return [
+        ([message["idempotency_key"] for message in run], json.dumps(run, ensure_ascii=False))
+        for run in runs
+    ]
 
 
 def _deletion_counts(deleted: list[dict[str, Any]]) -> dict[str, int]:

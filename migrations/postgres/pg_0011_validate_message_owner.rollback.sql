@@ -1,2 +1,5 @@
--- Validation cannot be undone; pg_0010's rollback drops the constraint.
-SELECT 1;
+-- Validation cannot be undone; the foreign key on conversation_id comes back.
+ALTER TABLE messages DROP CONSTRAINT IF EXISTS messages_conversation_id_fkey;
+ALTER TABLE messages
+    ADD CONSTRAINT messages_conversation_id_fkey
+    FOREIGN KEY (conversation_id) REFERENCES conversations (id) ON DELETE CASCADE;
