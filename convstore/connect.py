@@ -43,7 +43,7 @@ def connect(
 
     A SQLite file that cannot be written (permissions, a read-only mount, a
     read-only directory) opens read-only when it is fully migrated: reads work,
-    writes raise :class:`DatabaseError`.
+    writes raise :class:`ReadOnlyDatabase`.
 
     ``max_size`` bounds the pool (PostgreSQL connections, or SQLite connections
     to the file); ``min_size`` connections to PostgreSQL are opened at once.
@@ -67,8 +67,8 @@ def connect(
         password that is wrong, or a role that may not read yoyo's table
         (connect it with ``migrate=False`` and migrate as the tables' owner).
     :raises SchemaNotMigrated: if migrations are pending (PostgreSQL by
-        default; a read-only SQLite file), or the database was migrated by a
-        newer convstore (it holds migrations this version does not know).
+        default; a read-only SQLite file), or (:class:`SchemaTooNew`) the
+        database was migrated by a newer convstore.
     :raises DatabaseUnavailable: if the database cannot be reached, or another
         process keeps the migration lock or SQLite's write lock past the timeout;
         retrying later may succeed.

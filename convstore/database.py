@@ -185,17 +185,10 @@ class Database(ABC):
     def _trace(self, query: Query, params: Mapping[str, Any]) -> None:
         if SECRET_PARAMETERS.intersection(params):
             params = {k: "***" if k in SECRET_PARAMETERS else v for k, v in params.items()}
-        self._trace_command(query.statement, params, name=query.name)
-
-    def _trace_command(
-        self, statement: str, params: Mapping[str, Any] | None = None, *, name: str | None = None
-    ) -> None:
-        """Show a statement to the log and the tracer: a named query's, or a
-        session command (``BEGIN``-like, no parameters)."""
         if logger.isEnabledFor(logging.DEBUG):
-            logger.debug("running %s with %r", name or statement, params or {})
+            logger.debug("running %s with %r", query.name, params)
         if self.tracer is not None:
-            self.tracer(statement, params or {})
+            self.tracer(query.statement, params)
 
     def search_expression(self, text: str) -> str | None:
         """What the search queries take as ``:query`` for search-box ``text``;

@@ -89,8 +89,9 @@ _POLL_INTERVAL = 0.5
 _OWNER_ADVICE = (
     "migrations must run as the owner of convstore's tables: run `convstore migrate` "
     "with the owner's URL, and connect the application role with migrate=False (it "
-    "needs only SELECT, INSERT, UPDATE, DELETE on conversations and messages; with "
-    "SELECT on _yoyo_migration too, connect() can also check that the schema is current)"
+    "needs only the privileges to read and write the conversations and messages tables; "
+    "given read access to yoyo's _yoyo_migration table too, connect() can also check "
+    "that the schema is current)"
 )
 
 

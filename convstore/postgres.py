@@ -31,11 +31,12 @@ from .sqlstates import convstore_error
 from .urls import psycopg_conninfo, redact
 from .values import row_dicts
 
-# A session command, not a query: what a lent connection's session is reset with.
-_DISCARD_ALL = "DISCARD ALL"
-# Statements that carry the session's scope key are never prepared: SQL of the
-# caller's own could replace a prepared statement of the same name.
-_NEVER_PREPARED = frozenset({"claim_scope_key", "set_session_user_scope", "set_user_scope"})
+# Never prepared: the statements that carry the session's scope key (SQL of the
+# caller's own could replace a prepared statement of the same name), and
+# DISCARD ALL (which cannot be prepared).
+_NEVER_PREPARED = frozenset(
+    {"claim_scope_key", "set_session_user_scope", "set_user_scope", "reset_session"}
+)
 
 
 class PostgresDatabase(Database):
@@ -92,7 +93,6 @@ class PostgresDatabase(Database):
         }
         if not prepare or transaction_pooling:
             connection_settings["prepare_threshold"] = None
-        self.transaction_pooling = transaction_pooling
         # Per pooled connection: the scope key its session claimed, and the
         # user its session is limited to (absent: every user).
         self._scope_keys: WeakKeyDictionary[psycopg.Connection, str] = WeakKeyDictionary()
@@ -245,9 +245,10 @@ class PostgresDatabase(Database):
         statements (and psycopg's record of them), temporary objects, cursors,
         listeners and advisory locks gone. If it fails, the connection is
         closed and the pool replaces it."""
-        self._trace_command(_DISCARD_ALL)
+        query = self.queries["reset_session"]
+        self._trace(query, {})
         try:
-            connection.execute(_DISCARD_ALL, prepare=False)
+            self.execute(connection, query, {})
         except psycopg.Error:
             connection.close()
             raise

@@ -84,10 +84,7 @@ class Store:
 
         :raises InvalidInput: for a bad user id, or on a view, for another user.
         """
-        checked = validation.user_id(user_id, self.limits)
-        if self.user_id is not None and checked != self.user_id:
-            raise InvalidInput(f"this store is limited to user {self.user_id!r}")
-        return Store(self.database, self.limits, user_id=checked)
+        return Store(self.database, self.limits, user_id=self._owner(user_id))
 
     def _owner(self, user_id: str | None) -> str:
         """The user a call is about; on a user-scoped view, the view's user."""

@@ -19,7 +19,6 @@ from psycopg import sql
 import convstore
 from convstore import InvalidInput, NotFound, queries
 from convstore.jsonl import export_conversations, import_conversations
-from convstore.urls import sqlite_path
 
 from .conftest import login_url, migrated_url
 
@@ -273,7 +272,6 @@ def test_sqlite_views_raw_connection_is_the_whole_file(sqlite_url, user):
             assert connection.execute(
                 "SELECT count(*) FROM conversations WHERE id = ?", (bobs,)
             ).fetchone() == (1,)
-    assert sqlite_path(sqlite_url)
 
 
 # -- nothing SQL leaves on a lent connection reaches a later call --------------------------

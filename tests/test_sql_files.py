@@ -71,8 +71,9 @@ def _sample_parameters(query, user, conversation_id):
 
 
 REPORTS = set(report_names(SQLITE))  # their rows are checked against the shells elsewhere
-# Run by the pool on each new session, with its key: tests/test_isolation.py covers them.
-SESSION_SCOPE = {"claim_scope_key", "set_session_user_scope"}
+# Session plumbing, run outside transactions (the pool on each new session, a lent
+# connection afterwards): tests/test_isolation.py covers them.
+SESSION_SCOPE = {"claim_scope_key", "set_session_user_scope", "reset_session"}
 DELETES_CONVERSATIONS = {"delete_conversation", "delete_user_conversations", "purge_conversations"}
 
 
