@@ -18,6 +18,7 @@ from typing import Any
 
 from .catalog import bind, queries_of
 from .errors import InvalidInput, OutcomeUnknown
+from .search_text import SearchQuery, to_websearch
 from .sqlfile import Query
 
 logger = logging.getLogger("convstore")
@@ -190,10 +191,11 @@ class Database(ABC):
         if self.tracer is not None:
             self.tracer(query.statement, params)
 
-    def search_expression(self, text: str) -> str | None:
-        """What the search queries take as ``:query`` for search-box ``text``;
-        ``None`` when there is nothing to search for."""
-        return text if text.strip() else None
+    def search_expression(self, query: SearchQuery) -> str | None:
+        """What the search queries take as ``:query`` for a parsed search box
+        (PostgreSQL's: ``websearch_to_tsquery`` text of folded words); ``None``
+        when there is nothing to search for."""
+        return to_websearch(query)
 
     def user_scope(self, user_id: str, *, sealed: bool = False) -> AbstractContextManager[None]:
         """Name ``user_id`` to the database's row-level security for the

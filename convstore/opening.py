@@ -14,6 +14,7 @@ from dataclasses import dataclass
 
 import psycopg
 
+from . import search_text
 from .errors import (
     ConfigurationError,
     ConvstoreError,
@@ -81,13 +82,15 @@ class SQLiteFile:
 
         :raises sqlite3.Error: if SQLite cannot open it.
         """
-        return sqlite3.connect(
+        connection = sqlite3.connect(
             self.uri(read_only=read_only),
             uri=True,
             timeout=busy_timeout,
             isolation_level=None,
             check_same_thread=False,
         )
+        search_text.register(connection)
+        return connection
 
 
 def sqlite_file(path: str) -> SQLiteFile:

@@ -32,7 +32,7 @@ from .errors import (
     SchemaNotMigrated,
 )
 from .opening import sqlite_file
-from .search_syntax import to_fts5
+from .search_text import SearchQuery, to_fts5
 from .sqlfile import SQLITE, Query
 from .values import row_dicts
 
@@ -174,8 +174,8 @@ class SQLiteDatabase(Database):
         with self.write_slot(), self._transaction(connection, _BEGIN_WRITE):
             yield
 
-    def search_expression(self, text: str) -> str | None:
-        return to_fts5(text)
+    def search_expression(self, query: SearchQuery) -> str | None:
+        return to_fts5(query)
 
     @contextmanager
     def write_slot(self) -> Iterator[None]:

@@ -18,7 +18,7 @@ from contextlib import AbstractContextManager, contextmanager, nullcontext
 from datetime import timedelta
 from typing import Any
 
-from . import validation
+from . import search_text, validation
 from .database import Database, Tracer
 from .errors import (
     ConvstoreError,
@@ -513,11 +513,17 @@ class Store:
         self, query_name: str, user_id: str | None, query: str, limit: int, **params: Any
     ) -> list[dict[str, Any]]:
         owner = self._owner(user_id)
-        expression = self.database.search_expression(validation.text("query", query, self.limits))
+        parsed = search_text.parse(validation.text("query", query, self.limits))
+        expression = self.database.search_expression(parsed)
         limit = validation.count("limit", limit, minimum=1)
         if expression is None:
             return []
-        return self.run(query_name, user_id=owner, query=expression, limit=limit, **params)
+        found = self.run(query_name, user_id=owner, query=expression, limit=limit, **params)
+        for row in found:
+            row["snippet"] = search_text.snippet(row["content"], parsed)
+            if query_name == "search_conversations":
+                del row["content"]  # the best match's, for its snippet
+        return found
 
     def find_messages(
         self, user_id: str | None, text: str, limit: int = 50

@@ -1,14 +1,13 @@
 -- Full-text search over one user's messages, grouped by conversation: the
 -- conversations with the best-matching messages first, each with how many of
 -- its messages match, the rank and seq of its best match, and that message's
--- snippet with the matched words marked «like this». :query is search box
--- text, as in search_messages.sql.
+-- content. :query is folded websearch_to_tsquery text, as in search_messages.sql.
 -- :user_id  whose conversations to search
--- :query    the search box text
+-- :query    the search text, folded
 -- :limit    how many conversations at most
 -- Index: messages_search (user_id, search_vector); conversations primary key.
 WITH search AS (
-    SELECT websearch_to_tsquery(:query) AS terms
+    SELECT websearch_to_tsquery('simple', :query) AS terms
 ), hits AS (
     SELECT m.conversation_id, m.seq, m.content,
            ts_rank(m.search_vector, s.terms) AS rank,
@@ -21,11 +20,9 @@ WITH search AS (
        AND m.search_vector @@ s.terms
 )
 SELECT c.id, c.user_id, c.title, c.metadata, c.created_at, c.updated_at, c.message_count,
-       h.matching_messages, h.rank, h.seq AS best_seq,
-       ts_headline(h.content, s.terms,
-                   'StartSel=«, StopSel=», MaxWords=24, MinWords=8, MaxFragments=2') AS snippet
+       h.matching_messages, h.rank, h.seq AS best_seq, h.content
   FROM hits AS h
-  JOIN conversations AS c ON c.id = h.conversation_id, search AS s
+  JOIN conversations AS c ON c.id = h.conversation_id
  WHERE h.place_in_conversation = 1
    AND c.user_id = :user_id
  ORDER BY h.rank DESC, c.updated_at DESC, c.id DESC

@@ -1,14 +1,14 @@
 -- Full-text search over one user's messages, grouped by conversation: the
 -- conversations with the best-matching messages first, each with how many of
 -- its messages match, the rank (higher is better) and seq of its best match,
--- and that message's snippet with the matched words marked «like this».
+-- and that message's content.
 -- :query is an FTS5 expression built by convstore, as in search_messages.sql.
 -- :user_id  whose conversations to search
 -- :query    the FTS5 expression
 -- :limit    how many conversations at most
--- Index: messages_fts (FTS5, owner token and content); conversations primary key.
+-- Index: messages_fts (FTS5, owner token and folded content); conversations primary key.
 WITH hits AS (
-    SELECT m.rowid AS message_rowid, m.conversation_id, m.seq,
+    SELECT m.conversation_id, m.seq, m.content,
            -bm25(messages_fts, 1.0, 0.0) AS rank
       FROM messages_fts
       JOIN messages AS m ON m.rowid = messages_fts.rowid
@@ -22,11 +22,7 @@ WITH hits AS (
       FROM hits
 )
 SELECT c.id, c.user_id, c.title, c.metadata, c.created_at, c.updated_at, c.message_count,
-       r.matching_messages, r.rank, r.seq AS best_seq,
-       (SELECT snippet(messages_fts, 0, '«', '»', '…', 24)
-          FROM messages_fts
-         WHERE messages_fts MATCH printf('owner:u%064d%s', 0, hex(:user_id)) || ' AND (' || :query || ')'
-           AND messages_fts.rowid = r.message_rowid) AS snippet
+       r.matching_messages, r.rank, r.seq AS best_seq, r.content
   FROM ranked AS r
   JOIN conversations AS c ON c.id = r.conversation_id
  WHERE r.place_in_conversation = 1

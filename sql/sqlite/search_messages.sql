@@ -1,17 +1,17 @@
 -- Full-text search over one user's messages: the best matches first, each with
--- its conversation's title, a rank (higher is better) and a snippet with the
--- matched words marked «like this». :query is an FTS5 expression that convstore
--- builds from what the user typed (words, "quoted phrases", -excluded, or);
--- every term is a quoted string, so no input is read as FTS5 syntax. The
--- user's owner token is ANDed in, so FTS5 ranks only this user's matches.
+-- its conversation's title and a rank (higher is better). :query is an FTS5
+-- expression that convstore builds from what the user typed (words, "quoted
+-- phrases", -excluded, or), of folded words in quoted strings (README
+-- "Search"), so no input is read as FTS5 syntax. The user's owner token is
+-- ANDed in, so FTS5 ranks only this user's matches.
 -- :user_id          whose messages to search
 -- :query            the FTS5 expression
 -- :conversation_id  limit to one conversation, or NULL for all
 -- :limit            how many messages at most
--- Index: messages_fts (FTS5, owner token and content).
+-- Index: messages_fts (FTS5, owner token and folded content).
 WITH hits AS (
-    SELECT m.rowid AS message_rowid, m.conversation_id, m.seq, m.role, m.content,
-           m.created_at, -bm25(messages_fts, 1.0, 0.0) AS rank
+    SELECT m.conversation_id, m.seq, m.role, m.content, m.created_at,
+           -bm25(messages_fts, 1.0, 0.0) AS rank
       FROM messages_fts
       JOIN messages AS m ON m.rowid = messages_fts.rowid
      WHERE messages_fts MATCH printf('owner:u%064d%s', 0, hex(:user_id)) || ' AND (' || :query || ')'
@@ -22,11 +22,6 @@ WITH hits AS (
 )
 SELECT h.conversation_id,
        (SELECT title FROM conversations WHERE id = h.conversation_id) AS title,
-       h.seq, h.role, h.content, h.rank,
-       (SELECT snippet(messages_fts, 0, '«', '»', '…', 24)
-          FROM messages_fts
-         WHERE messages_fts MATCH printf('owner:u%064d%s', 0, hex(:user_id)) || ' AND (' || :query || ')'
-           AND messages_fts.rowid = h.message_rowid) AS snippet,
-       h.created_at
+       h.seq, h.role, h.content, h.rank, h.created_at
   FROM hits AS h
  ORDER BY h.rank DESC, h.created_at DESC, h.seq DESC;
