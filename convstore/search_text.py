@@ -9,7 +9,8 @@ One semantics on both databases (README, "Search"):
   word.
 - Case and diacritics are folded: Unicode compatibility decomposition (NFKD,
   so ``ﬁ`` is ``fi`` and full-width ``Ａ`` is ``a``), lower case, the combining
-  diacritical marks removed, then recomposed (NFC). ``Café`` is ``cafe``,
+  diacritical marks, Hebrew points and Arabic harakat removed, then
+  recomposed (NFC). ``Café`` is ``cafe``,
   ``Tōkyō`` is ``tokyo``; a final sigma is a sigma.
 - Every Han, kana, Hangul or Bopomofo character is a word of its own, and a
   run of them in a query is a phrase, so ``東京`` finds ``東京タワーは高い``:
@@ -42,7 +43,12 @@ from dataclasses import dataclass
 
 # The character classes below are the ones in migrations/postgres/
 # pg_0014_folded_search.sql: change them together, in a new migration.
-_DIACRITICS = re.compile(r"[\u0300-\u036f\u1ab0-\u1aff\u1dc0-\u1dff\u20d0-\u20ff\ufe20-\ufe2f]")
+# Combining diacritical marks (Latin, Greek, Cyrillic...), Hebrew points and
+# Arabic harakat: removed.
+_DIACRITICS = re.compile(
+    r"[\u0300-\u036f\u0591-\u05bd\u05bf\u05c1\u05c2\u05c4\u05c5\u05c7\u064b-\u065f\u0670"
+    r"\u1ab0-\u1aff\u1dc0-\u1dff\u20d0-\u20ff\ufe20-\ufe2f]"
+)
 # ASCII and Latin-1 punctuation and symbols, the spaces, general and
 # supplemental punctuation, currency, arrows, mathematical and technical
 # symbols, CJK punctuation, variation selectors, private use, emoji: word

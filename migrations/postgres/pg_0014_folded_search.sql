@@ -26,7 +26,7 @@ RETURN regexp_replace(
             replace(
                 normalize(
                     regexp_replace(lower(normalize(content, NFKD) COLLATE "und-x-icu"),
-                                   '[\u0300-\u036f\u1ab0-\u1aff\u1dc0-\u1dff\u20d0-\u20ff\ufe20-\ufe2f]', '', 'g'),
+                                   '[\u0300-\u036f\u0591-\u05bd\u05bf\u05c1\u05c2\u05c4\u05c5\u05c7\u064b-\u065f\u0670\u1ab0-\u1aff\u1dc0-\u1dff\u20d0-\u20ff\ufe20-\ufe2f]', '', 'g'),
                     NFC),
                 'ς', 'σ'),
             '[\u0001-\u002f\u003a-\u0040\u005b-\u0060\u007b-\u00bf\u00d7\u00f7\u1680\u2000-\u206f\u20a0-\u20cf\u2190-\u2bff\u2e00-\u2e7f\u3000-\u3004\u3008-\u3020\u3030\u303d-\u303f\ue000-\uf8ff\ufe00-\ufe0f\ufe30-\ufe4f\ufff0-\uffff\U0001f000-\U0001fbff\U000f0000-\U0010ffff]', ' ', 'g'),

@@ -1,0 +1,216 @@
+"""Full-text search gives the same answers on SQLite and PostgreSQL.
+
+One corpus -- several scripts and languages, punctuation, numbers -- is stored
+in both databases; generated queries must find the same messages in both, and
+the folding function each database indexes with must equal
+:func:`convstore.search_text.fold` character for character. The semantics
+(README, "Search") are tested on both databases with the cases of the field
+reports.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+import convstore
+from convstore import search_text
+from convstore.migrate import _backend, _known_migrations
+from convstore.search_text import fold
+from convstore.sqlfile import load_query
+
+SEARCH_TEXT = Path(__file__).parent / "sql" / "search_text.sql"
+
+CORPUS = {
+    "how-to": [
+        "How do I reset my password? What don't you understand?",
+        "It's the Spring-Boot starter; spring boot 3.2 needs Java 17.",
+        "Gmail's OAuth2 flow: use OAuth 2.0, not OAuth1.",
+        "Email bob@example.com or see https://example.com/docs/v1.2.3?x=1&y=2",
+    ],
+    "travel": [
+        "Café au lait in the cafe near Tōkyō station; TOKYO is big.",
+        "東京タワーは高い。東京スカイツリーはもっと高い！",
+        "Ich möchte nach München fahren; Straße und STRASSE.",
+        "ΟΔΟΣ και οδός στην Αθήνα",
+    ],
+    "mixed": [
+        "서울의 한국어 문장입니다 and 中文的句子也在这里",
+        "हिंदी भाषा में एक वाक्य, and Arabic: مَرْحَبًا بالعالم",
+        "Numbers: 3.14159, 1e5abc, 42nd street, ½ cup, ² squared, ① first",
+        "Emoji 😀👍🏽 between words: fire🔥works and x_y_z snake_case",
+    ],
+    "code": [
+        "def parse(text: str) -> list[str]:  # C++ and C# and F#",
+        "SELECT * FROM \"messages\" WHERE content LIKE '%x%';",
+        "ｆｕｌｌ－ｗｉｄｔｈ ＡＢＣ and ﬁnance ligatures",
+        "naïve coöperate résumé RÉSUMÉ resume",
+    ],
+}
+
+
+@pytest.fixture
+def both(sqlite_url, postgres_url, user):
+    """The corpus stored for ``user`` in a SQLite and a PostgreSQL store."""
+    stores = [convstore.connect(sqlite_url), convstore.connect(postgres_url)]
+    for store in stores:
+        for title, texts in CORPUS.items():
+            conversation_id = store.create_conversation(user, title=title)
+            store.add_messages(conversation_id, [{"role": "user", "content": t} for t in texts])
+    yield stores
+    for store in stores:
+        store.close()
+
+
+def _found(store, user, query):
+    return sorted((m["title"], m["seq"]) for m in store.search_messages(user, query, limit=1000))
+
+
+def _grouped(store, user, query):
+    return sorted(
+        (c["title"], c["matching_messages"])
+        for c in store.search_conversations(user, query, limit=1000)
+    )
+
+
+VOCABULARY = sorted({word for texts in CORPUS.values() for t in texts for word in t.split()})
+FRAGMENTS = st.sampled_from(VOCABULARY) | st.text(
+    alphabet=st.sampled_from("".join(sorted(set("".join(VOCABULARY)))) + ' "-'), max_size=8
+)
+QUERIES = st.lists(
+    st.tuples(st.sampled_from(["", "", "-", '"', "or "]), FRAGMENTS, st.booleans()),
+    min_size=1,
+    max_size=4,
+).map(
+    lambda parts: " ".join(
+        f"{prefix}{fragment.upper() if upper else fragment}" for prefix, fragment, upper in parts
+    )
+)
+
+
+@settings(
+    max_examples=300, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(query=QUERIES)
+def test_generated_queries_find_the_same_messages_on_both(both, user, query):
+    sqlite, postgres = both
+    assert _found(sqlite, user, query) == _found(postgres, user, query)
+    assert _grouped(sqlite, user, query) == _grouped(postgres, user, query)
+
+
+def test_every_word_of_the_corpus_finds_its_messages_on_both(both, user):
+    for word in VOCABULARY:
+        if word.lower() == "or" or word.startswith("-") or '"' in word:
+            continue  # search-box grammar, not a word
+        sqlite, postgres = (_found(store, user, word) for store in both)
+        assert sqlite == postgres, word
+        assert bool(sqlite) == bool(search_text.words(word)), word
+
+
+@pytest.mark.parametrize(
+    ("query", "expected"),
+    [
+        ("how what don't", [("how-to", 1)]),  # common words are words
+        ("cafe", [("travel", 1)]),
+        ("CAFÉ", [("travel", 1)]),
+        ("tokyo", [("travel", 1)]),
+        ("spring-boot", [("how-to", 2)]),  # a phrase: spring, then boot
+        ('"boot spring"', []),
+        ("Gmail's", [("how-to", 3)]),
+        ("gmail", [("how-to", 3)]),
+        ("OAuth2", [("how-to", 3)]),
+        ("oauth", [("how-to", 3)]),
+        ("東京", [("travel", 2)]),  # inside CJK text written without spaces
+        ("スカイツリー", [("travel", 2)]),
+        ("京東", []),
+        ("한국어", [("mixed", 1)]),
+        ("中文", [("mixed", 1)]),
+        ("हिंदी", [("mixed", 2)]),
+        ("مرحبا", [("mixed", 2)]),  # harakat are diacritics
+        ("οδος", [("travel", 4)]),
+        ("munchen", [("travel", 3)]),
+        ("3.14159", [("mixed", 3)]),
+        ("1e5", [("mixed", 3)]),
+        ("abc", [("code", 3), ("mixed", 3)]),
+        ("fire works", [("mixed", 4)]),
+        ("snake_case", [("mixed", 4)]),
+        ("full-width abc", [("code", 3)]),
+        ("finance", [("code", 3)]),
+        ("resume -naive", []),
+        ("resume", [("code", 4)]),
+        ("bob@example.com", [("how-to", 4)]),
+        ("v1.2.3", [("how-to", 4)]),
+        ("c++", [("code", 1)]),
+        ("😀", []),
+        ("-reset", []),  # only exclusions: nothing to search for
+        ("password or munchen", [("how-to", 1), ("travel", 3)]),
+    ],
+)
+def test_the_search_semantics_on_both(both, user, query, expected):
+    for store in both:
+        assert _found(store, user, query) == expected, (store.dialect, query)
+
+
+def test_any_number_of_exclusions_parses(both, user):
+    many = "how " + " ".join(f"-w{i}" for i in range(1000))
+    for store in both:
+        assert _found(store, user, many) == [("how-to", 1)]
+        assert _found(store, user, "how " + " ".join(f'-"w{i} x"' for i in range(300))) == [
+            ("how-to", 1)
+        ]
+
+
+def test_snippets_are_the_same_on_both(both, user):
+    snippets = [
+        [m["snippet"] for m in store.search_messages(user, "tokyo or 東京 or resume", limit=100)]
+        for store in both
+    ]
+    assert sorted(snippets[0]) == sorted(snippets[1])
+    assert "«Tōkyō»" in "".join(snippets[0]) and "«RÉSUMÉ»" in "".join(snippets[0])
+
+
+@settings(
+    max_examples=300, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(
+    text=st.text(alphabet=st.characters(blacklist_categories=("Cs",), blacklist_characters="\x00"))
+)
+def test_both_databases_fold_text_as_convstore_does(both, text):
+    for store in both:
+        query = load_query(SEARCH_TEXT, store.dialect, "search_text")
+        assert store.database.run_query(query, text=text) == [{"folded": fold(text)}]
+
+
+def test_the_character_classes_are_the_migrations():
+    """convstore_search_text on PostgreSQL is written with the same classes as
+    search_text.py: a change to one without the other fails here first."""
+    migration = (
+        Path(convstore.__file__).parent.parent
+        / "migrations"
+        / "postgres"
+        / "pg_0014_folded_search.sql"
+    ).read_text(encoding="utf-8")
+    for pattern in (search_text._DIACRITICS, search_text._SEPARATORS, search_text._UNSPACED):
+        assert pattern.pattern in migration.replace("\n", "")
+
+
+@pytest.mark.parametrize("kind", ["sqlite", "postgres"])
+def test_messages_stored_before_the_migration_are_found_after_it(
+    kind, sqlite_url, scratch_databases, user
+):
+    url = sqlite_url if kind == "sqlite" else scratch_databases.create()
+    dialect = "sqlite" if kind == "sqlite" else "postgres"
+    first_folded = "sqlite_0007" if kind == "sqlite" else "pg_0014"
+    known = _known_migrations(dialect)
+    backend = _backend(url, 5.0)
+    backend.apply_migrations(known.filter(lambda migration: migration.id < first_folded))
+    with convstore.connect(url, migrate=False) as store:
+        conversation_id = store.create_conversation(user, title="old")
+        store.add_message(conversation_id, "user", "Tōkyō spring-boot 東京タワー")
+    convstore.migrate(url)
+    with convstore.connect(url) as store:
+        for query in ("tokyo", '"spring boot"', "東京"):
+            assert [m["seq"] for m in store.search_messages(user, query)] == [1], query
