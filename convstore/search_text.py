@@ -57,7 +57,7 @@ _SEPARATORS = re.compile(
     r"[\u0001-\u002f\u003a-\u0040\u005b-\u0060\u007b-\u00bf\u00d7\u00f7\u1680"
     r"\u2000-\u206f\u20a0-\u20cf\u2190-\u2bff\u2e00-\u2e7f"
     r"\u3000-\u3004\u3008-\u3020\u3030\u303d-\u303f\ue000-\uf8ff\ufe00-\ufe0f\ufe30-\ufe4f"
-    r"\ufff0-\uffff\U0001f000-\U0001fbff\U000f0000-\U0010ffff]"
+    r"\ufff0-\uffff\U0001f000-\U0001fbff\U000f0000-\U0010ffff]+"
 )
 # Scripts written without spaces between words: each character is a word.
 _UNSPACED = re.compile(
@@ -75,10 +75,13 @@ MAX_INDEXED_CHARACTERS = 100_000
 def fold(text: str) -> str:
     """``text`` as search sees it: folded words separated by spaces (some
     separators may be runs of spaces)."""
-    text = unicodedata.normalize("NFKD", text).lower()
-    text = unicodedata.normalize("NFC", _DIACRITICS.sub("", text)).replace("ς", "σ")
-    text = _UNSPACED.sub(r" \g<0> ", _SEPARATORS.sub(" ", text))
-    return _EXPONENT.sub(r"\1\2 ", text)
+    if text.isascii():
+        text = text.lower()  # nothing to decompose or fold
+    else:
+        text = unicodedata.normalize("NFKD", text).lower()
+        text = unicodedata.normalize("NFC", _DIACRITICS.sub("", text)).replace("ς", "σ")
+        text = _UNSPACED.sub(r" \g<0> ", text)
+    return _EXPONENT.sub(r"\1\2 ", _SEPARATORS.sub(" ", text))
 
 
 def words(text: str) -> list[str]:

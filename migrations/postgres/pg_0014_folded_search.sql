@@ -6,10 +6,10 @@
 -- convstore_search_text(text) folds text exactly as convstore/search_text.py
 -- fold() does (a test compares the two on generated text): compatibility
 -- decomposition, lower case (ICU's root locale, so the database's own locale
--- does not matter), combining diacritical marks removed, recomposition, final
--- sigma as sigma, a fixed set of punctuation and symbols as spaces, every
--- Han, kana, Hangul and Bopomofo character a word of its own, and a number in
--- scientific notation ending a word. The parser of the 'simple' configuration
+-- does not matter), diacritics removed, recomposition, final sigma as sigma,
+-- every Han, kana, Hangul and Bopomofo character a word of its own (ASCII
+-- text skips all of that), each run of a fixed set of punctuation and symbols
+-- as one space, and a number in scientific notation ending a word. The parser of the 'simple' configuration
 -- then splits the folded text at its spaces and keeps every word.
 --
 -- Needs a server built with ICU (the "und-x-icu" collation) and a UTF8
@@ -22,15 +22,20 @@ CREATE OR REPLACE FUNCTION convstore_search_text(content text) RETURNS text
 LANGUAGE sql IMMUTABLE STRICT PARALLEL SAFE
 RETURN regexp_replace(
     regexp_replace(
-        regexp_replace(
-            replace(
-                normalize(
-                    regexp_replace(lower(normalize(content, NFKD) COLLATE "und-x-icu"),
-                                   '[\u0300-\u036f\u0591-\u05bd\u05bf\u05c1\u05c2\u05c4\u05c5\u05c7\u064b-\u065f\u0670\u1ab0-\u1aff\u1dc0-\u1dff\u20d0-\u20ff\ufe20-\ufe2f]', '', 'g'),
-                    NFC),
-                'ς', 'σ'),
-            '[\u0001-\u002f\u003a-\u0040\u005b-\u0060\u007b-\u00bf\u00d7\u00f7\u1680\u2000-\u206f\u20a0-\u20cf\u2190-\u2bff\u2e00-\u2e7f\u3000-\u3004\u3008-\u3020\u3030\u303d-\u303f\ue000-\uf8ff\ufe00-\ufe0f\ufe30-\ufe4f\ufff0-\uffff\U0001f000-\U0001fbff\U000f0000-\U0010ffff]', ' ', 'g'),
-        '([\u3005-\u3007\u3040-\u30ff\u3100-\u312f\u31f0-\u31ff\u3400-\u4dbf\u4e00-\u9fff\uac00-\ud7af\uf900-\ufaff\U00020000-\U0003ffff])', ' \1 ', 'g'),
+        CASE WHEN content ~ '^[\u0001-\u007f]*$'
+             THEN lower(content COLLATE "C") COLLATE "default"  -- ASCII: nothing to fold
+             ELSE regexp_replace(
+                      replace(
+                          normalize(
+                              regexp_replace(
+                                  lower(normalize(content, NFKD) COLLATE "und-x-icu")
+                                      COLLATE "default",
+                                  '[\u0300-\u036f\u0591-\u05bd\u05bf\u05c1\u05c2\u05c4\u05c5\u05c7\u064b-\u065f\u0670\u1ab0-\u1aff\u1dc0-\u1dff\u20d0-\u20ff\ufe20-\ufe2f]', '', 'g'),
+                              NFC),
+                          'ς', 'σ'),
+                      '([\u3005-\u3007\u3040-\u30ff\u3100-\u312f\u31f0-\u31ff\u3400-\u4dbf\u4e00-\u9fff\uac00-\ud7af\uf900-\ufaff\U00020000-\U0003ffff])', ' \1 ', 'g')
+        END,
+        '[\u0001-\u002f\u003a-\u0040\u005b-\u0060\u007b-\u00bf\u00d7\u00f7\u1680\u2000-\u206f\u20a0-\u20cf\u2190-\u2bff\u2e00-\u2e7f\u3000-\u3004\u3008-\u3020\u3030\u303d-\u303f\ue000-\uf8ff\ufe00-\ufe0f\ufe30-\ufe4f\ufff0-\uffff\U0001f000-\U0001fbff\U000f0000-\U0010ffff]+', ' ', 'g'),
     '(^| )([0-9]+e[0-9]+)(?=[^ ])', '\1\2 ', 'g');
 
 ALTER TABLE messages DROP COLUMN IF EXISTS search_vector;
