@@ -12,12 +12,28 @@ Token counts: an assistant message gets the API's ``completion_tokens``. A user
 message is stored with an estimate (4 characters a token) and corrected once
 the reply arrives: the API's ``prompt_tokens`` less the stored counts of the
 context messages sent with it and an estimate of the system prompt.
+
+The history sent is always one the API accepts (see
+:func:`convstore.chat_format.valid_history` for the rules, from the OpenAI Chat
+Completions API reference). A tool call whose result was never stored (the tool
+was interrupted, the process died between the call and its result) is answered
+with a stored tool message ``{"error": "the tool call did not complete ..."}``
+before the next request, so the stored conversation is valid too and the model
+sees that the call failed. Tool results are always storable: see
+:func:`tool_result_text`.
+
+Logs to the ``convstore`` logger: a warning when a server refuses
+``stream_options`` (streamed replies then carry no usage), and when unanswered
+tool calls are answered as not completed.
 """
 
 from __future__ import annotations
 
 import inspect
 import json
+import logging
+import os
+import re
 import time
 import uuid
 from collections.abc import Callable, Iterator, Sequence
@@ -25,12 +41,32 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from . import validation
-from .chat_format import openai_message
-from .errors import ConvstoreError, InvalidInput
+from .chat_format import (
+    UNANSWERED_TOOL_CALL,
+    call_ids,
+    call_name,
+    unanswered_result,
+    valid_history,
+)
+from .errors import ConfigurationError, ConvstoreError, InvalidInput
 from .store import Message, Store
+
+logger = logging.getLogger("convstore")
 
 CHARACTERS_PER_TOKEN = 4
 """The estimate used before the API reports real counts."""
+
+PLACEHOLDER_API_KEY = "unused"
+"""The API key sent to an ``OPENAI_BASE_URL`` server when ``OPENAI_API_KEY`` is
+unset: the OpenAI client needs some key, and a local server ignores it."""
+
+NOT_ABOUT_THE_REQUEST_BODY = frozenset({401, 403, 404, 408, 429})
+"""4xx statuses that say nothing about a request's parameters (credentials,
+permissions, an unknown model or path, a timeout, a rate limit): a streamed
+request refused with one of these is not retried without ``stream_options``."""
+
+_GROUP_PAGE = 16
+_LONE_SURROGATE = re.compile("[\ud800-\udfff]")
 
 
 class ModelError(ConvstoreError):
@@ -70,16 +106,72 @@ class Tool:
 
 
 def estimate_tokens(text: str | None) -> int:
+    """A token count from the length of ``text``: 4 characters a token, at least 1."""
     return max(1, len(text or "") // CHARACTERS_PER_TOKEN)
+
+
+def openai_client() -> Any:
+    """An ``openai.OpenAI`` client configured from the environment, as the
+    OpenAI SDK does it (``OPENAI_API_KEY``, ``OPENAI_BASE_URL``, ...), except
+    that with ``OPENAI_BASE_URL`` set and ``OPENAI_API_KEY`` unset or empty it
+    sends :data:`PLACEHOLDER_API_KEY`: a local OpenAI-compatible server (vLLM,
+    Ollama, llama.cpp) needs no key, but the client refuses to start without one.
+
+    :raises ConfigurationError: naming ``OPENAI_API_KEY`` and ``OPENAI_BASE_URL``,
+        when neither is set (and the SDK finds no other credentials).
+    """
+    import openai
+
+    if not os.environ.get("OPENAI_API_KEY") and os.environ.get("OPENAI_BASE_URL"):
+        return openai.OpenAI(api_key=PLACEHOLDER_API_KEY)
+    try:
+        return openai.OpenAI()
+    except openai.OpenAIError as error:
+        if os.environ.get("OPENAI_API_KEY"):
+            raise ConfigurationError(f"cannot set up the OpenAI client: {error}") from error
+        raise ConfigurationError(
+            "OPENAI_API_KEY is not set: set it to your OpenAI API key, or set "
+            "OPENAI_BASE_URL to an OpenAI-compatible server that needs no key"
+        ) from error
+
+
+def tool_result_text(value: Any, max_bytes: int = validation.DEFAULT_LIMITS.max_text_bytes) -> str:
+    """What a tool returned, as the text of its tool message: always text the
+    store accepts (see :mod:`convstore.validation`), of at most ``max_bytes``
+    bytes of UTF-8 (the store's ``Limits.max_text_bytes``).
+
+    A ``str`` is kept as it is; ``bytes`` are read as UTF-8 (undecodable
+    bytes become U+FFFD); anything else is JSON (``json.dumps`` with
+    ``default=str``; ``None`` is ``null``), or its ``repr`` when it is not
+    JSON (a cycle, keys that are not strings). Then each NUL character, which
+    PostgreSQL cannot store, becomes the six characters ``\\u0000``; each lone
+    surrogate, which is not UTF-8, becomes U+FFFD; and text over ``max_bytes``
+    is cut, ending with a line that says how long it was.
+    """
+    if isinstance(value, str):
+        text = str.__str__(value)
+    elif isinstance(value, (bytes, bytearray, memoryview)):
+        text = bytes(value).decode("utf-8", "replace")
+    else:
+        try:
+            text = json.dumps(value, default=str, ensure_ascii=False)
+        except Exception:  # not JSON, or its str() fails: the repr says what it was
+            text = _safe_repr(value)
+    text = _LONE_SURROGATE.sub("\ufffd", text.replace("\x00", "\\u0000"))
+    return _cut(text, max_bytes)
 
 
 class PersistentAgent:
     """An OpenAI chat loop whose history lives in ``store``.
 
-    ``client`` defaults to ``openai.OpenAI()``, so ``OPENAI_API_KEY`` and
-    ``OPENAI_BASE_URL`` work as usual, as does any OpenAI-compatible server.
-    The model is sent at most ``max_context_tokens - reserve_tokens`` tokens of
-    history plus the system prompt; ``reserve_tokens`` is left for the reply.
+    ``client`` defaults to :func:`openai_client`, so ``OPENAI_API_KEY`` and
+    ``OPENAI_BASE_URL`` work as usual, as does any OpenAI-compatible server
+    (one that needs no key too). The model is sent at most
+    ``max_context_tokens - reserve_tokens`` tokens of history plus the system
+    prompt; ``reserve_tokens`` is left for the reply.
+
+    :raises ConfigurationError: without ``client``, if neither
+        ``OPENAI_API_KEY`` nor ``OPENAI_BASE_URL`` is set.
     """
 
     def __init__(
@@ -101,9 +193,7 @@ class PersistentAgent:
         if reserve_tokens >= max_context_tokens:
             raise InvalidInput("reserve_tokens must be smaller than max_context_tokens")
         if client is None:
-            import openai
-
-            client = openai.OpenAI()
+            client = openai_client()
         self.store = store
         self.client = client
         self.model = model
@@ -111,6 +201,8 @@ class PersistentAgent:
         self.max_context_tokens = max_context_tokens
         self.reserve_tokens = reserve_tokens
         self.max_tool_rounds = max_tool_rounds
+        self.stream_usage: bool | None = None
+        """Whether the server takes ``stream_options`` (``None``: not known yet)."""
 
     def start_conversation(self, user_id: str, title: str | None = None) -> str:
         return self.store.create_conversation(
@@ -132,12 +224,17 @@ class PersistentAgent:
 
         With ``tools`` the model may call them: each call and its result are
         stored, and the model is asked again until it answers in text (at most
-        ``max_tool_rounds`` rounds). Pass the same ``request_id`` when retrying
+        ``max_tool_rounds`` rounds). A tool that raises an ``Exception`` has
+        the error stored as its result, for the model to see; one interrupted
+        by a ``BaseException`` (``KeyboardInterrupt``, ``SystemExit``) has
+        it and every later call of the round answered as not completed, and
+        the exception propagates. Pass the same ``request_id`` when retrying
         a failed call, and the user message is not stored twice.
 
         :raises ModelError: if the API call fails.
         """
         offered = {tool.name: tool for tool in map(_as_tool, tools)}
+        self._answer_unanswered_calls(conversation_id, UNANSWERED_TOOL_CALL)
         user = self._store_user_message(conversation_id, user_message, request_id)
         for round_number in range(self.max_tool_rounds + 1):
             messages, context_tokens = self._request_messages(conversation_id)
@@ -152,8 +249,16 @@ class PersistentAgent:
             )
             if not reply.tool_calls:
                 return stored["content"] or ""
-            for call in reply.tool_calls:
-                self._run_tool(conversation_id, offered, call)
+            try:
+                for call in reply.tool_calls:
+                    self._run_tool(conversation_id, offered, stored["seq"], call)
+            except BaseException as interrupted:
+                reason = f"the tool call did not complete: {type(interrupted).__name__}"
+                try:
+                    self._answer_unanswered_calls(conversation_id, reason)
+                except Exception:  # the store is failing too: the next chat answers them
+                    pass
+                raise
         raise ModelError(
             f"the model kept calling tools after {self.max_tool_rounds} rounds", retryable=False
         )
@@ -162,7 +267,19 @@ class PersistentAgent:
         self, conversation_id: str, user_message: str, request_id: str | None = None
     ) -> Iterator[str]:
         """Like :meth:`chat` (without tools), but yield the reply's text as it
-        arrives; the whole reply is stored once the stream ends."""
+        arrives; the whole reply is stored once the stream ends.
+
+        The first streamed request asks for the usage
+        (``stream_options={"include_usage": true}``). If the server refuses
+        it -- a 4xx naming ``stream_options``, or on this first request any
+        4xx but those in :data:`NOT_ABOUT_THE_REQUEST_BODY` -- the request is
+        sent again once without it, and if that succeeds this agent no longer
+        sends it (:attr:`stream_usage` is ``False``); such replies are stored
+        with estimated token counts and no usage.
+
+        :raises ModelError: if the API call fails.
+        """
+        self._answer_unanswered_calls(conversation_id, UNANSWERED_TOOL_CALL)
         user = self._store_user_message(conversation_id, user_message, request_id)
         messages, context_tokens = self._request_messages(conversation_id)
         started = time.perf_counter()
@@ -170,12 +287,7 @@ class PersistentAgent:
         usage = None
         model = self.model
         try:
-            stream = self.client.chat.completions.create(
-                model=self.model,
-                messages=messages,
-                stream=True,
-                stream_options={"include_usage": True},
-            )
+            stream = self._open_stream(messages)
             for chunk in stream:
                 model = chunk.model or model
                 usage = chunk.usage or usage
@@ -202,15 +314,96 @@ class PersistentAgent:
         )
 
     def _request_messages(self, conversation_id: str) -> tuple[list[dict[str, Any]], int]:
-        """The system prompt plus the newest history that fits the budget, in
-        the OpenAI format; and the stored token count of that history."""
+        """The system prompt plus the newest history that fits the budget, made
+        valid (:func:`~convstore.chat_format.valid_history`), in the OpenAI
+        format; and the stored token count of the stored messages sent."""
         budget = self.max_context_tokens - self.reserve_tokens - estimate_tokens(self.system_prompt)
         context = self.store.get_recent_context(conversation_id, max_tokens=max(0, budget))
-        if not context:  # the new message alone is over the budget: send it anyway
-            context = self.store.get_messages(conversation_id, limit=1)
-        history = [openai_message(message) for message in context]
-        context_tokens = sum(message["tokens"] or 0 for message in context)
-        return [{"role": "system", "content": self.system_prompt}, *history], context_tokens
+        if all(message["pinned"] for message in context):
+            # The newest message (with the tool results after it) is over the
+            # budget alone: send it anyway, the model cannot answer without it.
+            included = {message["seq"] for message in context}
+            newest = self._newest_group(conversation_id)
+            context = [*context, *(m for m in newest if m["seq"] not in included)]
+        history = valid_history(context)
+        context_tokens = sum(message["tokens"] or 0 for message in history.sent)
+        system = {"role": "system", "content": self.system_prompt}
+        return [system, *history.messages], context_tokens
+
+    def _newest_group(self, conversation_id: str) -> list[Message]:
+        """The newest message that is not a tool message, and the tool messages
+        stored after it, oldest first (only tool messages if there is none)."""
+        group: list[Message] = []
+        before_seq = None
+        while True:
+            page = self.store.get_messages(
+                conversation_id, limit=_GROUP_PAGE, before_seq=before_seq
+            )
+            for position in range(len(page) - 1, -1, -1):
+                if page[position]["role"] != "tool":
+                    return [*page[position:], *group]
+            group = [*page, *group]
+            if len(page) < _GROUP_PAGE:
+                return group
+            before_seq = page[0]["seq"]
+
+    def _answer_unanswered_calls(self, conversation_id: str, reason: str) -> None:
+        """Store a tool message ``{"error": reason}`` for each call of the
+        newest assistant message that has no stored result, if that message
+        calls tools and nothing but tool messages follow it."""
+        newest = self._newest_group(conversation_id)
+        if not newest or newest[0]["role"] != "assistant":
+            return
+        caller = newest[0]
+        answered = {message["tool_call_id"] for message in newest[1:]}
+        unanswered = [call_id for call_id in call_ids(caller) if call_id not in answered]
+        if unanswered:
+            logger.warning(
+                "answering %d tool calls of message %d as not completed",
+                len(unanswered),
+                caller["seq"],
+            )
+        for call_id in unanswered:
+            name = call_name(caller, call_id)
+            result = unanswered_result(reason)
+            self._store_tool_result(conversation_id, caller["seq"], call_id, name, result)
+
+    def _open_stream(self, messages: list[dict[str, Any]]) -> Any:
+        """The streamed completion; without ``stream_options`` if the server
+        refuses them (see :meth:`chat_stream`). OpenAI's errors propagate."""
+        import openai
+
+        create = self.client.chat.completions.create
+        if self.stream_usage is False:
+            return create(model=self.model, messages=messages, stream=True)
+        try:
+            stream = create(
+                model=self.model,
+                messages=messages,
+                stream=True,
+                stream_options={"include_usage": True},
+            )
+        except openai.APIStatusError as error:
+            if not self._refuses_stream_options(error):
+                raise
+            stream = create(model=self.model, messages=messages, stream=True)
+            logger.warning(
+                "the model server refused stream_options (HTTP %d); streamed replies "
+                "are stored without usage",
+                error.status_code,
+            )
+            self.stream_usage = False
+            return stream
+        self.stream_usage = True
+        return stream
+
+    def _refuses_stream_options(self, error: Any) -> bool:
+        status = error.status_code
+        if not 400 <= status < 500:
+            return False
+        if "stream_options" in f"{error.message} {json.dumps(error.body, default=str)}":
+            return True
+        return self.stream_usage is None and status not in NOT_ABOUT_THE_REQUEST_BODY
 
     def _call(self, messages: list[dict[str, Any]], tools: list[dict[str, Any]]) -> Any:
         try:
@@ -265,7 +458,9 @@ class PersistentAgent:
             tool_calls=tool_calls,
         )
 
-    def _run_tool(self, conversation_id: str, offered: dict[str, Tool], call: Any) -> None:
+    def _run_tool(
+        self, conversation_id: str, offered: dict[str, Tool], caller_seq: int, call: Any
+    ) -> None:
         """Run one requested tool and store its result (or its error, for the
         model to see) as a tool message."""
         tool = offered.get(call.function.name)
@@ -273,21 +468,62 @@ class PersistentAgent:
             if tool is None:
                 raise LookupError(f"no tool named {call.function.name!r}")
             result = tool.function(**json.loads(call.function.arguments or "{}"))
-            content = result if isinstance(result, str) else json.dumps(result, default=str)
         except Exception as error:  # a failing tool is reported to the model, not raised
-            content = json.dumps({"error": f"{type(error).__name__}: {error}"})
+            result = json.dumps({"error": f"{type(error).__name__}: {_safe_str(error)}"})
+        self._store_tool_result(conversation_id, caller_seq, call.id, call.function.name, result)
+
+    def _store_tool_result(
+        self, conversation_id: str, caller_seq: int, call_id: str, name: str | None, result: Any
+    ) -> None:
+        """Store ``result`` (as :func:`tool_result_text` makes it) as the answer
+        to one call of the assistant message ``caller_seq``. Its idempotency
+        key names that message and the call (ids repeat across turns on some
+        servers), so a call is answered once even when the agent and a repair
+        race."""
+        content = tool_result_text(result, self.store.limits.max_text_bytes)
+        key = f"tool-result:{caller_seq}:{call_id}"
+        if len(key.encode("utf-8")) > self.store.limits.max_identifier_bytes:
+            key = f"tool-result:{caller_seq}:{uuid.uuid5(uuid.NAMESPACE_OID, call_id)}"
         self.store.add_message(
             conversation_id,
             "tool",
             content,
             tokens=estimate_tokens(content),
-            tool_call_id=call.id,
-            name=call.function.name,
+            tool_call_id=call_id,
+            name=name,
+            idempotency_key=key,
         )
 
 
 def _as_tool(tool: Tool | Callable[..., Any]) -> Tool:
     return tool if isinstance(tool, Tool) else Tool(tool)
+
+
+def _safe_repr(value: Any) -> str:
+    try:
+        return repr(value)
+    except Exception:  # a repr of the tool's own that fails, or an int too long for str()
+        return f"<unprintable {type(value).__name__}>"
+
+
+def _safe_str(error: BaseException) -> str:
+    try:
+        return str(error)
+    except Exception:  # an exception whose __str__ fails
+        return _safe_repr(error)
+
+
+def _cut(text: str, max_bytes: int) -> str:
+    """``text`` within ``max_bytes`` of UTF-8, with a closing line saying how
+    long it was when it had to be cut."""
+    encoded = text.encode("utf-8")
+    if len(encoded) <= max_bytes:
+        return text
+    note = f"\n[cut: the tool returned {len(encoded):,} bytes; the first ones are kept]"
+    room = max_bytes - len(note.encode("utf-8"))
+    if room < 0:  # Limits too small for the note
+        return encoded[:max_bytes].decode("utf-8", "ignore")
+    return encoded[:room].decode("utf-8", "ignore") + note
 
 
 def _model_error(error: Exception) -> ModelError:

@@ -1,6 +1,12 @@
 """A small OpenAI-compatible HTTP server on 127.0.0.1 for the agent tests: it
 records each request body and answers with scripted replies (text, tool calls,
-streamed chunks, errors or silence)."""
+streamed chunks, errors or silence).
+
+Like the real API it refuses (HTTP 400, ``invalid_request_error``) a history
+that breaks the tool-call rules of the OpenAI Chat Completions API (see
+:func:`history_errors`), and, when told to, ``stream_options`` as some
+compatible servers do.
+"""
 
 from __future__ import annotations
 
@@ -29,12 +35,74 @@ def silence(seconds: float) -> dict:
     return {"kind": "silence", "seconds": seconds}
 
 
-class FakeOpenAI:
-    """Serves scripted replies in order; ``requests`` holds every request body."""
+STREAM_OPTIONS_UNKNOWN = (400, "Unrecognized request argument supplied: stream_options")
+"""How OpenAI-style servers refuse a parameter they do not know."""
+EXTRA_INPUTS = (422, "Extra inputs are not permitted")
+"""How a server validating with pydantic refuses one, without naming it."""
 
-    def __init__(self) -> None:
+
+def history_errors(body: dict[str, Any]) -> list[str]:
+    """Why the real API would refuse ``body`` with a 400, in its words (none:
+    it is valid). The rules, from the OpenAI Chat Completions API reference
+    and function-calling guide: an assistant message with ``tool_calls`` must
+    be followed by tool messages answering each ``tool_call_id`` before any
+    other message; a tool message must answer a call of the assistant message
+    before its run of tool messages; content is a string (``null`` only for an
+    assistant message with tool calls); ``stream_options`` only with ``stream``."""
+    errors: list[str] = []
+    pending: list[str] = []
+    caller: int | None = None
+    for index, message in enumerate(body.get("messages", [])):
+        role, content = message.get("role"), message.get("content")
+        if not (isinstance(content, str) or (content is None and message.get("tool_calls"))):
+            errors.append(f"Invalid type for 'messages[{index}].content': expected a string")
+        if role == "tool":
+            if caller is None or message.get("tool_call_id") not in pending:
+                errors.append(
+                    f"Invalid parameter: messages[{index}] with role 'tool' must be a response "
+                    "to a preceeding message with 'tool_calls'."
+                )
+            else:
+                pending.remove(message["tool_call_id"])
+            continue
+        if pending:
+            errors.append(
+                f"An assistant message with 'tool_calls' (messages[{caller}]) must be followed by "
+                "tool messages responding to each 'tool_call_id'. The following tool_call_ids "
+                f"did not have response messages: {', '.join(pending)}"
+            )
+        calls = message.get("tool_calls") if role == "assistant" else None
+        caller = index if calls else None
+        pending = [call["id"] for call in calls or []]
+    if pending:
+        errors.append(
+            f"An assistant message with 'tool_calls' (messages[{caller}]) must be followed by "
+            "tool messages responding to each 'tool_call_id'. The following tool_call_ids "
+            f"did not have response messages: {', '.join(pending)}"
+        )
+    if "stream_options" in body and not body.get("stream"):
+        errors.append("The 'stream_options' parameter is only allowed when 'stream' is enabled.")
+    return errors
+
+
+class FakeOpenAI:
+    """Serves scripted replies in order; ``requests`` holds every request body,
+    ``refused`` the error message of every request refused as invalid (such a
+    request takes no scripted reply).
+
+    ``validate`` (default true) refuses histories as the real API does
+    (:func:`history_errors`); ``refuse_stream_options`` is a ``(status,
+    message)`` with which to refuse any request carrying ``stream_options``.
+    """
+
+    def __init__(
+        self, validate: bool = True, refuse_stream_options: tuple[int, str] | None = None
+    ) -> None:
         self.script: deque[dict] = deque()
         self.requests: list[dict[str, Any]] = []
+        self.refused: list[str] = []
+        self.validate = validate
+        self.refuse_stream_options = refuse_stream_options
         fake = self
 
         class Handler(BaseHTTPRequestHandler):
@@ -44,6 +112,14 @@ class FakeOpenAI:
             def do_POST(self) -> None:
                 body = json.loads(self.rfile.read(int(self.headers["Content-Length"])))
                 fake.requests.append(body)
+                errors = history_errors(body) if fake.validate else []
+                if fake.refuse_stream_options and "stream_options" in body:
+                    status, message = fake.refuse_stream_options
+                    self._refuse(status, message, None)
+                    return
+                if errors:
+                    self._refuse(400, errors[0], "messages")
+                    return
                 reply = fake.script.popleft() if fake.script else text_reply("(no script)")
                 if reply["kind"] == "silence":
                     time.sleep(reply["seconds"])
@@ -55,6 +131,11 @@ class FakeOpenAI:
                     self._stream(body, reply)
                 else:
                     self._send(200, _completion(body, reply))
+
+            def _refuse(self, status: int, message: str, param: str | None) -> None:
+                fake.refused.append(message)
+                error = {"message": message, "type": "invalid_request_error", "param": param}
+                self._send(status, {"error": {**error, "code": None}})
 
             def _send(self, status: int, payload: dict) -> None:
                 data = json.dumps(payload).encode()

@@ -1,0 +1,328 @@
+"""The agent never sends a history the API rejects: tool calls whose results
+were never stored (an interrupted tool, a process that died, a result the store
+refused) and contexts cut inside a tool group. The real openai client talks
+HTTP to the fake server, which validates each history as the real API does
+(both databases)."""
+
+from __future__ import annotations
+
+import json
+
+import openai
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from convstore.agent import PersistentAgent, tool_result_text
+from convstore.chat_format import UNANSWERED_TOOL_CALL, valid_history
+from convstore.validation import Limits
+
+from .fake_openai import FakeOpenAI, history_errors, text_reply, tool_call_reply
+
+SYSTEM = "You are terse."
+
+
+@pytest.fixture
+def fake():
+    with FakeOpenAI() as server:
+        yield server
+
+
+@pytest.fixture
+def client(fake):
+    return openai.OpenAI(base_url=fake.base_url, api_key="test", max_retries=0, timeout=5)
+
+
+def agent_for(store, client, **options):
+    return PersistentAgent(
+        store, client=client, model="fake-model", system_prompt=SYSTEM, **options
+    )
+
+
+def call(call_id: str, name: str = "lookup") -> dict:
+    return {"id": call_id, "type": "function", "function": {"name": name, "arguments": "{}"}}
+
+
+def roles(messages) -> list[str]:
+    return [message["role"] for message in messages]
+
+
+def assert_all_valid(fake: FakeOpenAI) -> None:
+    assert fake.refused == []
+    for body in fake.requests:
+        assert history_errors(body) == []
+
+
+def test_the_fake_refuses_what_the_api_refuses(fake, client):
+    """The fake's checks, through the real client: an unanswered call and a
+    tool message without its call are 400s."""
+    unanswered = [
+        {"role": "user", "content": "hi"},
+        {"role": "assistant", "content": None, "tool_calls": [call("c1")]},
+        {"role": "user", "content": "and?"},
+    ]
+    orphan = [{"role": "tool", "content": "42", "tool_call_id": "c9"}]
+    for messages in (unanswered, orphan):
+        with pytest.raises(openai.BadRequestError):
+            client.chat.completions.create(model="fake-model", messages=messages)
+    assert "c1" in fake.refused[0] and "role 'tool'" in fake.refused[1]
+
+
+def test_keyboard_interrupt_inside_a_tool_is_stored_as_not_completed(store, user, fake, client):
+    def lookup() -> str:
+        """Looks something up."""
+        raise KeyboardInterrupt
+
+    def other() -> str:
+        """Never reached."""
+        return "unreached"
+
+    agent = agent_for(store, client)
+    conversation_id = agent.start_conversation(user)
+    fake.script.append(tool_call_reply(("c1", "lookup", {}), ("c2", "other", {})))
+    with pytest.raises(KeyboardInterrupt):
+        agent.chat(conversation_id, "look it up", tools=[lookup, other])
+
+    history = agent.get_history(conversation_id)
+    assert roles(history) == ["user", "assistant", "tool", "tool"]
+    assert [m["tool_call_id"] for m in history[2:]] == ["c1", "c2"]
+    assert [m["name"] for m in history[2:]] == ["lookup", "other"]
+    for answer in history[2:]:
+        assert json.loads(answer["content"]) == {
+            "error": "the tool call did not complete: KeyboardInterrupt"
+        }
+
+    fake.script.append(text_reply("Sorry, that was interrupted."))
+    assert agent.chat(conversation_id, "and now?") == "Sorry, that was interrupted."
+    sent = fake.requests[-1]["messages"]
+    assert roles(sent) == ["system", "user", "assistant", "tool", "tool", "user"]
+    assert_all_valid(fake)
+
+
+def test_a_process_dying_between_a_call_and_its_results(store, user, fake, client):
+    """The assistant's call and one of two results are stored, then nothing:
+    the next chat stores the missing answer before the new question."""
+    agent = agent_for(store, client)
+    conversation_id = agent.start_conversation(user)
+    store.add_message(conversation_id, "user", "two lookups", tokens=3)
+    store.add_message(
+        conversation_id, "assistant", None, tokens=20, tool_calls=[call("c1"), call("c2")]
+    )
+    store.add_message(conversation_id, "tool", "first", tokens=1, tool_call_id="c1", name="lookup")
+
+    fake.script.append(text_reply("The second lookup failed."))
+    assert agent.chat(conversation_id, "well?") == "The second lookup failed."
+
+    history = agent.get_history(conversation_id)
+    assert roles(history) == ["user", "assistant", "tool", "tool", "user", "assistant"]
+    answer = history[3]
+    assert (answer["tool_call_id"], answer["name"]) == ("c2", "lookup")
+    assert json.loads(answer["content"]) == {"error": UNANSWERED_TOOL_CALL}
+    sent = fake.requests[0]["messages"]
+    assert [m.get("tool_call_id") for m in sent[3:5]] == ["c1", "c2"]
+    assert_all_valid(fake)
+
+
+def test_streaming_after_a_dead_process_answers_the_call_too(store, user, fake, client):
+    agent = agent_for(store, client)
+    conversation_id = agent.start_conversation(user)
+    store.add_message(conversation_id, "user", "look", tokens=1)
+    store.add_message(conversation_id, "assistant", None, tokens=20, tool_calls=[call("c1")])
+
+    fake.script.append(text_reply("It failed."))
+    assert "".join(agent.chat_stream(conversation_id, "well?")) == "It failed."
+    stored = roles(agent.get_history(conversation_id))
+    assert stored == ["user", "assistant", "tool", "user", "assistant"]
+    assert_all_valid(fake)
+
+
+def test_a_history_broken_in_the_middle_is_sent_valid(store, user, fake, client):
+    """Stored before this fix (a user message after an unanswered call, a
+    result stored after another message): the stored rows cannot be moved, so
+    the request answers the call and leaves the stray result out."""
+    agent = agent_for(store, client)
+    conversation_id = agent.start_conversation(user)
+    store.add_messages(
+        conversation_id,
+        [
+            {"role": "user", "content": "look", "tokens": 1},
+            {"role": "assistant", "content": None, "tokens": 20, "tool_calls": [call("c1")]},
+            {"role": "user", "content": "hello?", "tokens": 2},
+            {"role": "tool", "content": "late", "tokens": 1, "tool_call_id": "c1"},
+            {"role": "assistant", "content": "Hi.", "tokens": 2},
+        ],
+    )
+    fake.script.append(text_reply("ok"))
+    agent.chat(conversation_id, "again")
+
+    sent = fake.requests[0]["messages"]
+    assert roles(sent) == ["system", "user", "assistant", "tool", "user", "assistant", "user"]
+    assert sent[3] == {
+        "role": "tool",
+        "content": json.dumps({"error": UNANSWERED_TOOL_CALL}),
+        "tool_call_id": "c1",
+    }
+    assert_all_valid(fake)
+
+
+@pytest.mark.parametrize("pinned_call", [False, True])
+def test_a_budget_cut_inside_a_tool_group_is_sent_valid(store, user, fake, client, pinned_call):
+    """The budget reaches into a tool group (the run may not start on a tool
+    message, and a pinned call is sent without the results after it)."""
+    agent = agent_for(store, client, max_context_tokens=400, reserve_tokens=100)
+    conversation_id = agent.start_conversation(user)
+    store.add_message(conversation_id, "user", "old question", tokens=100)
+    calls = [call("c1"), call("c2")]
+    store.add_message(
+        conversation_id, "assistant", None, tokens=150, tool_calls=calls, pinned=pinned_call
+    )
+    store.add_message(conversation_id, "tool", "one", tokens=100, tool_call_id="c1")
+    store.add_message(conversation_id, "tool", "two", tokens=100, tool_call_id="c2")
+    fake.script.append(text_reply("ok"))
+    agent.chat(conversation_id, "short")
+
+    sent = fake.requests[0]["messages"]
+    assert sent[-1] == {"role": "user", "content": "short"}
+    assert_all_valid(fake)
+
+
+def test_a_tool_result_over_the_budget_is_sent_with_its_call(store, user, fake, client):
+    """In the tool loop the newest message is a tool result too big for the
+    budget: the request carries its assistant call with it, not the result
+    alone (or nothing)."""
+
+    def dump() -> str:
+        """A lot of text."""
+        return "x" * 8000
+
+    agent = agent_for(store, client, max_context_tokens=1000, reserve_tokens=100)
+    conversation_id = agent.start_conversation(user)
+    fake.script.extend([tool_call_reply(("c1", "dump", {})), text_reply("Long.")])
+    assert agent.chat(conversation_id, "dump it", tools=[dump]) == "Long."
+
+    sent = fake.requests[1]["messages"]
+    assert roles(sent) == ["system", "assistant", "tool"]
+    assert_all_valid(fake)
+
+
+def test_tool_call_ids_repeated_across_turns_are_each_answered(store, user, fake, client):
+    """Some compatible servers number calls per reply (call_0 every time)."""
+
+    def lookup() -> str:
+        """Looks something up."""
+        return "found"
+
+    agent = agent_for(store, client)
+    conversation_id = agent.start_conversation(user)
+    for turn in range(2):
+        fake.script.extend([tool_call_reply(("call_0", "lookup", {})), text_reply("done")])
+        agent.chat(conversation_id, f"turn {turn}", tools=[lookup])
+    history = agent.get_history(conversation_id)
+    assert roles(history) == ["user", "assistant", "tool", "assistant"] * 2
+    assert [m["content"] for m in history if m["role"] == "tool"] == ["found", "found"]
+    assert_all_valid(fake)
+
+
+class Unprintable:
+    def __str__(self) -> str:
+        raise RuntimeError("no str")
+
+    def __repr__(self) -> str:
+        raise RuntimeError("no repr")
+
+
+def circular() -> list:
+    loop: list = [1]
+    loop.append(loop)
+    return loop
+
+
+@pytest.mark.parametrize(
+    ("returned", "stored"),
+    [
+        pytest.param("a\x00b", "a\\u0000b", id="text with NUL"),
+        pytest.param("lone \ud800 surrogate", "lone \ufffd surrogate", id="lone surrogate"),
+        pytest.param({"celsius": 21, "city": "Lisboa\x00"}, None, id="dict with NUL"),
+        pytest.param(None, "null", id="None"),
+        pytest.param(b"caf\xc3\xa9\x00\xff", "caf\u00e9\\u0000\ufffd", id="bytes"),
+        pytest.param({(1, 2): "tuple key"}, "{(1, 2): 'tuple key'}", id="tuple key"),
+        pytest.param(circular(), "[1, [...]]", id="cycle"),
+        pytest.param(Unprintable(), "<unprintable Unprintable>", id="unprintable"),
+        pytest.param(float("nan"), "NaN", id="nan"),
+    ],
+)
+def test_a_tool_result_is_always_stored(store, user, fake, client, returned, stored):
+    def lookup() -> object:
+        """Looks something up."""
+        return returned
+
+    agent = agent_for(store, client)
+    conversation_id = agent.start_conversation(user)
+    fake.script.extend([tool_call_reply(("c1", "lookup", {})), text_reply("Found it.")])
+    assert agent.chat(conversation_id, "look", tools=[lookup]) == "Found it."
+
+    answer = agent.get_history(conversation_id)[2]
+    assert answer["role"] == "tool" and answer["tool_call_id"] == "c1"
+    if stored is not None:
+        assert answer["content"] == stored
+    else:
+        assert json.loads(answer["content"]) == {"celsius": 21, "city": "Lisboa\x00"}
+    assert fake.requests[1]["messages"][-1]["content"] == answer["content"]
+    fake.script.append(text_reply("Still here."))
+    assert agent.chat(conversation_id, "and?") == "Still here."
+    assert_all_valid(fake)
+
+
+@pytest.mark.parametrize("returned", ["é" * 3000, list(range(2000))], ids=["text", "list"])
+def test_a_tool_result_over_the_store_limit_is_cut(open_store, user, fake, client, returned):
+    store = open_store(limits=Limits(max_text_bytes=4000))
+
+    def lookup() -> object:
+        """Returns too much."""
+        return returned
+
+    agent = agent_for(store, client)
+    conversation_id = agent.start_conversation(user)
+    fake.script.extend([tool_call_reply(("c1", "lookup", {})), text_reply("Big.")])
+    assert agent.chat(conversation_id, "look", tools=[lookup]) == "Big."
+
+    content = agent.get_history(conversation_id)[2]["content"]
+    assert len(content.encode("utf-8")) <= 4000
+    assert content.endswith("bytes; the first ones are kept]")
+    assert_all_valid(fake)
+
+
+def test_tool_result_text_fits_any_limit():
+    for limit in (1, 5, 80, 81, 200):
+        for value in ("é" * 500, "a\x00" * 100, list(range(100))):
+            text = tool_result_text(value, limit)
+            assert len(text.encode("utf-8")) <= limit and "\x00" not in text
+
+
+STORED_MESSAGES = st.lists(
+    st.one_of(
+        st.builds(lambda: {"role": "user", "content": "q"}),
+        st.builds(lambda: {"role": "assistant", "content": "a"}),
+        st.lists(st.sampled_from(["c1", "c2", "c3"]), min_size=1, max_size=3, unique=True).map(
+            lambda ids: {"role": "assistant", "content": None, "tool_calls": [call(i) for i in ids]}
+        ),
+        st.sampled_from(["c1", "c2", "c3", "c4"]).map(
+            lambda i: {"role": "tool", "content": "r", "tool_call_id": i}
+        ),
+    ),
+    max_size=12,
+)
+
+
+@settings(max_examples=300, deadline=None)
+@given(STORED_MESSAGES)
+def test_any_stored_sequence_is_sent_as_a_valid_history(messages):
+    stored = [
+        {"tool_calls": None, "tool_call_id": None, "name": None, **message} for message in messages
+    ]
+    history = valid_history(stored)
+    assert history_errors({"messages": history.messages}) == []
+    # Nothing valid is left out: non-tool messages are all sent, in order.
+    assert [m for m in history.sent if m["role"] != "tool"] == [
+        m for m in stored if m["role"] != "tool"
+    ]
