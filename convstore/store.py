@@ -542,8 +542,11 @@ class Store:
     def find_messages_by_metadata(
         self, user_id: str | None, metadata: Mapping[str, Any], limit: int = 50
     ) -> list[dict[str, Any]]:
-        """A user's messages whose metadata contains ``metadata`` (JSON
-        containment: each key and value, nested objects included), newest first."""
+        """A user's messages whose metadata contains ``metadata``, newest first,
+        by PostgreSQL's jsonb ``@>`` rules on both databases: each key with a
+        value that contains the wanted one, nested objects included; an array
+        contains another if it holds each of its elements (in any order,
+        repeats ignored); numbers by value (``1 == 1.0``), ``true`` is not ``1``."""
         return self.run(
             "messages_by_metadata",
             user_id=self._owner(user_id),
@@ -554,8 +557,8 @@ class Store:
     def find_conversations_by_metadata(
         self, user_id: str | None, metadata: Mapping[str, Any], limit: int = 20
     ) -> list[Conversation]:
-        """A user's conversations whose metadata contains ``metadata``, most
-        recently active first."""
+        """A user's conversations whose metadata contains ``metadata`` (as
+        :meth:`find_messages_by_metadata` decides), most recently active first."""
         return self.run(
             "conversations_by_metadata",
             user_id=self._owner(user_id),
