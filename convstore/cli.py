@@ -8,20 +8,21 @@ import os
 import re
 import sys
 from collections.abc import Callable, Sequence
-from typing import Any, NoReturn
+from importlib import metadata
+from typing import IO, Any, NoReturn
 
 from . import validation
 from .catalog import queries_of, report_names
 from .connect import connect
 from .demo import run_demo
-from .errors import ConvstoreError, InvalidInput
-from .jsonl import export_conversations, import_conversations
+from .errors import ConvstoreError, InvalidInput, OutcomeUnknown
+from .jsonl import GZIP_MAGIC, export_conversations, import_lines
 from .legacy_import import import_legacy
 from .migrate import migrate, pending_migrations, rollback
 from .output import print_rows
-from .sqlfile import DIALECTS
+from .sqlfile import DIALECTS, POSTGRES, SQLITE
 from .transfer import transfer, verify_transfer
-from .urls import dialect_of, redact, resolve_url
+from .urls import DEFAULT_URL, dialect_of, redact, sqlite_path, url_or_path
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -31,10 +32,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser = _parser()
     try:
         arguments = parser.parse_args(argv)
-    except SystemExit as done:  # --help, or a usage error argparse has printed
+    except SystemExit as done:  # --help, --version, or a usage error argparse has printed
         return done.code if isinstance(done.code, int) else 2
     logging.basicConfig(level=logging.WARNING, format="%(name)s: %(message)s")
     try:
+        _place_url(arguments)
         return arguments.command(arguments)
     except UsageError as error:
         print(f"{arguments.prog}: error: {_one_line(error)}", file=sys.stderr)
@@ -48,9 +50,19 @@ def main(argv: Sequence[str] | None = None) -> int:
     except OSError as error:  # a file named on the command line cannot be read or written
         print(f"convstore: {_one_line(error)}", file=sys.stderr)
         return 1
+    except _Declined as declined:
+        print(f"convstore: {declined}", file=sys.stderr)
+        return 1
     except KeyboardInterrupt:
         print(file=sys.stderr)
         return 130
+    except Exception as error:  # a bug: still one line, saying so
+        print(
+            f"convstore: unexpected {type(error).__name__}: {_one_line(error)} "
+            "(a bug in convstore: please report it with the command line that caused it)",
+            file=sys.stderr,
+        )
+        return 1
 
 
 class UsageError(Exception):
@@ -74,7 +86,7 @@ def _checked(check: Callable[[str], Any]) -> Callable[[str], Any]:
     def convert(text: str) -> Any:
         try:
             return check(text)
-        except InvalidInput as error:
+        except ConvstoreError as error:
             raise argparse.ArgumentTypeError(str(error)) from None
 
     convert.__name__ = check.__name__.strip("_")  # argparse names it in some messages
@@ -110,30 +122,93 @@ def _conversation(text: str) -> str:
     return validation.conversation_id(text)
 
 
+def _url_or_path(text: str) -> str:
+    """A URL, or the path of a SQLite file; empty means the default."""
+    return url_or_path(text, "the URL") if text else text
+
+
+def _version() -> str:
+    try:
+        return metadata.version("convstore")
+    except metadata.PackageNotFoundError:  # run from a checkout that was never installed
+        return "unknown (not installed)"
+
+
+URL_HELP = (
+    "database URL, or the path of a SQLite file (default: $CONVSTORE_URL, else "
+    f"{DEFAULT_URL}; $DATABASE_URL, which other programs set, is not read)"
+)
+URL_METAVAR = "URL|PATH"
+
+
 def _parser() -> argparse.ArgumentParser:
-    parser = _Parser(prog="convstore", description="Durable conversation storage for LLM agents.")
-    parser.add_argument(
+    parser = _Parser(
+        prog="convstore",
+        description="Durable conversation storage for LLM agents, on SQLite and PostgreSQL.",
+        epilog="Exit status: 0 done, 1 failed, 2 the command line is wrong.",
+    )
+    parser.add_argument("--version", action="version", version=f"convstore {_version()}")
+    parser.add_argument("--url", type=_checked(_url_or_path), metavar=URL_METAVAR, help=URL_HELP)
+    # --url after the command too; SUPPRESS keeps an absent one from hiding the first
+    url_after = _Parser(add_help=False)
+    url_after.add_argument(
         "--url",
-        help="database URL (default: $CONVSTORE_URL, then $DATABASE_URL, "
-        "then sqlite:///conversations.db)",
+        dest="command_url",
+        default=argparse.SUPPRESS,
+        type=_checked(_url_or_path),
+        metavar=URL_METAVAR,
+        help=URL_HELP,
     )
     commands = parser.add_subparsers(required=True, metavar="COMMAND")
 
-    command = commands.add_parser("migrate", help="apply pending schema migrations")
-    command.set_defaults(command=_migrate, prog=command.prog)
-    command = commands.add_parser("rollback", help="roll back every migration (drops the data)")
-    command.set_defaults(command=_rollback, prog=command.prog)
-    command = commands.add_parser("status", help="list pending migrations")
-    command.set_defaults(command=_status, prog=command.prog)
+    def add(name: str, summary: str, **options: Any) -> argparse.ArgumentParser:
+        """A subcommand with its one-line summary (in ``convstore --help``) and
+        its description (in ``convstore NAME --help``)."""
+        description = options.pop("description", f"{summary[0].upper()}{summary[1:]}.")
+        return commands.add_parser(name, help=summary, description=description, **options)
 
-    command = commands.add_parser("queries", help="list the named queries with their SQL")
+    command = add(
+        "migrate",
+        "apply pending schema migrations",
+        parents=[url_after],
+        description="Apply the pending schema migrations to the database.",
+    )
+    command.set_defaults(command=_migrate, prog=command.prog, databases_as=None)
+
+    command = add(
+        "rollback",
+        "roll back every migration (drops the tables and their data)",
+        parents=[url_after],
+        description="Roll back every migration: drop convstore's tables and every "
+        "conversation and message in them. Shows the database and asks first; "
+        "without a terminal to ask on, --yes is required.",
+    )
+    command.add_argument(
+        "-y", "--yes", action="store_true", help="do not ask: the data may be dropped"
+    )
+    command.set_defaults(command=_rollback, prog=command.prog, databases_as=None)
+
+    command = add("status", "list pending migrations", parents=[url_after])
+    command.set_defaults(command=_status, prog=command.prog, databases_as=None)
+
+    command = add(
+        "queries",
+        "list the named queries with their SQL",
+        parents=[url_after],
+        description="List the named queries: file, parameters, description and SQL.",
+    )
     command.add_argument("name", nargs="?", help="show only this query")
     command.add_argument(
         "--dialect", choices=DIALECTS, help="default: the dialect of the database URL"
     )
-    command.set_defaults(command=_queries, prog=command.prog)
+    command.set_defaults(command=_queries, prog=command.prog, databases_as=None)
 
-    command = commands.add_parser("report", help="run a report (without NAME: list them)")
+    command = add(
+        "report",
+        "run a report (without NAME: list them)",
+        parents=[url_after],
+        description="Run one of the reports in sql/<dialect>/reports/, or list them.",
+    )
     command.add_argument("name", nargs="?", help="the report, e.g. model_usage")
     command.add_argument(
         "--param",
@@ -144,9 +219,15 @@ def _parser() -> argparse.ArgumentParser:
         help="a report parameter (since, until and *_at: ISO 8601 timestamps)",
     )
     command.add_argument("--format", choices=("table", "csv", "json"), default="table")
-    command.set_defaults(command=_report, prog=command.prog)
+    command.set_defaults(command=_report, prog=command.prog, databases_as=None)
 
-    command = commands.add_parser("chat", help="chat with a model; every turn is stored")
+    command = add(
+        "chat",
+        "chat with a model; every turn is stored",
+        parents=[url_after],
+        description="Chat with a model through the OpenAI API (OPENAI_API_KEY, "
+        "OPENAI_BASE_URL); every turn is stored. Needs the agent extra.",
+    )
     command.add_argument(
         "--user",
         default="cli-user",
@@ -158,48 +239,123 @@ def _parser() -> argparse.ArgumentParser:
         type=_checked(_conversation),
         help="continue this conversation of the user (default: a new one)",
     )
-    command.add_argument("--model", default="gpt-4o-mini")
+    command.add_argument("--model", default="gpt-4o-mini", help="default gpt-4o-mini")
     command.add_argument("--system", default="You are a helpful assistant.", help="system prompt")
-    command.set_defaults(command=_chat, prog=command.prog)
+    command.set_defaults(command=_chat, prog=command.prog, databases_as=None)
 
-    command = commands.add_parser(
-        "transfer", help="copy a SQLite database into PostgreSQL, then verify both agree"
+    command = add(
+        "transfer",
+        "copy a SQLite database into PostgreSQL, then verify both agree",
+        parents=[url_after],
+        description="Copy a SQLite database into PostgreSQL (migrated first), then "
+        "compare both sides conversation by conversation. Running it again copies "
+        "nothing twice.",
     )
-    command.add_argument("--from", dest="source", required=True, help="sqlite:///path.db")
-    command.add_argument("--to", dest="destination", required=True, help="postgresql://...")
+    command.add_argument(
+        "--from",
+        dest="source",
+        required=True,
+        type=_checked(_url_or_path),
+        metavar=URL_METAVAR,
+        help="the SQLite database: sqlite:///path.db or a path",
+    )
+    command.add_argument(
+        "--to",
+        dest="destination",
+        required=True,
+        type=_checked(_url_or_path),
+        metavar="URL",
+        help="postgresql://...",
+    )
     command.add_argument("--verify-only", action="store_true", help="only compare both sides")
     command.add_argument(
         "--page-size", type=_checked(_page_size), default=500, help="conversations per transaction"
     )
-    command.set_defaults(command=_transfer, prog=command.prog)
+    command.set_defaults(command=_transfer, prog=command.prog, databases_as="--from URL --to URL")
 
-    command = commands.add_parser("export", help="write a user's conversations as JSONL")
+    command = add(
+        "export",
+        "write a user's conversations as JSONL",
+        parents=[url_after],
+        description="Write a user's conversations to standard output as JSONL, one "
+        "conversation a line, in the OpenAI chat format plus convstore's fields.",
+    )
     command.add_argument("--user", required=True, type=_checked(_user))
     command.add_argument(
         "--since",
         type=_checked(_timestamp_text),
         help="only conversations active since (ISO 8601 date or time; UTC unless it says)",
     )
-    command.set_defaults(command=_export, prog=command.prog)
+    command.set_defaults(command=_export, prog=command.prog, databases_as=None)
 
-    command = commands.add_parser("import", help="read a JSONL export into the database")
-    command.add_argument("file", type=argparse.FileType("r", encoding="utf-8"))
-    command.set_defaults(command=_import, prog=command.prog)
-
-    command = commands.add_parser(
-        "import-legacy", help="import a database made by the original tutorial's stores"
+    command = add(
+        "import",
+        "read a JSONL export into the database",
+        parents=[url_after],
+        description="Read a JSONL export (UTF-8) into the database, each line in "
+        "its own transaction. Importing a file again stores nothing twice.",
     )
-    command.add_argument("source", help="sqlite:///tutorial.db or postgresql://... of the tutorial")
-    command.add_argument("--to", dest="destination", required=True, help="convstore database URL")
-    command.set_defaults(command=_import_legacy, prog=command.prog)
+    command.add_argument(
+        "file", type=argparse.FileType("rb"), help="the JSONL file; - for standard input"
+    )
+    command.set_defaults(command=_import, prog=command.prog, databases_as=None)
 
-    command = commands.add_parser("demo", help="store a short conversation and show it")
-    command.set_defaults(command=_demo, prog=command.prog)
+    command = add(
+        "import-legacy",
+        "import a database made by the original tutorial's stores",
+        parents=[url_after],
+        description="Import a database made by the original tutorial's "
+        "SQLiteConversationStore or PostgresConversationStore; the source is only read.",
+    )
+    command.add_argument(
+        "source",
+        type=_checked(_url_or_path),
+        metavar="SOURCE",
+        help="the tutorial's database: a path, sqlite:///tutorial.db or postgresql://...",
+    )
+    command.add_argument(
+        "--to",
+        dest="destination",
+        required=True,
+        type=_checked(_url_or_path),
+        metavar=URL_METAVAR,
+        help="the convstore database",
+    )
+    command.set_defaults(command=_import_legacy, prog=command.prog, databases_as="SOURCE --to URL")
+
+    command = add(
+        "demo",
+        "store a short conversation and show it",
+        parents=[url_after],
+        description="Store a short conversation and show its token-budget context and statistics.",
+    )
+    command.set_defaults(command=_demo, prog=command.prog, databases_as=None)
     return parser
 
 
+def _place_url(arguments: argparse.Namespace) -> None:
+    """Settle ``arguments.url``: ``--url`` before or after the command (not two
+    different ones), else ``$CONVSTORE_URL``, else the default; refused for a
+    command that takes its databases otherwise."""
+    after = getattr(arguments, "command_url", None)
+    if after is not None and arguments.url is not None and after != arguments.url:
+        raise UsageError("--url is given twice, with different URLs; give it once")
+    given = after if after is not None else arguments.url
+    if arguments.databases_as:
+        if given is not None:
+            raise UsageError(
+                f"--url does not apply here: name the databases as {arguments.databases_as}"
+            )
+        return
+    if given:
+        arguments.url = given
+        return
+    configured = os.environ.get("CONVSTORE_URL")
+    arguments.url = url_or_path(configured, "CONVSTORE_URL") if configured else DEFAULT_URL
+
+
 def _migrate(arguments: argparse.Namespace) -> int:
-    url = resolve_url(arguments.url)
+    url = arguments.url
     applied = migrate(url)
     print(
         f"{redact(url)}: applied {', '.join(applied)}" if applied else f"{redact(url)}: up to date"
@@ -208,22 +364,50 @@ def _migrate(arguments: argparse.Namespace) -> int:
 
 
 def _rollback(arguments: argparse.Namespace) -> int:
-    url = resolve_url(arguments.url)
+    url = arguments.url
+    if dialect_of(url) == SQLITE:  # a URL that names no database fails before anyone is asked
+        sqlite_path(url)
+    _confirm(
+        arguments,
+        f"rolling back every migration of {redact(url)} drops convstore's tables and every "
+        "conversation and message in them",
+    )
     rolled_back = rollback(url)
     done = f"rolled back {', '.join(rolled_back)}" if rolled_back else "nothing to roll back"
     print(f"{redact(url)}: {done}")
     return 0
 
 
+def _confirm(arguments: argparse.Namespace, consequence: str) -> None:
+    """Return if ``--yes`` was given or the person at the terminal types yes;
+    raise UsageError otherwise (no terminal to ask on: status 2), or
+    :class:`_Declined` when they answer anything else."""
+    if arguments.yes:
+        return
+    if not (sys.stdin.isatty() and sys.stderr.isatty()):
+        raise UsageError(f"{consequence}; pass --yes to confirm (there is no terminal to ask on)")
+    print(f"convstore: {consequence}.", file=sys.stderr)
+    print("Type yes to go on: ", end="", file=sys.stderr, flush=True)
+    answer = sys.stdin.readline()
+    if answer.strip().lower() != "yes":
+        if not answer.endswith("\n"):
+            print(file=sys.stderr)
+        raise _Declined("not confirmed: nothing was changed")
+
+
+class _Declined(Exception):
+    """The person asked to confirm did not (status 1)."""
+
+
 def _status(arguments: argparse.Namespace) -> int:
-    url = resolve_url(arguments.url)
+    url = arguments.url
     pending = pending_migrations(url)
     print(f"{redact(url)}: " + (f"pending {', '.join(pending)}" if pending else "up to date"))
     return 0
 
 
 def _queries(arguments: argparse.Namespace) -> int:
-    dialect = arguments.dialect or dialect_of(resolve_url(arguments.url))
+    dialect = arguments.dialect or dialect_of(arguments.url)
     queries = queries_of(dialect)
     if arguments.name and arguments.name not in queries:
         raise UsageError(f"no query named {arguments.name!r}; `convstore queries` lists them")
@@ -237,7 +421,7 @@ def _queries(arguments: argparse.Namespace) -> int:
 
 
 def _report(arguments: argparse.Namespace) -> int:
-    url = resolve_url(arguments.url)
+    url = arguments.url
     queries = queries_of(dialect_of(url))
     if arguments.name is None:
         for name in report_names(dialect_of(url)):
@@ -324,6 +508,14 @@ def _chat(arguments: argparse.Namespace) -> int:
 
 
 def _transfer(arguments: argparse.Namespace) -> int:
+    sides = (("--from", arguments.source, SQLITE), ("--to", arguments.destination, POSTGRES))
+    for option, url, dialect in sides:
+        if dialect_of(url) != dialect:
+            example = "a SQLite file" if dialect == SQLITE else "postgresql://user@host/dbname"
+            raise UsageError(
+                f"{option} {redact(url)} is not {dialect}: transfer copies a SQLite "
+                f"database into PostgreSQL; give {option} {example}"
+            )
     progress = sys.stderr.isatty()
     if arguments.verify_only:
         report = verify_transfer(arguments.source, arguments.destination, progress=progress)
@@ -354,20 +546,67 @@ def _export(arguments: argparse.Namespace) -> int:
 
 
 def _import(arguments: argparse.Namespace) -> int:
-    with arguments.file as lines, connect(arguments.url) as store:
-        try:
-            imported = import_conversations(store, lines)
-        except OSError as error:  # the file fails mid-way (an I/O error, a lost mount)
-            reason = error.strerror or str(error)
-            print(
-                f"convstore: cannot read {lines.name}: {reason}; the lines before are "
-                "imported: import the file again once it reads",
-                file=sys.stderr,
-            )
-            return 1
-    print(f"imported {imported['conversations']} new conversations, "
-          f"{imported['messages']} new messages")  # fmt: skip
+    source: IO[bytes] = arguments.file
+    name = "standard input" if source is sys.stdin.buffer else source.name
+    committed = _Committed()
+    failure: ConvstoreError | OSError | None = None
+    with source:
+        _refuse_gzip(source, name)
+        with connect(arguments.url) as store:
+            try:
+                for line in import_lines(store, source):
+                    committed.add(line.conversations, line.messages)
+            except (ConvstoreError, OSError) as error:  # OSError: the file fails mid-way
+                failure = error
+    if failure is not None:
+        print(f"convstore: {committed.failed(failure, name)}", file=sys.stderr)
+        return 1
+    imported = f"{committed.conversations} new conversations, {committed.messages} new messages"
+    print(f"imported {imported}")
     return 0
+
+
+class _Committed:
+    """What an import has committed so far, to say so when a line fails."""
+
+    def __init__(self) -> None:
+        self.lines = self.conversations = self.messages = 0
+
+    def add(self, conversations: int, messages: int) -> None:
+        self.lines += 1
+        self.conversations += conversations
+        self.messages += messages
+
+    def failed(self, error: ConvstoreError | OSError, name: str) -> str:
+        """One line: what failed (the library's error names the line), what
+        is stored, and what to do."""
+        done = (
+            f"{self.lines} line{'s' if self.lines != 1 else ''} imported before that "
+            f"({self.conversations} new conversations, {self.messages} new messages)"
+            if self.lines
+            else "nothing was imported"
+        )
+        if isinstance(error, OSError):  # an I/O error, a lost mount, a broken gzip stream
+            reason = _one_line(error.strerror or error)
+            return f"cannot read {name}: {reason}; {done}: import the file again once it reads"
+        what = f"{type(error).__name__}: {_one_line(error)} (in {name})"
+        if isinstance(error, OutcomeUnknown):
+            return f"{what}; {done}; that line may or may not be stored: import the file again"
+        return f"{what}; {done}, nothing of it or after it: fix it and import the file again"
+
+
+def _refuse_gzip(source: IO[bytes], name: str) -> None:
+    """Refuse a gzip-compressed file before anything is read or opened."""
+    try:
+        start = source.peek(2)[:2]  # type: ignore[attr-defined]
+    except OSError:
+        return  # reading the first line fails the same way, and is reported
+    if start == GZIP_MAGIC:
+        shown = "-" if name == "standard input" else name
+        raise InvalidInput(
+            f"line 1: the input is gzip-compressed; decompress {name} first "
+            f"(zcat {shown} | convstore import -); nothing was imported"
+        )
 
 
 def _import_legacy(arguments: argparse.Namespace) -> int:

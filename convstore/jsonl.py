@@ -16,7 +16,7 @@ from __future__ import annotations
 import json
 from collections.abc import Iterable, Iterator, Mapping
 from datetime import date, datetime
-from typing import Any, TextIO
+from typing import Any, NamedTuple, TextIO
 
 from . import validation
 from .chat_format import openai_message
@@ -58,6 +58,17 @@ def export_conversations(
     return written
 
 
+class ImportedLine(NamedTuple):
+    """One line of an import, committed."""
+
+    number: int
+    """The line's number in the input, from 1 (blank lines count)."""
+    conversations: int
+    """1 if the line's conversation was new, else 0."""
+    messages: int
+    """How many of the line's messages were new."""
+
+
 def import_conversations(store: Store, lines: Iterable[str | bytes]) -> dict[str, int]:
     """Read lines written by :func:`export_conversations` into ``store``; return
     how many conversations and messages were new.
@@ -79,8 +90,24 @@ def import_conversations(store: Store, lines: Iterable[str | bytes]) -> dict[str
         written (say ``DatabaseUnavailable``), also starting with ``line N:``;
         that line is rolled back.
     """
-    _check_store(store)
     imported = {"conversations": 0, "messages": 0}
+    for line in import_lines(store, lines):
+        imported["conversations"] += line.conversations
+        imported["messages"] += line.messages
+    return imported
+
+
+def import_lines(store: Store, lines: Iterable[str | bytes]) -> Iterator[ImportedLine]:
+    """:func:`import_conversations`, one line at a time: yields an
+    :class:`ImportedLine` as each non-blank line is committed, so a caller
+    knows what is stored when a later line fails. Nothing is read or written
+    until the iterator is advanced; each line is read, checked and written in
+    its own transaction before the next is read.
+
+    :raises InvalidInput: as :func:`import_conversations`, when the failing line is reached.
+    :raises ConvstoreError: as :func:`import_conversations`.
+    """
+    _check_store(store)
     for number, line in _numbered_lines(lines):
         if not line.strip():
             continue
@@ -97,9 +124,7 @@ def import_conversations(store: Store, lines: Iterable[str | bytes]) -> dict[str
             ) from error
         except ConvstoreError as error:
             raise type(error)(f"line {number}: {error}") from error
-        imported["conversations"] += new_conversations
-        imported["messages"] += new_messages
-    return imported
+        yield ImportedLine(number, new_conversations, new_messages)
 
 
 def _numbered_lines(lines: Iterable[str | bytes]) -> Iterator[tuple[int, str]]:
@@ -125,25 +150,32 @@ def _numbered_lines(lines: Iterable[str | bytes]) -> Iterator[tuple[int, str]]:
         except UnicodeDecodeError as error:  # a file opened as UTF-8 text
             # The decoder failed on a block that starts at line `number`; the
             # bad byte is on the line after the newlines before it in the block.
-            bad_line = number + bytes(error.object[: error.start]).count(b"\n")
-            raise InvalidInput(f"line {bad_line}: {_not_utf8(error, bad_line)}") from None
+            before = bytes(error.object[: error.start])
+            bad_line = number + before.count(b"\n")
+            byte = len(before) - before.rfind(b"\n")  # from 1; rfind is -1 on the first line
+            if number > 1 and bad_line == number:
+                byte = None  # the block starts mid-line: the column is unknown
+            raise InvalidInput(f"line {bad_line}: {_not_utf8(error, bad_line, byte)}") from None
         if isinstance(line, (bytes, bytearray)):
             try:
                 line = bytes(line).decode("utf-8")
             except UnicodeDecodeError as error:
-                raise InvalidInput(f"line {number}: {_not_utf8(error, number)}") from None
+                message = _not_utf8(error, number, error.start + 1)
+                raise InvalidInput(f"line {number}: {message}") from None
         elif not isinstance(line, str):
             raise InvalidInput(f"line {number}: a {type(line).__name__}, not text")
         yield number, line.removeprefix("\ufeff") if number == 1 else line
 
 
-def _not_utf8(error: UnicodeDecodeError, number: int) -> str:
+def _not_utf8(error: UnicodeDecodeError, number: int, byte: int | None) -> str:
     if number == 1 and bytes(error.object[:2]) == GZIP_MAGIC:
         return (
             "the input is gzip-compressed; decompress it first (gunzip, or "
             "gzip.open(path, 'rt', encoding='utf-8') in Python)"
         )
-    return f"not UTF-8 text ({error.reason}); exports are UTF-8"
+    bad = bytes(error.object[error.start : error.end]).hex(" ")
+    where = f"byte {byte} (0x{bad})" if byte is not None else f"byte 0x{bad}"
+    return f"{where} is not UTF-8 ({error.reason}); the input must be UTF-8 text, as exports are"
 
 
 def _parsed(line: str) -> Any:

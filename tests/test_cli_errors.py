@@ -70,8 +70,9 @@ def _cases() -> Iterator[Case]:
     ``{export}``, ``{conversation_id}`` and ``{postgres_url}`` in argv are
     the test's :class:`Files`."""
     for bad in BAD_URLS:
-        for command in ("migrate", "rollback", "status", "demo"):
-            yield f"{command} --url {bad}", ["--url", bad, command], 1, "ConfigurationError"
+        for command in (["migrate"], ["rollback", "--yes"], ["status"], ["demo"]):
+            argv = ["--url", bad, *command]
+            yield f"{command[0]} --url {bad}", argv, 1, "ConfigurationError"
         connecting = {
             "report": ["--url", bad, "report", "tool_usage", *PERIOD],
             "export": ["--url", bad, "export", "--user", "ana"],
@@ -82,6 +83,9 @@ def _cases() -> Iterator[Case]:
             "import-legacy --to": ["import-legacy", "sqlite:///{tmp}/tutorial.db", "--to", bad],
         }
         for name, argv in connecting.items():
+            if name == "transfer --to" and bad.startswith("sqlite:"):
+                yield f"{name} {bad}", argv, 2, "is not postgres"
+                continue
             yield f"{name} {bad}", argv, 1, "ConfigurationError"
         argv = ["import-legacy", bad, "--to", "{url}"]
         yield (
@@ -168,7 +172,7 @@ def _cases() -> Iterator[Case]:
         yield f"transfer --page-size {size!r}", [*transfer, "--page-size", size], 2, "--page-size"
     yield "transfer no --to", transfer[:3], 2, "required"
     argv = ["transfer", "--from", "{postgres_url}", "--to", "{url}"]
-    yield "transfer postgres to sqlite", argv, 1, "sqlite:///"
+    yield "transfer postgres to sqlite", argv, 2, "--from postgresql://"
 
     # chat: checked before any model is called
     chat = ["--url", "{url}", "chat"]
@@ -241,7 +245,7 @@ def test_a_read_only_database_is_one_line_and_status_1(files, read_only_url, cap
 
     assert main(["--url", read_only_url, "import", str(new_line)]) == 1
     _one_line(capsys.readouterr().err, "read-only")
-    assert main(["--url", read_only_url, "rollback"]) == 1
+    assert main(["--url", read_only_url, "rollback", "--yes"]) == 1
     _one_line(capsys.readouterr().err, "read-only")
     # reads still work
     assert main(["--url", read_only_url, "export", "--user", "ana"]) == 0
