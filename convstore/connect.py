@@ -25,7 +25,6 @@ def connect(
     timeout: float = 30.0,
     statement_timeout: float = 30.0,
     connect_timeout: float = 10.0,
-    text_search_config: str = "english",
     prepare: bool = True,
     transaction_pooling: bool = False,
     tracer: Tracer | None = None,
@@ -50,8 +49,7 @@ def connect(
     ``timeout`` is how long a call waits for a free connection or, on SQLite, for
     the write lock. On PostgreSQL the server cancels a statement after
     ``statement_timeout`` seconds and a new connection gives up after
-    ``connect_timeout``, and search queries are parsed with
-    ``text_search_config``. ``prepare=False`` turns off server-side prepared
+    ``connect_timeout``. ``prepare=False`` turns off server-side prepared
     statements. ``transaction_pooling=True`` is for a proxy that hands each
     transaction to any server session (PgBouncer's ``pool_mode =
     transaction``): no prepared statements, and user scopes that live in the
@@ -82,7 +80,6 @@ def connect(
         timeout=timeout,
         statement_timeout=statement_timeout,
         connect_timeout=connect_timeout,
-        text_search_config=text_search_config,
         limits=limits,
     )
     if dialect_of(url) == SQLITE:
@@ -108,7 +105,6 @@ def connect(
         timeout=timeout,
         statement_timeout=statement_timeout,
         connect_timeout=connect_timeout,
-        text_search_config=text_search_config,
         prepare=prepare,
         transaction_pooling=transaction_pooling,
         tracer=tracer,
@@ -124,7 +120,6 @@ def _check_settings(
     timeout: object,
     statement_timeout: object,
     connect_timeout: object,
-    text_search_config: object,
     limits: object,
 ) -> None:
     """Reject settings the pools would reject later (or wait on for ever)."""
@@ -142,10 +137,6 @@ def _check_settings(
     validation.seconds("timeout", timeout)
     validation.seconds("statement_timeout", statement_timeout)
     validation.seconds("connect_timeout", connect_timeout)
-    if not isinstance(text_search_config, str):
-        raise ConfigurationError(
-            f"text_search_config must be a str, not {validation.show(text_search_config)}"
-        )
     if not isinstance(limits, Limits):
         raise ConfigurationError(
             f"limits must be a convstore.Limits, not {validation.show(limits)}"

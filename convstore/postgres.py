@@ -8,7 +8,6 @@ Connections are in autocommit mode, so a lone read never leaves a session
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterator, Mapping
 from contextlib import AbstractContextManager, contextmanager
 from typing import Any
@@ -20,7 +19,6 @@ from psycopg_pool import ConnectionPool, PoolTimeout
 
 from .database import IDEMPOTENCY_INDEX, Database, Tracer, logger, values_sendable
 from .errors import (
-    ConfigurationError,
     DatabaseUnavailable,
     DuplicateIdempotencyKey,
     InvalidInput,
@@ -51,7 +49,6 @@ class PostgresDatabase(Database):
         timeout: float = 30.0,
         statement_timeout: float = 30.0,
         connect_timeout: float = 10.0,
-        text_search_config: str = "english",
         prepare: bool = True,
         transaction_pooling: bool = False,
         tracer: Tracer | None = None,
@@ -62,8 +59,6 @@ class PostgresDatabase(Database):
         connection. The server cancels any statement running longer than
         ``statement_timeout`` seconds, and a new connection gives up after
         ``connect_timeout``: a stuck server cannot hang a call for ever.
-        ``text_search_config`` parses search queries ('english' stems words;
-        'simple' matches them as written).
         ``prepare=False`` turns off server-side prepared statements, which
         PgBouncer in transaction-pooling mode needs unless it is 1.22 or newer
         with ``max_prepared_statements`` set. ``transaction_pooling=True`` says
@@ -75,21 +70,11 @@ class PostgresDatabase(Database):
         :raises DatabaseUnavailable: if the server cannot be reached in time.
         """
         super().__init__(tracer=tracer)
-        # A name, or schema.name, of identifiers of at most 63 bytes (NAMEDATALEN).
-        if not re.fullmatch(
-            r"[A-Za-z_][A-Za-z0-9_]{0,62}(\.[A-Za-z_][A-Za-z0-9_]{0,62})?", text_search_config
-        ):
-            raise ConfigurationError(
-                f"{text_search_config[:80]!r} is not a text search configuration name"
-            )
         connection_settings: dict[str, Any] = {
             "autocommit": True,
             "connect_timeout": max(1, round(connect_timeout)),
             # Timestamps arrive in UTC, so no conversion is needed per value.
-            "options": (
-                f"-c TimeZone=UTC -c statement_timeout={round(statement_timeout * 1000)} "
-                f"-c default_text_search_config={text_search_config}"
-            ),
+            "options": f"-c TimeZone=UTC -c statement_timeout={round(statement_timeout * 1000)}",
         }
         if not prepare or transaction_pooling:
             connection_settings["prepare_threshold"] = None

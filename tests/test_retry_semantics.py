@@ -142,12 +142,6 @@ def test_values_the_server_cannot_hold_are_not_retryable(store, user):
         assert raised.value.retryable is False, query_name
 
 
-def test_an_unknown_text_search_configuration_fails_at_once(postgres_url):
-    with pytest.raises(ConfigurationError, match="klingon") as raised:
-        convstore.connect(postgres_url, text_search_config="klingon", timeout=30)
-    assert raised.value.retryable is False
-
-
 def test_a_very_long_message_of_distinct_words_is_stored_and_searchable(store, user):
     """PostgreSQL's tsvector holds 1 MB; search covers the first 100,000 characters."""
     words = [f"w{index:x}q" for index in range(150_000)]  # ~1 MB of distinct words
