@@ -68,10 +68,6 @@ _UNSPACED = re.compile(
 # ``1e5abc`` as ``1e5`` and ``abc``; SQLite's would not).
 _EXPONENT = re.compile("(^| )([0-9]+e[0-9]+)(?=[^ ])")
 
-MAX_INDEXED_CHARACTERS = 100_000
-"""How much of each message is indexed (migrations pg_0012 and sqlite_0006)."""
-
-
 def fold(text: str) -> str:
     """``text`` as search sees it: folded words separated by spaces (some
     separators may be runs of spaces)."""
