@@ -159,6 +159,11 @@ def _parser() -> argparse.ArgumentParser:
         metavar=URL_METAVAR,
         help=URL_HELP,
     )
+    # commands that name their databases otherwise refuse it with a hint (not in --help)
+    url_refused = _Parser(add_help=False)
+    url_refused.add_argument(
+        "--url", dest="command_url", default=argparse.SUPPRESS, help=argparse.SUPPRESS
+    )
     commands = parser.add_subparsers(required=True, metavar="COMMAND")
 
     def add(name: str, summary: str, **options: Any) -> argparse.ArgumentParser:
@@ -246,7 +251,7 @@ def _parser() -> argparse.ArgumentParser:
     command = add(
         "transfer",
         "copy a SQLite database into PostgreSQL, then verify both agree",
-        parents=[url_after],
+        parents=[url_refused],
         description="Copy a SQLite database into PostgreSQL (migrated first), then "
         "compare both sides conversation by conversation. Running it again copies "
         "nothing twice.",
@@ -303,7 +308,7 @@ def _parser() -> argparse.ArgumentParser:
     command = add(
         "import-legacy",
         "import a database made by the original tutorial's stores",
-        parents=[url_after],
+        parents=[url_refused],
         description="Import a database made by the original tutorial's "
         "SQLiteConversationStore or PostgresConversationStore; the source is only read.",
     )
