@@ -3,7 +3,8 @@
 -- conversation queue up and each gets the next seq (1, 2, 3 ... with no gaps).
 -- The same update keeps the running token totals (unknown tokens count as 100;
 -- a pinned message's tokens go to pinned_tokens, not to the running total),
--- the message count and updated_at. Returns no row when the conversation does
+-- the message count, updated_at and activity_order (the next write order,
+-- which the message also takes: migration pg_0016). Returns no row when the conversation does
 -- not exist, or when it already holds a message with :idempotency_key (a retry:
 -- nothing is allocated; the caller reads the stored message).
 -- :conversation_id  the conversation
@@ -32,7 +33,8 @@ WITH appended AS (
                           + CASE WHEN a.pinned THEN 0 ELSE a.counted_tokens END,
            pinned_tokens = c.pinned_tokens
                            + CASE WHEN a.pinned THEN a.counted_tokens ELSE 0 END,
-           updated_at = a.at
+           updated_at = a.at,
+           activity_order = convstore_write_order()
       FROM appended AS a
      WHERE c.id = :conversation_id
        AND (:user_id::text IS NULL OR c.user_id = :user_id)

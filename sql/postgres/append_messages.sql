@@ -4,7 +4,8 @@
 -- stored one). The conversation row is updated (and locked) once for the whole
 -- batch: it reserves the next seq numbers, advances the running token totals
 -- (unknown tokens count as 100; pinned messages' tokens go to pinned_tokens),
--- the message count and updated_at. Each message's tokens_before is the
+-- the message count, updated_at and activity_order (the next write order;
+-- each message takes one too, in batch order: migration pg_0016). Each message's tokens_before is the
 -- conversation's previous total plus the unpinned tokens of the batch's earlier
 -- messages. Returns no row when the conversation does not exist.
 -- :conversation_id  the conversation
@@ -49,7 +50,8 @@ WITH requested AS (
            message_count = c.message_count + t.message_count,
            total_tokens = c.total_tokens + t.unpinned_tokens,
            pinned_tokens = c.pinned_tokens + t.pinned_tokens,
-           updated_at = t.at
+           updated_at = t.at,
+           activity_order = convstore_write_order()
       FROM batch_totals AS t
      WHERE c.id = :conversation_id
        AND (:user_id::text IS NULL OR c.user_id = :user_id)

@@ -3,10 +3,10 @@
 -- :user_id   whose conversations to look through
 -- :metadata  a JSON object, as text
 -- :limit     how many conversations at most
--- Index: conversations_user_recent (user_id, updated_at DESC, id DESC).
+-- Index: conversations_user_activity (user_id, activity_order DESC, id DESC).
 SELECT id, user_id, title, metadata, created_at, updated_at, message_count
   FROM conversations
  WHERE user_id = :user_id
    AND metadata @> :metadata::jsonb
- ORDER BY updated_at DESC, id DESC
+ ORDER BY activity_order DESC NULLS LAST, id DESC
  LIMIT :limit;

@@ -1,16 +1,18 @@
 -- One user's messages that contain :text exactly (case-insensitive; the text
--- is matched literally, so % _ and \ are plain characters), newest first.
--- Reads the user's messages conversation by conversation: a trigram index
+-- is matched literally, so % _ and \ are plain characters), newest written
+-- first (write order, migration pg_0016; never a timestamp, which can tie).
+-- Reads the user's messages newest first until :limit match: a trigram index
 -- (pg_trgm) was no faster for one user's messages here and would cost about
 -- 5x per insert.
 -- :user_id  whose messages to look through
 -- :text     the text to find
 -- :limit    how many messages at most
--- Index: conversations_user_recent, then messages primary key per conversation.
+-- Index: messages_user_write_order (user_id, write_order DESC), then
+--        conversations primary key for each match's title.
 SELECT m.conversation_id, c.title, m.seq, m.role, m.content, m.created_at
-  FROM conversations AS c
-  JOIN messages AS m ON m.conversation_id = c.id
- WHERE c.user_id = :user_id
+  FROM messages AS m
+  JOIN conversations AS c ON c.id = m.conversation_id
+ WHERE m.user_id = :user_id
    AND strpos(lower(m.content), lower(:text)) > 0
- ORDER BY m.created_at DESC, m.seq DESC
+ ORDER BY m.write_order DESC NULLS LAST, m.seq DESC
  LIMIT :limit;

@@ -5,7 +5,7 @@
 -- :user_id   whose conversations to look through
 -- :metadata  a JSON object, as text
 -- :limit     how many conversations at most
--- Index: conversations_user_recent (user_id, updated_at DESC, id DESC).
+-- Index: conversations_user_activity (user_id, activity_order DESC, id DESC).
 SELECT id, user_id, title, metadata, created_at, updated_at, message_count
   FROM conversations AS c
  WHERE user_id = :user_id
@@ -57,5 +57,5 @@ SELECT id, user_id, title, metadata, created_at, updated_at, message_count
              WHERE w.parent IS NULL
                AND s.parent IS NULL
                AND s.id || ' ' || w.id IN (SELECT value FROM json_each(matched.pairs))))
- ORDER BY updated_at DESC, id DESC
+ ORDER BY activity_order DESC, id DESC
  LIMIT :limit;

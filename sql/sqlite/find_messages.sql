@@ -1,15 +1,17 @@
 -- One user's messages that contain :text exactly (case-insensitive for ASCII
 -- letters; the text is matched literally, so % _ and \ are plain characters),
--- newest first. A bounded scan of the user's messages, conversation by
--- conversation.
+-- newest written first (write order, migration sqlite_0008; never a
+-- timestamp, which can tie). Reads the user's messages newest first until
+-- :limit match.
 -- :user_id  whose messages to look through
 -- :text     the text to find
 -- :limit    how many messages at most
--- Index: conversations_user_recent, then messages primary key per conversation.
+-- Index: messages_user_write_order (user_id, write_order DESC), then
+--        conversations primary key for each match's title.
 SELECT m.conversation_id, c.title, m.seq, m.role, m.content, m.created_at
-  FROM conversations AS c
-  JOIN messages AS m ON m.conversation_id = c.id
- WHERE c.user_id = :user_id
+  FROM messages AS m
+  JOIN conversations AS c ON c.id = m.conversation_id
+ WHERE m.user_id = :user_id
    AND instr(lower(m.content), lower(:text)) > 0
- ORDER BY m.created_at DESC, m.seq DESC
+ ORDER BY m.write_order DESC, m.seq DESC
  LIMIT :limit;

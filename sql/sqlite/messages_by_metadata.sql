@@ -1,4 +1,5 @@
--- One user's messages whose metadata contains :metadata, newest first, by
+-- One user's messages whose metadata contains :metadata, newest written first
+-- (write order, migration sqlite_0008; never a timestamp, which can tie), by
 -- PostgreSQL's jsonb @> rules: an object contains another if it has each of
 -- its keys with a value that contains that key's value; an array contains
 -- another if each element of the other is contained by some element of it
@@ -15,12 +16,11 @@
 -- :user_id   whose messages to look through
 -- :metadata  a JSON object, as text
 -- :limit     how many messages at most
--- Index: conversations_user_recent, then messages primary key per conversation.
+-- Index: messages_user_write_order (user_id, write_order DESC).
 SELECT m.conversation_id, m.seq, m.role, m.content, m.tokens, m.latency_ms,
        m.metadata, m.created_at
-  FROM conversations AS c
-  JOIN messages AS m ON m.conversation_id = c.id
- WHERE c.user_id = :user_id
+  FROM messages AS m
+ WHERE m.user_id = :user_id
    AND NOT EXISTS (SELECT 1
                      FROM json_each(:metadata) AS w
                     WHERE NOT EXISTS (
@@ -69,5 +69,5 @@ SELECT m.conversation_id, m.seq, m.role, m.content, m.tokens, m.latency_ms,
              WHERE w.parent IS NULL
                AND s.parent IS NULL
                AND s.id || ' ' || w.id IN (SELECT value FROM json_each(matched.pairs))))
- ORDER BY m.created_at DESC, m.seq DESC
+ ORDER BY m.write_order DESC, m.seq DESC
  LIMIT :limit;

@@ -1,5 +1,6 @@
 -- Report: the conversations with the most messages since :since, with their
--- owner, title, reported tokens and last message time.
+-- owner, title, reported tokens and last message time; among equally busy
+-- ones, the one written to last first (write order, not a timestamp).
 -- :since  an ISO 8601 timestamp
 -- :limit  how many conversations at most
 -- Index: none; reads the messages since :since.
@@ -11,5 +12,5 @@ SELECT c.id AS conversation_id, c.user_id, c.title,
   JOIN conversations AS c ON c.id = m.conversation_id
  WHERE m.created_at >= :since::timestamptz
  GROUP BY c.id, c.user_id, c.title
- ORDER BY messages DESC, last_message_at DESC, conversation_id
+ ORDER BY messages DESC, max(m.write_order) DESC NULLS LAST, conversation_id
  LIMIT :limit;

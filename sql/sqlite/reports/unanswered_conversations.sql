@@ -1,5 +1,6 @@
 -- Report: conversations active since :since that have messages but no
--- assistant reply yet, most recently active first.
+-- assistant reply yet, most recently active first (write order, not a
+-- timestamp).
 -- :since  an ISO 8601 timestamp
 -- :limit  how many conversations at most
 -- Index: conversations_updated_at for the period; messages primary key per conversation.
@@ -11,5 +12,5 @@ SELECT c.id AS conversation_id, c.user_id, c.title, c.message_count, c.updated_a
                      FROM messages AS m
                     WHERE m.conversation_id = c.id
                       AND m.role = 'assistant')
- ORDER BY c.updated_at DESC, c.id
+ ORDER BY c.activity_order DESC, c.id
  LIMIT :limit;

@@ -1,0 +1,102 @@
+"""Newest first across conversations follows the order of writes, never a
+timestamp: with every timestamp of a user forced equal, listings and searches
+still put the conversation or message written last first, on both databases."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from convstore.sqlfile import load_query
+
+TEST_SQL = Path(__file__).parent / "sql"
+
+
+def _tie_times(store, user: str) -> None:
+    for name in ("tie_conversation_times", "tie_message_times"):
+        query = load_query(TEST_SQL / f"{name}.sql", store.dialect, name)
+        store.database.run_query(query, user_id=user)
+
+
+@pytest.fixture
+def written(store, user):
+    """Six conversations created in order, then messages written into them in
+    another order; returns the conversation ids newest-activity first and the
+    messages' contents newest-written first."""
+    conversations = [store.create_conversation(user, metadata={"n": i}) for i in range(6)]
+    contents = []
+    for turn, index in enumerate([3, 0, 5, 1, 3, 4]):
+        content = f"needle {turn}"
+        store.add_message(conversations[index], "user", content, metadata={"kind": "needle"})
+        contents.append(content)
+    batch = [{"role": "user", "content": f"needle batch {i}", "metadata": {"kind": "needle"}}
+             for i in range(3)]  # fmt: skip
+    store.add_messages(conversations[2], batch)
+    contents += [message["content"] for message in batch]
+    activity = [2, 4, 3, 1, 5, 0]  # the last write into each, newest first
+    _tie_times(store, user)
+    return [conversations[i] for i in activity], contents[::-1]
+
+
+def test_listing_follows_the_order_of_writes(store, user, written):
+    conversations, _ = written
+    assert [c["id"] for c in store.list_conversations(user)] == conversations
+    assert [c["id"] for c in store.list_conversations(user, limit=2)] == conversations[:2]
+
+
+def test_metadata_search_follows_the_order_of_writes(store, user, written):
+    conversations, contents = written
+    found = store.find_conversations_by_metadata(user, {})
+    assert [c["id"] for c in found] == conversations
+    messages = store.find_messages_by_metadata(user, {"kind": "needle"})
+    assert [m["content"] for m in messages] == contents
+    assert [m["content"] for m in store.find_messages_by_metadata(user, {}, limit=4)] == contents[
+        :4
+    ]
+
+
+def test_exact_search_follows_the_order_of_writes(store, user, written):
+    _, contents = written
+    assert [m["content"] for m in store.find_messages(user, "NEEDLE")] == contents
+    assert [m["content"] for m in store.find_messages(user, "needle", limit=3)] == contents[:3]
+
+
+def test_a_new_conversation_lists_above_one_with_an_older_message(store, user):
+    older = store.create_conversation(user)
+    store.add_message(older, "user", "hello")
+    newer = store.create_conversation(user)
+    _tie_times(store, user)
+    assert [c["id"] for c in store.list_conversations(user)] == [newer, older]
+    store.add_message(older, "user", "again")
+    _tie_times(store, user)
+    assert [c["id"] for c in store.list_conversations(user)] == [older, newer]
+
+
+def test_listing_reads_the_write_order_index(database_url, user):
+    """list_conversations walks conversations_user_activity: no sort, however
+    many conversations the user has."""
+    import sqlite3
+
+    import psycopg
+
+    import convstore
+
+    with convstore.connect(database_url) as store:
+        query = store.database.queries["list_conversations"]
+    params = {"user_id": user, "limit": 20}
+    if database_url.startswith("sqlite"):
+        connection = sqlite3.connect(database_url.removeprefix("sqlite:///"))
+        try:
+            steps = connection.execute("EXPLAIN QUERY PLAN " + query.statement, params)
+            plan = "\n".join(step[3] for step in steps)
+        finally:
+            connection.close()
+        assert "conversations_user_activity" in plan and "TEMP B-TREE" not in plan, plan
+    else:
+        with psycopg.connect(database_url) as connection:
+            connection.execute("SET enable_seqscan = off")
+            connection.execute("SET enable_bitmapscan = off")
+            steps = connection.execute("EXPLAIN " + query.statement, params)
+            plan = "\n".join(step[0] for step in steps)
+        assert "conversations_user_activity" in plan and "Sort" not in plan, plan
