@@ -127,6 +127,13 @@ def _url_or_path(text: str) -> str:
     return url_or_path(text, "the URL") if text else text
 
 
+def _database(text: str) -> str:
+    """A URL, or the path of a SQLite file, where there is no default."""
+    if not text:
+        raise InvalidInput("expected a database URL or the path of a SQLite file, got ''")
+    return url_or_path(text, "the URL")
+
+
 def _version() -> str:
     try:
         return metadata.version("convstore")
@@ -260,7 +267,7 @@ def _parser() -> argparse.ArgumentParser:
         "--from",
         dest="source",
         required=True,
-        type=_checked(_url_or_path),
+        type=_checked(_database),
         metavar=URL_METAVAR,
         help="the SQLite database: sqlite:///path.db or a path",
     )
@@ -268,7 +275,7 @@ def _parser() -> argparse.ArgumentParser:
         "--to",
         dest="destination",
         required=True,
-        type=_checked(_url_or_path),
+        type=_checked(_database),
         metavar="URL",
         help="postgresql://...",
     )
@@ -314,7 +321,7 @@ def _parser() -> argparse.ArgumentParser:
     )
     command.add_argument(
         "source",
-        type=_checked(_url_or_path),
+        type=_checked(_database),
         metavar="SOURCE",
         help="the tutorial's database: a path, sqlite:///tutorial.db or postgresql://...",
     )
@@ -322,7 +329,7 @@ def _parser() -> argparse.ArgumentParser:
         "--to",
         dest="destination",
         required=True,
-        type=_checked(_url_or_path),
+        type=_checked(_database),
         metavar=URL_METAVAR,
         help="the convstore database",
     )

@@ -435,3 +435,20 @@ def test_an_unexpected_error_is_still_one_line(monkeypatch, capsys):
     assert main(["status"]) == 1
     line = _one_line(capsys.readouterr().err)
     assert "unexpected RuntimeError: something unforeseen" in line and "a bug" in line
+
+
+@pytest.mark.parametrize(
+    "argv",
+    [
+        ["transfer", "--from", "", "--to", "postgresql://h/d"],
+        ["transfer", "--from", "a.db", "--to", ""],
+        ["import-legacy", "", "--to", "x.db"],
+        ["import-legacy", "old.db", "--to", ""],
+    ],
+)
+def test_an_empty_database_is_a_usage_error(tmp_path, capsys, argv):
+    assert main(argv) == 2
+    assert "expected a database URL or the path of a SQLite file" in _one_line(
+        capsys.readouterr().err
+    )
+    assert list(tmp_path.iterdir()) == []
