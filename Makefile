@@ -1,7 +1,7 @@
 # convstore developer commands. Every target creates the virtualenv first if needed.
 VENV ?= .venv
 BIN := $(VENV)/bin
-DATABASE_URL ?= sqlite:///conversations.db
+CONVSTORE_URL ?= sqlite:///conversations.db
 
 .PHONY: demo test migrate rollback status lint format bench bench-quick bench-transfer soak clean
 
@@ -17,14 +17,14 @@ demo: $(BIN)/convstore  ## store a short conversation on the SQLite default and 
 test: $(BIN)/convstore  ## the whole test suite, on SQLite and PostgreSQL
 	$(BIN)/python -m pytest
 
-migrate: $(BIN)/convstore  ## apply migrations to $(DATABASE_URL)
-	$(BIN)/convstore --url '$(DATABASE_URL)' migrate
+migrate: $(BIN)/convstore  ## apply migrations to $(CONVSTORE_URL)
+	$(BIN)/convstore --url '$(CONVSTORE_URL)' migrate
 
-rollback: $(BIN)/convstore  ## roll back every migration of $(DATABASE_URL)
-	$(BIN)/convstore --url '$(DATABASE_URL)' rollback
+rollback: $(BIN)/convstore  ## roll back every migration of $(CONVSTORE_URL)
+	$(BIN)/convstore --url '$(CONVSTORE_URL)' rollback
 
 status: $(BIN)/convstore
-	$(BIN)/convstore --url '$(DATABASE_URL)' status
+	$(BIN)/convstore --url '$(CONVSTORE_URL)' status
 
 lint: $(BIN)/convstore
 	$(BIN)/ruff check convstore tests
