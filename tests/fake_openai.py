@@ -87,8 +87,9 @@ def history_errors(body: dict[str, Any]) -> list[str]:
 
 class FakeOpenAI:
     """Serves scripted replies in order; ``requests`` holds every request body,
-    ``refused`` the error message of every request refused as invalid (such a
-    request takes no scripted reply).
+    ``api_keys`` the bearer token each was sent with, ``refused`` the error
+    message of every request refused as invalid (such a request takes no
+    scripted reply).
 
     ``validate`` (default true) refuses histories as the real API does
     (:func:`history_errors`); ``refuse_stream_options`` is a ``(status,
@@ -101,6 +102,7 @@ class FakeOpenAI:
         self.script: deque[dict] = deque()
         self.requests: list[dict[str, Any]] = []
         self.refused: list[str] = []
+        self.api_keys: list[str] = []
         self.validate = validate
         self.refuse_stream_options = refuse_stream_options
         fake = self
@@ -112,6 +114,7 @@ class FakeOpenAI:
             def do_POST(self) -> None:
                 body = json.loads(self.rfile.read(int(self.headers["Content-Length"])))
                 fake.requests.append(body)
+                fake.api_keys.append(self.headers.get("Authorization", "").removeprefix("Bearer "))
                 errors = history_errors(body) if fake.validate else []
                 if fake.refuse_stream_options and "stream_options" in body:
                     status, message = fake.refuse_stream_options
