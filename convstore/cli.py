@@ -491,13 +491,12 @@ def _summary(description: str) -> str:
 
 def _chat(arguments: argparse.Namespace) -> int:
     try:
-        import openai
-
-        from .agent import PersistentAgent
+        import openai  # noqa: F401 -- the agent extra
     except ImportError:
         needs = "chat needs the agent extra: pip install 'convstore[agent]'"
         print(f"convstore: {needs}", file=sys.stderr)
         return 1
+    from .agent import PersistentAgent, openai_client
     from .chat import run_chat
 
     with connect(arguments.url) as store:
@@ -507,13 +506,8 @@ def _chat(arguments: argparse.Namespace) -> int:
             missing = f"{arguments.user!r} has no conversation {arguments.conversation}"
             print(f"convstore: {missing}; leave out --conversation to start one", file=sys.stderr)
             return 1
-        try:
-            client = openai.OpenAI()  # OPENAI_API_KEY, OPENAI_BASE_URL
-        except openai.OpenAIError as error:
-            print(f"convstore: {_one_line(error)}", file=sys.stderr)
-            return 1
         agent = PersistentAgent(
-            view, client=client, model=arguments.model, system_prompt=arguments.system
+            view, client=openai_client(), model=arguments.model, system_prompt=arguments.system
         )
         run_chat(view, agent, arguments.user, arguments.conversation, sys.stdout)
     return 0

@@ -119,12 +119,6 @@ def run_chat_command(database_url: str, cwd: Path, **environment: str):
     )
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="convstore/cli.py (_chat) builds its client with openai.OpenAI(), which refuses "
-    "to start without OPENAI_API_KEY; it should call convstore.agent.openai_client() "
-    "(or let PersistentAgent build the client)",
-)
 def test_convstore_chat_without_an_api_key_talks_to_a_local_server(database_url, tmp_path):
     with FakeOpenAI() as fake:
         fake.script.append(text_reply("Local hello."))
