@@ -95,8 +95,9 @@ MAX_INTEGER = 2**31 - 1
 EARLIEST = datetime(1, 1, 1, tzinfo=timezone.utc)
 LATEST = datetime(9999, 12, 31, 23, 59, 59, 999000, tzinfo=timezone.utc)
 """The range of timestamps both databases store: Python's ``datetime`` starts
-at year 1, SQLite's date functions end at year 9999 with millisecond
-resolution (a later fraction rounds into year 10000, which SQLite cannot hold)."""
+at year 1, SQLite's date functions end at year 9999 (SQLite stores
+microseconds since sqlite_0009; this bound is kept from when it rounded to
+milliseconds, where a later fraction became year 10000)."""
 
 _ISO_8601 = re.compile(
     r"(?P<date>\d{4}-\d{2}-\d{2})"
@@ -237,7 +238,7 @@ def timestamp(field: str, value: Any) -> str:
     ``YYYY-MM-DD``, optionally followed by ``T`` (or a space) and
     ``HH:MM[:SS[.fraction]]`` and a zone (``Z``, ``+HH``, ``+HH:MM``, ``+HHMM``).
     A value without a zone is UTC. Digits past the microsecond are dropped
-    (SQLite keeps milliseconds). Nothing else is read: not ``'infinity'``,
+    (both databases keep microseconds). Nothing else is read: not ``'infinity'``,
     ``'epoch'``, ``'now'``, week dates or numbers.
 
     :raises InvalidInput: naming ``field``, for anything else or a time

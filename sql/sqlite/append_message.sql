@@ -7,6 +7,8 @@
 -- in the same statement. Returns no row when the conversation does not exist,
 -- or when it already holds a message with :idempotency_key (a retry: nothing is
 -- allocated; the caller reads the stored message).
+-- created_at is UTC text with microseconds (migration sqlite_0009; the clock
+-- has milliseconds, so the last three digits are zeros).
 -- :conversation_id  the conversation
 -- :user_id          limit to this owner's conversations, or NULL for any owner
 -- :role             system, developer, user, assistant or tool
@@ -22,10 +24,10 @@
 -- Index: conversations primary key, messages primary key, messages_idempotency_key.
 INSERT INTO messages (conversation_id, seq, user_id, role, content, tool_calls,
                       tool_call_id, name, tokens, latency_ms, pinned, tokens_before,
-                      metadata, idempotency_key)
+                      metadata, idempotency_key, created_at)
 SELECT id, last_seq + 1, user_id, :role, :content, :tool_calls,
        :tool_call_id, :name, :tokens, :latency_ms, :pinned, total_tokens,
-       :metadata, :idempotency_key
+       :metadata, :idempotency_key, strftime('%Y-%m-%dT%H:%M:%f', 'now') || '000Z'
   FROM conversations
  WHERE id = :conversation_id
    AND (:user_id IS NULL OR user_id = :user_id)

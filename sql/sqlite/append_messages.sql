@@ -7,6 +7,8 @@
 -- (unknown counts as 100) of the batch's earlier new messages. The
 -- messages_advance_conversation trigger then advances the conversation's
 -- counters row by row. Returns no row when the conversation does not exist.
+-- created_at is UTC text with microseconds (migration sqlite_0009; the clock
+-- has milliseconds, so the last three digits are zeros).
 -- :conversation_id  the conversation
 -- :user_id          limit to this owner's conversations, or NULL for any owner
 -- :messages         a JSON array of objects with role, content, tool_calls (JSON
@@ -47,10 +49,11 @@ WITH conversation AS MATERIALIZED (
 )
 INSERT INTO messages (conversation_id, seq, user_id, role, content, tool_calls,
                       tool_call_id, name, tokens, latency_ms, pinned, tokens_before,
-                      metadata, idempotency_key)
+                      metadata, idempotency_key, created_at)
 SELECT c.id, c.last_seq + b.position, c.user_id, b.role, b.content, b.tool_calls,
        b.tool_call_id, b.name, b.tokens, b.latency_ms, b.pinned,
-       c.total_tokens + b.unpinned_tokens_before, b.metadata, b.idempotency_key
+       c.total_tokens + b.unpinned_tokens_before, b.metadata, b.idempotency_key,
+       strftime('%Y-%m-%dT%H:%M:%f', 'now') || '000Z'
   FROM conversation AS c, batch AS b
  ORDER BY b.position
 RETURNING conversation_id, seq, role, content, tool_calls, tool_call_id, name,

@@ -12,7 +12,8 @@
 DELETE FROM conversations
  WHERE id IN (SELECT id
                 FROM conversations
-               WHERE updated_at < strftime('%Y-%m-%dT%H:%M:%fZ', :cutoff)
+               WHERE updated_at < (strftime('%Y-%m-%dT%H:%M:%S', CASE WHEN substr(:cutoff, 20, 1) IN ('.', ',') THEN substr(:cutoff, 1, 19) || ltrim(substr(:cutoff, 21), '0123456789') ELSE :cutoff END)
+       || '.' || substr(CASE WHEN substr(:cutoff, 20, 1) IN ('.', ',') THEN substr(substr(:cutoff, 21), 1, length(substr(:cutoff, 21)) - length(ltrim(substr(:cutoff, 21), '0123456789'))) ELSE '' END || '000000', 1, 6) || 'Z')
                ORDER BY updated_at
                LIMIT :batch_size)
 RETURNING id, message_count;

@@ -9,8 +9,10 @@ WITH used AS (
     SELECT json_extract(metadata, '$.model') AS model, tokens, latency_ms
       FROM messages
      WHERE json_extract(metadata, '$.model') IS NOT NULL
-       AND created_at >= strftime('%Y-%m-%dT%H:%M:%fZ', :since)
-       AND created_at < strftime('%Y-%m-%dT%H:%M:%fZ', :until)
+       AND created_at >= (strftime('%Y-%m-%dT%H:%M:%S', CASE WHEN substr(:since, 20, 1) IN ('.', ',') THEN substr(:since, 1, 19) || ltrim(substr(:since, 21), '0123456789') ELSE :since END)
+       || '.' || substr(CASE WHEN substr(:since, 20, 1) IN ('.', ',') THEN substr(substr(:since, 21), 1, length(substr(:since, 21)) - length(ltrim(substr(:since, 21), '0123456789'))) ELSE '' END || '000000', 1, 6) || 'Z')
+       AND created_at < (strftime('%Y-%m-%dT%H:%M:%S', CASE WHEN substr(:until, 20, 1) IN ('.', ',') THEN substr(:until, 1, 19) || ltrim(substr(:until, 21), '0123456789') ELSE :until END)
+       || '.' || substr(CASE WHEN substr(:until, 20, 1) IN ('.', ',') THEN substr(substr(:until, 21), 1, length(substr(:until, 21)) - length(ltrim(substr(:until, 21), '0123456789'))) ELSE '' END || '000000', 1, 6) || 'Z')
 ), latency_ranks AS (
     SELECT model, latency_ms,
            cume_dist() OVER (PARTITION BY model ORDER BY latency_ms) AS share_at_or_below
