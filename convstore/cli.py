@@ -452,9 +452,8 @@ def _report_params(
     report: str, names: Sequence[str], pairs: Sequence[tuple[str, str]]
 ) -> dict[str, Any]:
     """The --param values of a report, checked against its file: every name it
-    takes once, no other; times read as :func:`convstore.validation.timestamp`
-    reads them (never by the database's parser, which takes 'yesterday'), a
-    ``limit`` as a whole number."""
+    takes once, no other; each value read by :func:`_report_value` (never by
+    the database's parser, which takes 'yesterday')."""
     params: dict[str, Any] = {}
     for name, text in pairs:
         if name not in names:
@@ -471,16 +470,16 @@ def _report_params(
 
 
 def _report_value(name: str, text: str) -> Any:
+    """``text`` as :func:`convstore.validation.report_parameter` reads it (a
+    ``limit`` first as a whole number)."""
     try:
-        if name in ("since", "until") or name.endswith("_at"):
-            return validation.timestamp(f"--param {name}", text)
         if name == "limit":
             if not text.strip().isdigit():
                 raise InvalidInput(f"--param limit must be a whole number, got {text!r}")
-            return validation.count("--param limit", int(text), minimum=1)
+            return validation.report_parameter(name, int(text), f"--param {name}")
+        return validation.report_parameter(name, text, f"--param {name}")
     except InvalidInput as error:
         raise UsageError(str(error)) from None
-    return text
 
 
 def _summary(description: str) -> str:

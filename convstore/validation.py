@@ -265,6 +265,26 @@ def optional_timestamp(field: str, value: Any) -> str | None:
     return None if value is None else timestamp(field, value)
 
 
+def report_parameter(name: str, value: Any, field: str | None = None) -> Any:
+    """A parameter of a report in ``sql/<dialect>/reports/``, read one way for
+    every caller (``convstore report`` and :meth:`convstore.Store.run`):
+    ``since``, ``until`` and ``*_at`` by :func:`timestamp` (a value without a
+    zone is UTC; no ``'yesterday'``, which PostgreSQL reads and SQLite does
+    not), bound as UTC text in SQLite's stored form,
+    ``2026-11-25T13:38:38.123000Z``; ``limit`` a whole number of at least 1;
+    any other parameter as given. ``field`` names the value in errors
+    (default: ``name``).
+
+    :raises InvalidInput: naming ``field``.
+    """
+    field = name if field is None else field
+    if name in ("since", "until") or name.endswith("_at"):
+        return timestamp(field, value).removesuffix("+00:00") + "Z"
+    if name == "limit":
+        return count(field, value, minimum=1)
+    return value
+
+
 def age_cutoff(older_than: Any, now: datetime | None = None) -> str:
     """The timestamp (as :func:`timestamp` gives it) ``older_than`` before
     ``now`` (default: the current time): the cutoff of a retention purge. An
