@@ -29,6 +29,8 @@ BUSY = "00000000-0000-4000-8000-000000000001"
 WAITING = "00000000-0000-4000-8000-000000000002"
 OLD = "00000000-0000-4000-8000-000000000003"
 EMPTY = "00000000-0000-4000-8000-000000000004"
+AVERAGED = "00000000-0000-4000-8000-000000000005"
+CAROL = "carol"
 CALL = {"id": "c1", "type": "function", "function": {"name": "weather", "arguments": "{}"}}
 LAST_OF_DAY = "2026-11-01T23:59:59.999999+00:00"
 FIRST_OF_DAY = "2026-11-02T00:00:00.000000+00:00"
@@ -61,8 +63,13 @@ MESSAGES = {
     ],
     OLD: [("2026-10-30T08:00:00.000000+00:00", {"role": "user", "content": "old"}, {})],
     EMPTY: [],
+    AVERAGED: [  # before every report's period
+        (f"2026-09-15T08:00:0{second}.000000+00:00", {"role": "assistant", "content": "x"},
+         {"latency_ms": latency})
+        for second, latency in enumerate([13333, 13333, 13334])
+    ],
 }  # fmt: skip
-OWNERS = {BUSY: ALICE, WAITING: BOB, OLD: ALICE, EMPTY: BOB}
+OWNERS = {BUSY: ALICE, WAITING: BOB, OLD: ALICE, EMPTY: BOB, AVERAGED: CAROL}
 
 BOUNDS = [
     ("2026-11-01", "2026-11-02"),  # bare dates
