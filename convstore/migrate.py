@@ -46,7 +46,7 @@ from yoyo.connections import DatabaseURI
 from yoyo.exceptions import BadMigration, LockTimeout, MigrationConflict
 from yoyo.migrations import MigrationList, default_migration_table, topological_sort
 
-from . import search_text, validation
+from . import sql_functions, validation
 from .catalog import bind
 from .errors import (
     ConfigurationError,
@@ -350,7 +350,7 @@ class _SQLiteBackend(_LockHeldByCaller, SQLiteBackend):
             detect_types=self.driver.PARSE_DECLTYPES,
         )
         connection.isolation_level = None
-        search_text.register(connection)
+        sql_functions.register(connection)
         return connection
 
 

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 
 import psycopg
 
-from . import search_text
+from . import sql_functions
 from .errors import (
     ConfigurationError,
     ConvstoreError,
@@ -89,7 +89,7 @@ class SQLiteFile:
             isolation_level=None,
             check_same_thread=False,
         )
-        search_text.register(connection)
+        sql_functions.register(connection)
         return connection
 
 

@@ -23,7 +23,8 @@ One semantics on both databases (README, "Search"):
 message's first 100,000 characters: PostgreSQL through the SQL function
 ``convstore_search_text`` (migration ``pg_0014``, which must agree with this
 module character for character; ``tests/test_search_parity.py`` checks it),
-SQLite through this function registered on every connection (:func:`register`).
+SQLite through this function registered on every connection
+(:mod:`convstore.sql_functions`).
 Both then split the folded text at its spaces.
 
 The search box is PostgreSQL's ``websearch_to_tsquery`` grammar: words (all
@@ -37,7 +38,6 @@ exclusions is dropped (FTS5 cannot express "every message without these").
 from __future__ import annotations
 
 import re
-import sqlite3
 import unicodedata
 from dataclasses import dataclass
 
@@ -68,6 +68,7 @@ _UNSPACED = re.compile(
 # ``1e5abc`` as ``1e5`` and ``abc``; SQLite's would not).
 _EXPONENT = re.compile("(^| )([0-9]+e[0-9]+)(?=[^ ])")
 
+
 def fold(text: str) -> str:
     """``text`` as search sees it: folded words separated by spaces (some
     separators may be runs of spaces)."""
@@ -83,16 +84,6 @@ def fold(text: str) -> str:
 def words(text: str) -> list[str]:
     """The words of ``text``, folded, in order."""
     return fold(text).split()
-
-
-def register(connection: sqlite3.Connection) -> None:
-    """Give a SQLite connection ``convstore_search_text(text)``, which the
-    search index's triggers call (migration ``sqlite_0007``)."""
-    connection.create_function("convstore_search_text", 1, _fold_or_null, deterministic=True)
-
-
-def _fold_or_null(text: str | None) -> str | None:
-    return None if text is None else fold(text)
 
 
 @dataclass(frozen=True)

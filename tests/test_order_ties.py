@@ -62,6 +62,25 @@ def test_exact_search_follows_the_order_of_writes(store, user, written):
     assert [m["content"] for m in store.find_messages(user, "needle", limit=3)] == contents[:3]
 
 
+def test_full_text_search_breaks_equal_ranks_by_the_order_of_writes(store, user):
+    """Identical messages rank equally; the newest written comes first, and a
+    conversation written to last comes first among equal best matches."""
+    conversations = [store.create_conversation(user) for _ in range(6)]
+    written = []
+    for index in [3, 0, 5, 1, 3, 4]:
+        stored = store.add_message(conversations[index], "user", "same words here")
+        written.append((conversations[index], stored["seq"]))
+    _tie_times(store, user)
+    found = store.search_messages(user, "same")
+    assert len({m["rank"] for m in found}) == 1
+    assert [(m["conversation_id"], m["seq"]) for m in found] == written[::-1]
+    assert [
+        (m["conversation_id"], m["seq"]) for m in store.search_messages(user, "same", limit=2)
+    ] == written[::-1][:2]
+    grouped = store.search_conversations(user, "words")
+    assert [c["id"] for c in grouped] == [conversations[i] for i in [4, 3, 1, 5, 0]]
+
+
 def test_a_new_conversation_lists_above_one_with_an_older_message(store, user):
     older = store.create_conversation(user)
     store.add_message(older, "user", "hello")

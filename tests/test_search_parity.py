@@ -10,6 +10,7 @@ reports.
 
 from __future__ import annotations
 
+import uuid
 from pathlib import Path
 
 import pytest
@@ -22,7 +23,8 @@ from convstore.migrate import _backend, _known_migrations
 from convstore.search_text import fold
 from convstore.sqlfile import load_query
 
-SEARCH_TEXT = Path(__file__).parent / "sql" / "search_text.sql"
+TEST_SQL = Path(__file__).parent / "sql"
+SEARCH_TEXT = TEST_SQL / "search_text.sql"
 
 CORPUS = {
     "how-to": [
@@ -207,10 +209,54 @@ def test_messages_stored_before_the_migration_are_found_after_it(
     known = _known_migrations(dialect)
     backend = _backend(url, 5.0)
     backend.apply_migrations(known.filter(lambda migration: migration.id < first_folded))
-    with convstore.connect(url, migrate=False) as store:
-        conversation_id = store.create_conversation(user, title="old")
-        store.add_message(conversation_id, "user", "Tōkyō spring-boot 東京タワー")
+    with convstore.connect(url, migrate=False) as store:  # today's statements need today's schema
+        conversation_id = str(uuid.uuid4())
+        for name, params in (
+            ("old_conversation", {"id": conversation_id, "user_id": user}),
+            ("old_message", {"conversation_id": conversation_id, "user_id": user,
+                             "content": "Tōkyō spring-boot 東京タワー"}),
+        ):  # fmt: skip
+            query = load_query(TEST_SQL / f"{name}.sql", dialect, name)
+            store.database.run_query(query, **params)
     convstore.migrate(url)
     with convstore.connect(url) as store:
         for query in ("tokyo", '"spring boot"', "東京"):
             assert [m["seq"] for m in store.search_messages(user, query)] == [1], query
+
+
+def _substring_found(store, user, text):
+    return sorted((m["title"], m["seq"]) for m in store.find_messages(user, text, limit=1000))
+
+
+@settings(
+    max_examples=200, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(data=st.data())
+def test_exact_substring_search_is_the_same_on_both_in_every_script(both, user, data):
+    texts = [text for texts in CORPUS.values() for text in texts]
+    text = data.draw(st.sampled_from(texts))
+    start = data.draw(st.integers(0, len(text) - 1))
+    piece = text[start : data.draw(st.integers(start + 1, len(text)))]
+    piece = data.draw(st.sampled_from([piece, piece.upper(), piece.lower(), piece.swapcase()]))
+    sqlite, postgres = (_substring_found(store, user, piece) for store in both)
+    assert sqlite == postgres, piece
+    if piece.lower() in text.lower():
+        assert sqlite, piece
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("CAFÉ AU", [("travel", 1)]),
+        ("TŌKYŌ", [("travel", 1)]),
+        ("ΟΔΌΣ ΣΤΗΝ", [("travel", 4)]),
+        ("МЁ", []),
+        ("東京タ", [("travel", 2)]),
+        ("STRASSE", [("travel", 3)]),
+        ("100%", []),
+        ("x_y", [("mixed", 4)]),
+    ],
+)
+def test_exact_substring_search_folds_case_in_every_script(both, user, text, expected):
+    for store in both:
+        assert _substring_found(store, user, text) == expected, (store.dialect, text)

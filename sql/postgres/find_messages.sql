@@ -1,5 +1,7 @@
--- One user's messages that contain :text exactly (case-insensitive; the text
--- is matched literally, so % _ and \ are plain characters), newest written
+-- One user's messages that contain :text exactly (case-insensitive in every
+-- script: both lower-cased by Unicode's rules, ICU's root locale, whatever the
+-- database's locale; the text is matched literally, so % _ and \ are plain
+-- characters), newest written
 -- first (write order, migration pg_0016; never a timestamp, which can tie).
 -- Reads the user's messages newest first until :limit match: a trigram index
 -- (pg_trgm) was no faster for one user's messages here and would cost about
@@ -13,6 +15,6 @@ SELECT m.conversation_id, c.title, m.seq, m.role, m.content, m.created_at
   FROM messages AS m
   JOIN conversations AS c ON c.id = m.conversation_id
  WHERE m.user_id = :user_id
-   AND strpos(lower(m.content), lower(:text)) > 0
+   AND strpos(lower(m.content COLLATE "und-x-icu"), lower(:text COLLATE "und-x-icu")) > 0
  ORDER BY m.write_order DESC NULLS LAST, m.seq DESC
  LIMIT :limit;

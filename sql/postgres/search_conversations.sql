@@ -1,5 +1,6 @@
 -- Full-text search over one user's messages, grouped by conversation: the
--- conversations with the best-matching messages first, each with how many of
+-- conversations with the best-matching messages first (equal ranks: the most
+-- recently written to first), each with how many of
 -- its messages match, the rank and seq of its best match, and that message's
 -- content. :query is folded websearch_to_tsquery text, as in search_messages.sql.
 -- :user_id  whose conversations to search
@@ -25,5 +26,5 @@ SELECT c.id, c.user_id, c.title, c.metadata, c.created_at, c.updated_at, c.messa
   JOIN conversations AS c ON c.id = h.conversation_id
  WHERE h.place_in_conversation = 1
    AND c.user_id = :user_id
- ORDER BY h.rank DESC, c.updated_at DESC, c.id DESC
+ ORDER BY h.rank DESC, c.activity_order DESC NULLS LAST, c.id DESC
  LIMIT :limit;

@@ -1,5 +1,6 @@
 -- Full-text search over one user's messages: the best matches first, each with
--- its conversation's title and a rank (higher is better). :query is
+-- its conversation's title and a rank (higher is better); equal ranks newest
+-- written first (write order, never a timestamp, which can tie). :query is
 -- websearch_to_tsquery text (words, "quoted phrases", -excluded, or) made of
 -- folded words: convstore folds what the user typed the way the index folds
 -- messages (convstore_search_text, README "Search"); typed by hand, write
@@ -12,17 +13,17 @@
 WITH search AS (
     SELECT websearch_to_tsquery('simple', :query) AS terms
 ), hits AS (
-    SELECT m.conversation_id, m.seq, m.role, m.content, m.created_at,
+    SELECT m.conversation_id, m.seq, m.role, m.content, m.created_at, m.write_order,
            ts_rank(m.search_vector, s.terms) AS rank
       FROM messages AS m, search AS s
      WHERE m.user_id = :user_id
        AND m.search_vector @@ s.terms
        AND (:conversation_id::uuid IS NULL OR m.conversation_id = :conversation_id)
-     ORDER BY rank DESC, m.created_at DESC, m.seq DESC
+     ORDER BY rank DESC, m.write_order DESC NULLS LAST
      LIMIT :limit
 )
 SELECT h.conversation_id,
        (SELECT title FROM conversations WHERE id = h.conversation_id) AS title,
        h.seq, h.role, h.content, h.rank, h.created_at
   FROM hits AS h
- ORDER BY h.rank DESC, h.created_at DESC, h.seq DESC;
+ ORDER BY h.rank DESC, h.write_order DESC NULLS LAST;

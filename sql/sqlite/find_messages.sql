@@ -1,5 +1,7 @@
--- One user's messages that contain :text exactly (case-insensitive for ASCII
--- letters; the text is matched literally, so % _ and \ are plain characters),
+-- One user's messages that contain :text exactly (case-insensitive in every
+-- script: both lower-cased by Unicode's rules with convstore_lower, which
+-- convstore registers on its connections, as PostgreSQL's ICU lower() does;
+-- the text is matched literally, so % _ and \ are plain characters),
 -- newest written first (write order, migration sqlite_0008; never a
 -- timestamp, which can tie). Reads the user's messages newest first until
 -- :limit match.
@@ -12,6 +14,6 @@ SELECT m.conversation_id, c.title, m.seq, m.role, m.content, m.created_at
   FROM messages AS m
   JOIN conversations AS c ON c.id = m.conversation_id
  WHERE m.user_id = :user_id
-   AND instr(lower(m.content), lower(:text)) > 0
+   AND instr(convstore_lower(m.content), convstore_lower(:text)) > 0
  ORDER BY m.write_order DESC, m.seq DESC
  LIMIT :limit;

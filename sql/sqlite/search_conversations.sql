@@ -1,5 +1,6 @@
 -- Full-text search over one user's messages, grouped by conversation: the
--- conversations with the best-matching messages first, each with how many of
+-- conversations with the best-matching messages first (equal ranks: the most
+-- recently written to first), each with how many of
 -- its messages match, the rank (higher is better) and seq of its best match,
 -- and that message's content.
 -- :query is an FTS5 expression built by convstore, as in search_messages.sql.
@@ -27,5 +28,5 @@ SELECT c.id, c.user_id, c.title, c.metadata, c.created_at, c.updated_at, c.messa
   JOIN conversations AS c ON c.id = r.conversation_id
  WHERE r.place_in_conversation = 1
    AND c.user_id = :user_id
- ORDER BY r.rank DESC, c.updated_at DESC, c.id DESC
+ ORDER BY r.rank DESC, c.activity_order DESC, c.id DESC
  LIMIT :limit;

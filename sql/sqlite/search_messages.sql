@@ -1,5 +1,6 @@
 -- Full-text search over one user's messages: the best matches first, each with
--- its conversation's title and a rank (higher is better). :query is an FTS5
+-- its conversation's title and a rank (higher is better); equal ranks newest
+-- written first (write order, never a timestamp, which can tie). :query is an FTS5
 -- expression that convstore builds from what the user typed (words, "quoted
 -- phrases", -excluded, or), of folded words in quoted strings (README
 -- "Search"), so no input is read as FTS5 syntax. The user's owner token is
@@ -10,18 +11,18 @@
 -- :limit            how many messages at most
 -- Index: messages_fts (FTS5, owner token and folded content).
 WITH hits AS (
-    SELECT m.conversation_id, m.seq, m.role, m.content, m.created_at,
+    SELECT m.conversation_id, m.seq, m.role, m.content, m.created_at, m.write_order,
            -bm25(messages_fts, 1.0, 0.0) AS rank
       FROM messages_fts
       JOIN messages AS m ON m.rowid = messages_fts.rowid
      WHERE messages_fts MATCH printf('owner:u%064d%s', 0, hex(:user_id)) || ' AND (' || :query || ')'
        AND m.user_id = :user_id
        AND (:conversation_id IS NULL OR m.conversation_id = :conversation_id)
-     ORDER BY rank DESC, m.created_at DESC, m.seq DESC
+     ORDER BY rank DESC, m.write_order DESC
      LIMIT :limit
 )
 SELECT h.conversation_id,
        (SELECT title FROM conversations WHERE id = h.conversation_id) AS title,
        h.seq, h.role, h.content, h.rank, h.created_at
   FROM hits AS h
- ORDER BY h.rank DESC, h.created_at DESC, h.seq DESC;
+ ORDER BY h.rank DESC, h.write_order DESC;
