@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import sqlite3
 import threading
+import time
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from typing import Any
@@ -63,13 +64,29 @@ def open_connection(
     database = sqlite_file(path)
     read_only = read_only or database.read_only
     connection = database.connect(busy_timeout, read_only=read_only)
+    deadline = time.monotonic() + busy_timeout
     try:
         for setting in _READ_ONLY_SETTINGS if read_only else _CONNECTION_SETTINGS:
-            connection.execute(setting)
+            _until_not_busy(connection, setting, deadline)
     except BaseException:
         connection.close()
         raise
     return connection
+
+
+def _until_not_busy(connection: sqlite3.Connection, setting: str, deadline: float) -> None:
+    """Run ``setting``, trying again until ``deadline`` while the file is locked:
+    switching a file to WAL needs it to itself, and while another connection
+    holds the write lock (or is switching it too) SQLite says "locked" at once,
+    without its busy handler, since waiting could deadlock."""
+    while True:
+        try:
+            connection.execute(setting)
+            return
+        except sqlite3.OperationalError as error:
+            if "locked" not in str(error) or time.monotonic() >= deadline:
+                raise
+            time.sleep(0.01)
 
 
 class SQLiteDatabase(Database):

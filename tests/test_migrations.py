@@ -115,5 +115,5 @@ def test_cli_migrate_status_rollback(empty_database_url):
     assert f"pending {first}" in cli("status")
     assert f"applied {first}" in cli("migrate")
     assert "up to date" in cli("migrate")
-    assert first in cli("rollback")
+    assert first in cli("rollback", "--yes")
     assert f"pending {first}" in cli("status")

@@ -39,6 +39,7 @@ from convstore import (
 from convstore.cli import main
 from convstore.migrate import _query, _run
 from convstore.opening import postgres_error
+from convstore.sqlfile import load_query
 from convstore.sqlite import SQLiteDatabase
 from convstore.urls import psycopg_conninfo, sqlite_path, yoyo_url
 
@@ -285,6 +286,27 @@ def test_threads_of_one_process_migrating_at_once_all_succeed(tmp_path):
             thread.join()
     assert results == [[], [], [], []]
     assert lock_rows(url) == []
+
+
+def test_a_file_another_tool_is_writing_opens_once_it_may_switch_to_wal(tmp_path):
+    """Switching a file to WAL needs it to itself, and while another connection
+    holds the write lock SQLite says "locked" at once, without waiting (waiting
+    could deadlock): opening waits for it, as it waits for any lock."""
+    path = tmp_path / "written-elsewhere.db"
+    url = f"sqlite:///{path}"
+    with convstore.connect(url) as store:
+        for _ in range(3):
+            store.create_conversation("writer")
+    other_tool = sqlite3.connect(path, check_same_thread=False)
+    other_tool.execute(_test_query("rollback_journal").statement)
+    other_tool.execute(_test_query("touch_conversations").statement)  # the transaction stays open
+    threading.Timer(0.5, lambda: (other_tool.commit(), other_tool.close())).start()
+    with finishes_within(30), convstore.connect(url, timeout=10) as store:
+        assert len(store.list_conversations("writer")) == 3
+
+
+def _test_query(name: str):
+    return load_query(Path(__file__).parent / "sql" / f"{name}.sql", "sqlite", name)
 
 
 # -- 2. read-only files ---------------------------------------------------------------
