@@ -8,7 +8,10 @@ from __future__ import annotations
 
 import json
 import sqlite3
+import subprocess
+import uuid
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import psycopg
 import pytest
@@ -162,6 +165,32 @@ def test_same_rows_on_both_databases_and_by_hand(pair, report, since, until):
     checked = {name: validation.report_parameter(name, value) for name, value in params.items()}
     assert _typed(_runner_rows(pair["postgres"], report, checked)) == _typed(on_sqlite)
     assert _typed(_runner_rows(pair["sqlite"], report, checked)) == _typed(on_sqlite)
+
+
+@pytest.fixture(scope="module")
+def icu_postgres_url(scratch_databases):
+    """The corpus in a PostgreSQL database whose default collation is ICU's
+    English one (alice before Bob), made and dropped with createdb/dropdb."""
+    admin = urlsplit(scratch_databases.admin_url)
+    server = ["-h", admin.hostname, "-p", str(admin.port or 5432), "-U", admin.username]
+    name = f"convstore_test_icu_{uuid.uuid4().hex[:8]}"
+    icu = ["--locale-provider=icu", "--icu-locale=en", "--locale=C.UTF-8", "-T", "template0"]
+    subprocess.run(["createdb", *server, *icu, name], check=True)
+    url = admin._replace(path=f"/{name}").geturl()
+    try:
+        convstore.migrate(url)
+        with convstore.connect(url) as store:
+            import_conversations(store, corpus_lines())
+        yield url
+    finally:
+        subprocess.run(["dropdb", *server, "--force", name], check=True)
+
+
+@pytest.mark.parametrize("report", report_names("sqlite"))
+def test_rows_sort_alike_whatever_the_collation(pair, icu_postgres_url, report):
+    params = _params(report, "2026-10-01", "2026-12-01")
+    on_sqlite = _runner_rows(pair["sqlite"], report, params)
+    assert _typed(_runner_rows(icu_postgres_url, report, params)) == _typed(on_sqlite)
 
 
 @pytest.mark.parametrize("dialect", ["sqlite", "postgres"])
