@@ -8,6 +8,7 @@ from types import MappingProxyType
 
 from .resources import sql_dir
 from .sqlfile import Query, load_query
+from .validation import report_parameter
 
 REPORTS = "reports"
 """The subfolder of analysts' reports, named and called like every other query."""
@@ -34,7 +35,11 @@ def report_names(dialect: str) -> list[str]:
 
 def bind(query: Query, params: Mapping[str, object]) -> dict[str, object]:
     """The parameters ``query`` takes, checked against its file: a missing or
-    unknown name is a programming error (``TypeError``), not bad user input."""
+    unknown name is a programming error (``TypeError``), not bad user input.
+    A report's are read one way for every caller
+    (:func:`~convstore.validation.report_parameter`).
+
+    :raises InvalidInput: for a report parameter it cannot read."""
     given = set(params)
     expected = set(query.parameters)
     if given != expected:
@@ -44,4 +49,6 @@ def bind(query: Query, params: Mapping[str, object]) -> dict[str, object]:
             f"query {query.name} ({query.path}) takes {', '.join(query.parameters) or 'no parameters'}; "
             f"missing: {missing}; unknown: {unknown}"
         )
+    if query.path.parent.name == REPORTS:
+        return {name: report_parameter(name, value) for name, value in params.items()}
     return dict(params)

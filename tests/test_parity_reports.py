@@ -244,11 +244,6 @@ def test_cli_refuses_relative_words(pair, dialect, word, capsys):
     assert "--param since must be an ISO 8601 timestamp" in capsys.readouterr().err
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="Store.run binds a report's parameters unchecked: it should pass them "
-    "through validation.report_parameter (convstore/store.py)",
-)
 @pytest.mark.parametrize("dialect", ["sqlite", "postgres"])
 def test_store_run_refuses_relative_words(pair, dialect):
     with convstore.connect(pair[dialect]) as store:

@@ -15,7 +15,7 @@ import convstore
 from convstore.catalog import queries_of, report_names
 from convstore.cli import main
 
-PARAMS = {"since": "2000-01-01T00:00:00Z", "until": "2100-01-01T00:00:00Z", "limit": "10"}
+PARAMS = {"since": "2000-01-01T00:00:00Z", "until": "2100-01-01T00:00:00Z", "limit": 10}
 
 
 @pytest.fixture(params=["sqlite", "postgres"])
