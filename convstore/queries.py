@@ -23,6 +23,7 @@ from typing import Any
 import psycopg
 from psycopg_pool import ConnectionPool
 
+from . import sql_functions
 from .catalog import bind, queries_of
 from .errors import InvalidInput
 from .postgres import PostgresDatabase
@@ -60,6 +61,7 @@ class NamedQuery:
             database: type[SQLiteDatabase | PostgresDatabase] = PostgresDatabase
         elif isinstance(target, sqlite3.Connection):
             database = SQLiteDatabase
+            sql_functions.register(target)  # what find_messages and the search index call
         else:
             raise InvalidInput(
                 f"cannot run {self.name} on {type(target).__name__}: pass a Store, a "

@@ -260,3 +260,17 @@ def test_exact_substring_search_is_the_same_on_both_in_every_script(both, user, 
 def test_exact_substring_search_folds_case_in_every_script(both, user, text, expected):
     for store in both:
         assert _substring_found(store, user, text) == expected, (store.dialect, text)
+
+
+def test_a_bare_sqlite3_connection_runs_find_messages(both, user, sqlite_url):
+    """convstore.queries gives a sqlite3 connection the functions its files call."""
+    import sqlite3
+
+    from convstore import queries
+
+    connection = sqlite3.connect(sqlite_url.removeprefix("sqlite:///"))
+    try:
+        found = queries.find_messages(connection, user_id=user, text="CAFÉ AU", limit=5)
+    finally:
+        connection.close()
+    assert [m["seq"] for m in found] == [1]
