@@ -18,7 +18,7 @@ from typing import Any
 
 from .catalog import bind, queries_of
 from .errors import InvalidInput, OutcomeUnknown
-from .search_text import SearchQuery, to_websearch
+from .search_query import SearchQuery, to_tsquery
 from .sqlfile import Query
 
 logger = logging.getLogger("convstore")
@@ -193,9 +193,9 @@ class Database(ABC):
 
     def search_expression(self, query: SearchQuery) -> str | None:
         """What the search queries take as ``:query`` for a parsed search box
-        (PostgreSQL's: ``websearch_to_tsquery`` text of folded words); ``None``
-        when there is nothing to search for."""
-        return to_websearch(query)
+        (PostgreSQL's: ``tsquery`` text of folded words); ``None`` when there
+        is nothing to search for."""
+        return to_tsquery(query)
 
     def user_scope(self, user_id: str, *, sealed: bool = False) -> AbstractContextManager[None]:
         """Name ``user_id`` to the database's row-level security for the

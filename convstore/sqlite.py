@@ -33,7 +33,7 @@ from .errors import (
     SchemaNotMigrated,
 )
 from .opening import sqlite_file
-from .search_text import SearchQuery, to_fts5
+from .search_query import SearchQuery, to_fts5
 from .sqlfile import SQLITE, Query
 from .values import row_dicts
 

@@ -18,7 +18,7 @@ from contextlib import AbstractContextManager, contextmanager, nullcontext
 from datetime import timedelta
 from typing import Any
 
-from . import search_text, validation
+from . import search_query, snippets, validation
 from .database import Database, Tracer
 from .errors import (
     ConvstoreError,
@@ -488,8 +488,13 @@ class Store:
         phrases"``, ``-excluded`` words and ``or``. Each result has the
         message's ``conversation_id``, ``title``, ``seq``, ``role``,
         ``content``, ``created_at``, a ``rank`` (higher is better) and a
-        ``snippet`` with the matched words marked «like this». No input makes
-        the call fail; a query with nothing to search for finds nothing.
+        ``snippet`` with the matched words marked «like this». Words are folded
+        (case, diacritics, punctuation; each CJK character a word) and never
+        stemmed: README, "Search, metadata and reports". A query with nothing to search for finds
+        nothing.
+
+        :raises InvalidInput: for a query of more than 1,000 words
+            (:data:`~convstore.search_query.MAX_QUERY_WORDS`).
         """
         return self._search(
             "search_messages",
@@ -513,14 +518,14 @@ class Store:
         self, query_name: str, user_id: str | None, query: str, limit: int, **params: Any
     ) -> list[dict[str, Any]]:
         owner = self._owner(user_id)
-        parsed = search_text.parse(validation.text("query", query, self.limits))
+        parsed = search_query.parse(validation.text("query", query, self.limits))
         expression = self.database.search_expression(parsed)
         limit = validation.count("limit", limit, minimum=1)
         if expression is None:
             return []
         found = self.run(query_name, user_id=owner, query=expression, limit=limit, **params)
         for row in found:
-            row["snippet"] = search_text.snippet(row["content"], parsed)
+            row["snippet"] = snippets.snippet(row["content"], parsed)
             if query_name == "search_conversations":
                 del row["content"]  # the best match's, for its snippet
         return found

@@ -42,7 +42,7 @@ from convstore import (
     jsonl,
     legacy_import,
     queries,
-    search_text,
+    search_query,
     transfer,
     validation,
 )
@@ -462,7 +462,7 @@ QUERY_VALID: dict[str, Callable[[World, Seed, str], Any]] = {
     "limit": lambda w, s, t: 10,
     "max_tokens": lambda w, s, t: 100,
     "keep_tool_groups": lambda w, s, t: True,
-    "query": lambda w, s, t: w.store.database.search_expression(search_text.parse("hello")),
+    "query": lambda w, s, t: w.store.database.search_expression(search_query.parse("hello")),
     "text": lambda w, s, t: "hello",
     "since": lambda w, s, t: "2000-01-01T00:00:00.000000+00:00",
     "until": lambda w, s, t: "2100-01-01T00:00:00.000000+00:00",

@@ -10,4 +10,5 @@ ALTER TABLE messages
 
 CREATE INDEX IF NOT EXISTS messages_search ON messages USING gin (user_id, search_vector);
 
+DROP FUNCTION IF EXISTS convstore_search_vector(text);
 DROP FUNCTION IF EXISTS convstore_search_text(text);

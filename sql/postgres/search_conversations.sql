@@ -2,13 +2,13 @@
 -- conversations with the best-matching messages first (equal ranks: the most
 -- recently written to first), each with how many of
 -- its messages match, the rank and seq of its best match, and that message's
--- content. :query is folded websearch_to_tsquery text, as in search_messages.sql.
+-- content. :query is a tsquery of folded words, as in search_messages.sql.
 -- :user_id  whose conversations to search
--- :query    the search text, folded
+-- :query    the tsquery
 -- :limit    how many conversations at most
 -- Index: messages_search (user_id, search_vector); conversations primary key.
 WITH search AS (
-    SELECT websearch_to_tsquery('simple', :query) AS terms
+    SELECT CAST(:query AS tsquery) AS terms
 ), hits AS (
     SELECT m.conversation_id, m.seq, m.content,
            ts_rank(m.search_vector, s.terms) AS rank,

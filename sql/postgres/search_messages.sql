@@ -1,17 +1,17 @@
 -- Full-text search over one user's messages: the best matches first, each with
 -- its conversation's title and a rank (higher is better); equal ranks newest
--- written first (write order, never a timestamp, which can tie). :query is
--- websearch_to_tsquery text (words, "quoted phrases", -excluded, or) made of
--- folded words: convstore folds what the user typed the way the index folds
--- messages (convstore_search_text, README "Search"); typed by hand, write
--- lower-case words without diacritics. No input makes it fail.
+-- written first (write order, never a timestamp, which can tie). :query is a
+-- tsquery of folded words, which convstore builds from what the user typed
+-- (words, "quoted phrases", -excluded, or; README "Search, metadata and
+-- reports"): by hand, write lower-case words without diacritics, e.g.
+-- 'tile' <-> 'museum' & !'closed'.
 -- :user_id          whose messages to search
--- :query            the search text, folded
+-- :query            the tsquery
 -- :conversation_id  limit to one conversation, or NULL for all
 -- :limit            how many messages at most
 -- Index: messages_search (user_id, search_vector), one GIN scan for both.
 WITH search AS (
-    SELECT websearch_to_tsquery('simple', :query) AS terms
+    SELECT CAST(:query AS tsquery) AS terms
 ), hits AS (
     SELECT m.conversation_id, m.seq, m.role, m.content, m.created_at, m.write_order,
            ts_rank(m.search_vector, s.terms) AS rank

@@ -13,7 +13,7 @@ WITH hits AS (
            -bm25(messages_fts, 1.0, 0.0) AS rank
       FROM messages_fts
       JOIN messages AS m ON m.rowid = messages_fts.rowid
-     WHERE messages_fts MATCH printf('owner:u%064d%s', 0, hex(:user_id)) || ' AND (' || :query || ')'
+     WHERE messages_fts MATCH printf('owner:u%064d%s', 0, hex(:user_id)) || ' AND content : (' || :query || ')'
        AND m.user_id = :user_id
 ), ranked AS (
     SELECT hits.*,

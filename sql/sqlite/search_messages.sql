@@ -2,9 +2,10 @@
 -- its conversation's title and a rank (higher is better); equal ranks newest
 -- written first (write order, never a timestamp, which can tie). :query is an FTS5
 -- expression that convstore builds from what the user typed (words, "quoted
--- phrases", -excluded, or), of folded words in quoted strings (README
--- "Search"), so no input is read as FTS5 syntax. The user's owner token is
--- ANDed in, so FTS5 ranks only this user's matches.
+-- phrases", -excluded, or), of folded words in quoted strings (README "Search,
+-- metadata and reports"), so no input is read as FTS5 syntax. It is matched in the content
+-- column only, and the user's owner token is ANDed in, so FTS5 ranks only
+-- this user's matches.
 -- :user_id          whose messages to search
 -- :query            the FTS5 expression
 -- :conversation_id  limit to one conversation, or NULL for all
@@ -15,7 +16,7 @@ WITH hits AS (
            -bm25(messages_fts, 1.0, 0.0) AS rank
       FROM messages_fts
       JOIN messages AS m ON m.rowid = messages_fts.rowid
-     WHERE messages_fts MATCH printf('owner:u%064d%s', 0, hex(:user_id)) || ' AND (' || :query || ')'
+     WHERE messages_fts MATCH printf('owner:u%064d%s', 0, hex(:user_id)) || ' AND content : (' || :query || ')'
        AND m.user_id = :user_id
        AND (:conversation_id IS NULL OR m.conversation_id = :conversation_id)
      ORDER BY rank DESC, m.write_order DESC
