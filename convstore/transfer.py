@@ -182,8 +182,19 @@ def _conversation_row(conversation: dict[str, Any]) -> tuple:
         conversation["metadata_json"], conversation["created_at_text"],
         conversation["updated_at_text"], conversation["last_seq"],
         conversation["message_count"], conversation["total_tokens"],
-        conversation["pinned_tokens"],
+        conversation["pinned_tokens"], _placed(conversation["activity_order"]),
     )  # fmt: skip
+
+
+_BEFORE_THE_DESTINATIONS = -(2**62)
+"""Added to the source's order of writes (SQLite's counter, from 1; rows
+written before sqlite_0008 at 0 and below): copied rows keep their order
+among themselves, before every row the destination's sequence numbered (from
+1), as pg_0016 placed the rows written before it."""
+
+
+def _placed(order: int) -> int:
+    return order + _BEFORE_THE_DESTINATIONS
 
 
 def _counters(conversation: dict[str, Any]) -> dict[str, Any]:
@@ -194,6 +205,7 @@ def _counters(conversation: dict[str, Any]) -> dict[str, Any]:
         "message_count": conversation["message_count"],
         "total_tokens": conversation["total_tokens"],
         "pinned_tokens": conversation["pinned_tokens"],
+        "activity_order": _placed(conversation["activity_order"]),
     }
 
 
@@ -203,7 +215,7 @@ def _message_row(message: dict[str, Any]) -> tuple:
         message["content"], message["tool_calls_json"], message["tool_call_id"],
         message["name"], message["tokens"], message["latency_ms"], bool(message["pinned"]),
         message["tokens_before"], message["metadata_json"], message["idempotency_key"],
-        message["created_at_text"],
+        message["created_at_text"], _placed(message["write_order"]),
     )  # fmt: skip
 
 

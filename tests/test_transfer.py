@@ -156,3 +156,30 @@ def test_sqlite_to_postgres_to_jsonl_to_sqlite_round_trip(sqlite_url, destinatio
     assert _everything(back, user_1) == _everything(sqlite_url, user_1)
     with convstore.connect(back) as store:
         assert {c["id"] for c in store.list_conversations("user-1")} == set(user_1)
+
+
+def test_the_order_of_writes_survives_the_transfer(sqlite_url, destination):
+    """Listing and newest-first searches follow the order of writes, not ids:
+    copied rows keep it, and what the destination writes afterwards is newer."""
+    with convstore.connect(sqlite_url) as store:
+        conversations = [store.create_conversation("ana") for _ in range(5)]
+        for index in [3, 0, 4, 1, 3]:  # conversation 2: created, never written to
+            store.add_message(conversations[index], "user", f"needle {index}")
+        listed = [c["id"] for c in store.list_conversations("ana")]
+        found = [(m["conversation_id"], m["seq"]) for m in store.find_messages("ana", "needle")]
+    assert listed != sorted(listed)  # the order of writes is not the order of ids
+    transfer(sqlite_url, destination, progress=False)
+    with convstore.connect(destination) as store:
+        assert [c["id"] for c in store.list_conversations("ana")] == listed
+        assert [
+            (m["conversation_id"], m["seq"]) for m in store.find_messages("ana", "needle")
+        ] == found
+        store.add_message(conversations[1], "user", "after")
+        assert store.list_conversations("ana")[0]["id"] == conversations[1]
+        assert store.find_messages("ana", "after")[0]["conversation_id"] == conversations[1]
+
+    with convstore.connect(sqlite_url) as store:  # the source grows; a rerun copies that
+        store.add_message(conversations[0], "user", "needle again")
+    transfer(sqlite_url, destination, progress=False)
+    with convstore.connect(destination) as store:
+        assert store.list_conversations("ana")[1]["id"] == conversations[0]
