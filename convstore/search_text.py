@@ -109,19 +109,43 @@ _SEPARATORS = re.compile(
     r"\U0001fae0-\U0001fae7\U0001faf0-\U0001faf6\U0001fb00-\U0001fb92\U0001fb94-\U0001fbca"
     r"\U000e0001\U000e0020-\U000e007f\U000f0000-\U000ffffd\U00100000-\U0010fffd]+"
 )
-_TOO_LONG = re.compile(" ?[^ ]{128}[^ ]{128}[^ ]*")
-"""A word of 256 characters or more (PostgreSQL's lexemes hold 2,047 bytes)."""
+_LONGEST_WORD = 255
+"""Characters a word may have; longer ones (hashes, blobs) are left out
+(PostgreSQL's lexemes hold 2,047 bytes)."""
+
+
+def _separator_table() -> dict[int, str]:
+    """:data:`_SEPARATORS` outside the private-use planes, for ``str.translate``
+    (a character class that large is slow in ``re``)."""
+    table: dict[int, str] = {}
+    for first, last in re.findall(r"(\\[uU]\w+)(?:-(\\[uU]\w+))?", _SEPARATORS.pattern):
+        start = int(first[2:], 16)
+        for code_point in range(start, int((last or first)[2:], 16) + 1):
+            if code_point < _PRIVATE_PLANES_START:
+                table[code_point] = " "
+    return table
+
+
+_PRIVATE_PLANES_START = 0xF0000
+_PRIVATE_PLANES = re.compile(r"[\U000f0000-\U000ffffd\U00100000-\U0010fffd]")
+_SEPARATOR_TABLE = _separator_table()
+_ASCII_SEPARATOR_TABLE = bytes(32 if byte in _SEPARATOR_TABLE else byte for byte in range(256))
 
 
 def fold(text: str) -> str:
-    """``text`` as search sees it: its folded words, separated by single spaces."""
-    if text.isascii():
-        text = text.lower()  # nothing to decompose or fold
+    """``text`` as search sees it: its folded words, separated by single spaces.
+    The steps, in order, are those of ``convstore_search_text`` (pg_0014)."""
+    if text.isascii():  # nothing to decompose or fold
+        text = text.lower().encode("ascii").translate(_ASCII_SEPARATOR_TABLE).decode("ascii")
     else:
         text = unicodedata.normalize("NFKD", text).lower()
         text = unicodedata.normalize("NFC", _DIACRITICS.sub("", text)).replace("ς", "σ")
-        text = _UNSPACED.sub(r" \g<0> ", text)
-    return _TOO_LONG.sub("", _SEPARATORS.sub(" ", text)).strip(" ")
+        text = _UNSPACED.sub(r" \g<0> ", text).translate(_SEPARATOR_TABLE)
+        text = _PRIVATE_PLANES.sub(" ", text)
+    found = text.split()  # every space character is a separator, now a space
+    if found and max(map(len, found)) > _LONGEST_WORD:
+        found = [word for word in found if len(word) <= _LONGEST_WORD]
+    return " ".join(found)
 
 
 def words(text: str) -> list[str]:
