@@ -32,7 +32,8 @@ def export_conversations(
     store: Store, user_id: str, out: TextIO, since: datetime | date | str | None = None
 ) -> int:
     """Write ``user_id``'s conversations active since ``since`` to ``out``, one
-    JSON object a line, in id order; return how many.
+    JSON object a line, oldest activity first (the order of writes, which an
+    import then repeats); return how many.
 
     ``since`` is a ``datetime``, a ``date`` or ISO 8601 text, read by
     :func:`convstore.validation.timestamp` (without a time zone: UTC), or
@@ -329,19 +330,20 @@ def _write(
 
 
 def _conversations(store: Store, user_id: str, since: str | None) -> Iterator[dict[str, Any]]:
-    after_id = NIL_UUID
+    """The user's conversations in the order of writes, oldest activity first."""
+    after: dict[str, Any] = {"after_order": None, "after_id": NIL_UUID}
     while True:
         page = store.run(
-            "export_conversations",
-            user_id=user_id,
-            since=since,
-            after_id=after_id,
-            limit=PAGE_SIZE,
+            "export_conversations", user_id=user_id, since=since, limit=PAGE_SIZE, **after
         )
-        yield from page
+        for conversation in page:
+            after = {
+                "after_order": conversation.pop("export_order"),
+                "after_id": conversation["id"],
+            }
+            yield conversation
         if len(page) < PAGE_SIZE:
             return
-        after_id = page[-1]["id"]
 
 
 def _stored_fields(message: dict[str, Any]) -> dict[str, Any]:

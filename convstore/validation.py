@@ -231,8 +231,9 @@ def flag(field: str, value: Any) -> bool:
 
 
 def timestamp(field: str, value: Any) -> str:
-    """A point in time as canonical text both databases read the same way:
-    ISO 8601 in UTC with microseconds, ``2026-11-25T13:38:38.123000+00:00``.
+    """A point in time as canonical text both databases read the same way,
+    and the form SQLite stores (so its text comparisons are right): ISO 8601
+    in UTC with microseconds, ``2026-11-25T13:38:38.123000Z``.
 
     ``value`` is a ``datetime``, a ``date`` (its midnight), or ISO 8601 text:
     ``YYYY-MM-DD``, optionally followed by ``T`` (or a space) and
@@ -258,7 +259,7 @@ def timestamp(field: str, value: Any) -> str:
             f"{field} must be between {EARLIEST.isoformat()} and {LATEST.isoformat()} "
             f"(what both databases store), got {show(value)}"
         )
-    return utc.isoformat(timespec="microseconds")
+    return utc.isoformat(timespec="microseconds").removesuffix("+00:00") + "Z"
 
 
 def optional_timestamp(field: str, value: Any) -> str | None:
@@ -278,11 +279,18 @@ def report_parameter(name: str, value: Any, field: str | None = None) -> Any:
     :raises InvalidInput: naming ``field``.
     """
     field = name if field is None else field
-    if name in ("since", "until") or name.endswith("_at"):
-        return timestamp(field, value).removesuffix("+00:00") + "Z"
     if name == "limit":
         return count(field, value, minimum=1)
+    if is_timestamp_parameter(name):
+        return timestamp(field, value)
     return value
+
+
+def is_timestamp_parameter(name: str) -> bool:
+    """Whether a query parameter named ``name`` is a point in time: ``since``,
+    ``until``, ``cutoff`` or ``*_at``. Every caller binds it as
+    :func:`timestamp` gives it (:func:`convstore.catalog.bind`)."""
+    return name in ("since", "until", "cutoff") or name.endswith("_at")
 
 
 def age_cutoff(older_than: Any, now: datetime | None = None) -> str:

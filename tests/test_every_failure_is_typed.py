@@ -470,6 +470,7 @@ QUERY_VALID: dict[str, Callable[[World, Seed, str], Any]] = {
     "updated_at": lambda w, s, t: "2000-01-01T00:00:00.000000+00:00",
     "cutoff": lambda w, s, t: "0001-01-01T00:00:00.000000+00:00",  # deletes nothing
     "after_id": lambda w, s, t: jsonl.NIL_UUID,
+    "after_order": lambda w, s, t: None,
     "batch_size": lambda w, s, t: 10,
     "delta": lambda w, s, t: 0,
     "unpinned_tokens_delta": lambda w, s, t: 0,

@@ -119,3 +119,24 @@ def test_listing_reads_the_write_order_index(database_url, user):
             steps = connection.execute("EXPLAIN " + query.statement, params)
             plan = "\n".join(step[0] for step in steps)
         assert "conversations_user_activity" in plan and "Sort" not in plan, plan
+
+
+def test_a_restored_export_lists_in_the_same_order(open_store, user):
+    """An export is written oldest activity first, so importing it repeats the
+    order of writes (not the order of ids)."""
+    import io
+
+    from convstore.jsonl import PAGE_SIZE, export_conversations, import_conversations
+
+    source = open_store()
+    conversations = [source.create_conversation(user) for _ in range(PAGE_SIZE + 5)]
+    for index in [7, 3, PAGE_SIZE + 2, 0, 7, 150]:
+        source.add_message(conversations[index], "user", f"message {index}")
+    listed = [c["id"] for c in source.list_conversations(user, limit=len(conversations))]
+    assert listed != sorted(listed)
+    exported = io.StringIO()
+    assert export_conversations(source, user, exported) == len(conversations)  # every page
+    for conversation_id in conversations:
+        source.delete_conversation(conversation_id)
+    import_conversations(source, exported.getvalue().splitlines())
+    assert [c["id"] for c in source.list_conversations(user, limit=len(conversations))] == listed

@@ -1,14 +1,22 @@
--- The next page of a user's conversations active since :since, in id order,
--- for export.
--- :user_id   whose conversations
--- :since     an ISO 8601 timestamp, or NULL for all
--- :after_id  the last id of the previous page (the nil UUID for the first)
--- :limit     the page size
--- Index: conversations_user_recent (user_id, ...).
-SELECT id, user_id, title, metadata, created_at, updated_at
+-- The next page of a user's conversations active since :since, in the order
+-- of writes (oldest activity first; a conversation last written by a version
+-- before pg_0016 first of all), for export: imported in this order, they list
+-- in the order they had.
+-- :user_id      whose conversations
+-- :since        an ISO 8601 timestamp, or NULL for all
+-- :after_order  export_order of the last conversation of the previous page
+--               (NULL for the first page)
+-- :after_id     id of that conversation
+-- :limit        the page size
+-- Index: conversations_user_activity finds the user's conversations, then they
+-- are sorted (an export reads them all).
+SELECT id, user_id, title, metadata, created_at, updated_at,
+       coalesce(activity_order, -9223372036854775808) AS export_order
   FROM conversations
  WHERE user_id = :user_id
    AND (:since::timestamptz IS NULL OR updated_at >= :since::timestamptz)
-   AND id > :after_id::uuid
- ORDER BY id
+   AND (:after_order::bigint IS NULL
+        OR (coalesce(activity_order, -9223372036854775808), id)
+           > (:after_order::bigint, :after_id::uuid))
+ ORDER BY coalesce(activity_order, -9223372036854775808), id
  LIMIT :limit;

@@ -5,12 +5,11 @@
 -- :user_id     its owner
 -- :title       its title, or NULL
 -- :metadata    a JSON object, as text
--- :created_at  an ISO 8601 timestamp
--- :updated_at  an ISO 8601 timestamp
+-- :created_at  a timestamp as SQLite stores it (UTC, 2026-11-25T13:38:38.123000Z;
+--              convstore converts any ISO 8601 input)
+-- :updated_at  the same
 -- Index: conversations primary key.
 INSERT INTO conversations (id, user_id, title, metadata, created_at, updated_at)
-VALUES (:id, :user_id, :title, :metadata, (strftime('%Y-%m-%dT%H:%M:%S', CASE WHEN substr(:created_at, 20, 1) IN ('.', ',') THEN substr(:created_at, 1, 19) || ltrim(substr(:created_at, 21), '0123456789') ELSE :created_at END)
-       || '.' || substr(CASE WHEN substr(:created_at, 20, 1) IN ('.', ',') THEN substr(substr(:created_at, 21), 1, length(substr(:created_at, 21)) - length(ltrim(substr(:created_at, 21), '0123456789'))) ELSE '' END || '000000', 1, 6) || 'Z'), (strftime('%Y-%m-%dT%H:%M:%S', CASE WHEN substr(:updated_at, 20, 1) IN ('.', ',') THEN substr(:updated_at, 1, 19) || ltrim(substr(:updated_at, 21), '0123456789') ELSE :updated_at END)
-       || '.' || substr(CASE WHEN substr(:updated_at, 20, 1) IN ('.', ',') THEN substr(substr(:updated_at, 21), 1, length(substr(:updated_at, 21)) - length(ltrim(substr(:updated_at, 21), '0123456789'))) ELSE '' END || '000000', 1, 6) || 'Z'))
+VALUES (:id, :user_id, :title, :metadata, :created_at, :updated_at)
 ON CONFLICT (id) DO NOTHING
 RETURNING id;

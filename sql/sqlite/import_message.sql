@@ -13,15 +13,15 @@
 -- :pinned           whether it is pinned
 -- :metadata         a JSON object, as text
 -- :idempotency_key  its idempotency key, or NULL
--- :created_at       an ISO 8601 timestamp
+-- :created_at       a timestamp as SQLite stores it (UTC,
+--                   2026-11-25T13:38:38.123000Z; convstore converts any ISO 8601 input)
 -- Index: messages primary key.
 INSERT INTO messages (conversation_id, seq, user_id, role, content, tool_calls, tool_call_id,
                       name, tokens, latency_ms, pinned, tokens_before, metadata,
                       idempotency_key, created_at)
 SELECT id, :seq, user_id, :role, :content, :tool_calls, :tool_call_id,
        :name, :tokens, :latency_ms, :pinned, 0, :metadata,
-       :idempotency_key, (strftime('%Y-%m-%dT%H:%M:%S', CASE WHEN substr(:created_at, 20, 1) IN ('.', ',') THEN substr(:created_at, 1, 19) || ltrim(substr(:created_at, 21), '0123456789') ELSE :created_at END)
-       || '.' || substr(CASE WHEN substr(:created_at, 20, 1) IN ('.', ',') THEN substr(substr(:created_at, 21), 1, length(substr(:created_at, 21)) - length(ltrim(substr(:created_at, 21), '0123456789'))) ELSE '' END || '000000', 1, 6) || 'Z')
+       :idempotency_key, :created_at
   FROM conversations
  WHERE id = :conversation_id
    AND (:user_id IS NULL OR user_id = :user_id)

@@ -6,14 +6,14 @@
 -- No row can change between choosing a candidate and deleting it: SQLite admits
 -- one writer at a time, and this statement takes the write lock before it
 -- reads (PostgreSQL's version locks its candidates instead).
--- :cutoff      an ISO 8601 timestamp with a time zone
+-- :cutoff      a timestamp as SQLite stores it (UTC, 2026-11-25T13:38:38.123000Z;
+--              convstore converts any ISO 8601 input)
 -- :batch_size  how many conversations at most
 -- Index: conversations_updated_at (updated_at); messages primary key for the cascade.
 DELETE FROM conversations
  WHERE id IN (SELECT id
                 FROM conversations
-               WHERE updated_at < (strftime('%Y-%m-%dT%H:%M:%S', CASE WHEN substr(:cutoff, 20, 1) IN ('.', ',') THEN substr(:cutoff, 1, 19) || ltrim(substr(:cutoff, 21), '0123456789') ELSE :cutoff END)
-       || '.' || substr(CASE WHEN substr(:cutoff, 20, 1) IN ('.', ',') THEN substr(substr(:cutoff, 21), 1, length(substr(:cutoff, 21)) - length(ltrim(substr(:cutoff, 21), '0123456789'))) ELSE '' END || '000000', 1, 6) || 'Z')
+               WHERE updated_at < :cutoff
                ORDER BY updated_at
                LIMIT :batch_size)
 RETURNING id, message_count;
