@@ -11,6 +11,7 @@ function" rather than answer differently.
 from __future__ import annotations
 
 import sqlite3
+import threading
 from collections.abc import Callable
 
 from .search_text import fold
@@ -25,5 +26,25 @@ def register(connection: sqlite3.Connection) -> None:
     connection.create_function("convstore_lower", 1, _null_or(str.lower), deterministic=True)
 
 
+def interrupted() -> bool:
+    """Whether a ``KeyboardInterrupt`` struck one of these functions in this
+    thread since the last call: SQLite reports it only as "user-defined
+    function raised exception", and the statement fails; the caller raises
+    the interrupt again (:meth:`convstore.sqlite.SQLiteDatabase.translate_errors`)."""
+    struck = getattr(_interrupts, "struck", False)
+    _interrupts.struck = False
+    return struck
+
+
+_interrupts = threading.local()
+
+
 def _null_or(function: Callable[[str], str]) -> Callable[[str | None], str | None]:
-    return lambda text: None if text is None else function(text)
+    def call(text: str | None) -> str | None:
+        try:
+            return None if text is None else function(text)
+        except KeyboardInterrupt:
+            _interrupts.struck = True
+            raise
+
+    return call

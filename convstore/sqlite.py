@@ -23,6 +23,7 @@ from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from typing import Any
 
+from . import sql_functions
 from .database import Database, Tracer, values_sendable
 from .errors import (
     DatabaseError,
@@ -259,6 +260,8 @@ class SQLiteDatabase(Database):
                 raise DuplicateIdempotencyKey(str(error)) from error
             raise InvalidInput(f"the database rejected the values: {error}") from error
         except sqlite3.OperationalError as error:
+            if sql_functions.interrupted():
+                raise KeyboardInterrupt from error  # it struck inside one of convstore's functions
             message = str(error)
             if "no such table" in message:
                 raise SchemaNotMigrated(
