@@ -18,13 +18,13 @@ test: $(BIN)/convstore  ## the whole test suite, on SQLite and PostgreSQL
 	$(BIN)/python -m pytest
 
 migrate: $(BIN)/convstore  ## apply migrations to $(CONVSTORE_URL)
-	$(BIN)/convstore --url '$(CONVSTORE_URL)' migrate
+	@$(BIN)/convstore --url '$(CONVSTORE_URL)' migrate
 
 rollback: $(BIN)/convstore  ## roll back every migration of $(CONVSTORE_URL)
-	$(BIN)/convstore --url '$(CONVSTORE_URL)' rollback
+	@$(BIN)/convstore --url '$(CONVSTORE_URL)' rollback
 
 status: $(BIN)/convstore
-	$(BIN)/convstore --url '$(CONVSTORE_URL)' status
+	@$(BIN)/convstore --url '$(CONVSTORE_URL)' status
 
 lint: $(BIN)/convstore
 	$(BIN)/ruff check convstore tests

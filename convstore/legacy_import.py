@@ -286,14 +286,14 @@ def _legacy_connection(url: str) -> Iterator[Any]:
             raise InvalidInput(f"cannot read {path[:80]!r}: {error.strerror}") from None
         if not found:
             raise InvalidInput(f"there is no SQLite database at {path}")
-        with SQLiteDatabase.translate_errors():
+        with _naming_the_source(url), SQLiteDatabase.translate_errors():
             connection = sqlite_file(path).connect(busy_timeout=5.0, read_only=True)
         try:
             yield connection
         finally:
             connection.close()
     else:
-        with PostgresDatabase.translate_errors():
+        with _naming_the_source(url), PostgresDatabase.translate_errors():
             connection = psycopg.connect(
                 psycopg_conninfo(url), options="-c TimeZone=UTC -c DateStyle=ISO"
             )
@@ -301,6 +301,16 @@ def _legacy_connection(url: str) -> Iterator[Any]:
             for type_name in ("timestamp", "timestamptz", "date"):
                 connection.adapters.register_loader(type_name, TextLoader)
             yield connection
+
+
+@contextmanager
+def _naming_the_source(url: str) -> Iterator[None]:
+    """Errors opening the source, saying it is the source and which (the
+    destination is opened later, and fails with its own URL)."""
+    try:
+        yield
+    except ConvstoreError as error:
+        raise type(error)(f"cannot open the source {redact(url)}: {error}") from error
 
 
 @cache

@@ -12,7 +12,9 @@ from .sqlfile import POSTGRES, SQLITE
 DEFAULT_URL = "sqlite:///conversations.db"
 
 _POSTGRES_SCHEMES = {"postgresql", "postgres", "postgresql+psycopg"}
-_PASSWORD = re.compile(r"(//[^/@:]*:)[^/@]*@")
+# libpq's query parameters that hold a secret (postgresql:///db?password=...)
+_SECRET_PARAMETERS = {"password", "passfile", "sslpassword"}
+_SCHEME = re.compile(r"([A-Za-z][A-Za-z0-9+.-]*):")
 # A URL has a scheme of two or more characters and "://" (so "C:\\x.db" is a path),
 # or names one of convstore's schemes ("sqlite:x.db" is a malformed URL, not a file).
 _URL = re.compile(
@@ -80,11 +82,13 @@ def split_url(url: str) -> SplitResult:
     try:
         parts = urlsplit(url)
         parts.port  # noqa: B018 -- parsed lazily; a bad port raises here, not later
-    except ValueError as error:
+    except ValueError:
+        # not the ValueError's text: it quotes the "port", which may be a password
         raise ConfigurationError(
-            f"cannot parse the database URL {redact(url)!r} ({error}); use "
-            "sqlite:///path/to/file.db or postgresql://user@host:port/dbname"
-        ) from error
+            f"cannot parse the database URL {redact(url)!r} (a password holding "
+            "@ : / ? or # must be percent-encoded); use sqlite:///path/to/file.db "
+            "or postgresql://user@host:port/dbname"
+        ) from None
     return parts
 
 
@@ -117,21 +121,21 @@ def sqlite_path(url: str) -> str:
     parts = split_url(url)
     if parts.netloc or not parts.path.startswith("/"):
         raise ConfigurationError(
-            f"{url!r} is not a SQLite URL convstore reads: write sqlite:///relative/path.db "
+            f"{redact(url)!r} is not a SQLite URL convstore reads: write sqlite:///relative/path.db "
             "or sqlite:////absolute/path.db (three slashes, then the path)"
         )
     path = unquote(parts.path[1:])
     if not path or path == ":memory:":
         raise ConfigurationError(
-            f"{url!r} names no database file: convstore needs a file that several "
+            f"{redact(url)!r} names no database file: convstore needs a file that several "
             "connections can share, such as sqlite:///conversations.db"
         )
     if "\x00" in path:
-        raise ConfigurationError(f"{url!r}: a file name cannot hold a NUL character (%00)")
+        raise ConfigurationError(f"{redact(url)!r}: a file name cannot hold a NUL character (%00)")
     try:
         path.encode()
     except UnicodeEncodeError:
-        raise ConfigurationError(f"{url!r}: the file name is not valid Unicode") from None
+        raise ConfigurationError(f"{redact(url)!r}: the file name is not valid Unicode") from None
     return path
 
 
@@ -160,14 +164,52 @@ def yoyo_url(url: str) -> str:
 
 
 def redact(url: str) -> str:
-    """The URL with any password replaced, for messages and logs (also when the
-    URL cannot be parsed)."""
+    """The URL with every secret replaced by ``***``, for messages and logs:
+    the password of ``user:password@``, and the query parameters ``password``,
+    ``passfile`` and ``sslpassword`` (``postgresql:///db?password=...``).
+
+    A URL that cannot be parsed as libpq and Python agree on (an unencoded
+    ``@ : / ? #`` in a password, say ``postgresql://u:pa:ss/wd@host/db``)
+    shows as ``scheme://***``: which part is the password is then unknown.
+    """
+    if not isinstance(url, str):
+        return f"<{type(url).__name__}>"
+    scheme = _SCHEME.match(url)
+    if scheme is None:  # not a URL (a path): nothing in it is a password
+        return url
+    hidden = f"{scheme.group(1)}://***"
     try:
         parts = urlsplit(url)
+        parts.port  # noqa: B018 -- a password holding ':' or '/' makes the "port" fail
         password = parts.password
     except ValueError:
-        return _PASSWORD.sub(r"\1***@", url)
-    if password is None:
-        return url
-    netloc = parts.netloc.replace(f":{password}@", ":***@")
-    return parts._replace(netloc=netloc).geturl()
+        return hidden
+    start = len(scheme.group(0))
+    slashes = url.startswith("//", start)
+    after_netloc = url[start + 2 + len(parts.netloc) :] if slashes else url[start:]
+    if "@" in after_netloc and (parts.netloc or not slashes):
+        # u:pa/ss@host: a password holding '/', '?' or '#' that was not encoded
+        return hidden
+    netloc = parts.netloc
+    if password is not None:
+        user_info, _, host = netloc.rpartition("@")
+        netloc = f"{user_info.partition(':')[0]}:***@{host}"
+    before_fragment, hash_mark, fragment = after_netloc.partition("#")
+    path, question_mark, query = before_fragment.partition("?")
+    shown = url[:start] + ("//" + netloc if slashes else "") + path
+    shown += question_mark + _redacted_query(query)
+    # a fragment means nothing in a database URL: it may be the end of a secret
+    return shown + (hash_mark + "***" if fragment else hash_mark)
+
+
+def _redacted_query(query: str) -> str:
+    """``query`` with the value of each secret parameter replaced by ``***``."""
+    if not query:
+        return query
+    pairs = []
+    for pair in query.split("&"):
+        key, equals, _ = pair.partition("=")
+        if equals and unquote(key).strip().lower() in _SECRET_PARAMETERS:
+            pair = f"{key}=***"
+        pairs.append(pair)
+    return "&".join(pairs)
