@@ -372,15 +372,54 @@ def metadata_json(field: str, value: Any, limits: Limits = DEFAULT_LIMITS) -> st
 
 
 def tool_calls_json(value: Any, limits: Limits = DEFAULT_LIMITS) -> str | None:
-    """The OpenAI ``tool_calls`` list as JSON text, or ``None``.
+    """The OpenAI ``tool_calls`` list as JSON text, or ``None`` for ``None``
+    or an empty list (no tool calls: the API refuses an empty ``tool_calls``
+    array on an assistant message, and content may then not be ``None``).
 
-    :raises InvalidInput: if ``value`` is not a list of mappings, or as :func:`json_text`.
+    Each call must be one the Chat Completions API takes back in a history
+    (see :func:`tool_call_problem`); other keys are stored as given.
+
+    :raises InvalidInput: if ``value`` is not a list of objects, naming the
+        index of the first call that is not acceptable, or as :func:`json_text`.
     """
     if value is None:
         return None
     if not isinstance(value, (list, tuple)) or not all(isinstance(c, Mapping) for c in value):
         raise InvalidInput(f"tool_calls must be a list of objects, got {show(value)}")
+    if not value:
+        return None
+    for index, call in enumerate(value):
+        problem = tool_call_problem(call)
+        if problem is not None:
+            raise InvalidInput(f"tool_calls[{index}] {problem}")
     return json_text("tool_calls", value, limits)
+
+
+def tool_call_problem(call: Any) -> str | None:
+    """Why ``call`` is not a tool call the Chat Completions API accepts in an
+    assistant message, or ``None`` when it is: it must be an object with a
+    non-empty string ``id`` (the ``tool_call_id`` its result answers),
+    ``"type": "function"``, and a ``function`` object whose ``name`` is a
+    string and whose ``arguments``, if present, is a string (the JSON text of
+    the arguments; a call without one is sent with ``"{}"``, no arguments)."""
+    if not isinstance(call, Mapping):
+        return f"must be an object, got {show(call)}"
+    call_id = call.get("id")
+    if not isinstance(call_id, str) or not call_id:
+        return f"needs a non-empty string id, got {show(call_id)}"
+    if call.get("type") != "function":
+        return f'needs "type": "function", got {show(call.get("type"))}'
+    function = call.get("function")
+    if not isinstance(function, Mapping):
+        return f"needs a function object with its name and arguments, got {show(function)}"
+    if not isinstance(function.get("name"), str):
+        return f"needs a string function.name, got {show(function.get('name'))}"
+    if not isinstance(function.get("arguments", ""), str):
+        return (
+            "needs function.arguments as a string (the arguments' JSON text), "
+            f"got {show(function.get('arguments'))}"
+        )
+    return None
 
 
 def message(
@@ -399,8 +438,10 @@ def message(
 ) -> dict[str, Any]:
     """The parameters of ``append_message`` for one message, all checked.
 
-    ``content`` may be ``None`` only for an assistant message that calls tools;
-    a ``tool`` message must say which call it answers (``tool_call_id``).
+    ``content`` may be ``None`` only for an assistant message that calls tools
+    (an empty ``tool_calls`` list calls none, and is stored as ``None``); a
+    ``tool`` message must say which call it answers (``tool_call_id``). Each
+    tool call is checked by :func:`tool_call_problem`.
 
     :raises InvalidInput: naming the first field that is not acceptable.
     """

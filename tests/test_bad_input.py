@@ -67,6 +67,44 @@ def test_sql_and_search_syntax_in_text_fields_is_stored_as_text(store, user, tex
     assert [c["id"] for c in found] in ([], [conversation_id])
 
 
+def call(call_id, name: str = "f") -> dict:
+    return {"id": call_id, "type": "function", "function": {"name": name, "arguments": "{}"}}
+
+
+@pytest.mark.parametrize(
+    ("calls", "problem"),
+    [
+        ([{"type": "function", "function": {"name": "f", "arguments": "{}"}}], r"\[0\].*id"),
+        ([call("c1"), call("")], r"tool_calls\[1\] needs a non-empty string id"),
+        ([call(7)], r"\[0\].*id"),
+        ([{"id": "c1", "function": {"name": "f", "arguments": "{}"}}], r"\[0\].*type"),
+        ([{"id": "c1", "type": "function"}], r"\[0\].*function"),
+        ([{"id": "c1", "type": "function", "function": {"arguments": "{}"}}], r"\[0\].*name"),
+        (
+            [{"id": "c1", "type": "function", "function": {"name": "f", "arguments": {}}}],
+            r"\[0\].*arguments",
+        ),
+        ([], "content may be None only"),
+    ],
+)
+def test_tool_calls_the_api_refuses_are_not_stored(store, user, calls, problem):
+    conversation_id = store.create_conversation(user)
+    with pytest.raises(InvalidInput, match=problem):
+        store.add_message(conversation_id, "assistant", None, tool_calls=calls)
+    with pytest.raises(InvalidInput, match=problem):
+        store.add_messages(
+            conversation_id, [{"role": "assistant", "content": None, "tool_calls": calls}]
+        )
+    assert store.get_messages(conversation_id) == []
+
+
+def test_an_empty_tool_calls_list_is_no_tool_calls(store, user):
+    conversation_id = store.create_conversation(user)
+    stored = store.add_message(conversation_id, "assistant", "Hi.", tool_calls=[])
+    assert stored["tool_calls"] is None
+    assert store.get_message(conversation_id, stored["seq"])["tool_calls"] is None
+
+
 # -- arbitrary values at every public method ---------------------------------------------
 
 anything = st.one_of(
@@ -83,6 +121,9 @@ anything = st.one_of(
     st.uuids(),
     st.sampled_from(["a\x00b", "\ud800", "'; DROP TABLE messages; --", 'x" OR "1', "100%_\\"]),
 )
+
+
+SOME_CALLS = [call("c1"), call("c2", "g"), call(""), {"id": "c3"}, {**call("c4"), "index": 0}]
 
 
 def _either(valid):
@@ -110,7 +151,7 @@ def _call_strategies(conversation_id: str, user: str):
                 "tokens": count,
                 "latency_ms": count,
                 "metadata": metadata,
-                "tool_calls": anything,
+                "tool_calls": _either(st.lists(st.sampled_from(SOME_CALLS), max_size=2)),
                 "tool_call_id": text,
                 "name": text,
                 "pinned": anything,
