@@ -9,16 +9,23 @@ import re
 import sys
 from collections.abc import Callable, Sequence
 from importlib import metadata
-from typing import IO, Any, NoReturn
+from typing import IO, Any, NamedTuple, NoReturn
 
 from . import validation
 from .catalog import queries_of, report_names
 from .connect import connect
 from .demo import run_demo
-from .errors import ConvstoreError, InvalidInput, OutcomeUnknown
+from .errors import (
+    ConfigurationError,
+    ConvstoreError,
+    InvalidInput,
+    OutcomeUnknown,
+    ReadOnlyDatabase,
+)
 from .jsonl import GZIP_MAGIC, export_conversations, import_lines
 from .legacy_import import import_legacy
 from .migrate import migrate, pending_migrations, rollback
+from .opening import SQLiteFile, sqlite_file
 from .output import print_rows
 from .sqlfile import DIALECTS, POSTGRES, SQLITE
 from .transfer import transfer, verify_transfer
@@ -122,16 +129,35 @@ def _conversation(text: str) -> str:
     return validation.conversation_id(text)
 
 
-def _url_or_path(text: str) -> str:
-    """A URL, or the path of a SQLite file; empty means the default."""
-    return url_or_path(text, "the URL") if text else text
+class _Database(NamedTuple):
+    """A database named on the command line."""
+
+    url: str
+    shown: str
+    """How messages name it: the path, when a path was given (not its
+    percent-encoded URL); else the URL with any password hidden."""
 
 
-def _database(text: str) -> str:
-    """A URL, or the path of a SQLite file, where there is no default."""
+def _database(text: str) -> _Database:
+    """A URL, or the path of a SQLite file (never empty: that would silently
+    mean the default)."""
+    return _database_named(text, "the URL")
+
+
+def _database_named(text: str, source: str) -> _Database:
+    """``text`` (a URL or a path) as a database of a dialect convstore knows,
+    written so that it names a file or a server.
+
+    :raises InvalidInput: if it is empty.
+    :raises ConfigurationError: if it is a URL convstore cannot use.
+    """
     if not text:
         raise InvalidInput("expected a database URL or the path of a SQLite file, got ''")
-    return url_or_path(text, "the URL")
+    url = url_or_path(text, source)
+    if dialect_of(url) == SQLITE:
+        path = sqlite_path(url)
+        return _Database(url, path if url != text else redact(url))
+    return _Database(url, redact(url))
 
 
 def _version() -> str:
@@ -155,14 +181,14 @@ def _parser() -> argparse.ArgumentParser:
         epilog="Exit status: 0 done, 1 failed, 2 the command line is wrong.",
     )
     parser.add_argument("--version", action="version", version=f"convstore {_version()}")
-    parser.add_argument("--url", type=_checked(_url_or_path), metavar=URL_METAVAR, help=URL_HELP)
+    parser.add_argument("--url", type=_checked(_database), metavar=URL_METAVAR, help=URL_HELP)
     # --url after the command too; SUPPRESS keeps an absent one from hiding the first
     url_after = _Parser(add_help=False)
     url_after.add_argument(
         "--url",
         dest="command_url",
         default=argparse.SUPPRESS,
-        type=_checked(_url_or_path),
+        type=_checked(_database),
         metavar=URL_METAVAR,
         help=URL_HELP,
     )
@@ -346,9 +372,9 @@ def _parser() -> argparse.ArgumentParser:
 
 
 def _place_url(arguments: argparse.Namespace) -> None:
-    """Settle ``arguments.url``: ``--url`` before or after the command (not two
-    different ones), else ``$CONVSTORE_URL``, else the default; refused for a
-    command that takes its databases otherwise."""
+    """Settle ``arguments.url`` and ``arguments.shown``: ``--url`` before or
+    after the command (not two different ones), else ``$CONVSTORE_URL``, else
+    the default; refused for a command that takes its databases otherwise."""
     after = getattr(arguments, "command_url", None)
     if after is not None and arguments.url is not None and after != arguments.url:
         raise UsageError("--url is given twice, with different URLs; give it once")
@@ -359,34 +385,75 @@ def _place_url(arguments: argparse.Namespace) -> None:
                 f"--url does not apply here: name the databases as {arguments.databases_as}"
             )
         return
-    if given:
-        arguments.url = given
-        return
+    if given is None:
+        given = _configured_database()
+    arguments.url, arguments.shown = given
+
+
+def _configured_database() -> _Database:
+    """``$CONVSTORE_URL`` when set (empty is unset), else the default."""
     configured = os.environ.get("CONVSTORE_URL")
-    arguments.url = url_or_path(configured, "CONVSTORE_URL") if configured else DEFAULT_URL
+    if not configured:
+        return _Database(DEFAULT_URL, DEFAULT_URL)
+    try:
+        return _database_named(configured, "CONVSTORE_URL")
+    except ConvstoreError as error:
+        message = _one_line(error)
+        named = message if "CONVSTORE_URL" in message else f"CONVSTORE_URL: {message}"
+        raise UsageError(named) from None
+
+
+CREATES_ONE = "convstore migrate or convstore import creates one"
+
+
+def _opened(
+    url: str, shown: str, *, must_exist: bool, named_as: str = "", creates: str = CREATES_ONE
+) -> SQLiteFile | None:
+    """The SQLite file a command is about to open (``None`` for PostgreSQL),
+    once it is known to be one the command can open: its directory exists,
+    and, with ``must_exist`` (a command that only reads it, or a source),
+    the file itself, which is never created for it.
+
+    :raises UsageError: if not; ``named_as`` (``--from``) prefixes the
+        message, and ``creates`` says what makes a missing file, if anything.
+    """
+    if dialect_of(url) != SQLITE:
+        return None
+    prefix = f"{named_as}: " if named_as else ""
+    try:
+        found = sqlite_file(sqlite_path(url))
+    except ConfigurationError as error:
+        raise UsageError(f"{prefix}{_one_line(error)}") from None
+    if must_exist and not found.exists:
+        made_by = f" ({creates})" if creates else ""
+        raise UsageError(f"{prefix}there is no SQLite database at {shown}: check the path{made_by}")
+    return found
 
 
 def _migrate(arguments: argparse.Namespace) -> int:
-    url = arguments.url
-    applied = migrate(url)
-    print(
-        f"{redact(url)}: applied {', '.join(applied)}" if applied else f"{redact(url)}: up to date"
-    )
+    _opened(arguments.url, arguments.shown, must_exist=False)
+    applied = migrate(arguments.url)
+    print(f"{arguments.shown}: " + (f"applied {', '.join(applied)}" if applied else "up to date"))
     return 0
 
 
 def _rollback(arguments: argparse.Namespace) -> int:
-    url = arguments.url
-    if dialect_of(url) == SQLITE:  # a URL that names no database fails before anyone is asked
-        sqlite_path(url)
+    url, shown = arguments.url, arguments.shown
+    # a file that cannot be opened or written fails before anyone is asked
+    found = _opened(url, shown, must_exist=False)
+    if found is not None and found.exists and found.read_only:
+        raise ReadOnlyDatabase(
+            f"{shown} is read-only ({found.read_only_reason}): rolling back must write "
+            "it; nothing was changed; run it where the file and its directory are writable"
+        )
     _confirm(
         arguments,
-        f"rolling back every migration of {redact(url)} drops convstore's tables and every "
+        f"rolling back every migration of {shown} drops convstore's tables and every "
         "conversation and message in them",
     )
     rolled_back = rollback(url)
     done = f"rolled back {', '.join(rolled_back)}" if rolled_back else "nothing to roll back"
-    print(f"{redact(url)}: {done}")
+    print(f"{shown}: {done}")
     return 0
 
 
@@ -412,9 +479,12 @@ class _Declined(Exception):
 
 
 def _status(arguments: argparse.Namespace) -> int:
-    url = arguments.url
-    pending = pending_migrations(url)
-    print(f"{redact(url)}: " + (f"pending {', '.join(pending)}" if pending else "up to date"))
+    found = _opened(arguments.url, arguments.shown, must_exist=False)
+    pending = pending_migrations(arguments.url)  # reads only: a missing file stays missing
+    state = f"pending {', '.join(pending)}" if pending else "up to date"
+    if found is not None and not found.exists:
+        state = f"no database there yet (convstore migrate creates it); {state}"
+    print(f"{arguments.shown}: {state}")
     return 0
 
 
@@ -442,6 +512,7 @@ def _report(arguments: argparse.Namespace) -> int:
     if arguments.name not in report_names(dialect_of(url)):
         raise UsageError(f"no report named {arguments.name!r}; `convstore report` lists them")
     params = _report_params(arguments.name, queries[arguments.name].parameters, arguments.param)
+    _opened(url, arguments.shown, must_exist=True)
     with connect(url) as store:
         rows = store.run(arguments.name, **params)
     print_rows(rows, arguments.format, sys.stdout)
@@ -498,6 +569,7 @@ def _chat(arguments: argparse.Namespace) -> int:
     from .agent import PersistentAgent, openai_client
     from .chat import run_chat
 
+    _opened(arguments.url, arguments.shown, must_exist=False)
     with connect(arguments.url) as store:
         # The user's view: the chat cannot reach another user's conversation.
         view = store.for_user(arguments.user)
@@ -513,21 +585,25 @@ def _chat(arguments: argparse.Namespace) -> int:
 
 
 def _transfer(arguments: argparse.Namespace) -> int:
-    sides = (("--from", arguments.source, SQLITE), ("--to", arguments.destination, POSTGRES))
-    for option, url, dialect in sides:
+    source, destination = arguments.source, arguments.destination
+    for option, (url, shown), dialect in (
+        ("--from", source, SQLITE),
+        ("--to", destination, POSTGRES),
+    ):
         if dialect_of(url) != dialect:
             example = "a SQLite file" if dialect == SQLITE else "postgresql://user@host/dbname"
             raise UsageError(
-                f"{option} {redact(url)} is not {dialect}: transfer copies a SQLite "
+                f"{option} {shown} is not {dialect}: transfer copies a SQLite "
                 f"database into PostgreSQL; give {option} {example}"
             )
+    _opened(source.url, source.shown, must_exist=True, named_as="--from", creates="")
     progress = sys.stderr.isatty()
     if arguments.verify_only:
-        report = verify_transfer(arguments.source, arguments.destination, progress=progress)
+        report = verify_transfer(source.url, destination.url, progress=progress)
     else:
         report = transfer(
-            arguments.source,
-            arguments.destination,
+            source.url,
+            destination.url,
             progress=progress,
             page_size=arguments.page_size,
         )
@@ -544,6 +620,7 @@ def _transfer(arguments: argparse.Namespace) -> int:
 
 
 def _export(arguments: argparse.Namespace) -> int:
+    _opened(arguments.url, arguments.shown, must_exist=True)
     with connect(arguments.url) as store:
         written = export_conversations(store, arguments.user, sys.stdout, arguments.since)
     print(f"exported {written} conversations", file=sys.stderr)
@@ -557,6 +634,7 @@ def _import(arguments: argparse.Namespace) -> int:
     failure: ConvstoreError | OSError | None = None
     with source:
         _refuse_gzip(source, name)
+        _opened(arguments.url, arguments.shown, must_exist=False)
         with connect(arguments.url) as store:
             try:
                 for line in import_lines(store, source):
@@ -615,7 +693,10 @@ def _refuse_gzip(source: IO[bytes], name: str) -> None:
 
 
 def _import_legacy(arguments: argparse.Namespace) -> int:
-    report = import_legacy(arguments.source, arguments.destination)
+    source, destination = arguments.source, arguments.destination
+    _opened(source.url, source.shown, must_exist=True, named_as="the source", creates="")
+    _opened(destination.url, destination.shown, must_exist=False, named_as="--to")
+    report = import_legacy(source.url, destination.url)
     print(f"imported {report.conversations} new conversations, {report.messages} new messages")
     for legacy_id, conversation_id in report.orphans:
         print(f"  skipped orphan message {legacy_id} (no conversation {conversation_id})")
@@ -627,6 +708,7 @@ def _import_legacy(arguments: argparse.Namespace) -> int:
 
 
 def _demo(arguments: argparse.Namespace) -> int:
+    _opened(arguments.url, arguments.shown, must_exist=False)
     run_demo(arguments.url, sys.stdout)
     return 0
 

@@ -32,9 +32,9 @@ def test_queries_shows_one_query_in_the_chosen_dialect(capsys):
 
 
 def test_errors_are_reported_without_a_traceback(capsys):
-    assert main(["--url", "mysql://localhost/db", "migrate"]) == 1
+    assert main(["--url", "mysql://localhost/db", "migrate"]) == 2
     error = capsys.readouterr().err
-    assert error.startswith("convstore: ConfigurationError: unsupported database URL")
+    assert error.startswith("convstore: error: argument --url: unsupported database URL")
     assert "Traceback" not in error
 
 

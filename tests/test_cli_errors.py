@@ -24,7 +24,14 @@ from convstore.jsonl import export_conversations, import_conversations
 CONVSTORE = str(Path(sys.executable).parent / "convstore")
 SQL = Path(__file__).parent / "sql"
 UNKNOWN_ID = "6f1e7c52-2b7e-4c1a-9d55-0c7f1b0e9a31"
-BAD_URLS = ["postgresql://[::1", "sqlite:////nonexistent-dir/app.db", "mysql://x"]
+# a database the command line names wrongly: a usage error (status 2), saying what is wrong
+BAD_URLS = {
+    "postgresql://[::1": "cannot parse the database URL",
+    "sqlite:////nonexistent-dir/app.db": "does not exist",
+    "mysql://x": "unsupported database URL",
+    "file:///x.db": "unsupported database URL",
+    "sqlite:x.db": "three slashes",
+}
 PERIOD = ["--param", "since=2026-01-01", "--param", "until=2027-01-01"]
 UNREADABLE = "/proc/self/mem"  # opens, then every read fails (EIO), for root too
 
@@ -69,10 +76,10 @@ def _cases() -> Iterator[Case]:
     """(id, argv, exit status, what stderr must say); ``{url}``, ``{tmp}``,
     ``{export}``, ``{conversation_id}`` and ``{postgres_url}`` in argv are
     the test's :class:`Files`."""
-    for bad in BAD_URLS:
+    for bad, wrong in BAD_URLS.items():
         for command in (["migrate"], ["rollback", "--yes"], ["status"], ["demo"]):
             argv = ["--url", bad, *command]
-            yield f"{command[0]} --url {bad}", argv, 1, "ConfigurationError"
+            yield f"{command[0]} --url {bad}", argv, 2, wrong
         connecting = {
             "report": ["--url", bad, "report", "tool_usage", *PERIOD],
             "export": ["--url", bad, "export", "--user", "ana"],
@@ -83,17 +90,12 @@ def _cases() -> Iterator[Case]:
             "import-legacy --to": ["import-legacy", "sqlite:///{tmp}/tutorial.db", "--to", bad],
         }
         for name, argv in connecting.items():
-            if name == "transfer --to" and bad.startswith("sqlite:"):
+            if name == "transfer --to" and bad.startswith("sqlite:///"):
                 yield f"{name} {bad}", argv, 2, "is not postgres"
                 continue
-            yield f"{name} {bad}", argv, 1, "ConfigurationError"
+            yield f"{name} {bad}", argv, 2, wrong
         argv = ["import-legacy", bad, "--to", "{url}"]
-        yield (
-            f"import-legacy source {bad}",
-            argv,
-            1,
-            "" if "nonexistent" in bad else "Configuration",
-        )
+        yield f"import-legacy source {bad}", argv, 2, wrong
 
     # the command line itself
     yield "no command", [], 2, "required"
@@ -156,14 +158,16 @@ def _cases() -> Iterator[Case]:
     yield "import no file", import_, 2, "required"
 
     # import-legacy
-    sources = {
-        "a missing file": ("sqlite:///{tmp}/no.db", "there is no SQLite database"),
-        "a directory": ("sqlite:///{tmp}/a-directory", "there is no SQLite database"),
-        "not a database": ("sqlite:///{tmp}/plain.txt", "not a database"),
-        "a convstore database": ("{url}", "tutorial"),
+    sources = {  # a file it cannot open: 2; one that is not the tutorial's: 1
+        "a missing file": ("sqlite:///{tmp}/no.db", 2, "there is no SQLite database"),
+        "a missing path": ("{tmp}/no.db", 2, "the source: there is no SQLite database at /"),
+        "a directory": ("sqlite:///{tmp}/a-directory", 2, "it is a directory"),
+        "not a database": ("sqlite:///{tmp}/plain.txt", 1, "not a database"),
+        "a convstore database": ("{url}", 1, "tutorial"),
     }
-    for name, (source, says) in sources.items():
-        yield f"import-legacy {name}", ["import-legacy", source, "--to", "{url}"], 1, says
+    for name, (source, status, says) in sources.items():
+        argv = ["import-legacy", source, "--to", "{url}"]
+        yield f"import-legacy {name}", argv, status, says
     yield "import-legacy no --to", ["import-legacy", "{url}"], 2, "required"
 
     # transfer
@@ -214,9 +218,11 @@ def test_main_returns_the_status_of_argparse_errors_and_help(capsys):
     assert main(["status", "--no-such-option"]) == 2
 
 
-def test_the_default_database_is_used_for_an_empty_url(files, capsys):
-    assert main(["--url", "", "status"]) == 0
-    assert "sqlite:///conversations.db" in capsys.readouterr().out
+@pytest.mark.parametrize("argv", [["--url", "", "status"], ["migrate", "--url", ""]])
+def test_an_empty_url_is_refused_not_taken_for_the_default(files, capsys, argv):
+    assert main(argv) == 2
+    _one_line(capsys.readouterr().err, "expected a database URL or the path of a SQLite file")
+    assert not (files.tmp / "conversations.db").exists()
 
 
 # -- a read-only database ---------------------------------------------------------------
@@ -321,7 +327,9 @@ def test_transfer_prints_each_conflicting_conversation(files, scratch_databases,
 
 IN_A_PROCESS = [
     (["report", "model_usage", "--param", "since=yesterday", "--param", "until=x"], 2, "ISO 8601"),
-    (["--url", "mysql://x", "migrate"], 1, "ConfigurationError"),
+    (["--url", "mysql://x", "migrate"], 2, "unsupported database URL"),
+    (["--url", "sqlite:x.db", "migrate"], 2, "three slashes"),
+    (["import-legacy", "nosuch.db", "--to", "x.db"], 2, "no SQLite database at nosuch.db"),
     (["import", UNREADABLE], 1, "cannot read"),
     (["import", "missing.jsonl"], 2, "No such file"),
     (

@@ -94,8 +94,8 @@ def test_rollback_with_yes_drops_the_tables(own_database, capsys):
 
 
 def test_a_malformed_url_fails_before_rollback_asks(capsys):
-    assert main(["--url", "mysql://x/y", "rollback"]) == 1
-    assert "ConfigurationError" in _one_line(capsys.readouterr().err)
+    assert main(["--url", "mysql://x/y", "rollback"]) == 2
+    assert "unsupported database URL" in _one_line(capsys.readouterr().err)
 
 
 def _rollback_on_a_terminal(url: str, answer: bytes) -> tuple[int, str, str]:
@@ -172,7 +172,7 @@ def test_convstore_url_is_followed_and_may_be_a_path(tmp_path, monkeypatch, caps
     monkeypatch.setenv("CONVSTORE_URL", "configured.db")
     monkeypatch.setenv("DATABASE_URL", "postgresql://other@127.0.0.1:1/app")
     assert main(["migrate"]) == 0
-    assert capsys.readouterr().out.startswith("sqlite:///configured.db: applied ")
+    assert capsys.readouterr().out.startswith("configured.db: applied ")  # the path, as given
     assert (tmp_path / "configured.db").is_file()
     # the library reads the same variable the same way
     with convstore.connect() as store:
@@ -296,7 +296,7 @@ def test_a_real_url_still_works(tmp_path, postgres_url, capsys):
     ],
 )
 def test_a_malformed_url_is_not_taken_for_a_path(tmp_path, capsys, url, says):
-    assert main(["--url", url, "migrate"]) == 1
+    assert main(["--url", url, "migrate"]) == 2
     assert says in _one_line(capsys.readouterr().err)
     assert list(tmp_path.iterdir()) == []
 
@@ -320,7 +320,7 @@ def test_transfer_to_a_path_is_refused_as_sqlite(tmp_path, capsys):
     _stored("sqlite:///old.db")
     assert main(["transfer", "--from", "old.db", "--to", "new.db"]) == 2
     line = _one_line(capsys.readouterr().err)
-    assert "--to sqlite:///new.db is not postgres" in line
+    assert "--to new.db is not postgres" in line
     assert "give --to postgresql://user@host/dbname" in line
 
 
