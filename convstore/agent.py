@@ -20,11 +20,15 @@ was interrupted, the process died between the call and its result) is answered
 with a stored tool message ``{"error": "the tool call did not complete ..."}``
 before the next request, so the stored conversation is valid too and the model
 sees that the call failed. Tool results are always storable: see
-:func:`tool_result_text`.
+:func:`tool_result_text`. Replies are stored so that they can be sent back: a
+refusal (``content`` null, ``refusal`` set) is the reply's text and is kept in
+its ``metadata["refusal"]``; tool calls are stored as :func:`stored_tool_calls`
+makes them (a missing, empty or repeated id replaced).
 
 Logs to the ``convstore`` logger: a warning when a server refuses
-``stream_options`` (streamed replies then carry no usage), and when unanswered
-tool calls are answered as not completed.
+``stream_options`` (streamed replies then carry no usage), when unanswered
+tool calls are answered as not completed, and when tool calls of a reply are
+given new ids.
 """
 
 from __future__ import annotations
@@ -221,6 +225,8 @@ class PersistentAgent:
         request_id: str | None = None,
     ) -> str:
         """Send ``user_message`` and return the model's reply, storing both.
+        A refusal is returned as the reply (its text, stored with
+        ``metadata["refusal"]``); a reply with no content and no tool calls is ``""``.
 
         With ``tools`` the model may call them: each call and its result are
         stored, and the model is asked again until it answers in text (at most
@@ -243,14 +249,11 @@ class PersistentAgent:
             latency_ms = round((time.perf_counter() - started) * 1000)
             if round_number == 0:  # later prompts also carry this turn's tool messages
                 self._correct_user_tokens(user, completion.usage, context_tokens)
-            reply = completion.choices[0].message
-            stored = self._store_reply(
-                conversation_id, reply.content, reply.tool_calls, completion, latency_ms
-            )
-            if not reply.tool_calls:
+            stored = self._store_reply(conversation_id, completion, latency_ms)
+            if not stored["tool_calls"]:
                 return stored["content"] or ""
             try:
-                for call in reply.tool_calls:
+                for call in stored["tool_calls"]:
                     self._run_tool(conversation_id, offered, stored["seq"], call)
             except BaseException as interrupted:
                 reason = f"the tool call did not complete: {type(interrupted).__name__}"
@@ -266,8 +269,8 @@ class PersistentAgent:
     def chat_stream(
         self, conversation_id: str, user_message: str, request_id: str | None = None
     ) -> Iterator[str]:
-        """Like :meth:`chat` (without tools), but yield the reply's text as it
-        arrives; the whole reply is stored once the stream ends.
+        """Like :meth:`chat` (without tools), but yield the reply's text (or
+        a refusal's) as it arrives; the whole reply is stored once the stream ends.
 
         The first streamed request asks for the usage
         (``stream_options={"include_usage": true}``). If the server refuses
@@ -284,6 +287,7 @@ class PersistentAgent:
         messages, context_tokens = self._request_messages(conversation_id)
         started = time.perf_counter()
         parts: list[str] = []
+        refusal_parts: list[str] = []
         usage = None
         model = self.model
         try:
@@ -292,6 +296,10 @@ class PersistentAgent:
                 model = chunk.model or model
                 usage = chunk.usage or usage
                 for choice in chunk.choices:
+                    refusal = getattr(choice.delta, "refusal", None)
+                    if isinstance(refusal, str) and refusal:
+                        refusal_parts.append(refusal)
+                        yield refusal
                     if choice.delta.content:
                         parts.append(choice.delta.content)
                         yield choice.delta.content
@@ -299,8 +307,9 @@ class PersistentAgent:
             raise _model_error(error) from error
         latency_ms = round((time.perf_counter() - started) * 1000)
         self._correct_user_tokens(user, usage, context_tokens)
+        text, refusal = "".join(parts), "".join(refusal_parts) or None
         self._store_assistant(
-            conversation_id, "".join(parts), None, model, usage, latency_ms, streamed=True
+            conversation_id, text, None, model, usage, latency_ms, streamed=True, refusal=refusal
         )
 
     # -- the steps --------------------------------------------------------------------------
@@ -423,13 +432,18 @@ class PersistentAgent:
             self.store.set_message_tokens(user["conversation_id"], user["seq"], counted)
             user["tokens"] = counted
 
-    def _store_reply(
-        self, conversation_id: str, content: str | None, tool_calls: Any, completion: Any,
-        latency_ms: int,
-    ) -> Message:  # fmt: skip
-        calls = [call.model_dump(exclude_none=True) for call in tool_calls] if tool_calls else None
+    def _store_reply(self, conversation_id: str, completion: Any, latency_ms: int) -> Message:
+        """Store the model's reply as it is sent back later: its tool calls as
+        :func:`stored_tool_calls` makes them; a refusal (``content`` null,
+        ``refusal`` set) with the refusal as its text."""
+        reply = completion.choices[0].message
+        content = reply.content if isinstance(reply.content, str) else None
+        calls = stored_tool_calls(reply.tool_calls or []) or None
+        refusal = getattr(reply, "refusal", None)
+        refusal = refusal if isinstance(refusal, str) and refusal else None
+        model, usage = completion.model, completion.usage
         return self._store_assistant(
-            conversation_id, content, calls, completion.model, completion.usage, latency_ms
+            conversation_id, content, calls, model, usage, latency_ms, refusal=refusal
         )
 
     def _store_assistant(
@@ -441,12 +455,20 @@ class PersistentAgent:
         usage: Any,
         latency_ms: int,
         streamed: bool = False,
+        refusal: str | None = None,
     ) -> Message:
+        """Store an assistant reply. One without tool calls always has text:
+        ``content``, else the ``refusal``, else ``""`` (a null content with
+        nothing else is what some servers send for an empty reply)."""
         metadata: dict[str, Any] = {"model": model or self.model}
         if usage is not None:
             metadata["usage"] = usage.model_dump(exclude_none=True)
         if streamed:
             metadata["streamed"] = True
+        if refusal is not None:
+            metadata["refusal"] = refusal
+        if not content and not tool_calls:
+            content = refusal or ""
         tokens = getattr(usage, "completion_tokens", None) if usage is not None else None
         return self.store.add_message(
             conversation_id,
@@ -459,18 +481,19 @@ class PersistentAgent:
         )
 
     def _run_tool(
-        self, conversation_id: str, offered: dict[str, Tool], caller_seq: int, call: Any
+        self, conversation_id: str, offered: dict[str, Tool], caller_seq: int, call: dict[str, Any]
     ) -> None:
-        """Run one requested tool and store its result (or its error, for the
-        model to see) as a tool message."""
-        tool = offered.get(call.function.name)
+        """Run one stored tool call and store its result (or its error, for
+        the model to see) as a tool message."""
+        name, arguments = call["function"]["name"], call["function"]["arguments"]
+        tool = offered.get(name)
         try:
             if tool is None:
-                raise LookupError(f"no tool named {call.function.name!r}")
-            result = tool.function(**json.loads(call.function.arguments or "{}"))
+                raise LookupError(f"no tool named {name!r}")
+            result = tool.function(**json.loads(arguments or "{}"))
         except Exception as error:  # a failing tool is reported to the model, not raised
             result = json.dumps({"error": f"{type(error).__name__}: {_safe_str(error)}"})
-        self._store_tool_result(conversation_id, caller_seq, call.id, call.function.name, result)
+        self._store_tool_result(conversation_id, caller_seq, call["id"], name, result)
 
     def _store_tool_result(
         self, conversation_id: str, caller_seq: int, call_id: str, name: str | None, result: Any
@@ -493,6 +516,40 @@ class PersistentAgent:
             name=name,
             idempotency_key=key,
         )
+
+
+def stored_tool_calls(tool_calls: Sequence[Any]) -> list[dict[str, Any]]:
+    """The tool calls of a model's reply (the OpenAI SDK's objects) as the
+    agent stores them: each a function call the API takes back in a history
+    (:func:`convstore.validation.tool_call_problem`), whatever the server sent.
+
+    A call whose ``id`` is missing, empty or repeats an earlier id of the
+    reply (servers do each) gets a new one, ``call_`` and 32 hex digits: it is
+    stored, run and answered under that id, so each call gets exactly one
+    result. ``type`` is ``"function"``; a missing or non-string function name
+    is ``""`` (answered as no such tool); ``arguments`` that are not text (an
+    object, from some servers) are stored as their JSON text, missing ones as
+    ``"{}"``. Keys a server adds (``index``) are stored as sent, and never sent
+    back (:func:`convstore.chat_format.sent_calls`).
+    """
+    calls: list[dict[str, Any]] = []
+    replaced = 0
+    for call in tool_calls:
+        dumped = call.model_dump(exclude_none=True, warnings=False)
+        function = dumped.get("function") if isinstance(dumped.get("function"), dict) else {}
+        name = function.get("name") if isinstance(function.get("name"), str) else ""
+        arguments = function.get("arguments", "{}")
+        if not isinstance(arguments, str):
+            arguments = json.dumps(arguments, default=str)
+        call_id = dumped.get("id")
+        if not isinstance(call_id, str) or not call_id or call_id in (c["id"] for c in calls):
+            call_id = f"call_{uuid.uuid4().hex}"
+            replaced += 1
+        function = {**function, "name": name, "arguments": arguments}
+        calls.append({**dumped, "id": call_id, "type": "function", "function": function})
+    if replaced:
+        logger.warning("gave %d tool calls of a model reply a new id", replaced)
+    return calls
 
 
 def _as_tool(tool: Tool | Callable[..., Any]) -> Tool:

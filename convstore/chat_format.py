@@ -4,23 +4,62 @@ make a list of them a history the API accepts."""
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Mapping, Sequence
 from typing import Any, NamedTuple
+
+from .validation import tool_call_problem
 
 UNANSWERED_TOOL_CALL = "the tool call did not complete: no result was stored"
 """What the model is told about a tool call that has no stored result."""
 
+NAME_PATTERN = re.compile(r"[a-zA-Z0-9_-]+")
+"""The ``name`` of a message the Chat Completions API accepts (it refuses
+others with a 400: ``'messages.1.name' does not match '^[a-zA-Z0-9_-]+$'``)."""
+
 
 def openai_message(message: Mapping[str, Any]) -> dict[str, Any]:
-    """A stored message as the API takes it (a tool message carries no ``name``)."""
+    """A stored message as the API takes it, whatever was stored (the stored
+    message is not changed):
+
+    - an assistant message carries its :func:`sent_calls` (none for other
+      roles), and content ``""`` when it has neither content nor calls;
+    - a tool message carries its ``tool_call_id`` and no ``name``;
+    - another message carries its ``name`` only when the API accepts it
+      (:data:`NAME_PATTERN`): ``"Ana María"`` is left out, not rewritten,
+      so no two people are ever sent under one made-up name.
+    """
     sent: dict[str, Any] = {"role": message["role"], "content": message["content"]}
-    if message["tool_calls"]:
-        sent["tool_calls"] = message["tool_calls"]
+    calls = sent_calls(message) if message["role"] == "assistant" else []
+    if calls:
+        sent["tool_calls"] = calls
+    elif sent["content"] is None:
+        sent["content"] = ""
     if message["role"] == "tool":
         sent["tool_call_id"] = message["tool_call_id"]
-    elif message["name"]:
+    elif isinstance(message["name"], str) and NAME_PATTERN.fullmatch(message["name"]):
         sent["name"] = message["name"]
     return sent
+
+
+def sent_calls(message: Mapping[str, Any]) -> list[dict[str, Any]]:
+    """The tool calls of a stored message as they are sent: only calls the API
+    accepts (:func:`convstore.validation.tool_call_problem`; calls stored
+    before convstore checked them may not be), only the first call of an id
+    that repeats (each sent call gets exactly one answer), and of each only
+    ``id``, ``type`` and ``function`` with ``name`` and ``arguments`` (``"{}"``
+    when absent): keys a server added, such as ``index``, are not sent back."""
+    calls: dict[str, dict[str, Any]] = {}
+    for call in message.get("tool_calls") or []:
+        if tool_call_problem(call) is not None or call["id"] in calls:
+            continue
+        function = call["function"]
+        calls[call["id"]] = {
+            "id": call["id"],
+            "type": "function",
+            "function": {"name": function["name"], "arguments": function.get("arguments", "{}")},
+        }
+    return list(calls.values())
 
 
 def unanswered_result(reason: str = UNANSWERED_TOOL_CALL) -> str:
@@ -31,19 +70,16 @@ def unanswered_result(reason: str = UNANSWERED_TOOL_CALL) -> str:
 
 
 def call_ids(message: Mapping[str, Any]) -> list[str]:
-    """The ids of an assistant message's tool calls, in order (calls without a
-    string id, which no tool message could answer, are left out)."""
-    calls = message.get("tool_calls") or []
-    return [call["id"] for call in calls if isinstance(call, Mapping) and _is_id(call.get("id"))]
+    """The ids of the tool calls of a stored message that are sent
+    (:func:`sent_calls`), in order: the calls a result must answer."""
+    return [call["id"] for call in sent_calls(message)]
 
 
 def call_name(message: Mapping[str, Any], call_id: str) -> str | None:
     """The function name of the tool call ``call_id`` of an assistant message."""
-    for call in message.get("tool_calls") or []:
-        if isinstance(call, Mapping) and call.get("id") == call_id:
-            function = call.get("function")
-            name = function.get("name") if isinstance(function, Mapping) else None
-            return name if isinstance(name, str) else None
+    for call in sent_calls(message):
+        if call["id"] == call_id:
+            return call["function"]["name"]
     return None
 
 
@@ -74,6 +110,9 @@ def valid_history(stored: Sequence[Mapping[str, Any]]) -> History:
     stored answers of its group; a tool message answering no call of the
     assistant message before it (a context that starts on a tool message, a
     repeated answer, an answer stored after another message) is left out.
+    Each message is sent as :func:`openai_message` makes it: malformed or
+    repeated calls, server-added keys and names the API refuses are left out
+    of what is sent, so a call left out needs no answer and gets none.
     """
     messages: list[dict[str, Any]] = []
     sent: list[Mapping[str, Any]] = []
@@ -88,7 +127,7 @@ def valid_history(stored: Sequence[Mapping[str, Any]]) -> History:
         _close_group(pending, messages)
         messages.append(openai_message(message))
         sent.append(message)
-        pending = list(dict.fromkeys(call_ids(message))) if message["role"] == "assistant" else []
+        pending = call_ids(message) if message["role"] == "assistant" else []
     _close_group(pending, messages)
     return History(messages, sent)
 
@@ -97,7 +136,3 @@ def _close_group(pending: list[str], messages: list[dict[str, Any]]) -> None:
     """Answer the calls of the group still ``pending`` as not completed."""
     for call_id in pending:
         messages.append({"role": "tool", "content": unanswered_result(), "tool_call_id": call_id})
-
-
-def _is_id(value: Any) -> bool:
-    return isinstance(value, str) and bool(value)

@@ -1,16 +1,17 @@
 """A small OpenAI-compatible HTTP server on 127.0.0.1 for the agent tests: it
 records each request body and answers with scripted replies (text, tool calls,
-streamed chunks, errors or silence).
+refusals, a message as given, streamed chunks, errors or silence).
 
 Like the real API it refuses (HTTP 400, ``invalid_request_error``) a history
-that breaks the tool-call rules of the OpenAI Chat Completions API (see
-:func:`history_errors`), and, when told to, ``stream_options`` as some
+that breaks the tool-call rules or the message schema of the OpenAI Chat
+Completions API (see :func:`history_errors`), and, when told to, ``stream_options`` as some
 compatible servers do.
 """
 
 from __future__ import annotations
 
 import json
+import re
 import threading
 import time
 from collections import deque
@@ -27,6 +28,16 @@ def tool_call_reply(*calls: tuple[str, str, dict]) -> dict:
     return {"kind": "tool_calls", "calls": calls, "usage": (60, 12)}
 
 
+def refusal_reply(refusal: str) -> dict:
+    """A refusal: content null and the refusal's text (streamed as ``refusal`` deltas)."""
+    return {"kind": "refusal", "refusal": refusal, "content": None, "usage": (40, 9)}
+
+
+def raw_reply(message: dict[str, Any]) -> dict:
+    """``message`` as the reply's ``choices[0].message``, as given (not streamed)."""
+    return {"kind": "raw", "message": message, "usage": (40, 9)}
+
+
 def error_reply(status: int) -> dict:
     return {"kind": "error", "status": status}
 
@@ -40,6 +51,18 @@ STREAM_OPTIONS_UNKNOWN = (400, "Unrecognized request argument supplied: stream_o
 EXTRA_INPUTS = (422, "Extra inputs are not permitted")
 """How a server validating with pydantic refuses one, without naming it."""
 
+MESSAGE_KEYS = {
+    "system": {"role", "content", "name"},
+    "developer": {"role", "content", "name"},
+    "user": {"role", "content", "name"},
+    "assistant": {"role", "content", "name", "tool_calls", "refusal", "audio", "function_call"},
+    "tool": {"role", "content", "tool_call_id"},
+}
+"""The properties each role's message may have in the API's schema (others
+are refused: openai/openai-node#1161)."""
+NAME = re.compile(r"^[a-zA-Z0-9_-]+$")
+"""The pattern the API requires of a message's ``name``."""
+
 
 def history_errors(body: dict[str, Any]) -> list[str]:
     """Why the real API would refuse ``body`` with a 400, in its words (none:
@@ -48,12 +71,18 @@ def history_errors(body: dict[str, Any]) -> list[str]:
     be followed by tool messages answering each ``tool_call_id`` before any
     other message; a tool message must answer a call of the assistant message
     before its run of tool messages; content is a string (``null`` only for an
-    assistant message with tool calls); ``stream_options`` only with ``stream``."""
+    assistant message with tool calls); ``stream_options`` only with ``stream``.
+    And from the API's schema of a message: only the properties of its role
+    (:data:`MESSAGE_KEYS`), a ``name`` matching :data:`NAME`, ``tool_calls`` a
+    non-empty array of calls each with exactly a non-empty string ``id``,
+    ``"type": "function"`` and a ``function`` of string ``name`` and
+    ``arguments``."""
     errors: list[str] = []
     pending: list[str] = []
     caller: int | None = None
     for index, message in enumerate(body.get("messages", [])):
         role, content = message.get("role"), message.get("content")
+        errors.extend(_schema_errors(index, message))
         if not (isinstance(content, str) or (content is None and message.get("tool_calls"))):
             errors.append(f"Invalid type for 'messages[{index}].content': expected a string")
         if role == "tool":
@@ -73,7 +102,7 @@ def history_errors(body: dict[str, Any]) -> list[str]:
             )
         calls = message.get("tool_calls") if role == "assistant" else None
         caller = index if calls else None
-        pending = [call["id"] for call in calls or []]
+        pending = [call.get("id") for call in calls or [] if isinstance(call, dict)]
     if pending:
         errors.append(
             f"An assistant message with 'tool_calls' (messages[{caller}]) must be followed by "
@@ -82,6 +111,42 @@ def history_errors(body: dict[str, Any]) -> list[str]:
         )
     if "stream_options" in body and not body.get("stream"):
         errors.append("The 'stream_options' parameter is only allowed when 'stream' is enabled.")
+    return errors
+
+
+def _schema_errors(index: int, message: dict[str, Any]) -> list[str]:
+    where = f"messages[{index}]"
+    unexpected = sorted(set(message) - MESSAGE_KEYS.get(message.get("role"), set()))
+    errors: list[str] = []
+    if unexpected:
+        errors.append(f"Additional properties are not allowed ({unexpected}) - '{where}'")
+    if "name" in message and not (isinstance(message["name"], str) and NAME.match(message["name"])):
+        errors.append(
+            f"Invalid '{where}.name': string does not match pattern. Expected a string "
+            f"that matches the pattern '{NAME.pattern}'."
+        )
+    if "tool_calls" not in message:
+        return errors
+    calls = message["tool_calls"]
+    if not isinstance(calls, list) or not calls:
+        errors.append(f"Invalid '{where}.tool_calls': empty array. Expected a non-empty array.")
+        return errors
+    for position, call in enumerate(calls):
+        at = f"{where}.tool_calls[{position}]"
+        if not isinstance(call, dict) or set(call) != {"id", "type", "function"}:
+            errors.append(f"Invalid '{at}': expected exactly id, type and function")
+            continue
+        if not isinstance(call["id"], str) or not call["id"]:
+            errors.append(f"Invalid '{at}.id': empty string. Expected a non-empty string.")
+        if call["type"] != "function":
+            errors.append(f"Invalid value for '{at}.type': expected 'function'")
+        function = call["function"]
+        if (
+            not isinstance(function, dict)
+            or set(function) != {"name", "arguments"}
+            or not all(isinstance(value, str) for value in function.values())
+        ):
+            errors.append(f"Invalid '{at}.function': expected exactly a string name and arguments")
     return errors
 
 
@@ -127,7 +192,9 @@ class FakeOpenAI:
                 if reply["kind"] == "silence":
                     time.sleep(reply["seconds"])
                     reply = text_reply("late")
-                if reply["kind"] == "error":
+                if reply["kind"] == "raw":
+                    self._send(200, _completion(body, reply))
+                elif reply["kind"] == "error":
                     self._send(reply["status"], {"error": {"message": "scripted failure",
                                                            "type": "server_error"}})  # fmt: skip
                 elif body.get("stream"):
@@ -152,10 +219,11 @@ class FakeOpenAI:
                 self.send_response(200)
                 self.send_header("Content-Type", "text/event-stream")
                 self.end_headers()
-                words = reply["content"].split(" ")
+                field = "refusal" if reply["kind"] == "refusal" else "content"
+                words = reply[field].split(" ")
                 pieces = [w + (" " if i < len(words) - 1 else "") for i, w in enumerate(words)]
                 for piece in pieces:
-                    self._event(_chunk(body, {"content": piece}))
+                    self._event(_chunk(body, {field: piece}))
                 self._event(_chunk(body, {}, finish="stop"))
                 if body.get("stream_options", {}).get("include_usage"):
                     usage_chunk = _chunk(body, None)
@@ -189,6 +257,10 @@ def _usage(reply: dict) -> dict:
 def _completion(body: dict, reply: dict) -> dict:
     message: dict[str, Any] = {"role": "assistant", "content": reply.get("content")}
     finish = "stop"
+    if reply["kind"] == "raw":
+        message = reply["message"]
+    if reply["kind"] == "refusal":
+        message["refusal"] = reply["refusal"]
     if reply["kind"] == "tool_calls":
         message["tool_calls"] = [
             {"id": call_id, "type": "function",

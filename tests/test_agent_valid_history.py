@@ -299,14 +299,34 @@ def test_tool_result_text_fits_any_limit():
             assert len(text.encode("utf-8")) <= limit and "\x00" not in text
 
 
+STORED_CALLS = st.lists(
+    st.one_of(
+        st.sampled_from(["c1", "c2", "c3"]).map(call),
+        st.sampled_from(["c1", "c2"]).map(lambda i: {**call(i), "index": 0}),
+        st.sampled_from(
+            [
+                {"type": "function", "function": {"name": "f", "arguments": "{}"}},
+                {"id": "", "type": "function", "function": {"name": "f", "arguments": "{}"}},
+                {"id": "c1", "function": {"name": "f", "arguments": "{}"}},
+                {"id": "c2", "type": "function", "function": {"name": "f", "arguments": {}}},
+                {"id": "c3", "type": "function", "function": {"name": "f"}},
+            ]
+        ),
+    ),
+    max_size=3,
+)
+"""Calls as any version or tool may have stored them: well formed, with a
+server's extra keys, malformed, repeated, or none (``[]``)."""
+
 STORED_MESSAGES = st.lists(
     st.one_of(
-        st.builds(lambda: {"role": "user", "content": "q"}),
-        st.builds(lambda: {"role": "assistant", "content": "a"}),
-        st.lists(st.sampled_from(["c1", "c2", "c3"]), min_size=1, max_size=3, unique=True).map(
-            lambda ids: {"role": "assistant", "content": None, "tool_calls": [call(i) for i in ids]}
+        st.builds(
+            lambda name: {"role": "user", "content": "q", "name": name},
+            st.sampled_from([None, "ana", "Ana María", "", "a.b"]),
         ),
-        st.sampled_from(["c1", "c2", "c3", "c4"]).map(
+        st.builds(lambda: {"role": "assistant", "content": "a"}),
+        STORED_CALLS.map(lambda calls: {"role": "assistant", "content": None, "tool_calls": calls}),
+        st.sampled_from(["c1", "c2", "c3", "c4", ""]).map(
             lambda i: {"role": "tool", "content": "r", "tool_call_id": i}
         ),
     ),
@@ -314,7 +334,7 @@ STORED_MESSAGES = st.lists(
 )
 
 
-@settings(max_examples=300, deadline=None)
+@settings(max_examples=500, deadline=None)
 @given(STORED_MESSAGES)
 def test_any_stored_sequence_is_sent_as_a_valid_history(messages):
     stored = [
