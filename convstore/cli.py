@@ -632,15 +632,21 @@ def _import(arguments: argparse.Namespace) -> int:
     name = "standard input" if source is sys.stdin.buffer else source.name
     committed = _Committed()
     failure: ConvstoreError | OSError | None = None
+    interrupted = False
     with source:
         _refuse_gzip(source, name)
         _opened(arguments.url, arguments.shown, must_exist=False)
         with connect(arguments.url) as store:
             try:
                 for line in import_lines(store, source):
-                    committed.add(line.conversations, line.messages)
+                    committed.add(line.number, line.conversations, line.messages)
             except (ConvstoreError, OSError) as error:  # OSError: the file fails mid-way
                 failure = error
+            except KeyboardInterrupt:  # Ctrl-C: the line under way is rolled back whole
+                interrupted = True
+    if interrupted:
+        print(f"convstore: {committed.interrupted()}", file=sys.stderr)
+        return 130
     if failure is not None:
         print(f"convstore: {committed.failed(failure, name)}", file=sys.stderr)
         return 1
@@ -653,22 +659,32 @@ class _Committed:
     """What an import has committed so far, to say so when a line fails."""
 
     def __init__(self) -> None:
-        self.lines = self.conversations = self.messages = 0
+        self.lines = self.conversations = self.messages = self.last_line = 0
 
-    def add(self, conversations: int, messages: int) -> None:
+    def add(self, number: int, conversations: int, messages: int) -> None:
         self.lines += 1
+        self.last_line = number
         self.conversations += conversations
         self.messages += messages
+
+    def _done(self) -> str:
+        if not self.lines:
+            return "nothing was imported"
+        return (
+            f"{self.lines} line{'s' if self.lines != 1 else ''} imported before that "
+            f"({self.conversations} new conversations, {self.messages} new messages)"
+        )
+
+    def interrupted(self) -> str:
+        """One line: where an import was interrupted, what is stored, what to
+        do. The line under way was rolled back whole, or committed just before
+        the interrupt: importing again stores nothing twice either way."""
+        return f"interrupted at line {self.last_line + 1}; {self._done()}; import the file again"
 
     def failed(self, error: ConvstoreError | OSError, name: str) -> str:
         """One line: what failed (the library's error names the line), what
         is stored, and what to do."""
-        done = (
-            f"{self.lines} line{'s' if self.lines != 1 else ''} imported before that "
-            f"({self.conversations} new conversations, {self.messages} new messages)"
-            if self.lines
-            else "nothing was imported"
-        )
+        done = self._done()
         if isinstance(error, OSError):  # an I/O error, a lost mount, a broken gzip stream
             reason = _one_line(error.strerror or error)
             return f"cannot read {name}: {reason}; {done}: import the file again once it reads"

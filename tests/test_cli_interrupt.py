@@ -1,0 +1,87 @@
+"""Ctrl-C during ``convstore import``: one line saying where it stopped and
+what the lines before it stored, status 130, and importing again completes it."""
+
+from __future__ import annotations
+
+import io
+import re
+import signal
+import subprocess
+import sys
+import time
+import uuid
+from pathlib import Path
+
+import convstore
+from convstore.jsonl import export_conversations
+
+CONVSTORE = str(Path(sys.executable).parent / "convstore")
+LINES = 1500
+INTERRUPTED = re.compile(
+    r"convstore: interrupted at line (\d+); (\d+) lines imported before that "
+    r"\((\d+) new conversations, (\d+) new messages\); import the file again"
+)
+
+
+def _big_export(tmp_path: Path) -> Path:
+    """A JSONL file of LINES conversations of ana's, one message each."""
+    with convstore.connect(f"sqlite:///{tmp_path / 'source.db'}") as store:
+        conversation_id = store.create_conversation("ana", title="one of many")
+        store.add_message(conversation_id, "user", "hello", tokens=2)
+        out = io.StringIO()
+        export_conversations(store, "ana", out)
+    template = out.getvalue()
+    path = tmp_path / "big.jsonl"
+    with path.open("w", encoding="utf-8") as lines:
+        for _ in range(LINES):
+            lines.write(template.replace(conversation_id, str(uuid.uuid4())))
+    return path
+
+
+def _stored(url: str) -> int:
+    with convstore.connect(url) as store:
+        return store.get_user_stats("ana")["conversations"]
+
+
+def test_ctrl_c_says_where_the_import_stopped_and_what_it_stored(tmp_path):
+    export = _big_export(tmp_path)
+    url = f"sqlite:///{tmp_path / 'target.db'}"
+    convstore.migrate(url)
+    process = subprocess.Popen(
+        [CONVSTORE, "--url", url, "import", str(export)],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        deadline = time.monotonic() + 60
+        while _stored(url) < 20:  # the import is under way, some lines committed
+            assert process.poll() is None, process.communicate()
+            assert time.monotonic() < deadline, "the import did not start within 60 s"
+            time.sleep(0.01)
+        process.send_signal(signal.SIGINT)
+        out, err = process.communicate(timeout=60)
+    finally:
+        if process.poll() is None:
+            process.kill()
+    assert process.returncode == 130, err
+    assert out == ""
+    assert "Traceback" not in err
+    lines = err.splitlines()
+    assert len(lines) == 1, err
+    shown = INTERRUPTED.fullmatch(lines[0])
+    assert shown, lines[0]
+    at, imported, conversations, messages = map(int, shown.groups())
+    assert 20 <= imported < LINES
+    assert at == imported + 1 and conversations == imported and messages == imported
+    # the line under way was rolled back, or committed just before the interrupt
+    stored = _stored(url)
+    assert stored in (imported, imported + 1)
+
+    again = subprocess.run(
+        [CONVSTORE, "--url", url, "import", str(export)], capture_output=True, text=True
+    )
+    assert again.returncode == 0, again.stderr
+    rest = LINES - stored
+    assert again.stdout == f"imported {rest} new conversations, {rest} new messages\n"
+    assert _stored(url) == LINES
