@@ -41,10 +41,21 @@ def main(argv: Sequence[str] | None = None) -> int:
         arguments = parser.parse_args(argv)
     except SystemExit as done:  # --help, --version, or a usage error argparse has printed
         return done.code if isinstance(done.code, int) else 2
+    if sys.stderr is None:  # started with stderr closed: errors go nowhere, not to stdout
+        sys.stderr = open(os.devnull, "w")  # noqa: SIM115 -- for the rest of the process
     logging.basicConfig(level=logging.WARNING, format="%(name)s: %(message)s")
+    if sys.stdout is None:  # started with stdout closed (`convstore export >&-`)
+        print(
+            f"{arguments.prog}: error: standard output is closed; "
+            "redirect it to a file (or to /dev/null)",
+            file=sys.stderr,
+        )
+        return 2
     try:
         _place_url(arguments)
-        return arguments.command(arguments)
+        status = arguments.command(arguments)
+        sys.stdout.flush()  # a full disk fails here, while it can still be reported
+        return status
     except UsageError as error:
         print(f"{arguments.prog}: error: {_one_line(error)}", file=sys.stderr)
         return 2
@@ -52,10 +63,15 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"convstore: {type(error).__name__}: {_one_line(error)}", file=sys.stderr)
         return 1
     except BrokenPipeError:  # the reader went away (`convstore export | head`): stop quietly
-        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        _discard_output()
         return 1
-    except OSError as error:  # a file named on the command line cannot be read or written
-        print(f"convstore: {_one_line(error)}", file=sys.stderr)
+    except OSError as error:
+        if error.filename is None:  # not a named file: the output (/dev/full, a lost mount)
+            _discard_output()
+            reason = _one_line(error.strerror or error)
+            print(f"convstore: cannot write standard output: {reason}", file=sys.stderr)
+            return 1
+        print(f"convstore: {_one_line(error)}", file=sys.stderr)  # a file named on the command line
         return 1
     except _Declined as declined:
         print(f"convstore: {declined}", file=sys.stderr)
@@ -70,6 +86,26 @@ def main(argv: Sequence[str] | None = None) -> int:
             file=sys.stderr,
         )
         return 1
+
+
+def _discard_output() -> None:
+    """Point stdout at /dev/null, so the exit's flush of what is left fails no more."""
+    try:
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+    except (OSError, ValueError):  # not a real file (captured in tests)
+        pass
+
+
+class _InputFile(argparse.FileType):
+    """argparse's FileType, refusing ``-`` when standard input is closed
+    (``<&-``: ``sys.stdin`` is then None)."""
+
+    def __call__(self, text: str) -> IO[Any]:
+        if text == "-" and sys.stdin is None:
+            raise argparse.ArgumentTypeError(
+                "standard input is closed: give the file's name, or pipe it in"
+            )
+        return super().__call__(text)
 
 
 class UsageError(Exception):
@@ -100,12 +136,16 @@ def _checked(check: Callable[[str], Any]) -> Callable[[str], Any]:
     return convert
 
 
+def _whole_number(text: str, field: str) -> int:
+    """``text`` as a whole number written in ASCII digits (``int()`` also
+    takes ``'٣'`` and ``'1_000'``; ``str.isdigit`` takes ``'²'``, which ``int()`` does not)."""
+    if not re.fullmatch(r"\s*[+-]?[0-9]+\s*", text):
+        raise InvalidInput(f"{field} must be a whole number (digits 0-9), got {text!r}")
+    return int(text)
+
+
 def _page_size(text: str) -> int:
-    try:
-        number = int(text)
-    except ValueError:
-        raise InvalidInput(f"expected a whole number, got {text!r}") from None
-    return validation.count("the page size", number, minimum=1)
+    return validation.count("the page size", _whole_number(text, "the page size"), minimum=1)
 
 
 def _timestamp_text(text: str) -> str:
@@ -333,9 +373,7 @@ def _parser() -> argparse.ArgumentParser:
         description="Read a JSONL export (UTF-8) into the database, each line in "
         "its own transaction. Importing a file again stores nothing twice.",
     )
-    command.add_argument(
-        "file", type=argparse.FileType("rb"), help="the JSONL file; - for standard input"
-    )
+    command.add_argument("file", type=_InputFile("rb"), help="the JSONL file; - for standard input")
     command.set_defaults(command=_import, prog=command.prog, databases_as=None)
 
     command = add(
@@ -545,9 +583,10 @@ def _report_value(name: str, text: str) -> Any:
     ``limit`` first as a whole number)."""
     try:
         if name == "limit":
-            if not text.strip().isdigit():
-                raise InvalidInput(f"--param limit must be a whole number, got {text!r}")
-            return validation.report_parameter(name, int(text), f"--param {name}")
+            number = _whole_number(text, "--param limit")
+            if number < 1:
+                raise InvalidInput(f"--param limit is how many rows: 1 or more, got {text!r}")
+            return validation.report_parameter(name, number, f"--param {name}")
         return validation.report_parameter(name, text, f"--param {name}")
     except InvalidInput as error:
         raise UsageError(str(error)) from None
