@@ -1,7 +1,7 @@
 """The functions convstore's SQLite statements call that SQLite does not
 have, registered on every connection convstore opens (PostgreSQL has its own:
-``lower(... COLLATE "und-x-icu")`` and ``convstore_search_text``, migration
-``pg_0014``).
+``lower(... COLLATE "und-x-icu")``, ``convstore_search_text`` from migration
+``pg_0014``, and ``jsonb``'s ``@>``).
 
 A tool that opens the file without convstore can read everything and delete
 messages, but a statement that needs one of these fails with "no such
@@ -13,17 +13,24 @@ from __future__ import annotations
 import sqlite3
 import threading
 from collections.abc import Callable
+from typing import Any
 
+from .json_containment import contains_json
 from .search_text import fold
 
 
 def register(connection: sqlite3.Connection) -> None:
     """Give ``connection`` ``convstore_search_text(text)`` (what the search index
     holds for a message: :func:`convstore.search_text.fold`, called by the index's
-    triggers, migration ``sqlite_0007``) and ``convstore_lower(text)`` (Unicode
-    lower case, as ICU's root locale gives it on PostgreSQL: ``find_messages``)."""
+    triggers, migration ``sqlite_0007``), ``convstore_lower(text)`` (Unicode
+    lower case, as ICU's root locale gives it on PostgreSQL: ``find_messages``)
+    and ``convstore_json_contains(stored, wanted)`` (PostgreSQL's ``jsonb @>``:
+    :mod:`convstore.json_containment`, for the metadata queries)."""
     connection.create_function("convstore_search_text", 1, _null_or(fold), deterministic=True)
     connection.create_function("convstore_lower", 1, _null_or(str.lower), deterministic=True)
+    connection.create_function(
+        "convstore_json_contains", 2, _interruptible(contains_json), deterministic=True
+    )
 
 
 def interrupted() -> bool:
@@ -40,9 +47,16 @@ _interrupts = threading.local()
 
 
 def _null_or(function: Callable[[str], str]) -> Callable[[str | None], str | None]:
-    def call(text: str | None) -> str | None:
+    return _interruptible(lambda text: None if text is None else function(text))
+
+
+def _interruptible(function: Callable[..., Any]) -> Callable[..., Any]:
+    """``function``, noting a ``KeyboardInterrupt`` that strikes it (see
+    :func:`interrupted`)."""
+
+    def call(*arguments: Any) -> Any:
         try:
-            return None if text is None else function(text)
+            return function(*arguments)
         except KeyboardInterrupt:
             _interrupts.struck = True
             raise

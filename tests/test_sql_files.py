@@ -208,7 +208,7 @@ def test_sqlite3_shell_runs_the_files_as_written(sqlite_url, user):
 
     with convstore.connect(sqlite_url) as store:
         conversation_id = _seed(store, user)
-        expected = queries.messages_by_metadata(store, user_id=user, metadata="{}", limit=5)
+        expected = queries.list_conversations(store, user_id=user, limit=5)
     database_file = sqlite_url.removeprefix("sqlite:///")
 
     def shell(query, parameters):
@@ -220,16 +220,16 @@ def test_sqlite3_shell_runs_the_files_as_written(sqlite_url, user):
             text=True,
         )
 
-    ran = shell(
-        queries.messages_by_metadata,
-        [("user_id", f"'{user}'"), ("metadata", "\"'{}'\""), ("limit", 5)],
-    )
+    ran = shell(queries.list_conversations, [("user_id", f"'{user}'"), ("limit", 5)])
     found = [line.split("|")[0] for line in ran.stdout.splitlines() if line]
-    assert found == [m["conversation_id"] for m in expected] == [conversation_id] * 4, ran.stderr
-    ran = shell(
-        queries.find_messages, [("user_id", f"'{user}'"), ("text", "\"'100%'\""), ("limit", 5)]
-    )
-    assert "no such function: convstore_lower" in ran.stderr
+    assert found == [c["id"] for c in expected] == [conversation_id], ran.stderr
+    for query, function in (
+        (queries.find_messages, "convstore_lower"),
+        (queries.messages_by_metadata, "convstore_json_contains"),
+    ):
+        parameters = [("user_id", f"'{user}'"), ("text", "\"'100%'\""), ("metadata", "\"'{}'\"")]
+        ran = shell(query, [*parameters, ("limit", 5)])
+        assert f"no such function: {function}" in ran.stderr
 
 
 def test_queries_accept_a_bare_connection_or_a_pool(postgres_url, sqlite_url, user):
