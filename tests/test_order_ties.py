@@ -140,3 +140,49 @@ def test_a_restored_export_lists_in_the_same_order(open_store, user):
         source.delete_conversation(conversation_id)
     import_conversations(source, exported.getvalue().splitlines())
     assert [c["id"] for c in source.list_conversations(user, limit=len(conversations))] == listed
+
+
+def test_an_import_that_adds_messages_is_a_write_on_both(open_store, user):
+    """Importing a later export of a conversation adds its new messages: the
+    conversation was written to, on PostgreSQL as on SQLite."""
+    import io
+
+    from convstore.jsonl import export_conversations, import_conversations
+
+    source = open_store()
+    first = source.create_conversation(user, title="A")
+    source.add_message(first, "user", "a1")
+    second = source.create_conversation(user, title="B")
+    source.add_message(second, "user", "b1")
+    early = io.StringIO()
+    export_conversations(source, user, early)
+    source.add_message(first, "user", "a2")
+    late = io.StringIO()
+    export_conversations(source, user, late)
+    for conversation_id in (first, second):
+        source.delete_conversation(conversation_id)
+
+    import_conversations(source, early.getvalue().splitlines())
+    assert [c["title"] for c in source.list_conversations(user)] == ["B", "A"]
+    import_conversations(source, late.getvalue().splitlines())
+    assert [c["title"] for c in source.list_conversations(user)] == ["A", "B"]
+    import_conversations(source, late.getvalue().splitlines())  # adds nothing: no write
+    assert [c["title"] for c in source.list_conversations(user)] == ["A", "B"]
+
+
+def test_importing_an_older_export_never_moves_activity_back(open_store, user):
+    """Else a purge by age (updated_at) would delete a conversation in use."""
+    import io
+
+    from convstore.jsonl import export_conversations, import_conversations
+
+    store = open_store()
+    conversation_id = store.create_conversation(user)
+    store.add_message(conversation_id, "user", "a1")
+    older = io.StringIO()
+    export_conversations(store, user, older)
+    store.add_message(conversation_id, "user", "a2")
+    updated_at = store.get_conversation(conversation_id)["updated_at"]
+    import_conversations(store, older.getvalue().splitlines())
+    assert store.get_conversation(conversation_id)["updated_at"] == updated_at
+    assert [m["content"] for m in store.get_messages(conversation_id)] == ["a1", "a2"]

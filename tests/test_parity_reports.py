@@ -56,7 +56,7 @@ MESSAGES = {
         ("2026-11-01T13:00:00.000000+00:00", {"role": "assistant", "content": "d"},
          {"latency_ms": 1, "metadata": {"model": 7}}),
         ("2026-11-01T14:00:00.000000+00:00", {"role": "assistant", "content": "e"},
-         {"metadata": {"model": None}}),
+         {"latency_ms": 9, "metadata": {"model": None}}),  # a null model has latencies too
         (LAST_OF_DAY, {"role": "user", "content": "late"}, {"tokens": 1}),
         (FIRST_OF_DAY, {"role": "user", "content": "early"}, {"tokens": 2}),
     ],
@@ -82,6 +82,7 @@ BOUNDS = [
     ("2026-11-01T00:00:00.5", "2026-11-02T00:00:00.000001"),  # fractions of 1 and 6 digits
     ("2026-10-31T14:00:00-10:00", "2026-11-01T14:00:00.123-10:00"),
     ("2026-10-01", "2026-12-01"),  # everything
+    ("2026-11-01T00:00:00,5Z", "2026-11-01T10:00:00.0000009Z"),  # a comma; past the microsecond
 ]
 
 

@@ -1,16 +1,29 @@
 -- Recomputes a conversation's counters from its messages (after an import or
--- a repair) and sets its last activity time.
+-- a repair) and moves its last activity time forward to :updated_at or its
+-- newest message, never back (re-importing an older export must not make an
+-- active conversation look idle to a purge). It takes a new place in the order
+-- of writes when messages were added since its last one (SQLite's trigger does
+-- that for each message).
 -- :conversation_id  the conversation
 -- :user_id          limit to this owner's conversations, or NULL for any owner
 -- :updated_at       an ISO 8601 timestamp
 -- Index: messages primary key (conversation_id, seq).
-UPDATE conversations
+UPDATE conversations AS c
    SET last_seq = (SELECT coalesce(max(seq), 0) FROM messages WHERE conversation_id = :conversation_id),
        message_count = (SELECT count(*) FROM messages WHERE conversation_id = :conversation_id),
        total_tokens = (SELECT coalesce(sum(coalesce(tokens, 100)), 0)
                          FROM messages WHERE conversation_id = :conversation_id AND NOT pinned),
        pinned_tokens = (SELECT coalesce(sum(coalesce(tokens, 100)), 0)
                           FROM messages WHERE conversation_id = :conversation_id AND pinned),
-       updated_at = :updated_at::timestamptz
+       updated_at = greatest(c.updated_at, :updated_at::timestamptz,
+                             (SELECT max(created_at) FROM messages
+                               WHERE conversation_id = :conversation_id)),
+       activity_order = CASE WHEN EXISTS (
+                                 SELECT 1 FROM messages
+                                  WHERE conversation_id = :conversation_id
+                                    AND write_order > coalesce(c.activity_order,
+                                                               -9223372036854775808))
+                             THEN convstore_write_order()
+                             ELSE c.activity_order END
  WHERE id = :conversation_id
    AND (:user_id::text IS NULL OR user_id = :user_id);

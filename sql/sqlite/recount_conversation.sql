@@ -1,5 +1,8 @@
 -- Recomputes a conversation's counters from its messages (after an import or
--- a repair) and sets its last activity time.
+-- a repair) and moves its last activity time forward to :updated_at or its
+-- newest message, never back (re-importing an older export must not make an
+-- active conversation look idle to a purge). It takes a new place in the order
+-- of writes -- when messages were added (the messages_number_write trigger, per message).
 -- :conversation_id  the conversation
 -- :user_id          limit to this owner's conversations, or NULL for any owner
 -- :updated_at       a timestamp as SQLite stores it (UTC,
@@ -12,6 +15,8 @@ UPDATE conversations
                          FROM messages WHERE conversation_id = :conversation_id AND pinned = 0),
        pinned_tokens = (SELECT coalesce(sum(coalesce(tokens, 100)), 0)
                           FROM messages WHERE conversation_id = :conversation_id AND pinned = 1),
-       updated_at = :updated_at
+       updated_at = max(updated_at, :updated_at,
+                        coalesce((SELECT max(created_at) FROM messages
+                                   WHERE conversation_id = :conversation_id), :updated_at))
  WHERE id = :conversation_id
    AND (:user_id IS NULL OR user_id = :user_id);

@@ -10,11 +10,14 @@ WITH given (name, value) AS (
 ), bounds AS (
     -- A zone (Z, +02:00, a name) after the date is that instant; none is UTC
     -- (:since::timestamptz would read the session's zone, and '...Z'::timestamp
-    -- would drop the Z).
+    -- would drop the Z). A decimal comma is a point, and digits past the
+    -- microsecond are dropped, not rounded, as convstore and SQLite read them.
     SELECT name,
            CASE WHEN substr(value, 12) ~ '[A-Za-z+-]' THEN value::timestamptz
                 ELSE value::timestamp AT TIME ZONE 'UTC' END AS at
-      FROM given
+      FROM (SELECT name,
+                   regexp_replace(replace(value, ',', '.'), '(\.[0-9]{6})[0-9]+', '\1') AS value
+              FROM given) AS cleaned
 )
 SELECT c.id AS conversation_id, c.user_id, c.title, c.message_count, c.updated_at
   FROM conversations AS c

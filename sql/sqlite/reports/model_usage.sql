@@ -47,7 +47,7 @@ SELECT u.model,
        avg(u.latency_ms) AS avg_latency_ms,
        (SELECT min(r.latency_ms)
           FROM latency_ranks AS r
-         WHERE r.model = u.model
+         WHERE r.model IS u.model
            AND r.share_at_or_below >= 0.95) AS p95_latency_ms
   FROM used AS u
  GROUP BY u.model
