@@ -18,6 +18,7 @@ from .demo import run_demo
 from .errors import (
     ConfigurationError,
     ConvstoreError,
+    DatabaseUnavailable,
     InvalidInput,
     OutcomeUnknown,
     ReadOnlyDatabase,
@@ -608,6 +609,14 @@ def _chat(arguments: argparse.Namespace) -> int:
     from .agent import PersistentAgent, openai_client
     from .chat import run_chat
 
+    client = openai_client()  # a missing key fails before the database is created or migrated
+    server = client.base_url
+    if server.scheme not in ("http", "https") or not server.host:
+        shown = os.environ.get("OPENAI_BASE_URL") or str(server)
+        raise ConfigurationError(
+            f"OPENAI_BASE_URL {redact(shown)!r} is not a server's URL: set it to one "
+            "such as http://localhost:11434/v1, or unset it for OpenAI"
+        )
     _opened(arguments.url, arguments.shown, must_exist=False)
     with connect(arguments.url) as store:
         # The user's view: the chat cannot reach another user's conversation.
@@ -617,7 +626,7 @@ def _chat(arguments: argparse.Namespace) -> int:
             print(f"convstore: {missing}; leave out --conversation to start one", file=sys.stderr)
             return 1
         agent = PersistentAgent(
-            view, client=openai_client(), model=arguments.model, system_prompt=arguments.system
+            view, client=client, model=arguments.model, system_prompt=arguments.system
         )
         run_chat(view, agent, arguments.user, arguments.conversation, sys.stdout)
     return 0
@@ -730,7 +739,15 @@ class _Committed:
         what = f"{type(error).__name__}: {_one_line(error)} (in {name})"
         if isinstance(error, OutcomeUnknown):
             return f"{what}; {done}; that line may or may not be stored: import the file again"
-        return f"{what}; {done}, nothing of it or after it: fix it and import the file again"
+        if isinstance(error, InvalidInput):  # the line itself is wrong
+            then = "fix it and import the file again"
+        elif isinstance(error, ReadOnlyDatabase):
+            then = "import the file again where the database can be written"
+        elif isinstance(error, DatabaseUnavailable):
+            then = "import the file again later"
+        else:  # the database refused it: the line may be fine
+            then = "import the file again once the database error is resolved"
+        return f"{what}; {done}, nothing of it or after it: {then}"
 
 
 def _refuse_gzip(source: IO[bytes], name: str) -> None:

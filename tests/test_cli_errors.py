@@ -53,6 +53,9 @@ def files(tmp_path, monkeypatch, postgres_url) -> Files:
     monkeypatch.chdir(tmp_path)  # a default URL would name ./conversations.db
     monkeypatch.delenv("CONVSTORE_URL", raising=False)
     monkeypatch.delenv("DATABASE_URL", raising=False)
+    # chat sets up its client before opening the database; no case reaches a model
+    monkeypatch.setenv("OPENAI_API_KEY", "sk-not-used")
+    monkeypatch.delenv("OPENAI_BASE_URL", raising=False)
     url = f"sqlite:///{tmp_path / 'app.db'}"
     with convstore.connect(url) as store:
         conversation_id = store.create_conversation("ana", title="trip")
@@ -250,9 +253,15 @@ def test_a_read_only_database_is_one_line_and_status_1(files, read_only_url, cap
     new_line.write_text(json.dumps(record) + "\n")
 
     assert main(["--url", read_only_url, "import", str(new_line)]) == 1
-    _one_line(capsys.readouterr().err, "read-only")
+    line = capsys.readouterr().err.strip()
+    _one_line(line, "ReadOnlyDatabase: line 1:")
+    assert line.endswith("import the file again where the database can be written")
+    assert "fix it" not in line  # the line is fine
     assert main(["--url", read_only_url, "rollback", "--yes"]) == 1
-    _one_line(capsys.readouterr().err, "read-only")
+    line = capsys.readouterr().err.strip()
+    _one_line(line, "convstore: ReadOnlyDatabase: ")
+    assert "is read-only" in line and "nothing was changed" in line
+    assert "SchemaNotMigrated" not in line and "migrate" not in line
     # reads still work
     assert main(["--url", read_only_url, "export", "--user", "ana"]) == 0
     assert files.conversation_id in capsys.readouterr().out
