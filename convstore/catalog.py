@@ -8,7 +8,7 @@ from types import MappingProxyType
 
 from .resources import sql_dir
 from .sqlfile import Query, load_query
-from .validation import is_timestamp_parameter, report_parameter, timestamp
+from .validation import query_parameter, report_parameter
 
 REPORTS = "reports"
 """The subfolder of analysts' reports, named and called like every other query."""
@@ -36,12 +36,11 @@ def report_names(dialect: str) -> list[str]:
 def bind(query: Query, params: Mapping[str, object]) -> dict[str, object]:
     """The parameters ``query`` takes, checked against its file: a missing or
     unknown name is a programming error (``TypeError``), not bad user input.
-    Points in time (:func:`~convstore.validation.is_timestamp_parameter`)
-    are bound as :func:`~convstore.validation.timestamp` gives them, and a
-    report's parameters as :func:`~convstore.validation.report_parameter`
-    reads them, whoever the caller.
+    Every value is read as :func:`~convstore.validation.query_parameter`
+    (a report's as :func:`~convstore.validation.report_parameter`) reads it,
+    whoever the caller, so both databases get the same value.
 
-    :raises InvalidInput: for a point in time or a report parameter it cannot read."""
+    :raises InvalidInput: for a value it cannot read."""
     given = set(params)
     expected = set(query.parameters)
     if given != expected:
@@ -53,9 +52,4 @@ def bind(query: Query, params: Mapping[str, object]) -> dict[str, object]:
         )
     if query.path.parent.name == REPORTS:
         return {name: report_parameter(name, value) for name, value in params.items()}
-    return {
-        name: timestamp(name, value)
-        if value is not None and is_timestamp_parameter(name)
-        else value
-        for name, value in params.items()
-    }
+    return {name: query_parameter(name, value) for name, value in params.items()}

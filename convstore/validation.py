@@ -286,6 +286,26 @@ def report_parameter(name: str, value: Any, field: str | None = None) -> Any:
     return value
 
 
+def query_parameter(name: str, value: Any) -> Any:
+    """A named query's parameter as convstore binds it, whoever the caller, so
+    that both databases get the same value or refuse it the same way: a point
+    in time (:func:`is_timestamp_parameter`) as :func:`timestamp` gives it, a
+    ``limit`` a whole number of at least 1, a ``conversation_id`` a UUID's
+    canonical text; ``None`` (SQL's NULL) and anything else as given.
+
+    :raises InvalidInput: naming ``name``.
+    """
+    if value is None:
+        return None
+    if is_timestamp_parameter(name):
+        return timestamp(name, value)
+    if name == "limit":
+        return count(name, value, minimum=1)
+    if name == "conversation_id":
+        return conversation_id(value)
+    return value
+
+
 def is_timestamp_parameter(name: str) -> bool:
     """Whether a query parameter named ``name`` is a point in time: ``since``,
     ``until``, ``cutoff`` or ``*_at``. Every caller binds it as

@@ -202,3 +202,19 @@ def test_each_sqlstate_class_maps_to_one_kind_of_error(sqlstate, kind):
     assert type(translated) is kind
     assert translated.retryable is (kind is DatabaseUnavailable)
     assert sqlstate in str(translated)
+
+
+@pytest.mark.parametrize(
+    ("query_name", "params"),
+    [
+        ("list_conversations", {"user_id": "u", "limit": -1}),
+        ("list_conversations", {"user_id": "u", "limit": 0}),
+        ("get_conversation", {"conversation_id": "zzz", "user_id": None}),
+        ("conversation_messages", {"conversation_id": 7, "user_id": None}),
+    ],
+)
+def test_raw_parameters_are_refused_alike_on_both_databases(store, query_name, params):
+    """SQLite would take limit -1 as "no limit" and compare 'zzz' as text;
+    PostgreSQL refuses both: every caller's values are read one way first."""
+    with pytest.raises(InvalidInput):
+        store.run(query_name, **params)
