@@ -533,8 +533,11 @@ class Store:
     def find_messages(
         self, user_id: str | None, text: str, limit: int = 50
     ) -> list[dict[str, Any]]:
-        """A user's messages containing ``text`` exactly (case-insensitive; ``%``,
-        ``_`` and ``\\`` are plain characters), newest first."""
+        """A user's messages containing ``text`` exactly, newest written first.
+        Case is ignored by Unicode's lower-case mapping on both databases
+        (``É`` finds ``é``; not full case folding: ``STRASSE`` does not find
+        ``straße``, nor a decomposed ``é`` a precomposed one); ``%``, ``_``
+        and ``\\`` are plain characters."""
         if not validation.text("text", text, self.limits):
             raise InvalidInput("text must not be empty")
         return self.run(

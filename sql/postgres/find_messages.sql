@@ -1,5 +1,5 @@
--- One user's messages that contain :text exactly (case-insensitive in every
--- script: both lower-cased by Unicode's rules, ICU's root locale, whatever the
+-- One user's messages that contain :text exactly (case ignored in every script
+-- by Unicode's lower-case mapping, not full case folding: both lower-cased by Unicode's rules, ICU's root locale, whatever the
 -- database's locale; the text is matched literally, so % _ and \ are plain
 -- characters), newest written
 -- first (write order, migration pg_0016; never a timestamp, which can tie).

@@ -1,5 +1,5 @@
--- One user's messages that contain :text exactly (case-insensitive in every
--- script: both lower-cased by Unicode's rules with convstore_lower, which
+-- One user's messages that contain :text exactly (case ignored in every script
+-- by Unicode's lower-case mapping, not full case folding: both lower-cased by Unicode's rules with convstore_lower, which
 -- convstore registers on its connections, as PostgreSQL's ICU lower() does;
 -- the text is matched literally, so % _ and \ are plain characters),
 -- newest written first (write order, migration sqlite_0008; never a

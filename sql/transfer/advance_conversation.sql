@@ -10,5 +10,5 @@ UPDATE conversations
        message_count = :message_count,
        total_tokens = :total_tokens,
        pinned_tokens = :pinned_tokens,
-       activity_order = :activity_order
+       activity_order = greatest(activity_order, :activity_order)
  WHERE id = :id;
