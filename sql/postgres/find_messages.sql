@@ -1,11 +1,11 @@
--- One user's messages that contain :text exactly (case ignored in every script
--- by Unicode's lower-case mapping, not full case folding: both lower-cased by Unicode's rules, ICU's root locale, whatever the
--- database's locale; the text is matched literally, so % _ and \ are plain
--- characters), newest written
--- first (write order, migration pg_0016; never a timestamp, which can tie).
--- Reads the user's messages newest first until :limit match: a trigram index
--- (pg_trgm) was no faster for one user's messages here and would cost about
--- 5x per insert.
+-- One user's messages that contain :text exactly, newest written first (write
+-- order, migration pg_0016; never a timestamp, which can tie). Case is ignored
+-- in every script by Unicode's lower-case mapping (ICU's root locale, whatever
+-- the database's locale; not full case folding: STRASSE does not find straße),
+-- as SQLite's convstore_lower does; the text is matched literally, so % _ and
+-- \ are plain characters. Reads the user's messages newest first until :limit
+-- match: a trigram index (pg_trgm) was no faster for one user's messages here
+-- and would cost about 5x per insert.
 -- :user_id  whose messages to look through
 -- :text     the text to find
 -- :limit    how many messages at most

@@ -1,9 +1,10 @@
--- One user's messages that contain :text exactly (case ignored in every script
--- by Unicode's lower-case mapping, not full case folding: both lower-cased by Unicode's rules with convstore_lower, which
--- convstore registers on its connections, as PostgreSQL's ICU lower() does;
--- the text is matched literally, so % _ and \ are plain characters),
--- newest written first (write order, migration sqlite_0008; never a
--- timestamp, which can tie). Reads the user's messages newest first until
+-- One user's messages that contain :text exactly, newest written first (write
+-- order, migration sqlite_0008; never a timestamp, which can tie). Case is
+-- ignored in every script by Unicode's lower-case mapping (convstore_lower,
+-- which convstore registers on its connections, as PostgreSQL's ICU lower()
+-- does; not full case folding: STRASSE does not find straße); the text is
+-- matched literally, so % _ and \ are plain characters. Reads the user's
+-- messages newest first until :limit match.
 -- :limit match.
 -- :user_id  whose messages to look through
 -- :text     the text to find
