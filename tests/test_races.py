@@ -75,8 +75,8 @@ def test_purge_spares_a_conversation_revived_while_the_purge_waited(race_url):
         conversations = [store.create_conversation("racer") for _ in range(4)]
         for n, conversation_id in enumerate(conversations):
             store.add_message(conversation_id, "user", "long ago")
-            store.run(
-                "recount_conversation",
+            store.database.run_query(
+                load_query(TEST_SQL / "age_conversation.sql", store.dialect, "age_conversation"),
                 conversation_id=conversation_id,
                 updated_at=old.replace("01T", f"{n + 1:02d}T"),
             )
