@@ -52,6 +52,7 @@ from .errors import (
     ConfigurationError,
     ConvstoreError,
     DatabaseUnavailable,
+    ReadOnlyDatabase,
     SchemaNotMigrated,
     SchemaTooNew,
 )
@@ -112,8 +113,8 @@ def migrate(url: str | None = None, *, lock_timeout: float = LOCK_TIMEOUT) -> li
     date, in which case nothing is written and no lock is taken).
 
     :raises SchemaTooNew: if the database holds migrations this version of
-        convstore does not know (a newer one migrated it), or it is a read-only
-        SQLite file with migrations pending.
+        convstore does not know (a newer one migrated it).
+    :raises SchemaNotMigrated: for a read-only SQLite file with migrations pending.
     :raises ConfigurationError: for a URL convstore cannot use, a directory that
         does not exist, a wrong host, database, user or password, or a role
         that may not migrate (migrate as the tables' owner).
@@ -127,7 +128,7 @@ def migrate(url: str | None = None, *, lock_timeout: float = LOCK_TIMEOUT) -> li
         url,
         lock_timeout,
         nothing_to_do=lambda schema: not schema.pending,
-        read_only_refusal=lambda schema: (
+        read_only_refusal=lambda schema: _migrate_elsewhere(
             f"needs migrations ({', '.join(schema.pending) or 'to be read'})"
         ),
         plan=lambda backend, migrations: backend.to_apply(migrations),
@@ -146,7 +147,8 @@ def rollback(url: str | None = None, *, lock_timeout: float = LOCK_TIMEOUT) -> l
 
     :raises SchemaTooNew: if the database holds migrations this version
         does not know (roll those back with the convstore that applied them
-        first), or it is a read-only SQLite file.
+        first).
+    :raises ReadOnlyDatabase: for a read-only SQLite file.
     :raises ConfigurationError: as :func:`migrate`.
     :raises DatabaseUnavailable: as :func:`migrate`.
     :raises DatabaseError: if a rollback step fails.
@@ -155,7 +157,9 @@ def rollback(url: str | None = None, *, lock_timeout: float = LOCK_TIMEOUT) -> l
         url,
         lock_timeout,
         nothing_to_do=lambda schema: not schema.applied,
-        read_only_refusal=lambda schema: "cannot be rolled back: that writes to it",
+        read_only_refusal=lambda schema: ReadOnlyDatabase(
+            "it cannot be rolled back here (that writes to it); nothing was changed"
+        ),
         plan=lambda backend, migrations: backend.to_rollback(migrations),
         step=lambda backend, migration: backend.rollback_one(migration),
         doing="rolling back",
@@ -170,7 +174,7 @@ def _under_lock(
     lock_timeout: float,
     *,
     nothing_to_do: Callable[[_Schema], bool],
-    read_only_refusal: Callable[[_Schema], str],
+    read_only_refusal: Callable[[_Schema], ConvstoreError],
     plan: Callable[[Any, Any], list],
     step: Callable[[Any, Any], None],
     doing: str,
@@ -219,7 +223,10 @@ def pending_migrations(url: str | None = None) -> list[str]:
             return list(schema.pending)
         # yoyo's bookkeeping is in an older format: let yoyo upgrade it.
         _refuse_read_only(
-            url, "keeps yoyo's bookkeeping in an older format, which yoyo must upgrade"
+            url,
+            _migrate_elsewhere(
+                "keeps yoyo's bookkeeping in an older format, which yoyo must upgrade"
+            ),
         )
         with _locked(url, LOCK_TIMEOUT) as (backend, _):
             return [migration.id for migration in backend.to_apply(migrations)]
@@ -284,17 +291,22 @@ def _refuse_unknown(url: str, unknown: Sequence[str]) -> None:
         )
 
 
-def _refuse_read_only(url: str, needs: str) -> None:
-    """Fail at once, rather than wait for a lock a read-only file can never give."""
+def _refuse_read_only(url: str, refusal: ConvstoreError) -> None:
+    """Fail at once with ``refusal``, its message led by the file and why it is
+    read-only, rather than wait for a lock a read-only file can never give."""
     if dialect_of(url) != SQLITE:
         return
     database = sqlite_file(sqlite_path(url))
     if database.read_only:
-        raise SchemaNotMigrated(
-            f"the SQLite database {database.path!r} is read-only ({database.read_only_reason}) "
-            f"and {needs}: run `convstore migrate` where it is writable; once it is current "
-            "it opens read-only here"
-        )
+        where = f"the SQLite database {database.path!r} is read-only ({database.read_only_reason})"
+        raise type(refusal)(f"{where}: {refusal}")
+
+
+def _migrate_elsewhere(needs: str) -> SchemaNotMigrated:
+    return SchemaNotMigrated(
+        f"it {needs}: run `convstore migrate` where it is writable; once it is current "
+        "it opens read-only here"
+    )
 
 
 # -- connections, and yoyo's backends ----------------------------------------------

@@ -34,6 +34,7 @@ from convstore import (
     ConfigurationError,
     DatabaseError,
     DatabaseUnavailable,
+    ReadOnlyDatabase,
     SchemaNotMigrated,
 )
 from convstore.cli import main
@@ -417,6 +418,18 @@ def test_a_read_only_database_that_needs_migrations_fails_at_once(tmp_path, read
         for attempt in (convstore.connect, convstore.migrate):
             with pytest.raises(SchemaNotMigrated, match="read-only .*`convstore migrate`"):
                 attempt(read_only_url)
+
+
+def test_rolling_back_a_read_only_database_says_so(tmp_path, read_only_view):
+    source = tmp_path / "data"
+    source.mkdir()
+    convstore.migrate(f"sqlite:///{source / 'app.db'}")
+    read_only_url = f"sqlite:///{read_only_view(source) / 'app.db'}"
+    with (
+        finishes_within(20),
+        pytest.raises(ReadOnlyDatabase, match="read-only .*nothing was changed"),
+    ):
+        convstore.rollback(read_only_url)
 
 
 def test_a_new_file_in_a_read_only_directory_is_a_configuration_error(tmp_path, read_only_view):
