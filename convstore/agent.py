@@ -54,6 +54,7 @@ from .chat_format import (
 )
 from .errors import ConfigurationError, ConvstoreError, InvalidInput
 from .store import Message, Store
+from .urls import redact
 
 logger = logging.getLogger("convstore")
 
@@ -591,4 +592,6 @@ def _model_error(error: Exception) -> ModelError:
         (openai.APITimeoutError, openai.APIConnectionError, openai.RateLimitError,
          openai.InternalServerError),
     )  # fmt: skip
-    return ModelError(f"the model call failed: {type(error).__name__}: {error}", retryable)
+    request = getattr(error, "request", None)  # the server, for a call that did not get there
+    where = f" ({redact(str(request.url))})" if request is not None else ""
+    return ModelError(f"the model call failed: {type(error).__name__}: {error}{where}", retryable)

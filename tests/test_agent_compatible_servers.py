@@ -133,3 +133,21 @@ def test_convstore_chat_without_an_api_key_or_base_url_fails_in_one_line(databas
     assert "Traceback" not in done.stderr
     assert len(done.stderr.strip().splitlines()) == 1
     assert done.stderr.startswith("convstore: ") and "OPENAI_API_KEY" in done.stderr
+
+
+def test_a_server_that_cannot_be_reached_is_named(store, user):
+    """A connection error says which server (password hidden): the user set
+    OPENAI_BASE_URL somewhere and must find which one is wrong."""
+    import socket
+
+    with socket.socket() as unused:  # a port nothing listens on
+        unused.bind(("127.0.0.1", 0))
+        port = unused.getsockname()[1]
+    client = openai.OpenAI(
+        base_url=f"http://user:secret@127.0.0.1:{port}/v1", api_key="test", max_retries=0, timeout=5
+    )
+    agent = agent_for(store, client)
+    conversation_id = agent.start_conversation(user)
+    with pytest.raises(ModelError, match=f"127.0.0.1:{port}/v1/chat/completions") as raised:
+        agent.chat(conversation_id, "hello?")
+    assert "secret" not in str(raised.value) and raised.value.retryable
