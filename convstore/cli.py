@@ -758,8 +758,8 @@ def _refuse_gzip(source: IO[bytes], name: str) -> None:
         return  # reading the first line fails the same way, and is reported
     if start == GZIP_MAGIC:
         shown = "-" if name == "standard input" else name
-        raise InvalidInput(
-            f"line 1: the input is gzip-compressed; decompress {name} first "
+        raise UsageError(
+            f"{name} is gzip-compressed; decompress it first "
             f"(zcat {shown} | convstore import -); nothing was imported"
         )
 

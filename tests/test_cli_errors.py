@@ -155,7 +155,7 @@ def _cases() -> Iterator[Case]:
     yield "import missing file", [*import_, "{tmp}/missing.jsonl"], 2, "No such file"
     yield "import a directory", [*import_, "{tmp}/a-directory"], 2, "Is a directory"
     yield "import unreadable file", [*import_, UNREADABLE], 1, "cannot read"
-    yield "import gzip file", [*import_, "{tmp}/export.jsonl.gz"], 1, "gzip"
+    yield "import gzip file", [*import_, "{tmp}/export.jsonl.gz"], 2, "gzip"
     yield "import non-UTF-8 file", [*import_, "{tmp}/not-utf8.jsonl"], 1, "UTF-8"
     yield "import non-JSON file", [*import_, "{tmp}/not-json.jsonl"], 1, "line 1"
     yield "import no file", import_, 2, "required"

@@ -408,7 +408,7 @@ def test_a_gzip_file_is_refused_in_one_line_before_anything_is_imported(sqlite_u
     import gzip
 
     Path("export.jsonl.gz").write_bytes(gzip.compress(b"{}\n"))
-    assert main(["--url", sqlite_url, "import", "export.jsonl.gz"]) == 1
+    assert main(["--url", sqlite_url, "import", "export.jsonl.gz"]) == 2
     line = _one_line(capsys.readouterr().err)
     assert "gzip-compressed" in line and "zcat export.jsonl.gz | convstore import -" in line
     assert "nothing was imported" in line

@@ -228,8 +228,8 @@ def test_gzip_input_is_refused_with_what_to_do(store, user, tmp_path, database_u
         import_conversations(store.for_user(other), lines)
     with compressed.open(encoding="utf-8") as lines, pytest.raises(InvalidInput, match="gzip"):
         import_conversations(store, lines)
-    assert main(["--url", database_url, "import", str(compressed)]) == 1
-    assert "InvalidInput: line 1: the input is gzip-compressed" in capsys.readouterr().err
+    assert main(["--url", database_url, "import", str(compressed)]) == 2  # a file it cannot read
+    assert "is gzip-compressed; decompress it first" in capsys.readouterr().err
     with gzip.open(compressed, "rt", encoding="utf-8") as lines:  # as the error says
         assert import_conversations(store, lines) == {"conversations": 0, "messages": 0}
 
