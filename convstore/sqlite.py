@@ -75,6 +75,17 @@ def open_connection(
     return connection
 
 
+def _roll_back_if_open(connection: sqlite3.Connection, rollback: str) -> bool:
+    """Roll back with ``rollback`` if the transaction is still open; ``False``
+    when an error has already ended it (a full disk, an I/O error,
+    ``RAISE(ROLLBACK)``): rolling back then would fail with "no transaction
+    is active" and hide that error."""
+    if not connection.in_transaction:
+        return False
+    connection.execute(rollback)
+    return True
+
+
 def _until_not_busy(connection: sqlite3.Connection, setting: str, deadline: float) -> None:
     """Run ``setting``, trying again until ``deadline`` while the file is locked:
     switching a file to WAL needs it to itself, and while another connection
@@ -225,7 +236,7 @@ class SQLiteDatabase(Database):
         try:
             yield
         except BaseException:
-            connection.execute(_ROLLBACK)
+            _roll_back_if_open(connection, _ROLLBACK)
             raise
         connection.execute(_COMMIT)
 
@@ -235,8 +246,8 @@ class SQLiteDatabase(Database):
         try:
             yield
         except BaseException:
-            connection.execute(_ROLLBACK_TO_SAVEPOINT)
-            connection.execute(_RELEASE_SAVEPOINT)
+            if _roll_back_if_open(connection, _ROLLBACK_TO_SAVEPOINT):
+                connection.execute(_RELEASE_SAVEPOINT)
             raise
         connection.execute(_RELEASE_SAVEPOINT)
 
