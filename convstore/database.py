@@ -186,8 +186,8 @@ class Database(ABC):
     def _trace(self, query: Query, params: Mapping[str, Any]) -> None:
         if SECRET_PARAMETERS.intersection(params):
             params = {k: "***" if k in SECRET_PARAMETERS else v for k, v in params.items()}
-        if logger.isEnabledFor(logging.DEBUG):
-            logger.debug("running %s with %r", query.name, params)
+        if logger.isEnabledFor(logging.DEBUG):  # names only: the values are users' data
+            logger.debug("running %s (%s)", query.name, ", ".join(params))
         if self.tracer is not None:
             self.tracer(query.statement, params)
 
