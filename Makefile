@@ -26,9 +26,10 @@ rollback: $(BIN)/convstore  ## roll back every migration of $(CONVSTORE_URL)
 status: $(BIN)/convstore
 	@$(BIN)/convstore --url '$(CONVSTORE_URL)' status
 
-lint: $(BIN)/convstore
+lint: $(BIN)/convstore  ## ruff, the formatter, and mypy on the package
 	$(BIN)/ruff check convstore tests
 	$(BIN)/ruff format --check convstore tests
+	$(BIN)/mypy
 
 format: $(BIN)/convstore
 	$(BIN)/ruff format convstore tests

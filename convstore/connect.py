@@ -87,8 +87,9 @@ def connect(
         sqlite_file(path)  # a missing directory is reported before anything else
         if migrate is not False:
             apply_migrations(url)
-        database = SQLiteDatabase(path, max_size=max_size, busy_timeout=timeout, tracer=tracer)
-        return Store(database, limits)
+        return Store(
+            SQLiteDatabase(path, max_size=max_size, busy_timeout=timeout, tracer=tracer), limits
+        )
     if migrate:
         apply_migrations(url)
     elif migrate is None:
@@ -98,7 +99,7 @@ def connect(
                 f"{redact(url)} has {len(pending)} pending migration(s) ({', '.join(pending)}); "
                 "run `make migrate` (or `convstore migrate`), or connect with migrate=True"
             )
-    database = PostgresDatabase(
+    postgres = PostgresDatabase(
         url,
         min_size=min_size,
         max_size=max_size,
@@ -109,7 +110,7 @@ def connect(
         transaction_pooling=transaction_pooling,
         tracer=tracer,
     )
-    return Store(database, limits)
+    return Store(postgres, limits)
 
 
 def _check_settings(

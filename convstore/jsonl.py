@@ -153,7 +153,7 @@ def _numbered_lines(lines: Iterable[str | bytes]) -> Iterator[tuple[int, str]]:
             # bad byte is on the line after the newlines before it in the block.
             before = bytes(error.object[: error.start])
             bad_line = number + before.count(b"\n")
-            byte = len(before) - before.rfind(b"\n")  # from 1; rfind is -1 on the first line
+            byte: int | None = len(before) - before.rfind(b"\n")  # from 1 (rfind: -1 on line 1)
             if number > 1 and bad_line == number:
                 byte = None  # the block starts mid-line: the column is unknown
             raise InvalidInput(f"line {bad_line}: {_not_utf8(error, bad_line, byte)}") from None

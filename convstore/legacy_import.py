@@ -101,7 +101,7 @@ def import_legacy(source_url: str, destination_url: str) -> LegacyImportReport:
         orphans = _read(source, dialect, "orphans", source_url)
         messages = _read(source, dialect, "messages", source_url)
     report = LegacyImportReport(orphans=[(r["legacy_id"], r["conversation_id"]) for r in orphans])
-    by_id = {}
+    by_id: dict[str, dict[str, Any]] = {}
     for conversation in conversations:
         if conversation["id"] is None:
             report.rejected_conversations.append((None, "the conversation has no id"))
@@ -109,13 +109,13 @@ def import_legacy(source_url: str, destination_url: str) -> LegacyImportReport:
             by_id[conversation["id"]] = conversation
     with connect(destination_url, migrate=True) as store:
         for old_id, group in itertools.groupby(messages, key=lambda row: row["conversation_id"]):
-            conversation = by_id.pop(old_id, None)
-            if conversation is None:  # joined by the database's rules, not Python's
+            owner = by_id.pop(old_id, None)
+            if owner is None:  # joined by the database's rules, not Python's
                 report.orphans += [(row["legacy_id"], old_id) for row in group]
             else:
-                _import_conversation(store, conversation, list(group), report, started)
-        for conversation in by_id.values():  # those without messages
-            _import_conversation(store, conversation, [], report, started)
+                _import_conversation(store, owner, list(group), report, started)
+        for alone in by_id.values():  # those without messages
+            _import_conversation(store, alone, [], report, started)
     return report
 
 
@@ -287,11 +287,11 @@ def _legacy_connection(url: str) -> Iterator[Any]:
         if not found:
             raise InvalidInput(f"there is no SQLite database at {path}")
         with _naming_the_source(url), SQLiteDatabase.translate_errors():
-            connection = sqlite_file(path).connect(busy_timeout=5.0, read_only=True)
+            source = sqlite_file(path).connect(busy_timeout=5.0, read_only=True)
         try:
-            yield connection
+            yield source
         finally:
-            connection.close()
+            source.close()
     else:
         with _naming_the_source(url), PostgresDatabase.translate_errors():
             connection = psycopg.connect(

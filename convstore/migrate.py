@@ -321,7 +321,9 @@ def _bookkeeping_connection(url: str, busy_timeout: float, *, read_only: bool) -
         if not database.exists:
             yield None
             return
-        connection = database.connect(busy_timeout, read_only=read_only)
+        connection: sqlite3.Connection | psycopg.Connection = database.connect(
+            busy_timeout, read_only=read_only
+        )
     else:
         connection = psycopg.connect(_conninfo(url), autocommit=True, **_connect_timeout(url))
     try:

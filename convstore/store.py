@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import json
 import uuid
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator, Mapping, Sequence
 from contextlib import AbstractContextManager, contextmanager, nullcontext
 from datetime import timedelta
 from typing import Any
@@ -151,8 +151,9 @@ class Store:
         sent once more with the same id, which stores nothing if the first one
         was committed; only if that fails too is :class:`OutcomeUnknown` raised.
         """
+        conversation_id = str(uuid.uuid4())
         params = {
-            "id": str(uuid.uuid4()),
+            "id": conversation_id,
             "user_id": self._owner(user_id),
             "title": validation.optional_text("title", title, self.limits),
             "metadata": validation.metadata_json("metadata", metadata, self.limits),
@@ -164,7 +165,7 @@ class Store:
                 self.run("create_conversation", **params)
             except ConvstoreError as error:
                 raise lost from error
-        return params["id"]
+        return conversation_id
 
     def add_message(
         self,
@@ -174,7 +175,7 @@ class Store:
         tokens: int | None = None,
         latency_ms: int | None = None,
         metadata: Mapping[str, Any] | None = None,
-        tool_calls: list[Mapping[str, Any]] | None = None,
+        tool_calls: Sequence[Mapping[str, Any]] | None = None,
         tool_call_id: str | None = None,
         name: str | None = None,
         pinned: bool = False,
@@ -214,7 +215,7 @@ class Store:
         return message
 
     def add_messages(
-        self, conversation_id: str, messages: list[Mapping[str, Any]]
+        self, conversation_id: str, messages: Sequence[Mapping[str, Any]]
     ) -> list[Message]:
         """Append several messages in one statement, in the order given, and
         return them as stored. Each is a mapping with the keyword arguments of

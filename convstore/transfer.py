@@ -301,8 +301,9 @@ def _parsed(value: Any) -> Any:
     return json.loads(value) if isinstance(value, str) else value
 
 
-def _utc(value: str | datetime) -> str:
-    """A timestamp as SQLite stores it (ISO 8601 text) or as psycopg returns it."""
+def _utc(value: Any) -> str:
+    """A timestamp as SQLite stores it (ISO 8601 text) or as psycopg returns it
+    (a ``datetime``)."""
     if isinstance(value, str):
         value = datetime.fromisoformat(value.replace("Z", "+00:00"))
     return value.astimezone(timezone.utc).isoformat()
