@@ -95,9 +95,17 @@ def _copy_postgres(connection, specs: list[ConversationSpec]) -> None:
             for spec in specs:
                 last_at = BASE_TIME + timedelta(milliseconds=spec.message_count)
                 copy.write_row(
-                    (spec.id, spec.user_id, "bench", BASE_TIME, last_at, spec.message_count,
-                     spec.message_count, sum(spec.token_counts()))
-                )  # fmt: skip
+                    (
+                        spec.id,
+                        spec.user_id,
+                        "bench",
+                        BASE_TIME,
+                        last_at,
+                        spec.message_count,
+                        spec.message_count,
+                        sum(spec.token_counts()),
+                    )
+                )
         copy_messages(cursor, (row for spec in specs for row in spec.message_rows()))
 
 
@@ -105,17 +113,27 @@ def copy_messages(cursor, rows: Iterator[dict]) -> None:
     with cursor.copy(bench_query(POSTGRES, "copy_messages").statement) as copy:
         for row in rows:
             copy.write_row(
-                (row["conversation_id"], row["seq"], row["user_id"], row["role"], row["content"],
-                 row["tokens"], row["tokens_before"], row["created_at"])
-            )  # fmt: skip
+                (
+                    row["conversation_id"],
+                    row["seq"],
+                    row["user_id"],
+                    row["role"],
+                    row["content"],
+                    row["tokens"],
+                    row["tokens_before"],
+                    row["created_at"],
+                )
+            )
 
 
 def _insert_sqlite(connection, specs: list[ConversationSpec]) -> None:
     connection.executemany(
         bench_query("sqlite", "insert_conversation").statement,
-        ({"id": s.id, "user_id": s.user_id, "title": "bench", "created_at": _text(BASE_TIME)}
-         for s in specs),
-    )  # fmt: skip
+        (
+            {"id": s.id, "user_id": s.user_id, "title": "bench", "created_at": _text(BASE_TIME)}
+            for s in specs
+        ),
+    )
     insert_messages(connection, (row for spec in specs for row in spec.message_rows()))
 
 

@@ -164,8 +164,10 @@ def measure_search(store: Store, plan: Plan, results: Results) -> None:
     ]
     started = time.perf_counter()
     loaded = dataset.load(store, specs)
-    results.add("search data: bulk load with the search index, messages/s",
-                loaded / (time.perf_counter() - started))  # fmt: skip
+    results.add(
+        "search data: bulk load with the search index, messages/s",
+        loaded / (time.perf_counter() - started),
+    )
     results.add("search data: users x messages each", plan.search_users * plan.search_messages_each)
     run_bench_query(store, "analyze")
     users = itertools.cycle([spec.user_id for spec in specs[:: max(1, len(specs) // 25)]])
@@ -207,8 +209,11 @@ def measure_writes(store: Store, plan: Plan, results: Results) -> None:
     # The first round warms caches and the WAL; it is not counted.
     results.add("add_message, single thread, msgs/s", statistics.median(append_rates[1:]))
     results.add("bare INSERT; COMMIT, single thread, rows/s", statistics.median(bare_rates[1:]))
-    results.add("add_message / bare INSERT, x", results.figures["add_message, single thread, msgs/s"]
-                / results.figures["bare INSERT; COMMIT, single thread, rows/s"])  # fmt: skip
+    results.add(
+        "add_message / bare INSERT, x",
+        results.figures["add_message, single thread, msgs/s"]
+        / results.figures["bare INSERT; COMMIT, single thread, rows/s"],
+    )
 
     batch = [{"role": "user", "content": f"batched {i}", "tokens": 50} for i in range(plan.batch)]
     batch_rates, bulk_rates = [], []
@@ -238,9 +243,19 @@ def measure_writes(store: Store, plan: Plan, results: Results) -> None:
 
 
 def _bare_params(row: dict) -> dict:
-    return {key: row[key] for key in (
-        "conversation_id", "seq", "user_id", "role", "content", "tokens", "tokens_before", "metadata"
-    )}  # fmt: skip
+    return {
+        key: row[key]
+        for key in (
+            "conversation_id",
+            "seq",
+            "user_id",
+            "role",
+            "content",
+            "tokens",
+            "tokens_before",
+            "metadata",
+        )
+    }
 
 
 def _bulk_insert(store: Store, spec: dataset.ConversationSpec) -> None:
@@ -328,9 +343,15 @@ def write_report(all_results: list[Results], plan: Plan, quick: bool, folder: Pa
     suffix = "-quick" if quick else ""
     (folder / f"results{suffix}.md").write_text(report)
     (folder / f"results{suffix}.json").write_text(
-        json.dumps({"plan": asdict(plan), "peak_memory_mib": peak,
-                    "results": {r.dialect: r.figures for r in all_results}}, indent=2)
-    )  # fmt: skip
+        json.dumps(
+            {
+                "plan": asdict(plan),
+                "peak_memory_mib": peak,
+                "results": {r.dialect: r.figures for r in all_results},
+            },
+            indent=2,
+        )
+    )
     return report
 
 

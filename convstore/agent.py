@@ -589,9 +589,13 @@ def _model_error(error: Exception) -> ModelError:
 
     retryable = isinstance(
         error,
-        (openai.APITimeoutError, openai.APIConnectionError, openai.RateLimitError,
-         openai.InternalServerError),
-    )  # fmt: skip
+        (
+            openai.APITimeoutError,
+            openai.APIConnectionError,
+            openai.RateLimitError,
+            openai.InternalServerError,
+        ),
+    )
     request = getattr(error, "request", None)  # the server, for a call that did not get there
     where = f" ({redact(str(request.url))})" if request is not None else ""
     return ModelError(f"the model call failed: {type(error).__name__}: {error}{where}", retryable)

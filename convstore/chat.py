@@ -41,11 +41,18 @@ def run_chat(
                 print(f"  #{message['seq']} {message['role']}: {text}", file=out)
         elif line == "/list":
             print_rows(
-                [{"id": c["id"], "title": c["title"], "messages": c["message_count"],
-                  "updated_at": c["updated_at"]} for c in store.list_conversations(user_id)],
+                [
+                    {
+                        "id": c["id"],
+                        "title": c["title"],
+                        "messages": c["message_count"],
+                        "updated_at": c["updated_at"],
+                    }
+                    for c in store.list_conversations(user_id)
+                ],
                 "table",
                 out,
-            )  # fmt: skip
+            )
         elif line == "/stats":
             print(json.dumps(store.get_conversation_stats(conversation_id), default=str), file=out)
         elif line.startswith("/"):

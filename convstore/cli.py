@@ -655,8 +655,10 @@ def _transfer(arguments: argparse.Namespace) -> int:
             progress=progress,
             page_size=arguments.page_size,
         )
-        print(f"copied {report.messages_copied} messages "
-              f"({report.conversations_copied} new conversations)")  # fmt: skip
+        print(
+            f"copied {report.messages_copied} messages "
+            f"({report.conversations_copied} new conversations)"
+        )
     outcome = "both sides agree" if report.verified else f"{len(report.mismatched)} differ"
     print(f"checked {report.conversations_checked} conversations: {outcome}")
     for conversation_id in report.conflicting:

@@ -296,8 +296,14 @@ def _unique(messages: list[dict[str, Any]], field: str) -> None:
 def _json_kind(value: Any) -> str:
     if value is None:
         return "null"
-    kinds = {bool: "a boolean", int: "a number", float: "a number", str: "a string",
-             list: "an array", dict: "an object"}  # fmt: skip
+    kinds = {
+        bool: "a boolean",
+        int: "a number",
+        float: "a number",
+        str: "a string",
+        list: "an array",
+        dict: "an object",
+    }
     return kinds.get(type(value), type(value).__name__)
 
 
@@ -349,8 +355,15 @@ def _conversations(store: Store, user_id: str, since: str | None) -> Iterator[di
 def _stored_fields(message: dict[str, Any]) -> dict[str, Any]:
     """What the OpenAI format leaves out and an exact import needs."""
     keys = (
-        "seq", "name", "tokens", "latency_ms", "pinned", "metadata", "idempotency_key", "created_at",
-    )  # fmt: skip
+        "seq",
+        "name",
+        "tokens",
+        "latency_ms",
+        "pinned",
+        "metadata",
+        "idempotency_key",
+        "created_at",
+    )
     return {key: message[key] for key in keys}
 
 

@@ -178,12 +178,18 @@ def _source_messages(source: Store, after_seqs: dict[str, int]) -> Iterator[dict
 
 def _conversation_row(conversation: dict[str, Any]) -> tuple:
     return (
-        conversation["id"], conversation["user_id"], conversation["title"],
-        conversation["metadata_json"], conversation["created_at_text"],
-        conversation["updated_at_text"], conversation["last_seq"],
-        conversation["message_count"], conversation["total_tokens"],
-        conversation["pinned_tokens"], _placed(conversation["activity_order"]),
-    )  # fmt: skip
+        conversation["id"],
+        conversation["user_id"],
+        conversation["title"],
+        conversation["metadata_json"],
+        conversation["created_at_text"],
+        conversation["updated_at_text"],
+        conversation["last_seq"],
+        conversation["message_count"],
+        conversation["total_tokens"],
+        conversation["pinned_tokens"],
+        _placed(conversation["activity_order"]),
+    )
 
 
 _BEFORE_THE_DESTINATIONS = -(2**62)
@@ -211,12 +217,23 @@ def _counters(conversation: dict[str, Any]) -> dict[str, Any]:
 
 def _message_row(message: dict[str, Any]) -> tuple:
     return (
-        message["conversation_id"], message["seq"], message["user_id"], message["role"],
-        message["content"], message["tool_calls_json"], message["tool_call_id"],
-        message["name"], message["tokens"], message["latency_ms"], bool(message["pinned"]),
-        message["tokens_before"], message["metadata_json"], message["idempotency_key"],
-        message["created_at_text"], _placed(message["write_order"]),
-    )  # fmt: skip
+        message["conversation_id"],
+        message["seq"],
+        message["user_id"],
+        message["role"],
+        message["content"],
+        message["tool_calls_json"],
+        message["tool_call_id"],
+        message["name"],
+        message["tokens"],
+        message["latency_ms"],
+        bool(message["pinned"]),
+        message["tokens_before"],
+        message["metadata_json"],
+        message["idempotency_key"],
+        message["created_at_text"],
+        _placed(message["write_order"]),
+    )
 
 
 # -- verifying ---------------------------------------------------------------------------
@@ -262,13 +279,16 @@ def _states(
 
 def _conversation_fields(conversation: dict[str, Any]) -> list[Any]:
     return [
-        conversation["user_id"], conversation["title"],
+        conversation["user_id"],
+        conversation["title"],
         _parsed(conversation.get("metadata_json", conversation.get("metadata"))),
         _utc(conversation.get("created_at_text", conversation.get("created_at"))),
         _utc(conversation.get("updated_at_text", conversation.get("updated_at"))),
-        conversation["last_seq"], conversation["message_count"],
-        conversation["total_tokens"], conversation["pinned_tokens"],
-    ]  # fmt: skip
+        conversation["last_seq"],
+        conversation["message_count"],
+        conversation["total_tokens"],
+        conversation["pinned_tokens"],
+    ]
 
 
 def _checksums(messages: Any) -> dict[str, tuple[int, str]]:
@@ -286,14 +306,20 @@ def _checksums(messages: Any) -> dict[str, tuple[int, str]]:
 
 def _canonical(message: dict[str, Any]) -> list[Any]:
     return [
-        message["seq"], message["role"], message["content"],
+        message["seq"],
+        message["role"],
+        message["content"],
         _parsed(message.get("tool_calls_json", message.get("tool_calls"))),
-        message["tool_call_id"], message["name"], message["tokens"], message["latency_ms"],
-        bool(message["pinned"]), message["tokens_before"],
+        message["tool_call_id"],
+        message["name"],
+        message["tokens"],
+        message["latency_ms"],
+        bool(message["pinned"]),
+        message["tokens_before"],
         _parsed(message.get("metadata_json", message.get("metadata"))),
         message["idempotency_key"],
         _utc(message.get("created_at_text", message.get("created_at"))),
-    ]  # fmt: skip
+    ]
 
 
 def _parsed(value: Any) -> Any:

@@ -195,8 +195,10 @@ class FakeOpenAI:
                 if reply["kind"] == "raw":
                     self._send(200, _completion(body, reply))
                 elif reply["kind"] == "error":
-                    self._send(reply["status"], {"error": {"message": "scripted failure",
-                                                           "type": "server_error"}})  # fmt: skip
+                    self._send(
+                        reply["status"],
+                        {"error": {"message": "scripted failure", "type": "server_error"}},
+                    )
                 elif body.get("stream"):
                     self._stream(body, reply)
                 else:
@@ -250,8 +252,11 @@ class FakeOpenAI:
 
 def _usage(reply: dict) -> dict:
     prompt, completion = reply["usage"]
-    return {"prompt_tokens": prompt, "completion_tokens": completion,
-            "total_tokens": prompt + completion}  # fmt: skip
+    return {
+        "prompt_tokens": prompt,
+        "completion_tokens": completion,
+        "total_tokens": prompt + completion,
+    }
 
 
 def _completion(body: dict, reply: dict) -> dict:
@@ -263,10 +268,13 @@ def _completion(body: dict, reply: dict) -> dict:
         message["refusal"] = reply["refusal"]
     if reply["kind"] == "tool_calls":
         message["tool_calls"] = [
-            {"id": call_id, "type": "function",
-             "function": {"name": name, "arguments": json.dumps(arguments)}}
+            {
+                "id": call_id,
+                "type": "function",
+                "function": {"name": name, "arguments": json.dumps(arguments)},
+            }
             for call_id, name, arguments in reply["calls"]
-        ]  # fmt: skip
+        ]
         finish = "tool_calls"
     return {
         "id": "chatcmpl-fake",

@@ -58,9 +58,13 @@ class PgBouncer:
         users.write_text(f'"{server.username}" ""\n')
         config = Path(self.folder, "pgbouncer.ini")
         config.write_text(
-            CONFIG.format(host=server.hostname, port=server.port or 5432,
-                          listen_port=self.port, folder=self.folder)
-        )  # fmt: skip
+            CONFIG.format(
+                host=server.hostname,
+                port=server.port or 5432,
+                listen_port=self.port,
+                folder=self.folder,
+            )
+        )
         as_user = ["-u", "postgres"] if os.geteuid() == 0 else []
         self.process = subprocess.Popen([PGBOUNCER, *as_user, str(config)])
         for _ in range(100):

@@ -40,8 +40,11 @@ def test_chat_stores_the_turn_with_usage_and_latency(store, user, fake, client):
     assert (user_message["role"], user_message["content"]) == ("user", "Hi!")
     assert reply["content"] == "Hello there." and reply["tokens"] == 3
     assert reply["metadata"]["model"] == "fake-model"
-    assert reply["metadata"]["usage"] == {"prompt_tokens": 30, "completion_tokens": 3,
-                                          "total_tokens": 33}  # fmt: skip
+    assert reply["metadata"]["usage"] == {
+        "prompt_tokens": 30,
+        "completion_tokens": 3,
+        "total_tokens": 33,
+    }
     assert reply["latency_ms"] >= 0
     # The user message's estimate is replaced by what the API counted.
     assert user_message["tokens"] == 30 - estimate_tokens(SYSTEM)
@@ -111,12 +114,20 @@ def test_tool_loop_stores_the_whole_exchange_in_order(store, user, fake, client)
         calls.append(city)
         return {"city": city, "celsius": 21}
 
-    tool = Tool(weather, parameters={"type": "object", "properties": {"city": {"type": "string"}},
-                                     "required": ["city"]})  # fmt: skip
-    fake.script.extend([
-        tool_call_reply(("call_1", "weather", {"city": "Lisbon"}), ("call_2", "nope", {})),
-        text_reply("It is 21C in Lisbon."),
-    ])  # fmt: skip
+    tool = Tool(
+        weather,
+        parameters={
+            "type": "object",
+            "properties": {"city": {"type": "string"}},
+            "required": ["city"],
+        },
+    )
+    fake.script.extend(
+        [
+            tool_call_reply(("call_1", "weather", {"city": "Lisbon"}), ("call_2", "nope", {})),
+            text_reply("It is 21C in Lisbon."),
+        ]
+    )
     agent = agent_for(store, client)
     conversation_id = agent.start_conversation(user)
 
@@ -147,8 +158,10 @@ def test_streaming_stores_what_chat_would(store, user, fake, client):
     streamed, plain = agent.get_history(streamed_id), agent.get_history(plain_id)
     for left, right in zip(streamed, plain, strict=True):
         assert (left["role"], left["content"], left["tokens"]) == (
-            right["role"], right["content"], right["tokens"],
-        )  # fmt: skip
+            right["role"],
+            right["content"],
+            right["tokens"],
+        )
     assert streamed[1]["metadata"]["usage"]["completion_tokens"] == 3
 
 
@@ -179,11 +192,23 @@ def test_convstore_chat_drives_a_session(database_url, fake, tmp_path):
     fake.script.extend([text_reply("Lisbon is lovely in May.", 25, 6), text_reply("Porto too.")])
     session = "Where should I go?\n/history\n/stats\nAnd then?\n/new\n/list\n/quit\n"
     done = subprocess.run(
-        [str(Path(sys.executable).parent / "convstore"), "--url", database_url, "chat",
-         "--user", "cli-tester", "--model", "fake-model"],
-        input=session, capture_output=True, text=True, cwd=tmp_path, timeout=60,
+        [
+            str(Path(sys.executable).parent / "convstore"),
+            "--url",
+            database_url,
+            "chat",
+            "--user",
+            "cli-tester",
+            "--model",
+            "fake-model",
+        ],
+        input=session,
+        capture_output=True,
+        text=True,
+        cwd=tmp_path,
+        timeout=60,
         env={**os.environ, "OPENAI_BASE_URL": fake.base_url, "OPENAI_API_KEY": "test"},
-    )  # fmt: skip
+    )
     assert done.returncode == 0, done.stderr
     out = done.stdout
     assert "assistant> Lisbon is lovely in May." in out

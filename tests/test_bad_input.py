@@ -157,7 +157,7 @@ def _call_strategies(conversation_id: str, user: str):
                 "pinned": anything,
                 "idempotency_key": text,
             },
-        ),  # fmt: skip
+        ),
         "add_messages": st.fixed_dictionaries(
             {"conversation_id": conversation, "messages": _either(st.lists(message, max_size=3))}
         ),

@@ -54,11 +54,20 @@ def test_demo_stores_a_conversation_and_prints_context_and_stats(tmp_path):
 
 def test_suite_fails_loudly_without_postgres(tmp_path):
     done = subprocess.run(
-        [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider",
-         "tests/test_contract.py::test_conversation_stats"],
+        [
+            sys.executable,
+            "-m",
+            "pytest",
+            "-q",
+            "-p",
+            "no:cacheprovider",
+            "tests/test_contract.py::test_conversation_stats",
+        ],
         env={"PATH": "/usr/bin:/bin", "CONVSTORE_TEST_DSN": "postgresql://postgres@127.0.0.1:1/x"},
-        capture_output=True, text=True, cwd=ROOT,
-    )  # fmt: skip
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+    )
     assert done.returncode != 0
     assert "cannot reach PostgreSQL at postgresql://postgres@127.0.0.1:1/x" in done.stdout
     assert "pg_ctlcluster" in done.stdout

@@ -104,9 +104,12 @@ def _rollback_on_a_terminal(url: str, answer: bytes) -> tuple[int, str, str]:
     controller, terminal = pty.openpty()
     environment = {"PATH": "/usr/bin:/bin", "CONVSTORE_URL": url}
     process = subprocess.Popen(
-        [CONVSTORE, "rollback"], stdin=terminal, stderr=terminal, stdout=subprocess.PIPE,
+        [CONVSTORE, "rollback"],
+        stdin=terminal,
+        stderr=terminal,
+        stdout=subprocess.PIPE,
         env=environment,
-    )  # fmt: skip
+    )
     os.close(terminal)
     shown = b""
     while b"Type yes" not in shown:

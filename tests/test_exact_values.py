@@ -77,8 +77,16 @@ def test_json_values_come_back_with_their_types(store, user, metadata, arguments
 
 
 def test_floats_that_look_like_integers_stay_floats(store, user):
-    metadata = {"x": 1e16, "small": 1e-300, "tiny": 5e-324, "big": 1.7976931348623157e308,
-                "zero": -0.0, "whole": 3.0, "int": 10**40, "negative": -(10**30)}  # fmt: skip
+    metadata = {
+        "x": 1e16,
+        "small": 1e-300,
+        "tiny": 5e-324,
+        "big": 1.7976931348623157e308,
+        "zero": -0.0,
+        "whole": 3.0,
+        "int": 10**40,
+        "negative": -(10**30),
+    }
     conversation_id = store.create_conversation(user, metadata=metadata)
     back = store.get_conversation(conversation_id)["metadata"]
     assert back == metadata
@@ -136,12 +144,34 @@ def test_timestamps_are_read_by_one_rule(written, expected):
 
 @pytest.mark.parametrize(
     "written",
-    ["infinity", "-infinity", "epoch", "now", "today", "yesterday", "tomorrow", "allballs",
-     "2026-02-30", "2026-11-25T24:00", "2026-W48-3", "20261125", " 2026-11-25", "2026-11-25 ",
-     "0044-03-15 00:00:00 BC", "0000-01-01", "10000-01-01", "9999-12-31T23:59:59.9999Z",
-     "0001-01-01T00:00:00+01:00", "9999-12-31T23:00:00-05:00", "2026-11-25T10:00+24:00",
-     "", 1_700_000_000, None, 1.5],
-)  # fmt: skip
+    [
+        "infinity",
+        "-infinity",
+        "epoch",
+        "now",
+        "today",
+        "yesterday",
+        "tomorrow",
+        "allballs",
+        "2026-02-30",
+        "2026-11-25T24:00",
+        "2026-W48-3",
+        "20261125",
+        " 2026-11-25",
+        "2026-11-25 ",
+        "0044-03-15 00:00:00 BC",
+        "0000-01-01",
+        "10000-01-01",
+        "9999-12-31T23:59:59.9999Z",
+        "0001-01-01T00:00:00+01:00",
+        "9999-12-31T23:00:00-05:00",
+        "2026-11-25T10:00+24:00",
+        "",
+        1_700_000_000,
+        None,
+        1.5,
+    ],
+)
 def test_everything_else_is_refused_naming_the_field(written):
     with pytest.raises(InvalidInput, match="updated_at"):
         validation.timestamp("updated_at", written)
@@ -154,11 +184,17 @@ def test_timestamps_at_the_edges_are_stored_and_read_back_on_both(store, user):
     line = {
         "messages": [{"role": "user", "content": "hi"}],
         "convstore": {
-            "conversation": {"id": conversation_id, "user_id": user, "title": None,
-                             "metadata": {}, "created_at": earliest, "updated_at": latest},
+            "conversation": {
+                "id": conversation_id,
+                "user_id": user,
+                "title": None,
+                "metadata": {},
+                "created_at": earliest,
+                "updated_at": latest,
+            },
             "messages": [{"seq": 1, "created_at": earliest}],
         },
-    }  # fmt: skip
+    }
     import_conversations(store, [json.dumps(line)])
     (listed,) = store.list_conversations(user)
     assert listed["created_at"] == datetime(1, 1, 1, tzinfo=timezone.utc)
@@ -188,10 +224,16 @@ def test_age_cutoff_never_overflows():
 
 def test_stored_values_that_do_not_convert_are_a_typed_error_naming_the_column():
     (row,) = row_dicts(["created_at", "metadata"], [("2026-11-25T13:38:38.123Z", '{"x": 1.0}')])
-    assert row == {"created_at": datetime(2026, 11, 25, 13, 38, 38, 123000, timezone.utc),
-                   "metadata": {"x": 1.0}}  # fmt: skip
-    for column, stored in [("updated_at", "infinity"), ("created_at", 1714557600),
-                           ("metadata", "{"), ("tool_calls", "[" * 100_000)]:  # fmt: skip
+    assert row == {
+        "created_at": datetime(2026, 11, 25, 13, 38, 38, 123000, timezone.utc),
+        "metadata": {"x": 1.0},
+    }
+    for column, stored in [
+        ("updated_at", "infinity"),
+        ("created_at", 1714557600),
+        ("metadata", "{"),
+        ("tool_calls", "[" * 100_000),
+    ]:
         with pytest.raises(DatabaseError, match=f"column {column} holds"):
             row_dicts([column], [(stored,)])
 
@@ -243,9 +285,11 @@ def test_idempotency_keys_at_the_cap_are_stored_and_one_byte_over_is_refused(sto
     with pytest.raises(InvalidInput, match="max_identifier_bytes"):
         store.add_messages(
             conversation_id,
-            [{"role": "user", "content": "ok"},
-             {"role": "user", "content": "over", "idempotency_key": over}],
-        )  # fmt: skip
+            [
+                {"role": "user", "content": "ok"},
+                {"role": "user", "content": "over", "idempotency_key": over},
+            ],
+        )
     with pytest.raises(InvalidInput, match="max_identifier_bytes"):
         store.add_message(conversation_id, "user", "x", idempotency_key=uuid.uuid4().hex * 85)
     assert [m["content"] for m in store.get_messages(conversation_id)] == ["once"]

@@ -41,19 +41,37 @@ def _line(conversation_id: str, user: str) -> dict:
         ],
         "convstore": {
             "conversation": {
-                "id": conversation_id, "user_id": user, "title": "Trip",
-                "metadata": {"channel": "web"}, "created_at": "2026-11-25T10:00:00+00:00",
+                "id": conversation_id,
+                "user_id": user,
+                "title": "Trip",
+                "metadata": {"channel": "web"},
+                "created_at": "2026-11-25T10:00:00+00:00",
                 "updated_at": "2026-11-25T10:01:00+00:00",
             },
             "messages": [
-                {"seq": 1, "name": None, "tokens": 8, "latency_ms": None, "pinned": False,
-                 "metadata": {}, "idempotency_key": "k1", "created_at": "2026-11-25T10:00:00Z"},
-                {"seq": 2, "name": None, "tokens": 5, "latency_ms": 840, "pinned": False,
-                 "metadata": {"model": "m"}, "idempotency_key": None,
-                 "created_at": "2026-11-25T10:01:00Z"},
+                {
+                    "seq": 1,
+                    "name": None,
+                    "tokens": 8,
+                    "latency_ms": None,
+                    "pinned": False,
+                    "metadata": {},
+                    "idempotency_key": "k1",
+                    "created_at": "2026-11-25T10:00:00Z",
+                },
+                {
+                    "seq": 2,
+                    "name": None,
+                    "tokens": 5,
+                    "latency_ms": 840,
+                    "pinned": False,
+                    "metadata": {"model": "m"},
+                    "idempotency_key": None,
+                    "created_at": "2026-11-25T10:01:00Z",
+                },
             ],
         },
-    }  # fmt: skip
+    }
 
 
 def _changed(record: dict, path: tuple, value: object) -> dict:
@@ -293,13 +311,24 @@ def _add_rows(connection, kind, conversations, messages) -> list[int]:
 
 
 def _conversation(old_id, user, created_at=None, updated_at=None, title="t", metadata=None):
-    return {"id": old_id, "user_id": user, "title": title, "created_at": created_at,
-            "updated_at": updated_at, "metadata": metadata}  # fmt: skip
+    return {
+        "id": old_id,
+        "user_id": user,
+        "title": title,
+        "created_at": created_at,
+        "updated_at": updated_at,
+        "metadata": metadata,
+    }
 
 
 def _message(old_conversation_id, content="hi", role="user", created_at=None, metadata=None):
-    return {"conversation_id": old_conversation_id, "role": role, "content": content,
-            "created_at": created_at, "metadata": metadata}  # fmt: skip
+    return {
+        "conversation_id": old_conversation_id,
+        "role": role,
+        "content": content,
+        "created_at": created_at,
+        "metadata": metadata,
+    }
 
 
 @pytest.fixture(params=["sqlite", "postgres"])
@@ -320,13 +349,22 @@ def test_null_times_are_taken_from_their_neighbours(
 ):
     ten, five_past = "2024-06-01 10:00:00", "2024-06-01 10:05:00"
     source, _ = _tutorial(
-        source_kind, tmp_path, scratch_databases,
-        conversations=[_conversation("gaps", user), _conversation("bare", user),
-                       _conversation("dated", user, created_at="2024-01-01 08:00:00")],
-        messages=[_message("gaps", "1"), _message("gaps", "2", created_at=ten),
-                  _message("gaps", "3"), _message("gaps", "4", created_at=five_past),
-                  _message("dated", "only")],
-    )  # fmt: skip
+        source_kind,
+        tmp_path,
+        scratch_databases,
+        conversations=[
+            _conversation("gaps", user),
+            _conversation("bare", user),
+            _conversation("dated", user, created_at="2024-01-01 08:00:00"),
+        ],
+        messages=[
+            _message("gaps", "1"),
+            _message("gaps", "2", created_at=ten),
+            _message("gaps", "3"),
+            _message("gaps", "4", created_at=five_past),
+            _message("dated", "only"),
+        ],
+    )
     started = datetime.now(timezone.utc)
     report = import_legacy(source, destination)
     finished = datetime.now(timezone.utc)
@@ -335,8 +373,11 @@ def test_null_times_are_taken_from_their_neighbours(
     with convstore.connect(destination) as store:
         gaps = store.get_conversation(_legacy_id("gaps"))
         assert [m["created_at"] for m in gaps["messages"]] == [
-            _at(ten), _at(ten), _at(ten), _at(five_past),
-        ]  # fmt: skip
+            _at(ten),
+            _at(ten),
+            _at(ten),
+            _at(five_past),
+        ]
         assert (gaps["created_at"], gaps["updated_at"]) == (_at(ten), _at(five_past))
         dated = store.get_conversation(_legacy_id("dated"))
         assert dated["created_at"] == dated["updated_at"] == _at("2024-01-01 08:00:00")
@@ -426,8 +467,12 @@ def test_a_source_of_another_shape_is_refused_before_the_destination_is_touched(
         garbage = tmp_path / "notes.txt"
         garbage.write_text("not a database\n" * 100)
         convstore_db = f"sqlite:///{tmp_path / 'convstore.db'}"
-        sources = [f"sqlite:///{tmp_path / 'missing.db'}", f"sqlite:///{empty}",
-                   f"sqlite:///{garbage}", convstore_db]  # fmt: skip
+        sources = [
+            f"sqlite:///{tmp_path / 'missing.db'}",
+            f"sqlite:///{empty}",
+            f"sqlite:///{garbage}",
+            convstore_db,
+        ]
     else:
         convstore_db = scratch_databases.create()
         sources = [scratch_databases.create(), convstore_db]

@@ -55,8 +55,10 @@ def test_tutorial_databases_import_in_order_and_report_orphans(
         assert old_chat["updated_at"] == datetime(2024, 5, 1, 10, 5, tzinfo=timezone.utc)
         messages = old_chat["messages"]
         assert [(m["seq"], m["content"]) for m in messages] == [
-            (1, "first"), (2, "second"), (3, "third"),
-        ]  # fmt: skip
+            (1, "first"),
+            (2, "second"),
+            (3, "third"),
+        ]
         assert [m["tokens"] for m in messages] == [3, 5, None]
         assert messages[1]["latency_ms"] == 120 and messages[1]["metadata"] == {"model": "gpt"}
         assert messages[0]["created_at"] == datetime(2024, 5, 1, 10, 0, tzinfo=timezone.utc)

@@ -30,8 +30,10 @@ def written(store, user):
         content = f"needle {turn}"
         store.add_message(conversations[index], "user", content, metadata={"kind": "needle"})
         contents.append(content)
-    batch = [{"role": "user", "content": f"needle batch {i}", "metadata": {"kind": "needle"}}
-             for i in range(3)]  # fmt: skip
+    batch = [
+        {"role": "user", "content": f"needle batch {i}", "metadata": {"kind": "needle"}}
+        for i in range(3)
+    ]
     store.add_messages(conversations[2], batch)
     contents += [message["content"] for message in batch]
     activity = [2, 4, 3, 1, 5, 0]  # the last write into each, newest first

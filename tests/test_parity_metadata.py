@@ -145,9 +145,11 @@ def both(tmp_path_factory, postgres_url):
         holder = store.create_conversation(user, title="holder")
         store.add_messages(
             holder,
-            [{"role": "user", "content": str(i), "metadata": document}
-             for i, document in enumerate(DOCUMENTS)],
-        )  # fmt: skip
+            [
+                {"role": "user", "content": str(i), "metadata": document}
+                for i, document in enumerate(DOCUMENTS)
+            ],
+        )
         for i, document in enumerate(DOCUMENTS):
             store.create_conversation(user, title=str(i), metadata=document)
     yield stores, user

@@ -42,21 +42,41 @@ FIRST_OF_DAY = "2026-11-02T00:00:00.000000+00:00"
 MESSAGES = {
     BUSY: [
         ("2026-10-31T23:59:59.999999+00:00", {"role": "user", "content": "q"}, {"tokens": 3}),
-        ("2026-11-01T00:00:00.000000+00:00", {"role": "assistant", "content": "a"},
-         {"tokens": 7, "latency_ms": 13333, "metadata": {"model": "small"}}),
-        ("2026-11-01T00:00:00.500000+00:00", {"role": "assistant", "content": "b"},
-         {"latency_ms": 13333, "metadata": {"model": "small"}}),
-        ("2026-11-01T09:59:59.999999+00:00", {"role": "assistant", "content": "c"},
-         {"latency_ms": 13334, "metadata": {"model": "small"}}),
-        ("2026-11-01T10:00:00.000000+00:00",
-         {"role": "assistant", "content": None, "tool_calls": [CALL, CALL]},
-         {"latency_ms": 5, "metadata": {"model": "Big"}}),
-        ("2026-11-01T10:00:01.000000+00:00",
-         {"role": "tool", "content": "21C", "tool_call_id": "c1", "name": "weather"}, {}),
-        ("2026-11-01T13:00:00.000000+00:00", {"role": "assistant", "content": "d"},
-         {"latency_ms": 1, "metadata": {"model": 7}}),
-        ("2026-11-01T14:00:00.000000+00:00", {"role": "assistant", "content": "e"},
-         {"latency_ms": 9, "metadata": {"model": None}}),  # a null model has latencies too
+        (
+            "2026-11-01T00:00:00.000000+00:00",
+            {"role": "assistant", "content": "a"},
+            {"tokens": 7, "latency_ms": 13333, "metadata": {"model": "small"}},
+        ),
+        (
+            "2026-11-01T00:00:00.500000+00:00",
+            {"role": "assistant", "content": "b"},
+            {"latency_ms": 13333, "metadata": {"model": "small"}},
+        ),
+        (
+            "2026-11-01T09:59:59.999999+00:00",
+            {"role": "assistant", "content": "c"},
+            {"latency_ms": 13334, "metadata": {"model": "small"}},
+        ),
+        (
+            "2026-11-01T10:00:00.000000+00:00",
+            {"role": "assistant", "content": None, "tool_calls": [CALL, CALL]},
+            {"latency_ms": 5, "metadata": {"model": "Big"}},
+        ),
+        (
+            "2026-11-01T10:00:01.000000+00:00",
+            {"role": "tool", "content": "21C", "tool_call_id": "c1", "name": "weather"},
+            {},
+        ),
+        (
+            "2026-11-01T13:00:00.000000+00:00",
+            {"role": "assistant", "content": "d"},
+            {"latency_ms": 1, "metadata": {"model": 7}},
+        ),
+        (
+            "2026-11-01T14:00:00.000000+00:00",
+            {"role": "assistant", "content": "e"},
+            {"latency_ms": 9, "metadata": {"model": None}},
+        ),  # a null model has latencies too
         (LAST_OF_DAY, {"role": "user", "content": "late"}, {"tokens": 1}),
         (FIRST_OF_DAY, {"role": "user", "content": "early"}, {"tokens": 2}),
     ],
@@ -67,11 +87,14 @@ MESSAGES = {
     OLD: [("2026-10-30T08:00:00.000000+00:00", {"role": "user", "content": "old"}, {})],
     EMPTY: [],
     AVERAGED: [  # before every report's period
-        (f"2026-09-15T08:00:0{second}.000000+00:00", {"role": "assistant", "content": "x"},
-         {"latency_ms": latency})
+        (
+            f"2026-09-15T08:00:0{second}.000000+00:00",
+            {"role": "assistant", "content": "x"},
+            {"latency_ms": latency},
+        )
         for second, latency in enumerate([13333, 13333, 13334])
     ],
-}  # fmt: skip
+}
 OWNERS = {BUSY: ALICE, WAITING: BOB, OLD: ALICE, EMPTY: BOB, AVERAGED: CAROL}
 
 BOUNDS = [
@@ -90,9 +113,14 @@ def corpus_lines() -> list[str]:
     lines = []
     for conversation_id, messages in MESSAGES.items():
         times = [created for created, _, _ in messages] or ["2026-11-01T06:00:00+00:00"]
-        conversation = {"id": conversation_id, "user_id": OWNERS[conversation_id],
-                        "title": conversation_id[-1], "metadata": {},
-                        "created_at": times[0], "updated_at": times[-1]}  # fmt: skip
+        conversation = {
+            "id": conversation_id,
+            "user_id": OWNERS[conversation_id],
+            "title": conversation_id[-1],
+            "metadata": {},
+            "created_at": times[0],
+            "updated_at": times[-1],
+        }
         stored = [
             {"seq": seq, "created_at": created, **extras}
             for seq, (created, _, extras) in enumerate(messages, start=1)
@@ -231,8 +259,11 @@ def test_model_usage_groups_models_alike(pair, dialect):
     params = {"since": "2026-10-01", "until": "2026-12-01"}
     rows = _runner_rows(pair[dialect], "model_usage", params)
     assert [(row["model"], row["messages"]) for row in rows] == [
-        ("small", 3), (None, 1), ("7", 1), ("Big", 1)
-    ]  # fmt: skip
+        ("small", 3),
+        (None, 1),
+        ("7", 1),
+        ("Big", 1),
+    ]
     assert rows[0]["avg_latency_ms"] == 40000 / 3  # one division of the exact sum
 
 

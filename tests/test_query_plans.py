@@ -19,10 +19,15 @@ def long_conversation(database_url, user):
     with convstore.connect(database_url) as store:
         conversation_id = store.create_conversation(user)
         batch = [
-            {"role": ("user", "assistant", "tool")[i % 3], "content": "x", "tokens": 100,
-             "tool_call_id": "call" if i % 3 == 2 else None, "pinned": i == 0}
+            {
+                "role": ("user", "assistant", "tool")[i % 3],
+                "content": "x",
+                "tokens": 100,
+                "tool_call_id": "call" if i % 3 == 2 else None,
+                "pinned": i == 0,
+            }
             for i in range(MESSAGES)
-        ]  # fmt: skip
+        ]
         store.add_messages(conversation_id, batch)
         query = store.database.queries["recent_context"]
     params = {

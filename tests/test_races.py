@@ -141,7 +141,7 @@ def test_a_message_appended_during_a_transfer_is_copied_with_its_counters_or_not
                             {"role": "user", "content": "during", "tokens": 5},
                             {"role": "developer", "content": "pin", "tokens": 2, "pinned": True},
                         ],
-                    )  # fmt: skip
+                    )
                 )
 
         connect = convstore.transfer.connect

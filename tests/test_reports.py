@@ -29,8 +29,15 @@ def seeded_url(request, sqlite_url, scratch_databases, user):
         answered = store.create_conversation(user, title="answered")
         batch = [{"role": "user", "content": "q", "tokens": 5}]
         for latency in range(1, 21):
-            batch.append({"role": "assistant", "content": "a", "tokens": latency,
-                          "latency_ms": latency * 10, "metadata": {"model": "small"}})  # fmt: skip
+            batch.append(
+                {
+                    "role": "assistant",
+                    "content": "a",
+                    "tokens": latency,
+                    "latency_ms": latency * 10,
+                    "metadata": {"model": "small"},
+                }
+            )
         batch += [
             {"role": "assistant", "content": None, "tool_calls": [call, call]},
             {"role": "tool", "content": "21C", "tool_call_id": "c1", "name": "weather"},

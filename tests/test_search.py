@@ -148,9 +148,11 @@ def test_metadata_containment_is_served_by_the_gin_index(postgres_url, user):
         for batch in range(4):  # enough rows that reading them all would cost more
             store.add_messages(
                 conversation_id,
-                [{"role": "assistant", "content": "x", "metadata": {"model": f"m{i % 500}"}}
-                 for i in range(batch * 5000, (batch + 1) * 5000)],
-            )  # fmt: skip
+                [
+                    {"role": "assistant", "content": "x", "metadata": {"model": f"m{i % 500}"}}
+                    for i in range(batch * 5000, (batch + 1) * 5000)
+                ],
+            )
         query = store.database.queries["messages_by_metadata"]
     params = {"user_id": user, "metadata": '{"model": "m7"}', "limit": 50}
     with psycopg.connect(postgres_url) as connection:

@@ -266,9 +266,15 @@ def test_messages_stored_before_the_migration_are_found_after_it(
         conversation_id = str(uuid.uuid4())
         for name, params in (
             ("old_conversation", {"id": conversation_id, "user_id": user}),
-            ("old_message", {"conversation_id": conversation_id, "user_id": user,
-                             "content": "Tōkyō spring-boot 東京タワー"}),
-        ):  # fmt: skip
+            (
+                "old_message",
+                {
+                    "conversation_id": conversation_id,
+                    "user_id": user,
+                    "content": "Tōkyō spring-boot 東京タワー",
+                },
+            ),
+        ):
             query = load_query(TEST_SQL / f"{name}.sql", dialect, name)
             store.database.run_query(query, **params)
     convstore.migrate(url)

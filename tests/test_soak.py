@@ -45,9 +45,16 @@ def test_soak_threads_lose_and_duplicate_nothing(database_url, user):
                         batch = [(f"{key}-{i}", generator.randint(0, 50)) for i in range(3)]
                         store.add_messages(
                             conversation_id,
-                            [{"role": "assistant", "content": k, "tokens": t, "idempotency_key": k}
-                             for k, t in batch],
-                        )  # fmt: skip
+                            [
+                                {
+                                    "role": "assistant",
+                                    "content": k,
+                                    "tokens": t,
+                                    "idempotency_key": k,
+                                }
+                                for k, t in batch
+                            ],
+                        )
                         stored = batch
                     else:
                         context = store.get_recent_context(conversation_id, max_tokens=500)
@@ -69,8 +76,10 @@ def test_soak_threads_lose_and_duplicate_nothing(database_url, user):
         assert failures == []
         assert operations[0] > THREADS
         acknowledged_count = sum(len(messages) for messages in acknowledged.values())
-        print(f"soak {store.dialect}: {operations[0]} operations by {THREADS} threads in "
-              f"{SECONDS:.0f}s, {acknowledged_count} messages acknowledged")  # fmt: skip
+        print(
+            f"soak {store.dialect}: {operations[0]} operations by {THREADS} threads in "
+            f"{SECONDS:.0f}s, {acknowledged_count} messages acknowledged"
+        )
         for conversation_id, expected in acknowledged.items():
             stored = store.get_messages(conversation_id, limit=None)
             assert [m["seq"] for m in stored] == list(range(1, len(stored) + 1))

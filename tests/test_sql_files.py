@@ -191,11 +191,31 @@ def test_psql_runs_the_files_as_written(postgres_url, user):
         )
     path = queries.recent_context.query(POSTGRES).path
     shell = subprocess.run(
-        ["psql", postgres_url, "-X", "-A", "-t", "-F", "|", "-v", "ON_ERROR_STOP=1",
-         "-v", f"conversation_id='{conversation_id}'", "-v", "max_tokens=35",
-         "-v", "keep_tool_groups=true", "-v", "user_id=NULL", "-f", str(path)],
-        capture_output=True, text=True, check=True,
-    )  # fmt: skip
+        [
+            "psql",
+            postgres_url,
+            "-X",
+            "-A",
+            "-t",
+            "-F",
+            "|",
+            "-v",
+            "ON_ERROR_STOP=1",
+            "-v",
+            f"conversation_id='{conversation_id}'",
+            "-v",
+            "max_tokens=35",
+            "-v",
+            "keep_tool_groups=true",
+            "-v",
+            "user_id=NULL",
+            "-f",
+            str(path),
+        ],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
     seqs = [int(line.split("|")[1]) for line in shell.stdout.splitlines() if line]
     assert seqs == [m["seq"] for m in expected] == [3, 4]
 

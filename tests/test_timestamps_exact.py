@@ -22,14 +22,22 @@ STAMP = "2026-11-25T13:38:38.123456+00:00"
 
 
 def _line(conversation_id: str, user: str, created: str, updated: str) -> str:
-    return json.dumps({
-        "messages": [{"role": "user", "content": "hi"}, {"role": "assistant", "content": "yo"}],
-        "convstore": {
-            "conversation": {"id": conversation_id, "user_id": user, "title": None,
-                             "metadata": {}, "created_at": created, "updated_at": updated},
-            "messages": [{"seq": 1, "created_at": created}, {"seq": 2, "created_at": updated}],
-        },
-    })  # fmt: skip
+    return json.dumps(
+        {
+            "messages": [{"role": "user", "content": "hi"}, {"role": "assistant", "content": "yo"}],
+            "convstore": {
+                "conversation": {
+                    "id": conversation_id,
+                    "user_id": user,
+                    "title": None,
+                    "metadata": {},
+                    "created_at": created,
+                    "updated_at": updated,
+                },
+                "messages": [{"seq": 1, "created_at": created}, {"seq": 2, "created_at": updated}],
+            },
+        }
+    )
 
 
 def test_microseconds_read_back_identical(store, user):
@@ -40,8 +48,9 @@ def test_microseconds_read_back_identical(store, user):
     assert conversation["created_at"] == datetime.fromisoformat(STAMP)
     assert conversation["updated_at"] == datetime.fromisoformat(updated)
     assert [m["created_at"] for m in conversation["messages"]] == [
-        datetime.fromisoformat(STAMP), datetime.fromisoformat(updated)
-    ]  # fmt: skip
+        datetime.fromisoformat(STAMP),
+        datetime.fromisoformat(updated),
+    ]
     stats = store.get_conversation_stats(conversation_id)
     assert stats["last_message_at"] == datetime.fromisoformat(updated)
 

@@ -30,11 +30,16 @@ def _seed(url: str, conversations: int = 12, messages_each: int = 25) -> list[st
             )
             batch = [{"role": "system", "content": "rules", "tokens": 5, "pinned": True}]
             batch += [
-                {"role": ("user", "assistant")[i % 2], "content": f"message {i} é😀",
-                 "tokens": i % 7 or None, "latency_ms": i, "metadata": {"i": i},
-                 "idempotency_key": f"k{i}"}
+                {
+                    "role": ("user", "assistant")[i % 2],
+                    "content": f"message {i} é😀",
+                    "tokens": i % 7 or None,
+                    "latency_ms": i,
+                    "metadata": {"i": i},
+                    "idempotency_key": f"k{i}",
+                }
                 for i in range(messages_each)
-            ]  # fmt: skip
+            ]
             batch += [
                 {"role": "assistant", "content": None, "tool_calls": [call]},
                 {"role": "tool", "content": "42", "tool_call_id": "c1", "name": "f"},
@@ -48,11 +53,13 @@ def _seed(url: str, conversations: int = 12, messages_each: int = 25) -> list[st
 def _everything(url: str, ids: list[str]) -> list:
     with convstore.connect(url) as store:
         return [
-            (store.get_conversation(i),
-             store.get_recent_context(i, max_tokens=200),
-             store.get_conversation_stats(i))
+            (
+                store.get_conversation(i),
+                store.get_recent_context(i, max_tokens=200),
+                store.get_conversation_stats(i),
+            )
             for i in ids
-        ]  # fmt: skip
+        ]
 
 
 @pytest.fixture
