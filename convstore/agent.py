@@ -52,7 +52,7 @@ from .chat_format import (
     unanswered_result,
     valid_history,
 )
-from .errors import ConfigurationError, ConvstoreError, InvalidInput
+from .errors import ConfigurationError, InvalidInput, ModelError
 from .store import Message, Store
 from .urls import redact
 
@@ -72,16 +72,6 @@ request refused with one of these is not retried without ``stream_options``."""
 
 _GROUP_PAGE = 16
 _LONE_SURROGATE = re.compile("[\ud800-\udfff]")
-
-
-class ModelError(ConvstoreError):
-    """The model API call failed (after the client's own retries). The user
-    message stays stored and no reply is; ``__cause__`` is the OpenAI error.
-    Retry by calling ``chat`` again with the same ``request_id``."""
-
-    def __init__(self, message: str, retryable: bool) -> None:
-        super().__init__(message)
-        self.retryable = retryable
 
 
 @dataclass(frozen=True)

@@ -14,6 +14,7 @@ __all__ = [
     "DatabaseUnavailable",
     "DuplicateIdempotencyKey",
     "InvalidInput",
+    "ModelError",
     "NotFound",
     "OutcomeUnknown",
     "QueryFileError",
@@ -28,8 +29,9 @@ class ConvstoreError(Exception):
 
     retryable: bool = False
     """True when repeating the same call is safe and may succeed: nothing was
-    written, or what was written is recognised by the retry. Only
-    :class:`DatabaseUnavailable` is retryable."""
+    written, or what was written is recognised by the retry:
+    :class:`DatabaseUnavailable`, and a :class:`ModelError` that a later call
+    may not meet (a timeout, a rate limit, a server error)."""
 
 
 class NotFound(ConvstoreError, LookupError):
@@ -85,3 +87,14 @@ class DuplicateIdempotencyKey(ConvstoreError):
 
 class QueryFileError(ConvstoreError):
     """A ``.sql`` file could not be parsed; the message names the file and line."""
+
+
+class ModelError(ConvstoreError):
+    """The model API call of :class:`convstore.agent.PersistentAgent` failed
+    (after the client's own retries). The user message stays stored and no
+    reply is; ``__cause__`` is the OpenAI error. Retry by calling ``chat``
+    again with the same ``request_id``."""
+
+    def __init__(self, message: str, retryable: bool) -> None:
+        super().__init__(message)
+        self.retryable = retryable
