@@ -4,8 +4,10 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from functools import cache
+from pathlib import Path
 from types import MappingProxyType
 
+from .errors import QueryFileError
 from .resources import sql_dir
 from .sqlfile import Query, load_query
 from .validation import query_parameter, report_parameter
@@ -17,15 +19,25 @@ REPORTS = "reports"
 @cache
 def queries_of(dialect: str) -> Mapping[str, Query]:
     """The dialect's queries by name (the file name without ``.sql``), the
-    reports included, read on first use."""
-    folder = sql_dir(dialect)
-    paths = sorted(folder.glob("*.sql")) + sorted((folder / REPORTS).glob("*.sql"))
-    queries = {
-        path.stem: load_query(
-            path, dialect, path.stem, label=f"sql/{path.relative_to(folder.parent)}"
-        )
-        for path in paths
-    }
+    reports included, read on first use (:func:`queries_in`)."""
+    return queries_in(sql_dir(dialect), dialect)
+
+
+def queries_in(folder: Path, dialect: str) -> Mapping[str, Query]:
+    """The queries of ``folder`` and of its ``reports`` subfolder, by name.
+
+    :raises QueryFileError: for a file that does not parse, or a report named
+        like a query (one name would silently hide the other).
+    """
+    queries: dict[str, Query] = {}
+    for path in sorted(folder.glob("*.sql")) + sorted((folder / REPORTS).glob("*.sql")):
+        if path.stem in queries:
+            raise QueryFileError(
+                f"{path}: a query named {path.stem!r} exists already ({queries[path.stem].path}); "
+                "rename one of them"
+            )
+        label = f"sql/{path.relative_to(folder.parent)}"
+        queries[path.stem] = load_query(path, dialect, path.stem, label=label)
     return MappingProxyType(queries)
 
 

@@ -283,3 +283,16 @@ def test_queries_accept_a_bare_connection_or_a_pool(postgres_url, sqlite_url, us
         connection.close()
     assert [m["seq"] for m in context] == [3, 4]
     assert context[0]["created_at"].tzinfo is not None
+
+
+def test_a_report_named_like_a_query_is_refused(tmp_path):
+    """One name would silently hide the other file."""
+    from convstore.catalog import queries_in
+
+    (tmp_path / "reports").mkdir()
+    for path in (tmp_path / "totals.sql", tmp_path / "reports" / "totals.sql"):
+        path.write_text("-- Totals.\nSELECT 1 AS one;\n", encoding="utf-8")
+    with pytest.raises(QueryFileError, match=r"reports/totals\.sql: a query named 'totals'"):
+        queries_in(tmp_path, SQLITE)
+    (tmp_path / "reports" / "totals.sql").rename(tmp_path / "reports" / "daily_totals.sql")
+    assert sorted(queries_in(tmp_path, SQLITE)) == ["daily_totals", "totals"]
