@@ -16,6 +16,7 @@ import convstore
 from convstore.store import Store
 
 from . import pgbouncer
+from .fake_openai import FakeOpenAI, client_for
 
 ADMIN_URL = os.environ.get("CONVSTORE_TEST_DSN", "postgresql://postgres@127.0.0.1:5432/postgres")
 DIALECTS = ["sqlite", "postgres"]
@@ -160,3 +161,16 @@ def application_url(postgres_url: str) -> Iterator[str]:
     with psycopg.connect(postgres_url, autocommit=True) as admin:
         admin.execute(sql.SQL("DROP OWNED BY {}").format(sql.Identifier(role)))
         admin.execute(sql.SQL("DROP ROLE {}").format(sql.Identifier(role)))
+
+
+@pytest.fixture
+def fake() -> Iterator[FakeOpenAI]:
+    """A fake OpenAI-compatible server of the test's own."""
+    with FakeOpenAI() as server:
+        yield server
+
+
+@pytest.fixture
+def client(fake: FakeOpenAI):
+    """The real OpenAI client, talking to :func:`fake`."""
+    return client_for(fake)

@@ -18,6 +18,25 @@ from collections import deque
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
+import openai
+
+from convstore.agent import PersistentAgent
+
+SYSTEM = "You are terse."
+"""The system prompt of the agents the tests build."""
+
+
+def client_for(server: FakeOpenAI) -> openai.OpenAI:
+    """The real OpenAI client, talking HTTP to ``server``, without retries."""
+    return openai.OpenAI(base_url=server.base_url, api_key="test", max_retries=0, timeout=5)
+
+
+def agent_for(store: Any, client: openai.OpenAI, **options: Any) -> PersistentAgent:
+    """A persistent agent on ``store`` with the test model and :data:`SYSTEM`."""
+    return PersistentAgent(
+        store, client=client, model="fake-model", system_prompt=SYSTEM, **options
+    )
+
 
 def text_reply(content: str, prompt_tokens: int = 50, completion_tokens: int = 7) -> dict:
     return {"kind": "text", "content": content, "usage": (prompt_tokens, completion_tokens)}

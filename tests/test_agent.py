@@ -6,28 +6,16 @@ from __future__ import annotations
 import openai
 import pytest
 
-from convstore.agent import ModelError, PersistentAgent, Tool, estimate_tokens
+from convstore.agent import ModelError, Tool, estimate_tokens
 
-from .fake_openai import FakeOpenAI, error_reply, silence, text_reply, tool_call_reply
-
-SYSTEM = "You are terse."
-
-
-@pytest.fixture
-def fake():
-    with FakeOpenAI() as server:
-        yield server
-
-
-@pytest.fixture
-def client(fake):
-    return openai.OpenAI(base_url=fake.base_url, api_key="test", max_retries=0, timeout=5)
-
-
-def agent_for(store, client, **options):
-    return PersistentAgent(
-        store, client=client, model="fake-model", system_prompt=SYSTEM, **options
-    )
+from .fake_openai import (
+    SYSTEM,
+    agent_for,
+    error_reply,
+    silence,
+    text_reply,
+    tool_call_reply,
+)
 
 
 def test_chat_stores_the_turn_with_usage_and_latency(store, user, fake, client):

@@ -12,11 +12,11 @@ import openai
 import pytest
 
 from convstore import validation
-from convstore.agent import PersistentAgent
 from convstore.chat_format import UNANSWERED_TOOL_CALL
 
 from .fake_openai import (
     FakeOpenAI,
+    agent_for,
     history_errors,
     raw_reply,
     refusal_reply,
@@ -24,23 +24,7 @@ from .fake_openai import (
     tool_call_reply,
 )
 
-SYSTEM = "You are terse."
 REFUSAL = "I'm sorry, I can't help with that."
-
-
-@pytest.fixture
-def fake():
-    with FakeOpenAI() as server:
-        yield server
-
-
-@pytest.fixture
-def client(fake):
-    return openai.OpenAI(base_url=fake.base_url, api_key="test", max_retries=0, timeout=5)
-
-
-def agent_for(store, client):
-    return PersistentAgent(store, client=client, model="fake-model", system_prompt=SYSTEM)
 
 
 def call(call_id, name: str = "lookup", **extra) -> dict:

@@ -15,18 +15,18 @@ import pytest
 from convstore.agent import PLACEHOLDER_API_KEY, ModelError, PersistentAgent, estimate_tokens
 from convstore.errors import ConfigurationError
 
-from .fake_openai import EXTRA_INPUTS, STREAM_OPTIONS_UNKNOWN, FakeOpenAI, error_reply, text_reply
+from .fake_openai import (
+    EXTRA_INPUTS,
+    STREAM_OPTIONS_UNKNOWN,
+    SYSTEM,
+    FakeOpenAI,
+    agent_for,
+    client_for,
+    error_reply,
+    text_reply,
+)
 
-SYSTEM = "You are terse."
 CREDENTIALS = ("OPENAI_API_KEY", "OPENAI_ADMIN_KEY", "OPENAI_BASE_URL")
-
-
-def agent_for(store, client):
-    return PersistentAgent(store, client=client, model="fake-model", system_prompt=SYSTEM)
-
-
-def client_for(fake: FakeOpenAI) -> openai.OpenAI:
-    return openai.OpenAI(base_url=fake.base_url, api_key="test", max_retries=0, timeout=5)
 
 
 @pytest.mark.parametrize("refusal", [STREAM_OPTIONS_UNKNOWN, EXTRA_INPUTS], ids=["named", "422"])

@@ -13,30 +13,11 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from convstore.agent import PersistentAgent, tool_result_text
+from convstore.agent import tool_result_text
 from convstore.chat_format import UNANSWERED_TOOL_CALL, valid_history
 from convstore.validation import Limits
 
-from .fake_openai import FakeOpenAI, history_errors, text_reply, tool_call_reply
-
-SYSTEM = "You are terse."
-
-
-@pytest.fixture
-def fake():
-    with FakeOpenAI() as server:
-        yield server
-
-
-@pytest.fixture
-def client(fake):
-    return openai.OpenAI(base_url=fake.base_url, api_key="test", max_retries=0, timeout=5)
-
-
-def agent_for(store, client, **options):
-    return PersistentAgent(
-        store, client=client, model="fake-model", system_prompt=SYSTEM, **options
-    )
+from .fake_openai import FakeOpenAI, agent_for, history_errors, text_reply, tool_call_reply
 
 
 def call(call_id: str, name: str = "lookup") -> dict:
