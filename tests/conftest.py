@@ -174,3 +174,12 @@ def fake() -> Iterator[FakeOpenAI]:
 def client(fake: FakeOpenAI):
     """The real OpenAI client, talking to :func:`fake`."""
     return client_for(fake)
+
+
+@pytest.fixture
+def no_configured_database(monkeypatch, tmp_path) -> None:
+    """The test in a directory of its own, with none of what the command line
+    reads from its environment set."""
+    monkeypatch.chdir(tmp_path)
+    for name in ("CONVSTORE_URL", "DATABASE_URL", "OPENAI_API_KEY", "OPENAI_BASE_URL"):
+        monkeypatch.delenv(name, raising=False)

@@ -14,32 +14,21 @@ from convstore.cli import main
 from convstore.errors import DatabaseError, DatabaseUnavailable
 from convstore.jsonl import export_conversations
 
+from .cli_support import one_line
 
-@pytest.fixture(autouse=True)
-def _no_configured_database(monkeypatch, tmp_path):
-    monkeypatch.chdir(tmp_path)
-    for name in ("CONVSTORE_URL", "DATABASE_URL", "OPENAI_API_KEY", "OPENAI_BASE_URL"):
-        monkeypatch.delenv(name, raising=False)
-
-
-def _one_line(err: str) -> str:
-    assert "Traceback" not in err
-    lines = err.splitlines()
-    assert len(lines) == 1, f"expected one line on stderr, got:\n{err}"
-    assert lines[0].startswith("convstore"), lines[0]
-    return lines[0]
+pytestmark = pytest.mark.usefixtures("no_configured_database")
 
 
 def test_chat_without_a_key_fails_before_creating_the_database(tmp_path, capsys):
     assert main(["--url", "new.db", "chat"]) == 1
-    assert "OPENAI_API_KEY is not set" in _one_line(capsys.readouterr().err)
+    assert "OPENAI_API_KEY is not set" in one_line(capsys.readouterr().err)
     assert list(tmp_path.iterdir()) == []
 
 
 def test_chat_names_a_base_url_that_is_not_a_server(tmp_path, monkeypatch, capsys):
     monkeypatch.setenv("OPENAI_BASE_URL", "not a url")
     assert main(["--url", "new.db", "chat"]) == 1
-    line = _one_line(capsys.readouterr().err)
+    line = one_line(capsys.readouterr().err)
     assert "OPENAI_BASE_URL 'not a url' is not a server's URL" in line
     assert list(tmp_path.iterdir()) == []
 
@@ -47,7 +36,7 @@ def test_chat_names_a_base_url_that_is_not_a_server(tmp_path, monkeypatch, capsy
 def test_chat_hides_a_password_in_the_base_url(monkeypatch, capsys):
     monkeypatch.setenv("OPENAI_BASE_URL", "ftp://u:hunter2@h/v1")
     assert main(["--url", "new.db", "chat"]) == 1
-    line = _one_line(capsys.readouterr().err)
+    line = one_line(capsys.readouterr().err)
     assert "hunter2" not in line and "ftp://u:***@h/v1" in line
 
 
@@ -55,7 +44,7 @@ def test_import_legacy_names_the_source_that_cannot_be_reached(postgres_url, cap
     parts = urlsplit(postgres_url)
     source = parts._replace(netloc=f"{parts.username}:hunter2@{parts.hostname}:1").geturl()
     assert main(["import-legacy", source, "--to", "imported.db"]) == 1
-    line = _one_line(capsys.readouterr().err)
+    line = one_line(capsys.readouterr().err)
     assert line.startswith(
         f"convstore: DatabaseUnavailable: cannot open the source "
         f"{parts.scheme}://{parts.username}:***@{parts.hostname}:1{parts.path}: "
@@ -93,7 +82,7 @@ def test_a_database_failure_is_not_blamed_on_the_line(tmp_path, monkeypatch, cap
 
     monkeypatch.setattr("convstore.cli.import_lines", failing)
     assert main(["--url", "target.db", "import", path]) == 1
-    line = _one_line(capsys.readouterr().err)
+    line = one_line(capsys.readouterr().err)
     assert line.endswith(f"nothing was imported, nothing of it or after it: {then}")
     assert "fix it" not in line
 
@@ -102,4 +91,4 @@ def test_a_wrong_line_is_still_to_be_fixed(tmp_path, capsys):
     path = tmp_path / "wrong.jsonl"
     path.write_text(json.dumps({"messages": []}) + "\n")
     assert main(["--url", "target.db", "import", str(path)]) == 1
-    assert _one_line(capsys.readouterr().err).endswith("fix it and import the file again")
+    assert one_line(capsys.readouterr().err).endswith("fix it and import the file again")

@@ -9,23 +9,12 @@ import pytest
 import convstore
 from convstore.cli import main
 
+from .cli_support import one_line
+
+pytestmark = pytest.mark.usefixtures("no_configured_database")
+
 PERIOD = ["--param", "since=2026-01-01", "--param", "until=2027-01-01"]
 ODD_NAME = "my db?x#y%20.db"
-
-
-@pytest.fixture(autouse=True)
-def _no_configured_database(monkeypatch, tmp_path):
-    monkeypatch.chdir(tmp_path)
-    monkeypatch.delenv("CONVSTORE_URL", raising=False)
-    monkeypatch.delenv("DATABASE_URL", raising=False)
-
-
-def _one_line(err: str) -> str:
-    assert "Traceback" not in err
-    lines = err.splitlines()
-    assert len(lines) == 1, f"expected one line on stderr, got:\n{err}"
-    assert lines[0].startswith("convstore"), lines[0]
-    return lines[0]
 
 
 @pytest.mark.parametrize(
@@ -43,14 +32,14 @@ def _one_line(err: str) -> str:
 def test_a_missing_file_is_refused_and_not_created(tmp_path, postgres_url, capsys, argv):
     argv = [word.format(postgres_url=postgres_url) for word in argv]
     assert main(argv) == 2
-    line = _one_line(capsys.readouterr().err)
+    line = one_line(capsys.readouterr().err)
     assert "there is no SQLite database at " in line and "typo.db" in line
     assert list(tmp_path.iterdir()) == []
 
 
 def test_transfer_names_its_missing_source(tmp_path, postgres_url, capsys):
     assert main(["transfer", "--from", "nosuch.db", "--to", postgres_url]) == 2
-    line = _one_line(capsys.readouterr().err)
+    line = one_line(capsys.readouterr().err)
     assert line.startswith("convstore transfer: error: --from: there is no SQLite database")
     assert "nosuch.db" in line
 
@@ -78,7 +67,7 @@ def test_a_path_is_shown_as_it_was_given(tmp_path, monkeypatch, capsys):
     assert main(["status", "--url", ODD_NAME]) == 0
     assert capsys.readouterr().out == f"{ODD_NAME}: up to date\n"
     assert main(["--url", ODD_NAME, "rollback"]) == 2  # no terminal to ask on
-    assert f"every migration of {ODD_NAME} drops" in _one_line(capsys.readouterr().err)
+    assert f"every migration of {ODD_NAME} drops" in one_line(capsys.readouterr().err)
 
 
 def test_a_url_is_shown_as_a_url(tmp_path, capsys):
@@ -91,13 +80,13 @@ def test_a_url_is_shown_as_a_url(tmp_path, capsys):
 def test_a_bad_configured_url_is_a_usage_error_naming_the_variable(monkeypatch, capsys):
     monkeypatch.setenv("CONVSTORE_URL", "mysql://u:hunter2@h/d")
     assert main(["status"]) == 2
-    line = _one_line(capsys.readouterr().err)
+    line = one_line(capsys.readouterr().err)
     assert "CONVSTORE_URL: unsupported database URL 'mysql://u:***@h/d'" in line
 
 
 def test_a_missing_directory_is_a_usage_error(tmp_path, capsys):
     assert main(["migrate", "--url", "no-such-dir/x.db"]) == 2
-    assert "does not exist" in _one_line(capsys.readouterr().err)
+    assert "does not exist" in one_line(capsys.readouterr().err)
     assert list(tmp_path.iterdir()) == []
 
 

@@ -22,24 +22,12 @@ import pytest
 import convstore
 from convstore.cli import main
 
+from .cli_support import one_line
+
+pytestmark = pytest.mark.usefixtures("no_configured_database")
+
 CONVSTORE = str(Path(sys.executable).parent / "convstore")
 SQL = Path(__file__).parent / "sql"
-
-
-@pytest.fixture(autouse=True)
-def _no_configured_database(monkeypatch, tmp_path):
-    """Each test in its own directory, with no database configured around it."""
-    monkeypatch.chdir(tmp_path)
-    monkeypatch.delenv("CONVSTORE_URL", raising=False)
-    monkeypatch.delenv("DATABASE_URL", raising=False)
-
-
-def _one_line(err: str) -> str:
-    assert "Traceback" not in err
-    lines = err.splitlines()
-    assert len(lines) == 1, f"expected one line on stderr, got:\n{err}"
-    assert lines[0].startswith("convstore"), lines[0]
-    return lines[0]
 
 
 def _stored(url: str, user: str = "ana") -> str:
@@ -80,7 +68,7 @@ def test_rollback_without_yes_and_without_a_terminal_is_refused(own_database, ca
 
     assert main(["--url", url, "rollback"]) == 2
 
-    line = _one_line(capsys.readouterr().err)
+    line = one_line(capsys.readouterr().err)
     assert "--yes" in line and "drops" in line
     assert convstore.urls.redact(url) in line and "s3cret" not in line
     assert _still_there(own_database, conversation_id)
@@ -95,7 +83,7 @@ def test_rollback_with_yes_drops_the_tables(own_database, capsys):
 
 def test_a_malformed_url_fails_before_rollback_asks(capsys):
     assert main(["--url", "mysql://x/y", "rollback"]) == 2
-    assert "unsupported database URL" in _one_line(capsys.readouterr().err)
+    assert "unsupported database URL" in one_line(capsys.readouterr().err)
 
 
 def _rollback_on_a_terminal(url: str, answer: bytes) -> tuple[int, str, str]:
@@ -225,7 +213,7 @@ def test_every_command_that_opens_the_database_takes_url_after_it(tmp_path, caps
 
 def test_two_different_urls_are_refused(tmp_path, capsys):
     assert main(["--url", "a.db", "status", "--url", "b.db"]) == 2
-    assert "--url is given twice" in _one_line(capsys.readouterr().err)
+    assert "--url is given twice" in one_line(capsys.readouterr().err)
 
 
 @pytest.mark.parametrize(
@@ -237,7 +225,7 @@ def test_two_different_urls_are_refused(tmp_path, capsys):
 )
 def test_url_is_refused_where_the_command_names_its_databases(capsys, argv):
     assert main(argv) == 2
-    assert "--url does not apply here" in _one_line(capsys.readouterr().err)
+    assert "--url does not apply here" in one_line(capsys.readouterr().err)
 
 
 # -- --version ------------------------------------------------------------------------------
@@ -300,13 +288,13 @@ def test_a_real_url_still_works(tmp_path, postgres_url, capsys):
 )
 def test_a_malformed_url_is_not_taken_for_a_path(tmp_path, capsys, url, says):
     assert main(["--url", url, "migrate"]) == 2
-    assert says in _one_line(capsys.readouterr().err)
+    assert says in one_line(capsys.readouterr().err)
     assert list(tmp_path.iterdir()) == []
 
 
 def test_a_libpq_connection_string_is_refused_without_echoing_it(tmp_path, capsys):
     assert main(["--url", "host=localhost dbname=app password=s3cret", "migrate"]) == 2
-    line = _one_line(capsys.readouterr().err)
+    line = one_line(capsys.readouterr().err)
     assert "postgresql://user@host:port/dbname" in line and "s3cret" not in line
     assert list(tmp_path.iterdir()) == []
 
@@ -322,7 +310,7 @@ def test_transfer_takes_a_path_for_its_source(tmp_path, scratch_databases, capsy
 def test_transfer_to_a_path_is_refused_as_sqlite(tmp_path, capsys):
     _stored("sqlite:///old.db")
     assert main(["transfer", "--from", "old.db", "--to", "new.db"]) == 2
-    line = _one_line(capsys.readouterr().err)
+    line = one_line(capsys.readouterr().err)
     assert "--to new.db is not postgres" in line
     assert "give --to postgresql://user@host/dbname" in line
 
@@ -378,7 +366,7 @@ def test_a_failing_line_says_what_was_imported_before_it(database_url, source_li
 
     assert main(["import", str(path), "--url", database_url]) == 1
 
-    line = _one_line(capsys.readouterr().err)
+    line = one_line(capsys.readouterr().err)
     assert line.startswith("convstore: InvalidInput: line 4: convstore.messages[1].seq is missing")
     assert "(in partial.jsonl)" in line
     assert "2 lines imported before that (2 new conversations, 4 new messages)" in line
@@ -391,7 +379,7 @@ def test_a_failing_line_says_what_was_imported_before_it(database_url, source_li
 def test_a_failing_first_line_says_nothing_was_imported(sqlite_url, capsys):
     Path("bad.jsonl").write_text("[1, 2]\n")
     assert main(["--url", sqlite_url, "import", "bad.jsonl"]) == 1
-    line = _one_line(capsys.readouterr().err)
+    line = one_line(capsys.readouterr().err)
     assert "line 1: an array, not a JSON object" in line and "nothing was imported" in line
 
 
@@ -400,7 +388,7 @@ def test_a_line_that_is_not_utf8_names_the_line_and_byte(sqlite_url, source_line
     assert b"\xed" in latin1
     Path("latin1.jsonl").write_bytes(source_lines[0].encode() + b"\n" + latin1 + b"\n")
     assert main(["--url", sqlite_url, "import", "latin1.jsonl"]) == 1
-    line = _one_line(capsys.readouterr().err)
+    line = one_line(capsys.readouterr().err)
     byte = latin1.index(b"\xed") + 1
     assert f"line 2: byte {byte} (0xed) is not UTF-8" in line
     assert "must be UTF-8" in line and "(in latin1.jsonl)" in line
@@ -412,7 +400,7 @@ def test_a_gzip_file_is_refused_in_one_line_before_anything_is_imported(sqlite_u
 
     Path("export.jsonl.gz").write_bytes(gzip.compress(b"{}\n"))
     assert main(["--url", sqlite_url, "import", "export.jsonl.gz"]) == 2
-    line = _one_line(capsys.readouterr().err)
+    line = one_line(capsys.readouterr().err)
     assert "gzip-compressed" in line and "zcat export.jsonl.gz | convstore import -" in line
     assert "nothing was imported" in line
 
@@ -436,7 +424,7 @@ def test_an_unexpected_error_is_still_one_line(monkeypatch, capsys):
 
     monkeypatch.setattr("convstore.cli.pending_migrations", broken)
     assert main(["status"]) == 1
-    line = _one_line(capsys.readouterr().err)
+    line = one_line(capsys.readouterr().err, bug=True)
     assert "unexpected RuntimeError: something unforeseen" in line and "a bug" in line
 
 
@@ -451,7 +439,7 @@ def test_an_unexpected_error_is_still_one_line(monkeypatch, capsys):
 )
 def test_an_empty_database_is_a_usage_error(tmp_path, capsys, argv):
     assert main(argv) == 2
-    assert "expected a database URL or the path of a SQLite file" in _one_line(
+    assert "expected a database URL or the path of a SQLite file" in one_line(
         capsys.readouterr().err
     )
     assert list(tmp_path.iterdir()) == []

@@ -14,16 +14,11 @@ import pytest
 from convstore.cli import main
 from convstore.urls import redact
 
+pytestmark = pytest.mark.usefixtures("no_configured_database")
+
 SECRET = "hunter2"
 ROOT = Path(__file__).parent.parent
 CONVSTORE = str(Path(sys.executable).parent / "convstore")
-
-
-@pytest.fixture(autouse=True)
-def _no_configured_database(monkeypatch, tmp_path):
-    monkeypatch.chdir(tmp_path)
-    monkeypatch.delenv("CONVSTORE_URL", raising=False)
-    monkeypatch.delenv("DATABASE_URL", raising=False)
 
 
 @pytest.mark.parametrize(

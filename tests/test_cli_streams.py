@@ -13,6 +13,8 @@ import pytest
 import convstore
 from convstore.cli import main
 
+from .cli_support import one_line
+
 CONVSTORE = str(Path(sys.executable).parent / "convstore")
 SINCE = ["--param", "since=2020-01-01"]
 LIMIT = ["--param", "limit=5"]
@@ -25,14 +27,6 @@ def database(tmp_path) -> str:
         conversation_id = store.create_conversation("ana", title="trip")
         store.add_message(conversation_id, "user", "hello", tokens=2)
     return url
-
-
-def _one_line(err: str) -> str:
-    assert "Traceback" not in err and "a bug in convstore" not in err, err
-    lines = err.splitlines()
-    assert len(lines) == 1, f"expected one line on stderr, got:\n{err}"
-    assert lines[0].startswith("convstore"), lines[0]
-    return lines[0]
 
 
 def _closing(redirection: str, *argv: str, cwd: Path) -> subprocess.CompletedProcess:
@@ -49,7 +43,7 @@ def _closing(redirection: str, *argv: str, cwd: Path) -> subprocess.CompletedPro
 def test_import_from_a_closed_standard_input(tmp_path):
     done = _closing("<&-", "import", "-", "--url", "x.db", cwd=tmp_path)
     assert done.returncode == 2
-    assert "standard input is closed" in _one_line(done.stderr)
+    assert "standard input is closed" in one_line(done.stderr)
     assert not (tmp_path / "x.db").exists()
 
 
@@ -64,7 +58,7 @@ def test_import_from_a_closed_standard_input(tmp_path):
 def test_a_closed_standard_output(tmp_path, database, argv):
     done = _closing(">&-", *argv, "--url", database, cwd=tmp_path)
     assert done.returncode == 2
-    assert "standard output is closed" in _one_line(done.stderr)
+    assert "standard output is closed" in one_line(done.stderr)
 
 
 @pytest.mark.parametrize(
@@ -85,7 +79,7 @@ def test_standard_output_on_a_full_disk_is_named(tmp_path, database, argv):
             cwd=tmp_path,
         )
     assert done.returncode == 1
-    line = _one_line(done.stderr)
+    line = one_line(done.stderr)
     assert line == "convstore: cannot write standard output: No space left on device"
 
 
@@ -102,7 +96,7 @@ def test_standard_output_on_a_full_disk_is_named(tmp_path, database, argv):
 def test_report_limit_takes_ascii_digits_only(database, capsys, limit, says):
     argv = ["--url", database, "report", "most_active_conversations", *SINCE]
     assert main([*argv, "--param", f"limit={limit}"]) == 2
-    assert says in _one_line(capsys.readouterr().err)
+    assert says in one_line(capsys.readouterr().err)
 
 
 def test_report_limit_still_takes_a_number(database, capsys):
@@ -115,4 +109,4 @@ def test_report_limit_still_takes_a_number(database, capsys):
 def test_transfer_page_size_takes_ascii_digits_only(capsys, size):
     argv = ["transfer", "--from", "a.db", "--to", "postgresql://h/d", "--page-size", size]
     assert main(argv) == 2
-    assert "--page-size: the page size must be a whole number" in _one_line(capsys.readouterr().err)
+    assert "--page-size: the page size must be a whole number" in one_line(capsys.readouterr().err)
