@@ -267,40 +267,37 @@ def optional_timestamp(field: str, value: Any) -> str | None:
 
 
 def report_parameter(name: str, value: Any, field: str | None = None) -> Any:
-    """A parameter of a report in ``sql/<dialect>/reports/``, read one way for
-    every caller (``convstore report`` and :meth:`convstore.Store.run`):
-    ``since``, ``until`` and ``*_at`` by :func:`timestamp` (a value without a
-    zone is UTC; no ``'yesterday'``, which PostgreSQL reads and SQLite does
-    not), bound as UTC text in SQLite's stored form,
-    ``2026-11-25T13:38:38.123000Z``; ``limit`` a whole number of at least 1;
-    any other parameter as given. ``field`` names the value in errors
-    (default: ``name``).
+    """A parameter of a report in ``sql/<dialect>/reports/``: required, then
+    read as :func:`query_parameter` reads any (``since``, ``until`` and
+    ``*_at`` by :func:`timestamp`: a value without a zone is UTC, no
+    ``'yesterday'``, which PostgreSQL reads and SQLite does not). ``field``
+    names the value in errors (default: ``name``).
 
     :raises InvalidInput: naming ``field``.
     """
     field = name if field is None else field
-    if name == "limit":
-        return count(field, value, minimum=1)
-    if is_timestamp_parameter(name):
-        return timestamp(field, value)
-    return value
+    if value is None:
+        raise InvalidInput(f"{field} needs a value")
+    return query_parameter(name, value, field)
 
 
-def query_parameter(name: str, value: Any) -> Any:
+def query_parameter(name: str, value: Any, field: str | None = None) -> Any:
     """A named query's parameter as convstore binds it, whoever the caller, so
     that both databases get the same value or refuse it the same way: a point
-    in time (:func:`is_timestamp_parameter`) as :func:`timestamp` gives it, a
+    in time (:func:`is_timestamp_parameter`) as :func:`timestamp` gives it (UTC
+    text in SQLite's stored form, ``2026-11-25T13:38:38.123000Z``), a
     ``limit`` a whole number of at least 1, a ``conversation_id`` a UUID's
     canonical text; ``None`` (SQL's NULL) and anything else as given.
 
-    :raises InvalidInput: naming ``name``.
+    :raises InvalidInput: naming ``field`` (default: ``name``).
     """
+    field = name if field is None else field
     if value is None:
         return None
     if is_timestamp_parameter(name):
-        return timestamp(name, value)
+        return timestamp(field, value)
     if name == "limit":
-        return count(name, value, minimum=1)
+        return count(field, value, minimum=1)
     if name == "conversation_id":
         return conversation_id(value)
     return value
