@@ -32,6 +32,7 @@ from __future__ import annotations
 import re
 import unicodedata
 from collections.abc import Iterator
+from functools import lru_cache
 
 # The character classes below are the ones in migrations/postgres/
 # pg_0014_folded_search.sql: change them together, in a new migration.
@@ -160,10 +161,26 @@ def word_spans(text: str) -> Iterator[tuple[int, int, list[str]]]:
     ``(start, end, its folded words)``. In order, these are :func:`words` of
     ``text``, but for the rare character that only folding turns into letters
     (``™`` is ``tm``)."""
-    for run in _RUN.finditer(text):
-        folded = words(run.group())
-        if folded:
-            yield run.start(), run.end(), folded
+    # One character for one, so positions in ``spaced`` are positions in ``text``.
+    spaced = _PRIVATE_PLANES.sub(" ", text.translate(_SEPARATOR_TABLE))
+    for run in _RUN.finditer(spaced):
+        start, end = run.span()
+        if spaced[start:end].isascii():  # one word, folded by lower case alone
+            if end - start <= _LONGEST_WORD:
+                yield start, end, [text[start:end].lower()]
+            continue
+        for piece in _PIECE.finditer(text, start, end):
+            folded = _piece_words(piece.group())
+            if folded:
+                yield piece.start(), piece.end(), list(folded)
 
 
-_RUN = re.compile(f"{_UNSPACED.pattern}|(?:(?!{_UNSPACED.pattern})[^{_SEPARATORS.pattern[1:-2]}])+")
+@lru_cache(maxsize=4096)
+def _piece_words(piece: str) -> tuple[str, ...]:
+    """:func:`words` of a piece of non-ASCII text, remembered: the same
+    characters of an unspaced script come back again and again."""
+    return tuple(words(piece))
+
+
+_RUN = re.compile("[^ ]+")
+_PIECE = re.compile(f"{_UNSPACED.pattern}|(?:(?!{_UNSPACED.pattern}).)+", re.DOTALL)
