@@ -11,8 +11,9 @@ exactly: ``1`` is ``1.0``, ``10**22 + 1`` is not ``10**22``; ``true`` is not
 ``1``). A filter is always an object, so PostgreSQL's one exception (a
 top-level array contains a scalar it holds) never arises.
 
-Costs one pass over each array of the filter, with a set of the stored
-array's scalars: linear, where a recursive SQL query would match every pair
+A scalar of the filter is looked up in a set of the stored array's scalars;
+only objects and arrays inside arrays are matched pair by pair (as
+PostgreSQL's own code does), where a recursive SQL query matched every pair
 of nodes again at each level.
 """
 
