@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import re
+from dataclasses import dataclass
 from urllib.parse import SplitResult, quote, unquote, urlsplit
 
 from .errors import ConfigurationError
@@ -21,6 +22,146 @@ _URL = re.compile(
     r"[A-Za-z][A-Za-z0-9+.-]+://|(sqlite|postgres|postgresql|postgresql\+psycopg):", re.I
 )
 _CONNINFO = re.compile(r"\s*(host|hostaddr|port|dbname|user|password|service)\s*=", re.I)
+
+
+@dataclass(frozen=True, init=False, repr=False)
+class DatabaseURL:
+    """A database URL, parsed and checked when it is made, so that whoever
+    holds one can open it: ``sqlite:///relative/path.db``,
+    ``sqlite:////absolute/path.db`` or ``postgresql://user:password@host:port/dbname?option=value``
+    (also written ``postgres://`` or ``postgresql+psycopg://``).
+
+    ``str()`` gives the URL as written, for drivers only: it may hold a
+    password. Messages and logs use :attr:`redacted`, which ``repr()`` shows too.
+
+    Make one from a URL (``DatabaseURL("sqlite:///app.db")``), from a URL or
+    the path of a SQLite file (:meth:`from_url_or_path`), or from the argument
+    and the environment (:meth:`resolve`).
+
+    :raises ConfigurationError: if the text is not a string, cannot be parsed
+        as a URL, names neither SQLite nor PostgreSQL, or is a SQLite URL that
+        names no file (see :attr:`sqlite_path`).
+    """
+
+    dialect: str
+    """``sqlite`` or ``postgres``."""
+    redacted: str
+    """The URL with every secret hidden (see :func:`redact`), for messages and logs."""
+    _url: str
+    _sqlite_path: str | None
+
+    def __init__(self, url: str) -> None:
+        parts = _split(url)
+        dialect = _dialect(parts, url)
+        path = _path_of(parts, url) if dialect == SQLITE else None
+        object.__setattr__(self, "_url", url)
+        object.__setattr__(self, "dialect", dialect)
+        object.__setattr__(self, "redacted", redact(url))
+        object.__setattr__(self, "_sqlite_path", path)
+
+    @classmethod
+    def from_url_or_path(cls, text: str, source: str = "the database") -> DatabaseURL:
+        """``text`` if it is a URL (``scheme://...``, or ``sqlite:`` or
+        ``postgresql:`` followed by anything), else the ``sqlite:///`` URL of
+        the file at path ``text`` (``conversations.db``, ``./x.db``,
+        ``/tmp/x.db``, ``~/x.db``; ``?``, ``#``, ``%`` and ``\\`` stay part of
+        the name). ``source`` names where ``text`` came from, for the errors
+        about what a path cannot be.
+
+        :raises ConfigurationError: for a libpq connection string
+            (``host=... dbname=...``), a path that is not valid Unicode, or a
+            URL :class:`DatabaseURL` refuses.
+        """
+        if not isinstance(text, str):
+            raise ConfigurationError(
+                f"{source}: a database URL is a str, not {type(text).__name__}"
+            )
+        if _URL.match(text):
+            return cls(text)
+        if _CONNINFO.match(text):
+            raise ConfigurationError(
+                # not echoed: it may hold password=...
+                f"{source} looks like a libpq connection string (key=value ...); write it as "
+                "a URL, postgresql://user@host:port/dbname (or ./name for a SQLite file of that name)"
+            )
+        try:
+            path = quote(os.path.expanduser(text), safe="/")
+        except UnicodeEncodeError:
+            raise ConfigurationError(
+                f"{source}: the file name {text!r} is not valid Unicode"
+            ) from None
+        return cls("sqlite:///" + path)
+
+    @classmethod
+    def resolve(cls, url: str | DatabaseURL | None = None) -> DatabaseURL:
+        """The database to use: ``url`` if given (a :class:`DatabaseURL` is
+        returned as it is), then ``CONVSTORE_URL`` (a URL or the path of a
+        SQLite file, see :meth:`from_url_or_path`), then ``DATABASE_URL``, else
+        the SQLite file ``conversations.db`` in the working directory (an
+        empty string or variable counts as not given).
+
+        :raises ConfigurationError: if ``url`` is neither a string nor a
+            :class:`DatabaseURL`, ``CONVSTORE_URL`` is a libpq connection
+            string, or the URL chosen is one :class:`DatabaseURL` refuses.
+        """
+        if isinstance(url, DatabaseURL):
+            return url
+        if url is not None and not isinstance(url, str):
+            # a path is shown; anything else may be a URL's bytes, password and all
+            shown = f" {url!r}" if isinstance(url, os.PathLike) else ""
+            raise ConfigurationError(
+                f"a database URL is a string such as {DEFAULT_URL!r}, "
+                f"not {type(url).__name__}{shown}"
+            )
+        if url:
+            return cls(url)
+        configured = os.environ.get("CONVSTORE_URL")
+        if configured:
+            return cls.from_url_or_path(configured, "CONVSTORE_URL")
+        return cls(os.environ.get("DATABASE_URL") or DEFAULT_URL)
+
+    @property
+    def sqlite_path(self) -> str:
+        """The SQLite file's path, percent-decoded: ``sqlite:///relative.db`` ->
+        ``relative.db``, ``sqlite:////abs.db`` -> ``/abs.db``, ``my%20data.db``
+        -> ``my data.db`` (as yoyo's SQLite backend reads it, so one URL names
+        one file for migrations and for the store alike).
+
+        :raises ConfigurationError: for a PostgreSQL URL.
+        """
+        if self._sqlite_path is None:
+            raise ConfigurationError(
+                f"{self.redacted!r} is a PostgreSQL URL, not a SQLite file; "
+                "give sqlite:///path/to/file.db or the path of the file"
+            )
+        return self._sqlite_path
+
+    @property
+    def conninfo(self) -> str:
+        """The connection string libpq and psycopg accept: the URL with the
+        scheme ``postgresql`` (libpq does not know ``postgresql+psycopg``).
+
+        :raises ConfigurationError: for a SQLite URL.
+        """
+        if self.dialect != POSTGRES:
+            raise ConfigurationError(
+                f"{self.redacted!r} is a SQLite URL, not a PostgreSQL server; "
+                "give postgresql://user@host:port/dbname"
+            )
+        return _conninfo(self._url)
+
+    @property
+    def yoyo(self) -> str:
+        """The URL for yoyo-migrations: ``postgresql+psycopg://...`` on
+        PostgreSQL (plain ``postgresql`` would make yoyo load psycopg2), the
+        URL as written on SQLite."""
+        return _yoyo(self._url, self.dialect)
+
+    def __str__(self) -> str:
+        return self._url
+
+    def __repr__(self) -> str:
+        return f"DatabaseURL({self.redacted!r})"
 
 
 def resolve_url(url: str | None = None) -> str:
@@ -72,71 +213,28 @@ def url_or_path(text: str, source: str = "the database") -> str:
 
 
 def split_url(url: str) -> SplitResult:
-    """``urlsplit``, with a URL it cannot parse (``postgresql://[::1``) reported
-    as :class:`ConfigurationError`.
-
-    :raises ConfigurationError: if ``url`` is not a URL.
-    """
-    if not isinstance(url, str):
-        raise ConfigurationError(f"a database URL is a str, not {type(url).__name__}")
-    try:
-        parts = urlsplit(url)
-        parts.port  # noqa: B018 -- parsed lazily; a bad port raises here, not later
-    except ValueError:
-        # not the ValueError's text: it quotes the "port", which may be a password
-        raise ConfigurationError(
-            f"cannot parse the database URL {redact(url)!r} (a password holding "
-            "@ : / ? or # must be percent-encoded); use sqlite:///path/to/file.db "
-            "or postgresql://user@host:port/dbname"
-        ) from None
-    return parts
+    """``urlsplit``, with a URL it cannot parse reported as :class:`ConfigurationError`."""
+    return _split(url)
 
 
 def dialect_of(url: str) -> str:
-    """``sqlite`` or ``postgres``.
+    """``sqlite`` or ``postgres``, for a URL not yet parsed into a
+    :class:`DatabaseURL` (its path is not checked).
 
-    :raises ConfigurationError: for a URL that is neither.
+    :raises ConfigurationError: for a URL that cannot be parsed or is neither.
     """
-    scheme = split_url(url).scheme.lower()
-    if scheme == "sqlite":
-        return SQLITE
-    if scheme in _POSTGRES_SCHEMES:
-        return POSTGRES
-    raise ConfigurationError(
-        f"unsupported database URL {redact(url)!r}: use sqlite:///path/to/file.db "
-        "or postgresql://user@host/dbname"
-    )
+    return _dialect(_split(url), url)
 
 
 def sqlite_path(url: str) -> str:
-    """``sqlite:///relative.db`` -> ``relative.db``; ``sqlite:////abs.db`` -> ``/abs.db``.
-
-    The path is percent-decoded (``my%20data.db`` is ``my data.db``), as yoyo's
-    SQLite backend does (it hands the path to SQLite as a URI), so one URL
-    names one file for migrations and for the store alike.
+    """The file named by a ``sqlite:///`` URL not yet parsed into a
+    :class:`DatabaseURL` (its scheme is not checked); see
+    :attr:`DatabaseURL.sqlite_path`.
 
     :raises ConfigurationError: if the URL names no file, or is not written
         ``sqlite:///`` + path.
     """
-    parts = split_url(url)
-    if parts.netloc or not parts.path.startswith("/"):
-        raise ConfigurationError(
-            f"{redact(url)!r} is not a SQLite URL convstore reads: write sqlite:///relative/path.db "
-            "or sqlite:////absolute/path.db (three slashes, then the path)"
-        )
-    path = unquote(parts.path[1:])
-    if not path or path == ":memory:":
-        raise ConfigurationError(
-            f"{redact(url)!r} names no database file: convstore needs a file that several "
-            "connections can share, such as sqlite:///conversations.db"
-        )
-    if "\x00" in path:
-        raise ConfigurationError(f"{redact(url)!r}: a file name cannot hold a NUL character (%00)")
-    try:
-        path.encode()
-    except UnicodeEncodeError:
-        raise ConfigurationError(f"{redact(url)!r}: the file name is not valid Unicode") from None
-    return path
+    return _path_of(_split(url), url)
 
 
 def sqlite_uri(path: str, *, read_only: bool = False, immutable: bool = False) -> str:
@@ -151,19 +249,20 @@ def sqlite_uri(path: str, *, read_only: bool = False, immutable: bool = False) -
 
 
 def psycopg_conninfo(url: str) -> str:
-    """The URL in the form libpq accepts (it does not know ``+psycopg``)."""
-    return "postgresql" + url[url.index(":") :]
+    """The URL in the form libpq accepts (see :attr:`DatabaseURL.conninfo`),
+    for a URL not yet parsed (nothing is checked)."""
+    return _conninfo(url)
 
 
 def yoyo_url(url: str) -> str:
-    """The URL for yoyo; PostgreSQL needs ``postgresql+psycopg`` (plain
-    ``postgresql`` would make yoyo load psycopg2)."""
-    if dialect_of(url) == POSTGRES:
-        return "postgresql+psycopg" + url[url.index(":") :]
-    return url
+    """The URL for yoyo (see :attr:`DatabaseURL.yoyo`), for a URL not yet parsed.
+
+    :raises ConfigurationError: as :func:`dialect_of`.
+    """
+    return _yoyo(url, dialect_of(url))
 
 
-def redact(url: str) -> str:
+def redact(url: str | DatabaseURL) -> str:
     """The URL with every secret replaced by ``***``, for messages and logs:
     the password of ``user:password@``, and the query parameters ``password``,
     ``passfile`` and ``sslpassword`` (``postgresql:///db?password=...``).
@@ -171,7 +270,11 @@ def redact(url: str) -> str:
     A URL that cannot be parsed as libpq and Python agree on (an unencoded
     ``@ : / ? #`` in a password, say ``postgresql://u:pa:ss/wd@host/db``)
     shows as ``scheme://***``: which part is the password is then unknown.
+    Text that is not a URL (a path) is returned as it is; a
+    :class:`DatabaseURL` gives its :attr:`~DatabaseURL.redacted`.
     """
+    if isinstance(url, DatabaseURL):
+        return url.redacted
     if not isinstance(url, str):
         return f"<{type(url).__name__}>"
     scheme = _SCHEME.match(url)
@@ -213,3 +316,79 @@ def _redacted_query(query: str) -> str:
             pair = f"{key}=***"
         pairs.append(pair)
     return "&".join(pairs)
+
+
+# -- parsing, shared by DatabaseURL and the functions over text ------------------------
+
+
+def _split(url: str) -> SplitResult:
+    """``urlsplit``, with a URL it cannot parse (``postgresql://[::1``) reported
+    as :class:`ConfigurationError`.
+
+    :raises ConfigurationError: if ``url`` is not a string, or not a URL.
+    """
+    if not isinstance(url, str):
+        raise ConfigurationError(f"a database URL is a str, not {type(url).__name__}")
+    try:
+        parts = urlsplit(url)
+        parts.port  # noqa: B018 -- parsed lazily; a bad port raises here, not later
+    except ValueError:
+        # not the ValueError's text: it quotes the "port", which may be a password
+        raise ConfigurationError(
+            f"cannot parse the database URL {redact(url)!r} (a password holding "
+            "@ : / ? or # must be percent-encoded); use sqlite:///path/to/file.db "
+            "or postgresql://user@host:port/dbname"
+        ) from None
+    return parts
+
+
+def _dialect(parts: SplitResult, url: str) -> str:
+    """``sqlite`` or ``postgres``, from the scheme of ``url`` split as ``parts``.
+
+    :raises ConfigurationError: for a URL that is neither.
+    """
+    scheme = parts.scheme.lower()
+    if scheme == "sqlite":
+        return SQLITE
+    if scheme in _POSTGRES_SCHEMES:
+        return POSTGRES
+    raise ConfigurationError(
+        f"unsupported database URL {redact(url)!r}: use sqlite:///path/to/file.db "
+        "or postgresql://user@host/dbname"
+    )
+
+
+def _path_of(parts: SplitResult, url: str) -> str:
+    """The percent-decoded file path of the SQLite URL ``url``, split as ``parts``.
+
+    :raises ConfigurationError: if it names no file (``:memory:``, nothing, a
+        NUL, a name that is not Unicode), or is not written ``sqlite:///`` + path.
+    """
+    if parts.netloc or not parts.path.startswith("/"):
+        raise ConfigurationError(
+            f"{redact(url)!r} is not a SQLite URL convstore reads: write sqlite:///relative/path.db "
+            "or sqlite:////absolute/path.db (three slashes, then the path)"
+        )
+    path = unquote(parts.path[1:])
+    if not path or path == ":memory:":
+        raise ConfigurationError(
+            f"{redact(url)!r} names no database file: convstore needs a file that several "
+            "connections can share, such as sqlite:///conversations.db"
+        )
+    if "\x00" in path:
+        raise ConfigurationError(f"{redact(url)!r}: a file name cannot hold a NUL character (%00)")
+    try:
+        path.encode()
+    except UnicodeEncodeError:
+        raise ConfigurationError(f"{redact(url)!r}: the file name is not valid Unicode") from None
+    return path
+
+
+def _conninfo(url: str) -> str:
+    return "postgresql" + url[url.index(":") :]
+
+
+def _yoyo(url: str, dialect: str) -> str:
+    if dialect == POSTGRES:
+        return "postgresql+psycopg" + url[url.index(":") :]
+    return url
