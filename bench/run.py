@@ -87,7 +87,7 @@ def median_ms(call: Callable[[], object], repeats: int) -> float:
 
 
 def run_bench_query(store: Store, name: str, **params: object) -> list[dict]:
-    return store.database.run_query(dataset.bench_query(store.dialect, name), **params)
+    return store.database.run(dataset.bench_query(store.dialect, name), **params)
 
 
 # -- the sections ------------------------------------------------------------------------

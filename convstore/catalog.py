@@ -1,4 +1,16 @@
-"""Every named query of a dialect, loaded once from ``sql/<dialect>/``."""
+"""Every SQL file of the package, loaded once per dialect, by name.
+
+One convention, in ``sql/<dialect>/``:
+
+- ``*.sql``: the queries of the API, named by the file (``append_message``);
+- ``reports/*.sql``: analysts' reports, named and called like those queries;
+- ``<namespace>/*.sql``: the statements of one part of the package, named
+  ``<namespace>.<file>`` (``transfer.copy_messages``, ``legacy.messages``,
+  ``migrate.take_migration_lock``). They are not public queries: the Store's
+  ``run`` and :mod:`convstore.queries` do not offer them.
+
+A name is held by one file only: a duplicate is refused, never resolved.
+"""
 
 from __future__ import annotations
 
@@ -17,27 +29,46 @@ REPORTS = "reports"
 
 
 @cache
-def queries_of(dialect: str) -> Mapping[str, Query]:
-    """The dialect's queries by name (the file name without ``.sql``), the
-    reports included, read on first use (:func:`queries_in`)."""
+def catalogue(dialect: str) -> Mapping[str, Query]:
+    """Every statement of the dialect by name, public and namespaced, read on
+    first use (:func:`queries_in`)."""
     return queries_in(sql_dir(dialect), dialect)
 
 
-def queries_in(folder: Path, dialect: str) -> Mapping[str, Query]:
-    """The queries of ``folder`` and of its ``reports`` subfolder, by name.
+@cache
+def queries_of(dialect: str) -> Mapping[str, Query]:
+    """The dialect's public queries by name (the file name without ``.sql``),
+    the reports included."""
+    return MappingProxyType(
+        {name: query for name, query in catalogue(dialect).items() if is_public(name)}
+    )
 
-    :raises QueryFileError: for a file that does not parse, or a report named
-        like a query (one name would silently hide the other).
+
+def is_public(name: str) -> bool:
+    """True for a query of the API or a report; false for a namespaced statement."""
+    return "." not in name
+
+
+def queries_in(folder: Path, dialect: str) -> Mapping[str, Query]:
+    """The statements of ``folder`` by name, as the module docstring lays them out.
+
+    :raises QueryFileError: for a file that does not parse, or a name two
+        files would hold (a report named like a query, say: one would
+        silently hide the other).
     """
+    files = [(path.stem, path) for path in sorted(folder.glob("*.sql"))]
+    files += [(path.stem, path) for path in sorted((folder / REPORTS).glob("*.sql"))]
+    for namespace in sorted(p for p in folder.iterdir() if p.is_dir() and p.name != REPORTS):
+        files += [(f"{namespace.name}.{p.stem}", p) for p in sorted(namespace.glob("*.sql"))]
     queries: dict[str, Query] = {}
-    for path in sorted(folder.glob("*.sql")) + sorted((folder / REPORTS).glob("*.sql")):
-        if path.stem in queries:
+    for name, path in files:
+        if name in queries:
             raise QueryFileError(
-                f"{path}: a query named {path.stem!r} exists already ({queries[path.stem].path}); "
+                f"{path}: a query named {name!r} exists already ({queries[name].path}); "
                 "rename one of them"
             )
         label = f"sql/{path.relative_to(folder.parent)}"
-        queries[path.stem] = load_query(path, dialect, path.stem, label=label)
+        queries[name] = load_query(path, dialect, name, label=label)
     return MappingProxyType(queries)
 
 

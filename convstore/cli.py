@@ -12,7 +12,7 @@ from importlib import metadata
 from typing import IO, Any, NamedTuple, NoReturn
 
 from . import validation
-from .catalog import queries_of, report_names
+from .catalog import catalogue, queries_of, report_names
 from .connect import connect
 from .demo import run_demo
 from .errors import (
@@ -529,7 +529,7 @@ def _status(arguments: argparse.Namespace) -> int:
 
 def _queries(arguments: argparse.Namespace) -> int:
     dialect = arguments.dialect or dialect_of(arguments.url)
-    queries = queries_of(dialect)
+    queries = catalogue(dialect)
     if arguments.name and arguments.name not in queries:
         raise UsageError(f"no query named {arguments.name!r}; `convstore queries` lists them")
     for name, query in queries.items():

@@ -10,16 +10,17 @@ from __future__ import annotations
 import logging
 import threading
 from abc import ABC, abstractmethod
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Generator, Iterable, Iterator, Mapping, Sequence
 from contextlib import AbstractContextManager, contextmanager, nullcontext
 from contextvars import ContextVar
 from dataclasses import dataclass, field
 from typing import Any
 
-from .catalog import bind, queries_of
-from .errors import InvalidInput, OutcomeUnknown
+from .catalog import bind, catalogue
+from .errors import ConfigurationError, InvalidInput, OutcomeUnknown
 from .search_query import SearchQuery, to_tsquery
 from .sqlfile import Query
+from .values import row_dicts
 
 logger = logging.getLogger("convstore")
 
@@ -40,7 +41,8 @@ class Database(ABC):
     dialect: str
 
     def __init__(self, *, tracer: Tracer | None = None) -> None:
-        self.queries: Mapping[str, Query] = queries_of(self.dialect)
+        self.queries: Mapping[str, Query] = catalogue(self.dialect)
+        """Every statement of the dialect by name (:mod:`convstore.catalog`)."""
         self.tracer = tracer
         # The connection of the transaction open in this thread (or task), if any.
         self._transaction_connection: ContextVar[_Hold | None] = ContextVar(
@@ -55,24 +57,74 @@ class Database(ABC):
         # weakly referenced), reset before they serve anyone else.
         self._lent: dict[int, Any] = {}
 
-    def run(self, query_name: str, **params: Any) -> list[dict[str, Any]]:
-        """Execute a named query now and return its rows as plain dicts.
+    # -- the verbs: every statement of the package is sent by one of them ------------
+    #
+    # Each takes a statement's name in :attr:`queries` or a parsed Query (the
+    # tests' and the benchmark's own files); binds its parameters
+    # (:func:`~convstore.catalog.bind`), traces it, and translates the driver's
+    # errors. Inside :meth:`transaction` it runs on the transaction's
+    # connection; otherwise on a pooled connection in autocommit mode.
 
-        Inside :meth:`transaction` it runs on the transaction's connection;
-        otherwise on a pooled connection in autocommit mode.
-        """
-        return self.run_query(self.queries[query_name], **params)
-
-    def run_query(self, query: Query, /, **params: Any) -> list[dict[str, Any]]:
-        """:meth:`run` for a parsed query from outside ``sql/<dialect>/`` (the
-        transfer's, the benchmark's)."""
-        bound = bind(query, params)
-        commits_alone = query.writes and not self.in_transaction()
+    def run(self, query: str | Query, /, **params: Any) -> list[dict[str, Any]]:
+        """Execute the statement now; its rows as plain dicts (:mod:`convstore.values`)."""
+        statement = self._statement(query)
+        bound = bind(statement, params)
+        commits_alone = statement.writes and not self.in_transaction()
         slot = self.write_slot() if commits_alone else nullcontext()
         with self.translate_errors(), slot, self.connection() as connection:
-            self._trace(query, bound)
-            with self._outcome_checked(query.name) if commits_alone else nullcontext():
-                return self.execute(connection, query, bound)
+            self._trace(statement, bound)
+            with self._outcome_checked(statement.name) if commits_alone else nullcontext():
+                return self.execute(connection, statement, bound)
+
+    def run_one(self, query: str | Query, /, **params: Any) -> dict[str, Any] | None:
+        """:meth:`run` for a statement of one row at most: that row, or ``None``."""
+        rows = self.run(query, **params)
+        return rows[0] if rows else None
+
+    @contextmanager
+    def stream(self, query: str | Query, /, **params: Any) -> Iterator[Iterator[dict[str, Any]]]:
+        """The statement's rows as they are read, a few thousand at a time, for
+        as long as the block is open::
+
+            with database.stream("transfer.source_messages", after_seqs=...) as rows:
+                for row in rows: ...
+
+        It runs in a read transaction of its own when none is open (PostgreSQL
+        reads through a server-side cursor, which needs one), so the rows are
+        one snapshot.
+        """
+        statement = self._statement(query)
+        bound = bind(statement, params)
+        reading = nullcontext() if self.in_transaction() else self.transaction(write=False)
+        with self.translate_errors(), reading, self.connection() as connection:
+            self._trace(statement, bound)
+            rows = self._translated(self.iterate(connection, statement, bound))
+            try:
+                yield rows
+            finally:
+                rows.close()
+
+    def copy_rows(self, query: str | Query, rows: Iterable[Sequence[Any]], /) -> int:
+        """Send ``rows`` (tuples in the order of the statement's columns) to a
+        ``COPY ... FROM STDIN`` statement; return how many. Outside a
+        transaction the rows are one transaction of their own.
+
+        :raises ConfigurationError: on a database without ``COPY`` (SQLite).
+        """
+        statement = self._statement(query)
+        bound = bind(statement, {})
+        writing = nullcontext() if self.in_transaction() else self.transaction()
+        with self.translate_errors(), writing, self.connection() as connection:
+            self._trace(statement, bound)
+            return self.copy(connection, statement, rows)
+
+    def _statement(self, query: str | Query) -> Query:
+        return self.queries[query] if isinstance(query, str) else query
+
+    def _translated(self, rows: Iterator[dict[str, Any]]) -> Generator[dict[str, Any], None, None]:
+        """``rows`` with the driver's errors, raised as they are read, translated."""
+        with self.translate_errors():
+            yield from rows
 
     @contextmanager
     def transaction(self, *, write: bool = True) -> Iterator[None]:
@@ -232,6 +284,15 @@ class Database(ABC):
 
     @staticmethod
     @abstractmethod
+    def iterate(connection: Any, query: Query, params: Mapping[str, Any]) -> Iterator[dict]:
+        """Run one query on a driver connection; its rows as they are fetched."""
+
+    def copy(self, connection: Any, query: Query, rows: Iterable[Sequence[Any]]) -> int:
+        """Run a ``COPY ... FROM STDIN`` statement with ``rows``; how many were sent."""
+        raise ConfigurationError(f"{self.dialect} has no COPY; {query.name} is PostgreSQL's")
+
+    @staticmethod
+    @abstractmethod
     def translate_errors() -> AbstractContextManager[None]:
         """Re-raise driver errors as :mod:`convstore.errors` types."""
 
@@ -253,6 +314,26 @@ def values_sendable(query: Query) -> Iterator[None]:
         yield
     except (UnicodeEncodeError, OverflowError) as error:
         raise InvalidInput(f"{query.name}: a parameter cannot be sent ({error})") from None
+
+
+FETCH_SIZE = 5_000
+"""Rows fetched at a time by :meth:`Database.stream`."""
+
+
+def fetched(cursor: Any) -> list[dict[str, Any]]:
+    """An executed DB-API cursor's rows as plain dicts (none for a statement without rows)."""
+    if cursor.description is None:
+        return []
+    return row_dicts([column[0] for column in cursor.description], cursor.fetchall())
+
+
+def fetched_in_chunks(cursor: Any) -> Iterator[dict[str, Any]]:
+    """An executed DB-API cursor's rows as plain dicts, :data:`FETCH_SIZE` at a time."""
+    if cursor.description is None:
+        return
+    columns = [column[0] for column in cursor.description]
+    while chunk := cursor.fetchmany(FETCH_SIZE):
+        yield from row_dicts(columns, chunk)
 
 
 @dataclass(eq=False)

@@ -43,7 +43,6 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
-from functools import cache
 from pathlib import Path
 from typing import Any
 
@@ -51,12 +50,12 @@ import psycopg
 from psycopg.types.string import TextLoader
 
 from . import validation
+from .catalog import catalogue
 from .connect import connect
 from .errors import ConvstoreError, InvalidInput
 from .opening import sqlite_file
 from .postgres import PostgresDatabase
-from .resources import sql_dir
-from .sqlfile import SQLITE, Query, load_query
+from .sqlfile import SQLITE, Query
 from .sqlite import SQLiteDatabase
 from .store import Store
 from .urls import dialect_of, psycopg_conninfo, redact, sqlite_path
@@ -313,10 +312,8 @@ def _naming_the_source(url: str) -> Iterator[None]:
         raise type(error)(f"cannot open the source {redact(url)}: {error}") from error
 
 
-@cache
 def _legacy_query(dialect: str, name: str) -> Query:
-    path = sql_dir(dialect).parent / "legacy" / f"{dialect}_{name}.sql"
-    return load_query(path, dialect, name, label=f"sql/legacy/{dialect}_{name}.sql")
+    return catalogue(dialect)[f"legacy.{name}"]
 
 
 def _read(connection: Any, dialect: str, name: str, url: str) -> list[dict[str, Any]]:

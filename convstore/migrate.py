@@ -34,7 +34,6 @@ from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager, redirect_stdout
 from dataclasses import dataclass
 from datetime import datetime, timezone
-from functools import cache
 from typing import Any
 
 import psycopg
@@ -47,7 +46,8 @@ from yoyo.exceptions import BadMigration, LockTimeout, MigrationConflict
 from yoyo.migrations import MigrationList, default_migration_table, topological_sort
 
 from . import sql_functions, validation
-from .catalog import bind
+from .bare import run_on_connection
+from .catalog import catalogue
 from .errors import (
     ConfigurationError,
     ConvstoreError,
@@ -57,8 +57,8 @@ from .errors import (
     SchemaTooNew,
 )
 from .opening import postgres_error, sqlite_error, sqlite_file
-from .resources import migrations_dir, sql_dir
-from .sqlfile import SQLITE, Query, load_query
+from .resources import migrations_dir
+from .sqlfile import SQLITE, Query
 from .urls import (
     dialect_of,
     psycopg_conninfo,
@@ -548,18 +548,12 @@ def _process_exists(pid: Any) -> bool:
 # -- statements and errors ---------------------------------------------------------
 
 
-@cache
 def _query(dialect: str, name: str) -> Query:
-    path = sql_dir(dialect).parent / "migrate" / f"{dialect}_{name}.sql"
-    return load_query(path, dialect, name, label=f"sql/migrate/{dialect}_{name}.sql")
+    return catalogue(dialect)[f"migrate.{name}"]
 
 
 def _run(connection: Any, query: Query, **params: Any) -> list[dict[str, Any]]:
-    cursor = connection.execute(query.statement, bind(query, params))
-    if cursor.description is None:
-        return []
-    names = [column[0] for column in cursor.description]
-    return [dict(zip(names, row, strict=True)) for row in cursor.fetchall()]
+    return run_on_connection(connection, query, **params)
 
 
 @contextmanager

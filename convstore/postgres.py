@@ -8,7 +8,8 @@ Connections are in autocommit mode, so a lone read never leaves a session
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping
+import itertools
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from contextlib import AbstractContextManager, contextmanager
 from typing import Any
 from weakref import WeakKeyDictionary
@@ -17,7 +18,15 @@ import psycopg
 import psycopg.errors
 from psycopg_pool import ConnectionPool, PoolTimeout
 
-from .database import IDEMPOTENCY_INDEX, Database, Tracer, logger, values_sendable
+from .database import (
+    IDEMPOTENCY_INDEX,
+    Database,
+    Tracer,
+    fetched,
+    fetched_in_chunks,
+    logger,
+    values_sendable,
+)
 from .errors import (
     DatabaseUnavailable,
     DuplicateIdempotencyKey,
@@ -27,7 +36,6 @@ from .opening import postgres_error
 from .sqlfile import POSTGRES, Query
 from .sqlstates import convstore_error
 from .urls import psycopg_conninfo, redact
-from .values import row_dicts
 
 # Never prepared: the statements that carry the session's scope key (SQL of the
 # caller's own could replace a prepared statement of the same name), and
@@ -35,6 +43,10 @@ from .values import row_dicts
 _NEVER_PREPARED = frozenset(
     {"claim_scope_key", "set_session_user_scope", "set_user_scope", "reset_session"}
 )
+
+
+# Server-side cursors are named; a name is unique on its connection.
+_cursor_numbers = itertools.count()
 
 
 class PostgresDatabase(Database):
@@ -273,7 +285,28 @@ class PostgresDatabase(Database):
             prepare = False if query.name in _NEVER_PREPARED else None
             with values_sendable(query):
                 cursor.execute(query.statement, params, prepare=prepare)
-            return _rows(cursor)
+            return fetched(cursor)
+
+    @staticmethod
+    def iterate(
+        connection: psycopg.Connection, query: Query, params: Mapping[str, Any]
+    ) -> Iterator[dict]:
+        """Through a server-side cursor (``DECLARE``), so the server holds the
+        rows not yet read; it needs an open transaction."""
+        with connection.cursor(name=f"convstore_{next(_cursor_numbers)}") as cursor:
+            with values_sendable(query):
+                cursor.execute(query.statement, params)
+            yield from fetched_in_chunks(cursor)
+
+    def copy(
+        self, connection: psycopg.Connection, query: Query, rows: Iterable[Sequence[Any]]
+    ) -> int:
+        sent = 0
+        with connection.cursor() as cursor, cursor.copy(query.statement) as copy:
+            for row in rows:
+                copy.write_row(row)
+                sent += 1
+        return sent
 
     @staticmethod
     @contextmanager
@@ -291,9 +324,3 @@ class PostgresDatabase(Database):
 
     def close(self) -> None:
         self.pool.close()
-
-
-def _rows(cursor: psycopg.Cursor) -> list[dict]:
-    if cursor.description is None:
-        return []
-    return row_dicts([column.name for column in cursor.description], cursor.fetchall())

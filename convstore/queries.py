@@ -20,15 +20,13 @@ from __future__ import annotations
 import sqlite3
 from typing import Any
 
-import psycopg
 from psycopg_pool import ConnectionPool
 
 from . import sql_functions
-from .catalog import bind, queries_of
+from .bare import dialect_of_connection, run_on_connection
+from .catalog import queries_of
 from .errors import InvalidInput
-from .postgres import PostgresDatabase
 from .sqlfile import SQLITE, Query
-from .sqlite import SQLiteDatabase
 from .store import Store
 
 __all__ = ["NamedQuery", "names"]
@@ -57,19 +55,16 @@ class NamedQuery:
         if isinstance(target, ConnectionPool):
             with target.connection() as connection:
                 return self(connection, **params)
-        if isinstance(target, psycopg.Connection):
-            database: type[SQLiteDatabase | PostgresDatabase] = PostgresDatabase
-        elif isinstance(target, sqlite3.Connection):
-            database = SQLiteDatabase
-            sql_functions.register(target)  # what find_messages and the search index call
-        else:
+        database = dialect_of_connection(target)
+        if database is None:
             raise InvalidInput(
                 f"cannot run {self.name} on {type(target).__name__}: pass a Store, a "
                 "psycopg Connection, a psycopg_pool ConnectionPool or a sqlite3 Connection"
             )
-        query = self.query(database.dialect)
+        if isinstance(target, sqlite3.Connection):
+            sql_functions.register(target)  # what find_messages and the search index call
         with database.translate_errors():
-            return database.execute(target, query, bind(query, params))
+            return run_on_connection(target, self.query(database.dialect), **params)
 
     def __repr__(self) -> str:
         return f"<convstore query {self.name}({', '.join(self.query(SQLITE).parameters)})>"

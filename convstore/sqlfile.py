@@ -5,10 +5,12 @@ parameter, the index that serves it) and one SQL statement. Parameters are
 written ``:name`` so the file runs unchanged in ``psql -v name=value -f`` and in
 ``sqlite3`` after ``.parameter set :name value``.
 
-For psycopg the statement is rewritten: ``:name`` becomes ``%(name)s`` and every
-literal ``%`` is doubled, while ``::casts``, string literals, quoted identifiers,
-dollar-quoted bodies and comments are left alone. SQLite binds ``:name`` itself,
-so its statements are sent as written.
+The parser knows no driver. A dialect names the parameter style of DB-API 2.0
+(PEP 249, ``paramstyle``) its driver takes -- :data:`PARAMSTYLES` -- and the
+statement is written in it: ``named`` sends ``:name`` as written (sqlite3);
+``pyformat`` writes ``%(name)s`` and doubles every literal ``%`` (psycopg),
+while ``::casts``, string literals, quoted identifiers, dollar-quoted bodies and
+comments are left alone.
 """
 
 from __future__ import annotations
@@ -23,6 +25,10 @@ from .errors import QueryFileError
 POSTGRES = "postgres"
 SQLITE = "sqlite"
 DIALECTS = (SQLITE, POSTGRES)
+
+PARAMSTYLES = {SQLITE: "named", POSTGRES: "pyformat"}
+"""Each dialect's driver's DB-API parameter style (``sqlite3`` binds ``:name``;
+``psycopg.paramstyle`` is ``pyformat``)."""
 
 _IDENTIFIER = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
 _DOLLAR_TAG = re.compile(r"\$(?:[A-Za-z_][A-Za-z0-9_]*)?\$")
@@ -67,10 +73,7 @@ def load_query(path: Path, dialect: str, name: str, label: str | None = None) ->
     parameters = tuple(dict.fromkeys(t.text for t in tokens if t.kind == "parameter"))
     code = "".join(t.text for t in tokens if t.kind == "code")
     tag = f"/* convstore: {label or f'sql/{dialect}/{name}.sql'} */\n"
-    if dialect == POSTGRES:
-        driver_sql = "".join(_to_psycopg(t) for t in tokens)
-    else:
-        driver_sql = body
+    driver_sql = _in_paramstyle(tokens, PARAMSTYLES[dialect])
     return Query(
         name=name,
         dialect=dialect,
@@ -160,7 +163,11 @@ def _check_single_statement(tokens: list[_Token], path: Path, first_line: int, b
         raise QueryFileError(f"{path}:{line}: one statement per query file; found more after ';'")
 
 
-def _to_psycopg(token: _Token) -> str:
-    if token.kind == "parameter":
-        return f"%({token.text})s"
-    return token.text.replace("%", "%%")
+def _in_paramstyle(tokens: list[_Token], paramstyle: str) -> str:
+    """The statement in a PEP 249 parameter style: ``named`` (``:name``) or
+    ``pyformat`` (``%(name)s``, where a literal ``%`` is written ``%%``)."""
+    if paramstyle == "named":
+        return "".join(f":{t.text}" if t.kind == "parameter" else t.text for t in tokens)
+    return "".join(
+        f"%({t.text})s" if t.kind == "parameter" else t.text.replace("%", "%%") for t in tokens
+    )

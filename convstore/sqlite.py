@@ -20,11 +20,11 @@ import sqlite3
 import threading
 import time
 from collections.abc import Iterator, Mapping
-from contextlib import contextmanager
+from contextlib import closing, contextmanager
 from typing import Any
 
 from . import sql_functions
-from .database import Database, Tracer, values_sendable
+from .database import Database, Tracer, fetched, fetched_in_chunks, values_sendable
 from .errors import (
     DatabaseError,
     DatabaseUnavailable,
@@ -36,7 +36,6 @@ from .errors import (
 from .opening import sqlite_file
 from .search_query import SearchQuery, to_fts5
 from .sqlfile import SQLITE, Query
-from .values import row_dicts
 
 # Session commands (connection settings and transaction control), not queries.
 _CONNECTION_SETTINGS = ("PRAGMA journal_mode = WAL", "PRAGMA foreign_keys = ON")
@@ -256,10 +255,16 @@ class SQLiteDatabase(Database):
         connection: sqlite3.Connection, query: Query, params: Mapping[str, Any]
     ) -> list[dict]:
         with values_sendable(query):
+            return fetched(connection.execute(query.statement, params))
+
+    @staticmethod
+    def iterate(
+        connection: sqlite3.Connection, query: Query, params: Mapping[str, Any]
+    ) -> Iterator[dict]:
+        with values_sendable(query):
             cursor = connection.execute(query.statement, params)
-        if cursor.description is None:
-            return []
-        return row_dicts([column[0] for column in cursor.description], cursor.fetchall())
+        with closing(cursor):
+            yield from fetched_in_chunks(cursor)
 
     @staticmethod
     @contextmanager

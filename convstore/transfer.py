@@ -24,19 +24,18 @@ from __future__ import annotations
 import hashlib
 import json
 from collections.abc import Callable, Iterator
-from contextlib import closing
+from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
-from functools import cache
 from typing import Any
 
+from tqdm import tqdm
+
 from . import validation
-from .catalog import bind
 from .connect import connect
 from .errors import ConfigurationError
 from .migrate import migrate
-from .resources import sql_dir
-from .sqlfile import POSTGRES, SQLITE, Query, load_query
+from .sqlfile import POSTGRES, SQLITE
 from .store import Store
 from .urls import dialect_of
 
@@ -75,8 +74,7 @@ def transfer(
 
     A conversation whose id the destination already holds for another user
     is left alone and listed in ``conflicting``; the rest is copied."""
-    if dialect_of(source_url) != SQLITE or dialect_of(destination_url) != POSTGRES:
-        raise ConfigurationError("transfer copies from a sqlite:/// URL to a postgresql:// URL")
+    _check_dialects(source_url, destination_url)
     page_size = validation.count("page_size", page_size, minimum=1)
     migrate(destination_url)
     report = TransferReport()
@@ -102,11 +100,17 @@ def verify_transfer(
 ) -> TransferReport:
     """Only compare both sides: per conversation its owner, fields and
     counters, its message count and a checksum of its messages."""
+    _check_dialects(source_url, destination_url)
     report = TransferReport()
     with connect(source_url) as source, connect(destination_url) as destination:
         conversations = _run(source, "source_totals")[0]["conversations"]
         _verify(source, destination, report, progress, conversations)
     return report
+
+
+def _check_dialects(source_url: str, destination_url: str) -> None:
+    if dialect_of(source_url) != SQLITE or dialect_of(destination_url) != POSTGRES:
+        raise ConfigurationError("transfer copies from a sqlite:/// URL to a postgresql:// URL")
 
 
 # -- copying -----------------------------------------------------------------------------
@@ -134,7 +138,7 @@ def _copy_page(
 ) -> None:
     ids = [conversation["id"] for conversation in page]
     database = destination.database
-    with database.transaction(), database.connection() as connection:
+    with database.transaction():
         states = _run(destination, "destination_state", ids=json.dumps(ids))
         present = {row["id"]: row for row in states}
         new: list[dict[str, Any]] = []
@@ -150,30 +154,28 @@ def _copy_page(
                 conflicting.append(conversation["id"])
             elif conversation["last_seq"] > there["last_seq"]:
                 grown.append(conversation)
-        messages_copied = 0
-        with connection.cursor() as cursor:
-            with cursor.copy(_transfer_query("copy_conversations").statement) as copy:
-                for conversation in new:
-                    copy.write_row(_conversation_row(conversation))
-            for conversation in grown:
-                _run(destination, "advance_conversation", **_counters(conversation))
-            after_seqs = dict.fromkeys((c["id"] for c in new), 0)
-            after_seqs.update((c["id"], present[c["id"]]["last_seq"]) for c in grown)
-            with cursor.copy(_transfer_query("copy_messages").statement) as copy:
-                for message in _source_messages(source, after_seqs):
-                    copy.write_row(_message_row(message))
-                    messages_copied += 1
+        database.copy_rows("transfer.copy_conversations", map(_conversation_row, new))
+        for conversation in grown:
+            _run(destination, "advance_conversation", **_counters(conversation))
+        after_seqs = dict.fromkeys((c["id"] for c in new), 0)
+        after_seqs.update((c["id"], present[c["id"]]["last_seq"]) for c in grown)
+        with _source_messages(source, after_seqs) as messages:
+            messages_copied = database.copy_rows(
+                "transfer.copy_messages", map(_message_row, messages)
+            )
     report.conversations_copied += len(new)
     report.messages_copied += messages_copied
     report.conflicting += conflicting
 
 
-def _source_messages(source: Store, after_seqs: dict[str, int]) -> Iterator[dict[str, Any]]:
-    """The messages of some conversations after a seq of each, on the source's
-    open transaction if there is one."""
+def _source_messages(
+    source: Store, after_seqs: dict[str, int]
+) -> AbstractContextManager[Iterator[dict[str, Any]]]:
+    """The messages of some conversations after a seq of each, streamed on
+    the source's open transaction if there is one."""
     if not after_seqs:
-        return iter(())
-    return _stream(source, "source_messages", after_seqs=json.dumps(after_seqs))
+        return nullcontext(iter(()))
+    return source.database.stream("transfer.source_messages", after_seqs=json.dumps(after_seqs))
 
 
 def _conversation_row(conversation: dict[str, Any]) -> tuple:
@@ -246,15 +248,15 @@ def _verify(
 
         def compare(page: list[dict[str, Any]]) -> None:
             ids = [conversation["id"] for conversation in page]
-            expected = _states(page, _source_messages(source, dict.fromkeys(ids, 0)))
-            # One snapshot of the destination too (REPEATABLE READ), which the
-            # server-side cursor of destination_messages also needs.
-            with destination.database.transaction(write=False):
+            with _source_messages(source, dict.fromkeys(ids, 0)) as messages:
+                expected = _states(page, messages)
+            # One snapshot of the destination too (REPEATABLE READ).
+            database = destination.database
+            with database.transaction(write=False):
                 ids_json = json.dumps(ids)
                 arrived = _run(destination, "destination_conversations", ids=ids_json)
-                actual = _states(
-                    arrived, _stream(destination, "destination_messages", ids=ids_json)
-                )
+                with database.stream("transfer.destination_messages", ids=ids_json) as messages:
+                    actual = _states(arrived, messages)
             for conversation_id in ids:
                 if expected[conversation_id] != actual.get(conversation_id):
                     report.mismatched.append(conversation_id)
@@ -338,53 +340,11 @@ def _utc(value: Any) -> str:
 # -- plumbing ----------------------------------------------------------------------------
 
 
-@cache
-def _transfer_query(name: str) -> Query:
-    dialect = POSTGRES if name.startswith(("destination", "copy", "advance")) else SQLITE
-    path = sql_dir(dialect).parent / "transfer" / f"{name}.sql"
-    return load_query(path, dialect, name, label=f"sql/transfer/{name}.sql")
-
-
 def _run(store: Store, name: str, **params: Any) -> list[dict[str, Any]]:
-    return store.database.run_query(_transfer_query(name), **params)
+    return store.database.run(f"transfer.{name}", **params)
 
 
-def _stream(store: Store, name: str, **params: Any) -> Iterator[dict[str, Any]]:
-    """A transfer query's rows as they are read, not fetched at once, on the
-    open transaction's connection if there is one (else a pooled one). On
-    PostgreSQL it is a server-side cursor, which needs a transaction. The
-    tracer sees the statement, as it sees the runner's."""
-    database = store.database
-    query = _transfer_query(name)
-    bound = bind(query, params)
-    with database.translate_errors(), database.connection() as connection:
-        if database.dialect == POSTGRES:
-            cursor = connection.cursor(name=f"convstore_{name}")
-            cursor.itersize = 5_000
-        else:
-            cursor = connection.cursor()
-        with closing(cursor):
-            database._trace(query, bound)
-            cursor.execute(query.statement, bound)
-            columns = [column[0] for column in cursor.description]
-            for values in cursor:
-                yield dict(zip(columns, values, strict=True))
-
-
-class _NoProgress:
-    def update(self, amount: int) -> None:
-        pass
-
-    def __enter__(self) -> _NoProgress:
-        return self
-
-    def __exit__(self, *exc_info: object) -> None:
-        pass
-
-
-def _progress(shown: bool, total: int, label: str) -> Any:
-    if not shown:
-        return _NoProgress()
-    from tqdm import tqdm
-
-    return tqdm(total=total, desc=label, unit=" msg" if label == "copying" else " conv")
+def _progress(shown: bool, total: int, label: str) -> tqdm:
+    """A progress bar on stderr, or one that shows nothing."""
+    unit = " msg" if label == "copying" else " conv"
+    return tqdm(total=total, desc=label, unit=unit, disable=not shown)

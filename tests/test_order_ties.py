@@ -16,7 +16,7 @@ TEST_SQL = Path(__file__).parent / "sql"
 def _tie_times(store, user: str) -> None:
     for name in ("tie_conversation_times", "tie_message_times"):
         query = load_query(TEST_SQL / f"{name}.sql", store.dialect, name)
-        store.database.run_query(query, user_id=user)
+        store.database.run(query, user_id=user)
 
 
 @pytest.fixture

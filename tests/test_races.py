@@ -75,7 +75,7 @@ def test_purge_spares_a_conversation_revived_while_the_purge_waited(race_url):
         conversations = [store.create_conversation("racer") for _ in range(4)]
         for n, conversation_id in enumerate(conversations):
             store.add_message(conversation_id, "user", "long ago")
-            store.database.run_query(
+            store.database.run(
                 load_query(TEST_SQL / "age_conversation.sql", store.dialect, "age_conversation"),
                 conversation_id=conversation_id,
                 updated_at=old.replace("01T", f"{n + 1:02d}T"),
@@ -133,7 +133,7 @@ def test_a_message_appended_during_a_transfer_is_copied_with_its_counters_or_not
         appended = []
 
         def append_while_copying(statement: str, params: object) -> None:
-            if "sql/transfer/destination_state.sql" in statement and not appended:
+            if "transfer/destination_state.sql" in statement and not appended:
                 appended.extend(
                     writer.add_messages(
                         conversation_id,

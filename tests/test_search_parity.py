@@ -203,7 +203,7 @@ def test_snippets_are_the_same_on_both(both, user):
 def test_both_databases_fold_text_as_convstore_does(both, text):
     for store in both:
         query = load_query(SEARCH_TEXT, store.dialect, "search_text")
-        assert store.database.run_query(query, text=text) == [{"folded": fold(text)}]
+        assert store.database.run(query, text=text) == [{"folded": fold(text)}]
 
 
 def test_postgresql_folds_every_code_point_as_convstore_does(postgres_url):
@@ -214,7 +214,7 @@ def test_postgresql_folds_every_code_point_as_convstore_does(postgres_url):
         for plane in range(0x11):
             points = [chr(c) for c in range(plane << 16, (plane + 1) << 16) if _sendable(c)]
             for text in (" ".join(points), " a".join(points)):
-                folded = store.database.run_query(query, text=text)[0]["folded"]
+                folded = store.database.run(query, text=text)[0]["folded"]
                 assert folded == fold(text), _first_difference(folded, fold(text))
 
 
@@ -276,7 +276,7 @@ def test_messages_stored_before_the_migration_are_found_after_it(
             ),
         ):
             query = load_query(TEST_SQL / f"{name}.sql", dialect, name)
-            store.database.run_query(query, **params)
+            store.database.run(query, **params)
     convstore.migrate(url)
     with convstore.connect(url) as store:
         for query in ("tokyo", '"spring boot"', "東京"):

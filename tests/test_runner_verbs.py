@@ -1,0 +1,121 @@
+"""The runner's verbs -- ``run``, ``run_one``, ``stream``, ``copy_rows`` -- on
+both databases: every statement of the package is sent through them, so each
+is bound, traced and has its driver errors translated in one place."""
+
+from __future__ import annotations
+
+import uuid
+from pathlib import Path
+
+import pytest
+
+import convstore
+from convstore.catalog import catalogue, queries_of
+from convstore.database import FETCH_SIZE
+from convstore.errors import ConfigurationError, ConvstoreError, InvalidInput
+from convstore.sqlfile import POSTGRES, SQLITE, load_query
+
+TEST_SQL = Path(__file__).parent / "sql"
+
+
+def _test_query(store, name):
+    return load_query(TEST_SQL / f"{name}_{store.dialect}.sql", store.dialect, name)
+
+
+def test_run_one_gives_the_row_or_none(store, user):
+    conversation_id = store.create_conversation(user, title="one")
+    found = store.database.run_one(
+        "get_conversation", conversation_id=conversation_id, user_id=None
+    )
+    assert found["title"] == "one"
+    missing = store.database.run_one(
+        "get_conversation", conversation_id=str(uuid.uuid4()), user_id=None
+    )
+    assert missing is None
+
+
+def test_stream_gives_every_row_converted_as_run_does(store):
+    counting = _test_query(store, "counting")
+    rows_wanted = 2 * FETCH_SIZE + 7
+    with store.database.stream(counting, n=rows_wanted) as rows:
+        streamed = list(rows)
+    assert streamed == store.database.run(counting, n=rows_wanted)
+    assert [row["n"] for row in streamed] == list(range(1, rows_wanted + 1))
+
+
+def test_stream_is_traced_and_binds_like_run(store):
+    seen = []
+    counting = _test_query(store, "counting")
+    with store.tracer(lambda statement, params: seen.append((statement, dict(params)))):
+        with store.database.stream(counting, n=3) as rows:
+            assert len(list(rows)) == 3
+    assert any("counting" in statement and params == {"n": 3} for statement, params in seen), seen
+    with pytest.raises(TypeError, match="missing: n"):
+        with store.database.stream(counting):
+            pass
+
+
+def test_a_stream_left_early_releases_its_connection(store):
+    counting = _test_query(store, "counting")
+    for _ in range(20):  # more than the pool holds: a leaked connection would block
+        with store.database.stream(counting, n=3 * FETCH_SIZE) as rows:
+            assert next(rows)["n"] == 1
+    assert not store.database.in_transaction()
+    assert store.database.run_one(counting, n=1) == {"n": 1, "square": 1}
+
+
+def test_an_error_raised_while_rows_are_read_is_translated(store):
+    """The failing row comes after the first fetched chunk: the error is
+    raised by the driver while the caller iterates, and arrives typed."""
+    failing = _test_query(store, "failing_at")
+    read = []
+    with pytest.raises(ConvstoreError) as raised:
+        with store.database.stream(failing, bad=FETCH_SIZE + 10) as rows:
+            for row in rows:
+                read.append(row["n"])
+    assert read[:FETCH_SIZE] == list(range(1, FETCH_SIZE + 1))
+    expected = InvalidInput if store.dialect == POSTGRES else convstore.DatabaseError
+    assert isinstance(raised.value, expected), raised.value
+    assert store.database.run_one(_test_query(store, "counting"), n=1)["n"] == 1
+
+
+def test_a_stream_inside_a_transaction_reads_what_the_transaction_wrote(store, user):
+    with store.transaction():
+        conversation_id = store.create_conversation(user, title="uncommitted")
+        with store.database.stream(
+            "get_conversation", conversation_id=conversation_id, user_id=None
+        ) as rows:
+            assert [row["title"] for row in rows] == ["uncommitted"]
+
+
+def test_copy_rows_sends_rows_to_a_copy_statement(postgres_url, user):
+    copy = load_query(TEST_SQL / "copy_conversation_titles.sql", POSTGRES, "copy_titles")
+    ids = [str(uuid.uuid4()) for _ in range(3)]
+    seen = []
+    with convstore.connect(postgres_url, tracer=lambda s, p: seen.append(s)) as store:
+        sent = store.database.copy_rows(copy, ((i, user, f"copied {i}") for i in ids))
+        assert sent == 3
+        assert [store.get_conversation(i)["title"] for i in ids] == [f"copied {i}" for i in ids]
+        assert any("sql/postgres/copy_titles.sql" in statement for statement in seen)
+        with pytest.raises(InvalidInput):  # a duplicate key: nothing of the COPY is stored
+            store.database.copy_rows(copy, [(str(uuid.uuid4()), user, "new"), (ids[0], user, "x")])
+        assert len(store.list_conversations(user, limit=10)) == 3
+
+
+def test_copy_rows_on_sqlite_is_a_clear_error(sqlite_url):
+    copy = load_query(TEST_SQL / "copy_conversation_titles.sql", SQLITE, "copy_titles")
+    with convstore.connect(sqlite_url) as store:
+        with pytest.raises(ConfigurationError, match="sqlite has no COPY"):
+            store.database.copy_rows(copy, [])
+
+
+@pytest.mark.parametrize("dialect", [SQLITE, POSTGRES])
+def test_the_catalogue_holds_every_statement_once_under_its_namespace(dialect):
+    statements = catalogue(dialect)
+    public = queries_of(dialect)
+    assert set(public) <= set(statements)
+    namespaced = set(statements) - set(public)
+    assert {name.split(".")[0] for name in namespaced} == {"transfer", "legacy", "migrate"}
+    assert statements["migrate.take_migration_lock"].statement.startswith(
+        f"/* convstore: sql/{dialect}/migrate/take_migration_lock.sql */"
+    )
