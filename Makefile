@@ -27,13 +27,13 @@ status: $(BIN)/convstore
 	@$(BIN)/convstore --url '$(CONVSTORE_URL)' status
 
 lint: $(BIN)/convstore  ## ruff, the formatter, and mypy on the package
-	$(BIN)/ruff check convstore tests
-	$(BIN)/ruff format --check convstore tests
+	$(BIN)/ruff check convstore tests bench
+	$(BIN)/ruff format --check convstore tests bench
 	$(BIN)/mypy
 
 format: $(BIN)/convstore
-	$(BIN)/ruff format convstore tests
-	$(BIN)/ruff check --fix convstore tests
+	$(BIN)/ruff format convstore tests bench
+	$(BIN)/ruff check --fix convstore tests bench
 
 clean:
 	rm -rf $(VENV) build dist *.egg-info .pytest_cache .hypothesis

@@ -1,5 +1,7 @@
 """Synthetic conversations for the benchmark, loaded through bulk paths
-(``COPY`` on PostgreSQL, ``executemany`` in one transaction on SQLite).
+(``COPY`` through the runner's ``copy_rows`` on PostgreSQL; the driver's own
+``executemany`` in one transaction on SQLite, the baseline convstore's batch
+append is measured against).
 
 Rows are generated lazily, so loading a million messages needs no more memory
 than loading a thousand.
@@ -14,7 +16,8 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
-from convstore.sqlfile import POSTGRES, Query, load_query
+from convstore.catalog import queries_in
+from convstore.sqlfile import POSTGRES, Query
 
 SQL = Path(__file__).resolve().parent / "sql"
 WORDS = (
@@ -35,7 +38,7 @@ BASE_TIME = datetime(2026, 1, 1, tzinfo=timezone.utc)
 
 
 def bench_query(dialect: str, name: str) -> Query:
-    return load_query(SQL / dialect / f"{name}.sql", dialect, name)
+    return queries_in(SQL / dialect, dialect)[name]
 
 
 @dataclass(frozen=True)
@@ -81,49 +84,47 @@ def conversations(user_id: str, count: int, messages_each: int) -> list[Conversa
 def load(store, specs: list[ConversationSpec]) -> int:
     """Bulk-load the conversations and their messages; return the message count."""
     database = store.database
-    with database.checkout() as connection, database.begin(connection, write=True):
+    with database.transaction():
         if database.dialect == POSTGRES:
-            _copy_postgres(connection, specs)
+            database.copy_rows(
+                bench_query(POSTGRES, "copy_conversations"), map(_conversation_row, specs)
+            )
+            copy_messages(database, (row for spec in specs for row in spec.message_rows()))
         else:
-            _insert_sqlite(connection, specs)
+            with database.connection() as connection:
+                _insert_sqlite(connection, specs)
     return sum(spec.message_count for spec in specs)
 
 
-def _copy_postgres(connection, specs: list[ConversationSpec]) -> None:
-    with connection.cursor() as cursor:
-        with cursor.copy(bench_query(POSTGRES, "copy_conversations").statement) as copy:
-            for spec in specs:
-                last_at = BASE_TIME + timedelta(milliseconds=spec.message_count)
-                copy.write_row(
-                    (
-                        spec.id,
-                        spec.user_id,
-                        "bench",
-                        BASE_TIME,
-                        last_at,
-                        spec.message_count,
-                        spec.message_count,
-                        sum(spec.token_counts()),
-                    )
-                )
-        copy_messages(cursor, (row for spec in specs for row in spec.message_rows()))
+def _conversation_row(spec: ConversationSpec) -> tuple:
+    last_at = BASE_TIME + timedelta(milliseconds=spec.message_count)
+    return (
+        spec.id,
+        spec.user_id,
+        "bench",
+        BASE_TIME,
+        last_at,
+        spec.message_count,
+        spec.message_count,
+        sum(spec.token_counts()),
+    )
 
 
-def copy_messages(cursor, rows: Iterator[dict]) -> None:
-    with cursor.copy(bench_query(POSTGRES, "copy_messages").statement) as copy:
-        for row in rows:
-            copy.write_row(
-                (
-                    row["conversation_id"],
-                    row["seq"],
-                    row["user_id"],
-                    row["role"],
-                    row["content"],
-                    row["tokens"],
-                    row["tokens_before"],
-                    row["created_at"],
-                )
-            )
+def copy_messages(database, rows: Iterator[dict]) -> None:
+    database.copy_rows(bench_query(POSTGRES, "copy_messages"), map(_message_row, rows))
+
+
+def _message_row(row: dict) -> tuple:
+    return (
+        row["conversation_id"],
+        row["seq"],
+        row["user_id"],
+        row["role"],
+        row["content"],
+        row["tokens"],
+        row["tokens_before"],
+        row["created_at"],
+    )
 
 
 def _insert_sqlite(connection, specs: list[ConversationSpec]) -> None:

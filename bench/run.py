@@ -260,12 +260,12 @@ def _bare_params(row: dict) -> dict:
 
 def _bulk_insert(store: Store, spec: dataset.ConversationSpec) -> None:
     database = store.database
-    with database.checkout() as connection, database.begin(connection, write=True):
+    with database.transaction():
         if store.dialect == POSTGRES:
-            with connection.cursor() as cursor:
-                dataset.copy_messages(cursor, spec.message_rows())
+            dataset.copy_messages(database, spec.message_rows())
         else:
-            dataset.insert_messages(connection, spec.message_rows())
+            with database.connection() as connection:
+                dataset.insert_messages(connection, spec.message_rows())
 
 
 def _threaded_rate(store: Store, threads: int, plan: Plan) -> float:

@@ -34,7 +34,7 @@ def child(program: str, *arguments: str) -> tuple[float, float]:
 
 
 def plain_copy(source_url: str, destination_url: str) -> None:
-    """The same rows, straight from the SQLite cursor into one COPY per table."""
+    """The same rows, streamed from the SQLite source into one COPY per table."""
     from convstore import transfer as t
 
     with (
@@ -42,18 +42,16 @@ def plain_copy(source_url: str, destination_url: str) -> None:
         convstore.connect(destination_url, migrate=True, statement_timeout=3600) as destination,
     ):
         database = destination.database
-        with database.transaction(), database.connection() as connection:
-            with connection.cursor() as cursor:
-                with cursor.copy(t._transfer_query("copy_conversations").statement) as copy:
-                    for page in t._pages(source):
-                        for conversation in page:
-                            copy.write_row(t._conversation_row(conversation))
-                after = {}
-                for page in t._pages(source):
-                    after.update(dict.fromkeys((c["id"] for c in page), 0))
-                with cursor.copy(t._transfer_query("copy_messages").statement) as copy:
-                    for message in t._source_messages(source, after):
-                        copy.write_row(t._message_row(message))
+        with database.transaction(), source.database.transaction(write=False):
+            conversations = source.database.run(
+                "transfer.source_conversations", after_id="", limit=2**31 - 1
+            )
+            database.copy_rows(
+                "transfer.copy_conversations", map(t._conversation_row, conversations)
+            )
+            after = dict.fromkeys((c["id"] for c in conversations), 0)
+            with t._source_messages(source, after) as messages:
+                database.copy_rows("transfer.copy_messages", map(t._message_row, messages))
 
 
 def measure(messages: int, folder: str) -> list[str]:

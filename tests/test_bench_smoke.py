@@ -19,3 +19,22 @@ def test_quick_benchmark_writes_its_results(tmp_path, scratch_databases):
         "| get_recent_context(4000) at 1,000 msgs, ms |"
         in (tmp_path / "results-quick.md").read_text()
     )
+
+
+def test_the_transfer_benchmark_baseline_copies_what_the_transfer_copies(
+    sqlite_url, scratch_databases, user
+):
+    """``make bench-transfer`` times a plain COPY of the same rows; it must
+    copy exactly what the transfer would, or the comparison means nothing."""
+    import convstore
+    from bench import transfer as bench_transfer
+    from convstore.transfer import verify_transfer
+
+    with convstore.connect(sqlite_url) as source:
+        for n in range(3):
+            conversation_id = source.create_conversation(user, title=f"t{n}")
+            source.add_messages(conversation_id, [{"role": "user", "content": f"m{n}"}] * (n + 1))
+    destination = scratch_databases.create()
+    bench_transfer.plain_copy(sqlite_url, destination)
+    report = verify_transfer(sqlite_url, destination)
+    assert report.verified and report.conversations_checked == 3, report
