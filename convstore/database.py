@@ -27,6 +27,10 @@ logger = logging.getLogger("convstore")
 IDEMPOTENCY_INDEX = "messages_idempotency_key"
 """The unique index that makes an idempotency key unique within a conversation."""
 
+SLOW_WAIT = 0.1
+"""Seconds: a call that waited this long or longer for a connection or a
+write lock says so in the log (``INFO``), with the wait's duration."""
+
 SECRET_PARAMETERS = frozenset({"scope_key"})
 """Parameters whose values tracers and logs never see."""
 

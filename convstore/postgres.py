@@ -9,6 +9,7 @@ Connections are in autocommit mode, so a lone read never leaves a session
 from __future__ import annotations
 
 import itertools
+import time
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from contextlib import AbstractContextManager, contextmanager
 from typing import Any
@@ -20,6 +21,7 @@ from psycopg_pool import ConnectionPool, PoolTimeout
 
 from .database import (
     IDEMPOTENCY_INDEX,
+    SLOW_WAIT,
     Database,
     Tracer,
     fetched,
@@ -256,8 +258,24 @@ class PostgresDatabase(Database):
             return False
         return error.sqlstate is None or error.sqlstate.startswith("08")
 
-    def checkout(self) -> AbstractContextManager[psycopg.Connection]:
-        return self.pool.connection()
+    @contextmanager
+    def checkout(self) -> Iterator[psycopg.Connection]:
+        """A connection from the pool; a wait of :data:`SLOW_WAIT` or more for
+        one (every connection busy, or a new one being opened) is logged."""
+        started = time.monotonic()
+        with self.pool.connection() as connection:
+            waited = time.monotonic() - started
+            if waited >= SLOW_WAIT:
+                stats = self.pool.get_stats()
+                logger.info(
+                    "waited %.3f s for a PostgreSQL connection (pool of %d, at most %d; "
+                    "%d calls waiting)",
+                    waited,
+                    stats.get("pool_size", 0),
+                    self.pool.max_size,
+                    stats.get("requests_waiting", 0),
+                )
+            yield connection
 
     @contextmanager
     def begin(self, connection: psycopg.Connection, *, write: bool) -> Iterator[None]:

@@ -24,7 +24,15 @@ from contextlib import closing, contextmanager
 from typing import Any
 
 from . import sql_functions
-from .database import Database, Tracer, fetched, fetched_in_chunks, values_sendable
+from .database import (
+    SLOW_WAIT,
+    Database,
+    Tracer,
+    fetched,
+    fetched_in_chunks,
+    logger,
+    values_sendable,
+)
 from .errors import (
     DatabaseError,
     DatabaseUnavailable,
@@ -83,6 +91,12 @@ def _roll_back_if_open(connection: sqlite3.Connection, rollback: str) -> bool:
         return False
     connection.execute(rollback)
     return True
+
+
+def _log_wait(started: float, what: str, path: str) -> None:
+    waited = time.monotonic() - started
+    if waited >= SLOW_WAIT:
+        logger.info("waited %.3f s for %s: SQLite %s", waited, what, path)
 
 
 def _until_not_busy(connection: sqlite3.Connection, setting: str, deadline: float) -> None:
@@ -199,7 +213,7 @@ class SQLiteDatabase(Database):
             with self._transaction(connection, _BEGIN_READ):
                 yield
             return
-        with self.write_slot(), self._transaction(connection, _BEGIN_WRITE):
+        with self.write_slot(), self._transaction(connection, _BEGIN_WRITE, self.path):
             yield
 
     def search_expression(self, query: SearchQuery) -> str | None:
@@ -219,10 +233,12 @@ class SQLiteDatabase(Database):
                 "reads work, writes are refused; open it where the file and its directory "
                 "are writable to write"
             )
+        started = time.monotonic()
         if not self._write_lock.acquire(timeout=self.busy_timeout):
             raise DatabaseUnavailable(
                 f"another thread kept the SQLite write lock for {self.busy_timeout}s"
             )
+        _log_wait(started, "this process's turn to write", self.path)
         try:
             yield
         finally:
@@ -230,8 +246,15 @@ class SQLiteDatabase(Database):
 
     @staticmethod
     @contextmanager
-    def _transaction(connection: sqlite3.Connection, begin: str) -> Iterator[None]:
+    def _transaction(
+        connection: sqlite3.Connection, begin: str, path: str | None = None
+    ) -> Iterator[None]:
+        """A transaction opened with ``begin``; with a ``path``, a wait for
+        the file's lock (another process's writer) is logged."""
+        started = time.monotonic()
         connection.execute(begin)
+        if path is not None:
+            _log_wait(started, "the file's write lock (another connection held it)", path)
         try:
             yield
         except BaseException:

@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import logging
 from collections.abc import Callable, Iterator
 from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass, field
@@ -38,6 +39,8 @@ from .migrate import migrate
 from .sqlfile import POSTGRES, SQLITE
 from .store import Store
 from .urls import dialect_of
+
+logger = logging.getLogger("convstore")
 
 PAGE_SIZE = 500
 """Conversations per destination transaction."""
@@ -163,6 +166,20 @@ def _copy_page(
             messages_copied = database.copy_rows(
                 "transfer.copy_messages", map(_message_row, messages)
             )
+    logger.info(
+        "transfer: committed a page of %d conversations up to %s: %d new, %d grown, "
+        "%d messages copied",
+        len(page),
+        ids[-1],
+        len(new),
+        len(grown),
+        messages_copied,
+    )
+    for conversation_id in conflicting:
+        logger.warning(
+            "transfer: conversation %s is another user's at the destination; not copied",
+            conversation_id,
+        )
     report.conversations_copied += len(new)
     report.messages_copied += messages_copied
     report.conflicting += conflicting
@@ -258,7 +275,13 @@ def _verify(
                 with database.stream("transfer.destination_messages", ids=ids_json) as messages:
                     actual = _states(arrived, messages)
             for conversation_id in ids:
-                if expected[conversation_id] != actual.get(conversation_id):
+                difference = _difference(expected[conversation_id], actual.get(conversation_id))
+                if difference is not None:
+                    logger.warning(
+                        "transfer verification: conversation %s differs: %s",
+                        conversation_id,
+                        difference,
+                    )
                     report.mismatched.append(conversation_id)
             report.conversations_checked += len(ids)
             bar.update(len(ids))
@@ -277,6 +300,22 @@ def _states(
         str(c["id"]): (_conversation_fields(c), *checksums.get(str(c["id"]), empty))
         for c in conversations
     }
+
+
+def _difference(
+    source: tuple[list[Any], int, str], destination: tuple[list[Any], int, str] | None
+) -> str | None:
+    """How a conversation's state at the destination differs from the
+    source's (:func:`_states`), in words without its values; ``None`` if alike."""
+    if destination is None:
+        return "missing at the destination"
+    if source[0] != destination[0]:
+        return "its owner, fields or counters"
+    if source[1] != destination[1]:
+        return f"{source[1]} messages at the source, {destination[1]} at the destination"
+    if source[2] != destination[2]:
+        return "the fields of its messages"
+    return None
 
 
 def _conversation_fields(conversation: dict[str, Any]) -> list[Any]:

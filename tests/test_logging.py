@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import time
+from pathlib import Path
+
 
 def test_the_debug_log_names_statements_and_parameters_never_values(store, user, caplog):
     """Message content is users' data: a debug log must not collect it."""
@@ -13,3 +16,87 @@ def test_the_debug_log_names_statements_and_parameters_never_values(store, user,
         store.search_messages(user, "private")
     assert "append_message" in caplog.text and "content" in caplog.text
     assert "private" not in caplog.text
+
+
+def test_a_wait_for_the_sqlite_write_turn_is_logged_with_its_duration(sqlite_url, user, caplog):
+    import logging
+    import re
+    import threading
+
+    import convstore
+
+    with convstore.connect(sqlite_url) as store:
+        conversation_id = store.create_conversation(user)
+        writing = threading.Event()
+
+        def hold_the_write_lock() -> None:
+            with store.transaction():
+                store.add_message(conversation_id, "user", "first")
+                writing.set()
+                time.sleep(0.4)
+
+        holder = threading.Thread(target=hold_the_write_lock)
+        with caplog.at_level(logging.INFO, logger="convstore"):
+            holder.start()
+            writing.wait()
+            store.add_message(conversation_id, "user", "second")
+            holder.join()
+    waited = re.search(r"waited (\d+\.\d+) s for this process's turn to write", caplog.text)
+    assert waited and float(waited.group(1)) >= 0.2, caplog.text
+    assert sqlite_url.removeprefix("sqlite:///") in caplog.text
+    assert "first" not in caplog.text and "second" not in caplog.text
+
+
+def test_a_wait_for_a_postgres_connection_is_logged_with_its_duration(postgres_url, caplog):
+    import logging
+    import re
+    import threading
+
+    import convstore
+
+    with convstore.connect(postgres_url, min_size=1, max_size=1) as store:
+        holding = threading.Event()
+
+        def hold_the_only_connection() -> None:
+            with store.transaction():
+                holding.set()
+                time.sleep(0.4)
+
+        holder = threading.Thread(target=hold_the_only_connection)
+        with caplog.at_level(logging.INFO, logger="convstore"):
+            holder.start()
+            holding.wait()
+            store.list_conversations("anyone")
+            holder.join()
+    waited = re.search(r"waited (\d+\.\d+) s for a PostgreSQL connection \(pool of 1", caplog.text)
+    assert waited and float(waited.group(1)) >= 0.2, caplog.text
+
+
+def test_the_transfer_logs_each_page_and_each_mismatch(sqlite_url, scratch_databases, user, caplog):
+    import logging
+
+    import psycopg
+
+    import convstore
+    from convstore.sqlfile import POSTGRES, load_query
+    from convstore.transfer import transfer, verify_transfer
+
+    tamper = load_query(Path(__file__).parent / "sql" / "tamper_message.sql", POSTGRES, "tamper")
+    with convstore.connect(sqlite_url) as source:
+        ids = [source.create_conversation(user) for _ in range(3)]
+        for conversation_id in ids:
+            source.add_message(conversation_id, "user", "secret words")
+    destination = scratch_databases.create()
+    with caplog.at_level(logging.INFO, logger="convstore"):
+        transfer(sqlite_url, destination, page_size=2)
+    pages = [r for r in caplog.records if "committed a page" in r.getMessage()]
+    assert len(pages) == 2, caplog.text
+    assert "2 new" in pages[0].getMessage() and "1 new" in pages[1].getMessage()
+    caplog.clear()
+    with psycopg.connect(destination, autocommit=True) as connection:
+        connection.execute(tamper.statement, {"conversation_id": ids[1]})
+    with caplog.at_level(logging.INFO, logger="convstore"):
+        assert verify_transfer(sqlite_url, destination).mismatched == [ids[1]]
+    (warning,) = [r for r in caplog.records if r.levelno == logging.WARNING]
+    assert ids[1] in warning.getMessage() and "the fields of its messages" in warning.getMessage()
+    assert "secret" not in caplog.text
