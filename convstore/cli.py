@@ -30,7 +30,7 @@ from .opening import SQLiteFile, sqlite_file
 from .output import print_rows
 from .sqlfile import DIALECTS, POSTGRES, SQLITE
 from .transfer import transfer, verify_transfer
-from .urls import DEFAULT_URL, dialect_of, redact, sqlite_path, url_or_path
+from .urls import DEFAULT_URL, DatabaseURL, redact
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -173,7 +173,7 @@ def _conversation(text: str) -> str:
 class _Database(NamedTuple):
     """A database named on the command line."""
 
-    url: str
+    url: DatabaseURL
     shown: str
     """How messages name it: the path, when a path was given (not its
     percent-encoded URL); else the URL with any password hidden."""
@@ -194,11 +194,10 @@ def _database_named(text: str, source: str) -> _Database:
     """
     if not text:
         raise InvalidInput("expected a database URL or the path of a SQLite file, got ''")
-    url = url_or_path(text, source)
-    if dialect_of(url) == SQLITE:
-        path = sqlite_path(url)
-        return _Database(url, path if url != text else redact(url))
-    return _Database(url, redact(url))
+    url = DatabaseURL.from_url_or_path(text, source)
+    if url.dialect == SQLITE and str(url) != text:  # given as a path
+        return _Database(url, url.sqlite_path)
+    return _Database(url, url.redacted)
 
 
 def _version() -> str:
@@ -433,7 +432,7 @@ def _configured_database() -> _Database:
     """``$CONVSTORE_URL`` when set (empty is unset), else the default."""
     configured = os.environ.get("CONVSTORE_URL")
     if not configured:
-        return _Database(DEFAULT_URL, DEFAULT_URL)
+        return _Database(DatabaseURL(DEFAULT_URL), DEFAULT_URL)
     try:
         return _database_named(configured, "CONVSTORE_URL")
     except ConvstoreError as error:
@@ -446,7 +445,12 @@ CREATES_ONE = "convstore migrate or convstore import creates one"
 
 
 def _opened(
-    url: str, shown: str, *, must_exist: bool, named_as: str = "", creates: str = CREATES_ONE
+    url: DatabaseURL,
+    shown: str,
+    *,
+    must_exist: bool,
+    named_as: str = "",
+    creates: str = CREATES_ONE,
 ) -> SQLiteFile | None:
     """The SQLite file a command is about to open (``None`` for PostgreSQL),
     once it is known to be one the command can open: its directory exists,
@@ -456,11 +460,11 @@ def _opened(
     :raises UsageError: if not; ``named_as`` (``--from``) prefixes the
         message, and ``creates`` says what makes a missing file, if anything.
     """
-    if dialect_of(url) != SQLITE:
+    if url.dialect != SQLITE:
         return None
     prefix = f"{named_as}: " if named_as else ""
     try:
-        found = sqlite_file(sqlite_path(url))
+        found = sqlite_file(url.sqlite_path)
     except ConfigurationError as error:
         raise UsageError(f"{prefix}{_one_line(error)}") from None
     if must_exist and not found.exists:
@@ -528,7 +532,7 @@ def _status(arguments: argparse.Namespace) -> int:
 
 
 def _queries(arguments: argparse.Namespace) -> int:
-    dialect = arguments.dialect or dialect_of(arguments.url)
+    dialect = arguments.dialect or arguments.url.dialect
     queries = catalogue(dialect)
     if arguments.name and arguments.name not in queries:
         raise UsageError(f"no query named {arguments.name!r}; `convstore queries` lists them")
@@ -543,12 +547,12 @@ def _queries(arguments: argparse.Namespace) -> int:
 
 def _report(arguments: argparse.Namespace) -> int:
     url = arguments.url
-    queries = queries_of(dialect_of(url))
+    queries = queries_of(url.dialect)
     if arguments.name is None:
-        for name in report_names(dialect_of(url)):
+        for name in report_names(url.dialect):
             print(f"{name:<28} {_summary(queries[name].description)}")
         return 0
-    if arguments.name not in report_names(dialect_of(url)):
+    if arguments.name not in report_names(url.dialect):
         raise UsageError(f"no report named {arguments.name!r}; `convstore report` lists them")
     params = _report_params(arguments.name, queries[arguments.name].parameters, arguments.param)
     _opened(url, arguments.shown, must_exist=True)
@@ -638,7 +642,7 @@ def _transfer(arguments: argparse.Namespace) -> int:
         ("--from", source, SQLITE),
         ("--to", destination, POSTGRES),
     ):
-        if dialect_of(url) != dialect:
+        if url.dialect != dialect:
             example = "a SQLite file" if dialect == SQLITE else "postgresql://user@host/dbname"
             raise UsageError(
                 f"{option} {shown} is not {dialect}: transfer copies a SQLite "
@@ -646,12 +650,13 @@ def _transfer(arguments: argparse.Namespace) -> int:
             )
     _opened(source.url, source.shown, must_exist=True, named_as="--from", creates="")
     progress = sys.stderr.isatty()
+    # transfer() and verify_transfer() take the URLs as text
     if arguments.verify_only:
-        report = verify_transfer(source.url, destination.url, progress=progress)
+        report = verify_transfer(str(source.url), str(destination.url), progress=progress)
     else:
         report = transfer(
-            source.url,
-            destination.url,
+            str(source.url),
+            str(destination.url),
             progress=progress,
             page_size=arguments.page_size,
         )
@@ -770,7 +775,7 @@ def _import_legacy(arguments: argparse.Namespace) -> int:
     source, destination = arguments.source, arguments.destination
     _opened(source.url, source.shown, must_exist=True, named_as="the source", creates="")
     _opened(destination.url, destination.shown, must_exist=False, named_as="--to")
-    report = import_legacy(source.url, destination.url)
+    report = import_legacy(str(source.url), str(destination.url))
     print(f"imported {report.conversations} new conversations, {report.messages} new messages")
     for legacy_id, conversation_id in report.orphans:
         print(f"  skipped orphan message {legacy_id} (no conversation {conversation_id})")

@@ -12,12 +12,12 @@ from .postgres import PostgresDatabase
 from .sqlfile import SQLITE
 from .sqlite import SQLiteDatabase
 from .store import Store
-from .urls import dialect_of, redact, resolve_url, sqlite_path
+from .urls import DatabaseURL
 from .validation import DEFAULT_LIMITS, Limits
 
 
 def connect(
-    url: str | None = None,
+    url: str | DatabaseURL | None = None,
     *,
     migrate: bool | None = None,
     min_size: int = 1,
@@ -30,8 +30,10 @@ def connect(
     tracer: Tracer | None = None,
     limits: Limits = DEFAULT_LIMITS,
 ) -> Store:
-    """Open a store on ``url`` (default: ``CONVSTORE_URL``, then ``DATABASE_URL``,
-    then ``sqlite:///conversations.db``).
+    """Open a store on ``url``, a URL string or a
+    :class:`~convstore.urls.DatabaseURL` (default: ``CONVSTORE_URL``, a URL or
+    the path of a SQLite file, then ``DATABASE_URL``, then
+    ``sqlite:///conversations.db``).
 
     ``migrate``: by default a SQLite database is migrated on first use, and a
     PostgreSQL database is only checked (pending migrations raise
@@ -72,7 +74,7 @@ def connect(
         retrying later may succeed.
     :raises DatabaseError: if a migration fails.
     """
-    url = resolve_url(url)
+    url = DatabaseURL.resolve(url)  # parsed once; passed down as the value
     _check_settings(
         migrate=migrate,
         min_size=min_size,
@@ -82,8 +84,8 @@ def connect(
         connect_timeout=connect_timeout,
         limits=limits,
     )
-    if dialect_of(url) == SQLITE:
-        path = sqlite_path(url)
+    if url.dialect == SQLITE:
+        path = url.sqlite_path
         sqlite_file(path)  # a missing directory is reported before anything else
         if migrate is not False:
             apply_migrations(url)
@@ -96,11 +98,12 @@ def connect(
         pending = pending_migrations(url)
         if pending:
             raise SchemaNotMigrated(
-                f"{redact(url)} has {len(pending)} pending migration(s) ({', '.join(pending)}); "
+                f"{url.redacted} has {len(pending)} pending migration(s) "
+                f"({', '.join(pending)}); "
                 "run `make migrate` (or `convstore migrate`), or connect with migrate=True"
             )
     postgres = PostgresDatabase(
-        url,
+        str(url),  # PostgresDatabase takes the text of the URL
         min_size=min_size,
         max_size=max_size,
         timeout=timeout,

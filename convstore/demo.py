@@ -7,6 +7,7 @@ from typing import TextIO
 
 from .connect import connect
 from .store import Store
+from .urls import DatabaseURL
 
 _DEMO_TURNS = [
     {
@@ -34,7 +35,13 @@ _DEMO_TURNS = [
 ]
 
 
-def run_demo(url: str | None, out: TextIO) -> None:
+def run_demo(url: str | DatabaseURL | None, out: TextIO) -> None:
+    """Store a short conversation in the database at ``url`` (a URL string, a
+    :class:`~convstore.urls.DatabaseURL`, or ``None`` for :func:`convstore.connect`'s
+    default) and print its token-budget context and statistics to ``out``.
+
+    :raises ConvstoreError: as :func:`convstore.connect` and the store's calls.
+    """
     with connect(url) as store:
         conversation_id = store.create_conversation("demo-user", title="Two days in Lisbon")
         store.add_messages(conversation_id, _DEMO_TURNS)

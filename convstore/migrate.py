@@ -59,15 +59,7 @@ from .errors import (
 from .opening import postgres_error, sqlite_error, sqlite_file
 from .resources import migrations_dir
 from .sqlfile import SQLITE, Query
-from .urls import (
-    dialect_of,
-    psycopg_conninfo,
-    redact,
-    resolve_url,
-    split_url,
-    sqlite_path,
-    sqlite_uri,
-)
+from .urls import DatabaseURL, sqlite_uri
 
 logger = logging.getLogger("convstore")
 
@@ -108,9 +100,14 @@ class _Schema:
     """Applied ids this version does not know: a newer convstore migrated it."""
 
 
-def migrate(url: str | None = None, *, lock_timeout: float = LOCK_TIMEOUT) -> list[str]:
+def migrate(
+    url: str | DatabaseURL | None = None, *, lock_timeout: float = LOCK_TIMEOUT
+) -> list[str]:
     """Apply every pending migration; return the ids applied (empty when up to
-    date, in which case nothing is written and no lock is taken).
+    date, in which case nothing is written and no lock is taken). ``url`` is a
+    URL string or a :class:`~convstore.urls.DatabaseURL`; by default
+    ``CONVSTORE_URL``, then ``DATABASE_URL``, then ``sqlite:///conversations.db``
+    (:meth:`~convstore.urls.DatabaseURL.resolve`).
 
     :raises SchemaTooNew: if the database holds migrations this version of
         convstore does not know (a newer one migrated it).
@@ -124,6 +121,7 @@ def migrate(url: str | None = None, *, lock_timeout: float = LOCK_TIMEOUT) -> li
         lock that long.
     :raises DatabaseError: if a migration fails; it is rolled back and not recorded.
     """
+    url = DatabaseURL.resolve(url)
     applied = _under_lock(
         url,
         lock_timeout,
@@ -137,13 +135,15 @@ def migrate(url: str | None = None, *, lock_timeout: float = LOCK_TIMEOUT) -> li
         after=lambda backend, done: backend.run_post_apply(done),
     )
     if applied:
-        logger.info("migrated %s: %s", redact(resolve_url(url)), ", ".join(applied))
+        logger.info("migrated %s: %s", url.redacted, ", ".join(applied))
     return applied
 
 
-def rollback(url: str | None = None, *, lock_timeout: float = LOCK_TIMEOUT) -> list[str]:
+def rollback(
+    url: str | DatabaseURL | None = None, *, lock_timeout: float = LOCK_TIMEOUT
+) -> list[str]:
     """Roll back every applied migration, newest first; return their ids.
-    This drops convstore's tables and everything in them.
+    This drops convstore's tables and everything in them. ``url`` as :func:`migrate`.
 
     :raises SchemaTooNew: if the database holds migrations this version
         does not know (roll those back with the convstore that applied them
@@ -153,6 +153,7 @@ def rollback(url: str | None = None, *, lock_timeout: float = LOCK_TIMEOUT) -> l
     :raises DatabaseUnavailable: as :func:`migrate`.
     :raises DatabaseError: if a rollback step fails.
     """
+    url = DatabaseURL.resolve(url)
     rolled_back = _under_lock(
         url,
         lock_timeout,
@@ -165,12 +166,12 @@ def rollback(url: str | None = None, *, lock_timeout: float = LOCK_TIMEOUT) -> l
         doing="rolling back",
     )
     if rolled_back:
-        logger.info("rolled back %s: %s", redact(resolve_url(url)), ", ".join(rolled_back))
+        logger.info("rolled back %s: %s", url.redacted, ", ".join(rolled_back))
     return rolled_back
 
 
 def _under_lock(
-    url: str | None,
+    url: DatabaseURL,
     lock_timeout: float,
     *,
     nothing_to_do: Callable[[_Schema], bool],
@@ -182,14 +183,13 @@ def _under_lock(
 ) -> list[str]:
     """Read what is applied (no lock, nothing written); if there is work,
     take yoyo's lock, plan inside it and do each step; return the ids done."""
-    url = resolve_url(url)
-    migrations = _known_migrations(dialect_of(url))
+    migrations = _known_migrations(url.dialect)
     lock_timeout = validation.seconds("lock_timeout", lock_timeout)
     with _translated(url, lock_timeout):
         schema = _read_schema(url, migrations, busy_timeout=lock_timeout)
         _refuse_unknown(url, schema.unknown)
         if schema.applied is not None and nothing_to_do(schema):
-            logger.debug("%s: nothing to do", redact(url))
+            logger.debug("%s: nothing to do", url.redacted)
             return []
         _refuse_read_only(url, read_only_refusal(schema))
         with _locked(url, lock_timeout) as (backend, bookkeeping):
@@ -203,9 +203,10 @@ def _under_lock(
     return [migration.id for migration in planned]
 
 
-def pending_migrations(url: str | None = None) -> list[str]:
-    """The ids of the migrations not yet applied to the database. Read-only:
-    takes no lock and writes nothing (also on a read-only SQLite file).
+def pending_migrations(url: str | DatabaseURL | None = None) -> list[str]:
+    """The ids of the migrations not yet applied to the database (``url`` as
+    :func:`migrate`). Read-only: takes no lock and writes nothing (also on a
+    read-only SQLite file).
 
     :raises SchemaTooNew: if the database holds migrations this version
         of convstore does not know (a newer one migrated it).
@@ -214,8 +215,8 @@ def pending_migrations(url: str | None = None) -> list[str]:
         ``_yoyo_migration`` (connect such a role with ``migrate=False``).
     :raises DatabaseUnavailable: if the database cannot be reached.
     """
-    url = resolve_url(url)
-    migrations = _known_migrations(dialect_of(url))
+    url = DatabaseURL.resolve(url)
+    migrations = _known_migrations(url.dialect)
     with _translated(url, LOCK_TIMEOUT):
         schema = _read_schema(url, migrations, busy_timeout=LOCK_TIMEOUT)
         _refuse_unknown(url, schema.unknown)
@@ -244,7 +245,7 @@ def _known_migrations(dialect: str) -> MigrationList:
         ) from error
 
 
-def _read_schema(url: str, migrations: MigrationList, *, busy_timeout: float) -> _Schema:
+def _read_schema(url: DatabaseURL, migrations: MigrationList, *, busy_timeout: float) -> _Schema:
     with _bookkeeping_connection(url, busy_timeout, read_only=True) as connection:
         # No connection: a SQLite file that does not exist yet.
         applied = [] if connection is None else _applied_ids(connection, url)
@@ -259,11 +260,11 @@ def _read_schema(url: str, migrations: MigrationList, *, busy_timeout: float) ->
     )
 
 
-def _applied_ids(connection: Any, url: str) -> list[str] | None:
+def _applied_ids(connection: Any, url: DatabaseURL) -> list[str] | None:
     """Applied migration ids; ``[]`` before yoyo's first run, ``None`` if its
     bookkeeping predates yoyo's current table format (yoyo upgrades it)."""
     try:
-        rows = _run(connection, _query(dialect_of(url), "applied_migrations"))
+        rows = _run(connection, _query(url.dialect, "applied_migrations"))
     except (
         sqlite3.OperationalError,
         psycopg.errors.UndefinedTable,
@@ -282,21 +283,21 @@ def _unknown(applied: Sequence[str] | None, migrations: MigrationList) -> tuple[
     return tuple(migration_id for migration_id in applied or () if migration_id not in known)
 
 
-def _refuse_unknown(url: str, unknown: Sequence[str]) -> None:
+def _refuse_unknown(url: DatabaseURL, unknown: Sequence[str]) -> None:
     if unknown:
         raise SchemaTooNew(
-            f"{redact(url)} was migrated by a newer convstore: it holds "
+            f"{url.redacted} was migrated by a newer convstore: it holds "
             f"{len(unknown)} migration(s) this version does not know ({', '.join(unknown)}); "
             "upgrade convstore (or roll those migrations back with the version that applied them)"
         )
 
 
-def _refuse_read_only(url: str, refusal: ConvstoreError) -> None:
+def _refuse_read_only(url: DatabaseURL, refusal: ConvstoreError) -> None:
     """Fail at once with ``refusal``, its message led by the file and why it is
     read-only, rather than wait for a lock a read-only file can never give."""
-    if dialect_of(url) != SQLITE:
+    if url.dialect != SQLITE:
         return
-    database = sqlite_file(sqlite_path(url))
+    database = sqlite_file(url.sqlite_path)
     if database.read_only:
         where = f"the SQLite database {database.path!r} is read-only ({database.read_only_reason})"
         raise type(refusal)(f"{where}: {refusal}")
@@ -313,11 +314,13 @@ def _migrate_elsewhere(needs: str) -> SchemaNotMigrated:
 
 
 @contextmanager
-def _bookkeeping_connection(url: str, busy_timeout: float, *, read_only: bool) -> Iterator[Any]:
+def _bookkeeping_connection(
+    url: DatabaseURL, busy_timeout: float, *, read_only: bool
+) -> Iterator[Any]:
     """A plain driver connection (autocommit) for convstore's own statements on
     yoyo's tables; ``None`` for a SQLite file that does not exist yet."""
-    if dialect_of(url) == SQLITE:
-        database = sqlite_file(sqlite_path(url))
+    if url.dialect == SQLITE:
+        database = sqlite_file(url.sqlite_path)
         if not database.exists:
             yield None
             return
@@ -325,20 +328,15 @@ def _bookkeeping_connection(url: str, busy_timeout: float, *, read_only: bool) -
             busy_timeout, read_only=read_only
         )
     else:
-        connection = psycopg.connect(_conninfo(url), autocommit=True, **_connect_timeout(url))
+        connection = psycopg.connect(url.conninfo, autocommit=True, **_connect_timeout(url))
     try:
         yield connection
     finally:
         connection.close()
 
 
-def _conninfo(url: str) -> str:
-    split_url(url)  # a URL urlsplit cannot read is a ConfigurationError, not a ValueError
-    return psycopg_conninfo(url)
-
-
-def _connect_timeout(url: str) -> dict[str, Any]:
-    given = conninfo_to_dict(_conninfo(url))
+def _connect_timeout(url: DatabaseURL) -> dict[str, Any]:
+    given = conninfo_to_dict(url.conninfo)
     return {} if "connect_timeout" in given else {"connect_timeout": round(CONNECT_TIMEOUT)}
 
 
@@ -378,16 +376,21 @@ class _PostgresBackend(_LockHeldByCaller, PostgresqlPsycopgBackend):
         return self.driver.connect(conninfo, autocommit=True, **arguments)
 
 
-def _backend(url: str, busy_timeout: float) -> SQLiteBackend | PostgresqlPsycopgBackend:
+def _backend(
+    url: DatabaseURL | str, busy_timeout: float
+) -> SQLiteBackend | PostgresqlPsycopgBackend:
+    """yoyo's backend on ``url``, its lock table created if missing. (Text is
+    parsed too: tests/test_search_parity.py builds one from a URL string.)"""
+    if not isinstance(url, DatabaseURL):
+        url = DatabaseURL(url)
     backend: SQLiteBackend | PostgresqlPsycopgBackend
-    if dialect_of(url) == SQLITE:
+    if url.dialect == SQLITE:
         args = {"busy_timeout": str(busy_timeout)}
-        target = DatabaseURI("sqlite", None, None, None, None, sqlite_path(url), args)
+        target = DatabaseURI("sqlite", None, None, None, None, url.sqlite_path, args)
         backend = _SQLiteBackend(target, default_migration_table)
     else:
-        conninfo = _conninfo(url)
-        args = {"conninfo": conninfo, **_connect_timeout(url)}
-        database = conninfo_to_dict(conninfo).get("dbname")
+        args = {"conninfo": url.conninfo, **_connect_timeout(url)}
+        database = conninfo_to_dict(url.conninfo).get("dbname")
         target = DatabaseURI("postgresql+psycopg", None, None, None, None, database, args)
         backend = _PostgresBackend(target, default_migration_table)
     try:
@@ -405,7 +408,7 @@ _turns_guard = threading.Lock()
 
 
 @contextmanager
-def _locked(url: str, timeout: float) -> Iterator[tuple[Any, Any]]:
+def _locked(url: DatabaseURL, timeout: float) -> Iterator[tuple[Any, Any]]:
     """yoyo's migration lock on ``url``, with a backend to migrate with and a
     plain connection for convstore's statements on yoyo's tables.
 
@@ -429,13 +432,13 @@ def _locked(url: str, timeout: float) -> Iterator[tuple[Any, Any]]:
 
 
 @contextmanager
-def _turn(url: str, deadline: float) -> Iterator[None]:
+def _turn(url: DatabaseURL, deadline: float) -> Iterator[None]:
     key = _lock_key(url)
     with _turns_guard:
         turn = _turns.setdefault(key, threading.Lock())
     if not turn.acquire(timeout=max(0.0, deadline - time.monotonic())):
         raise DatabaseUnavailable(
-            f"another thread of this process kept migrating {redact(url)} for longer "
+            f"another thread of this process kept migrating {url.redacted} for longer "
             "than the lock timeout; retry later"
         )
     try:
@@ -444,14 +447,16 @@ def _turn(url: str, deadline: float) -> Iterator[None]:
         turn.release()
 
 
-def _lock_key(url: str) -> str:
-    if dialect_of(url) == SQLITE:
-        return "sqlite:" + os.path.realpath(sqlite_path(url))
-    return redact(url)
+def _lock_key(url: DatabaseURL) -> str:
+    if url.dialect == SQLITE:
+        return "sqlite:" + os.path.realpath(url.sqlite_path)
+    return url.redacted
 
 
-def _take_lock(connection: Any, url: str, deadline: float, timeout: float) -> dict[str, Any]:
-    dialect = dialect_of(url)
+def _take_lock(
+    connection: Any, url: DatabaseURL, deadline: float, timeout: float
+) -> dict[str, Any]:
+    dialect = url.dialect
     while True:
         mine = {"pid": os.getpid(), "ctime": _now(dialect)}
         try:
@@ -467,7 +472,7 @@ def _take_lock(connection: Any, url: str, deadline: float, timeout: float) -> di
         if stale:
             logger.warning(
                 "clearing the stale migration lock of %s (process %s: %s)",
-                redact(url),
+                url.redacted,
                 holder["pid"],
                 stale,
             )
@@ -475,7 +480,7 @@ def _take_lock(connection: Any, url: str, deadline: float, timeout: float) -> di
             continue
         if time.monotonic() >= deadline:
             raise DatabaseUnavailable(
-                f"process {holder['pid']} has held the migration lock of {redact(url)} "
+                f"process {holder['pid']} has held the migration lock of {url.redacted} "
                 f"since {holder['ctime']} UTC, and still did after {timeout:g}s. If no "
                 "migration is running, the lock is cleared automatically once "
                 f"{STALE_LOCK_AGE:g}s old (or, on SQLite, once that process is gone), "
@@ -485,18 +490,18 @@ def _take_lock(connection: Any, url: str, deadline: float, timeout: float) -> di
 
 
 def _release_lock(
-    connection: Any, url: str, holder: dict[str, Any], timeout: float, *, quietly: bool
+    connection: Any, url: DatabaseURL, holder: dict[str, Any], timeout: float, *, quietly: bool
 ) -> None:
     """Delete our lock row. If that fails (another connection kept SQLite's write
     lock past the busy timeout, the server went away), the row is left to the
     stale-lock rules; ``quietly`` (another error is on its way up) only logs."""
     try:
         with _translated(url, timeout, doing="releasing the migration lock"):
-            _run(connection, _query(dialect_of(url), "release_migration_lock"), **holder)
+            _run(connection, _query(url.dialect, "release_migration_lock"), **holder)
     except ConvstoreError as error:
         if not quietly:
             raise
-        logger.warning("could not release the migration lock of %s: %s", redact(url), error)
+        logger.warning("could not release the migration lock of %s: %s", url.redacted, error)
 
 
 def _staleness(holder: dict[str, Any], dialect: str) -> str | None:
@@ -557,7 +562,9 @@ def _run(connection: Any, query: Query, **params: Any) -> list[dict[str, Any]]:
 
 
 @contextmanager
-def _translated(url: str, busy_timeout: float, *, doing: str | None = None) -> Iterator[None]:
+def _translated(
+    url: DatabaseURL, busy_timeout: float, *, doing: str | None = None
+) -> Iterator[None]:
     """Driver and yoyo errors as :mod:`convstore.errors` types; ``doing`` says
     what was under way."""
     try:
@@ -565,12 +572,12 @@ def _translated(url: str, busy_timeout: float, *, doing: str | None = None) -> I
     except ConvstoreError:
         raise
     except sqlite3.Error as error:
-        translated = sqlite_error(error, sqlite_path(url), busy_timeout=busy_timeout)
+        translated = sqlite_error(error, url.sqlite_path, busy_timeout=busy_timeout)
         raise _prefixed(translated, doing) from error
     except psycopg.errors.InsufficientPrivilege as error:
         raise ConfigurationError(
             _prefix(doing)
-            + f"PostgreSQL {redact(url)}: {error.diag.message_primary or error}: {_OWNER_ADVICE}"
+            + f"PostgreSQL {url.redacted}: {error.diag.message_primary or error}: {_OWNER_ADVICE}"
         ) from error
     except psycopg.Error as error:
         raise _prefixed(postgres_error(error, url), doing) from error

@@ -24,7 +24,7 @@ from .errors import (
     SchemaNotMigrated,
 )
 from .sqlstates import convstore_error
-from .urls import redact, sqlite_uri
+from .urls import DatabaseURL, redact, sqlite_uri
 
 # libpq and the server report connection failures as text only (no SQLSTATE
 # reaches psycopg): these fragments mark the failures a retry cannot fix.
@@ -176,9 +176,9 @@ def sqlite_error(
     return DatabaseError(f"SQLite {path!r}: {message}")
 
 
-def postgres_error(error: psycopg.Error, url: str) -> ConvstoreError:
+def postgres_error(error: psycopg.Error, url: str | DatabaseURL) -> ConvstoreError:
     """The convstore error for a psycopg error met while connecting to, checking
-    or migrating the database at ``url``. Failures a retry can fix (the server
+    or migrating the database at ``url`` (named redacted). Failures a retry can fix (the server
     is down, restarting, full of clients, or a statement timed out) are
     :class:`DatabaseUnavailable`; a wrong host, database, role or password is a
     :class:`ConfigurationError`. Errors with a SQLSTATE follow

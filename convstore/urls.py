@@ -164,59 +164,6 @@ class DatabaseURL:
         return f"DatabaseURL({self.redacted!r})"
 
 
-def resolve_url(url: str | None = None) -> str:
-    """The URL to use: ``url`` if given, then ``CONVSTORE_URL`` (a URL or the
-    path of a SQLite file, see :func:`url_or_path`), then ``DATABASE_URL``, else
-    the SQLite file ``conversations.db`` in the working directory.
-
-    :raises ConfigurationError: if ``url`` is not a string, or
-        ``CONVSTORE_URL`` is a libpq connection string.
-    """
-    if url is not None and not isinstance(url, str):
-        raise ConfigurationError(
-            f"a database URL is a string such as 'sqlite:///conversations.db', "
-            f"not {type(url).__name__} {url!r}"
-        )
-    if url:
-        return url
-    configured = os.environ.get("CONVSTORE_URL")
-    if configured:
-        return url_or_path(configured, "CONVSTORE_URL")
-    return os.environ.get("DATABASE_URL") or DEFAULT_URL
-
-
-def url_or_path(text: str, source: str = "the database") -> str:
-    """``text`` itself if it is a URL (``scheme://...``, or ``sqlite:`` or
-    ``postgresql:`` followed by anything), else the ``sqlite:///`` URL of the
-    file at path ``text`` (``conversations.db``, ``./x.db``, ``/tmp/x.db``,
-    ``~/x.db``; ``?``, ``#``, ``%`` and ``\\`` stay part of the name). The URL is
-    not checked further: :func:`dialect_of` and :func:`sqlite_path` do that.
-    ``source`` names where ``text`` came from, for the error.
-
-    :raises ConfigurationError: for a libpq connection string (``host=... dbname=...``)
-        or a path that is not valid Unicode.
-    """
-    if not isinstance(text, str):
-        raise ConfigurationError(f"{source}: a database URL is a str, not {type(text).__name__}")
-    if _URL.match(text):
-        return text
-    if _CONNINFO.match(text):
-        raise ConfigurationError(
-            # not echoed: it may hold password=...
-            f"{source} looks like a libpq connection string (key=value ...); write it as a URL, "
-            "postgresql://user@host:port/dbname (or ./name for a SQLite file of that name)"
-        )
-    try:
-        return "sqlite:///" + quote(os.path.expanduser(text), safe="/")
-    except UnicodeEncodeError:
-        raise ConfigurationError(f"{source}: the file name {text!r} is not valid Unicode") from None
-
-
-def split_url(url: str) -> SplitResult:
-    """``urlsplit``, with a URL it cannot parse reported as :class:`ConfigurationError`."""
-    return _split(url)
-
-
 def dialect_of(url: str) -> str:
     """``sqlite`` or ``postgres``, for a URL not yet parsed into a
     :class:`DatabaseURL` (its path is not checked).
