@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+from dataclasses import fields
+from typing import Any
+
 from . import validation
-from .database import Tracer
+from .database import PoolOptions, Tracer
 from .errors import ConfigurationError, SchemaNotMigrated
 from .migrate import migrate as apply_migrations
 from .migrate import pending_migrations
@@ -20,15 +23,9 @@ def connect(
     url: str | DatabaseURL | None = None,
     *,
     migrate: bool | None = None,
-    min_size: int = 1,
-    max_size: int = 10,
-    timeout: float = 30.0,
-    statement_timeout: float = 30.0,
-    connect_timeout: float = 10.0,
-    prepare: bool = True,
-    transaction_pooling: bool = False,
     tracer: Tracer | None = None,
     limits: Limits = DEFAULT_LIMITS,
+    **options: Any,
 ) -> Store:
     """Open a store on ``url``, a URL string or a
     :class:`~convstore.urls.DatabaseURL` (default: ``CONVSTORE_URL``, a URL or
@@ -46,21 +43,17 @@ def connect(
     read-only directory) opens read-only when it is fully migrated: reads work,
     writes raise :class:`ReadOnlyDatabase`.
 
-    ``max_size`` bounds the pool (PostgreSQL connections, or SQLite connections
-    to the file); ``min_size`` connections to PostgreSQL are opened at once.
-    ``timeout`` is how long a call waits for a free connection or, on SQLite, for
-    the write lock. On PostgreSQL the server cancels a statement after
-    ``statement_timeout`` seconds and a new connection gives up after
-    ``connect_timeout``. ``prepare=False`` turns off server-side prepared
-    statements. ``transaction_pooling=True`` is for a proxy that hands each
-    transaction to any server session (PgBouncer's ``pool_mode =
-    transaction``): no prepared statements, and user scopes that live in the
-    transaction rather than the session (see the README's "Isolation"). A
-    PostgreSQL database is connected to once before the pool opens, so a
+    ``options`` are those of :class:`~convstore.database.PoolOptions`:
+    ``min_size``, ``max_size``, ``timeout`` (for a free connection or, on
+    SQLite, the write lock), and PostgreSQL's ``statement_timeout``,
+    ``connect_timeout``, ``prepare`` and ``transaction_pooling`` (for
+    PgBouncer's ``pool_mode = transaction``; see the README's "Isolation").
+    A PostgreSQL database is connected to once before the pool opens, so a
     wrong URL or setting fails at once. ``tracer`` sees
     every statement. ``limits`` caps the size of what is stored
     (:class:`~convstore.validation.Limits`: 8 MiB of text, 1 MiB of JSON).
 
+    :raises TypeError: for an option :class:`~convstore.database.PoolOptions` does not have.
     :raises ConfigurationError: for a URL or a setting convstore cannot use
         (sizes and timeouts are checked before anything is opened), a SQLite
         directory that does not exist, a PostgreSQL host, database, user or
@@ -75,23 +68,24 @@ def connect(
     :raises DatabaseError: if a migration fails.
     """
     url = DatabaseURL.resolve(url)  # parsed once; passed down as the value
-    _check_settings(
-        migrate=migrate,
-        min_size=min_size,
-        max_size=max_size,
-        timeout=timeout,
-        statement_timeout=statement_timeout,
-        connect_timeout=connect_timeout,
-        limits=limits,
-    )
+    pool = _pool_options(options)
+    if migrate not in (None, True, False):
+        raise ConfigurationError(
+            f"migrate must be None, True or False, not {validation.show(migrate)}"
+        )
+    if not isinstance(limits, Limits):
+        raise ConfigurationError(
+            f"limits must be a convstore.Limits, not {validation.show(limits)}"
+        )
     if url.dialect == SQLITE:
         path = url.sqlite_path
         sqlite_file(path)  # a missing directory is reported before anything else
         if migrate is not False:
             apply_migrations(url)
-        return Store(
-            SQLiteDatabase(path, max_size=max_size, busy_timeout=timeout, tracer=tracer), limits
+        database = SQLiteDatabase(
+            path, max_size=pool.max_size, busy_timeout=pool.timeout, tracer=tracer
         )
+        return Store(database, limits)
     if migrate:
         apply_migrations(url)
     elif migrate is None:
@@ -102,46 +96,14 @@ def connect(
                 f"({', '.join(pending)}); "
                 "run `make migrate` (or `convstore migrate`), or connect with migrate=True"
             )
-    postgres = PostgresDatabase(
-        str(url),  # PostgresDatabase takes the text of the URL
-        min_size=min_size,
-        max_size=max_size,
-        timeout=timeout,
-        statement_timeout=statement_timeout,
-        connect_timeout=connect_timeout,
-        prepare=prepare,
-        transaction_pooling=transaction_pooling,
-        tracer=tracer,
-    )
-    return Store(postgres, limits)
+    return Store(PostgresDatabase(url, pool, tracer=tracer), limits)
 
 
-def _check_settings(
-    *,
-    migrate: object,
-    min_size: object,
-    max_size: object,
-    timeout: object,
-    statement_timeout: object,
-    connect_timeout: object,
-    limits: object,
-) -> None:
-    """Reject settings the pools would reject later (or wait on for ever)."""
-    if migrate not in (None, True, False):
-        raise ConfigurationError(
-            f"migrate must be None, True or False, not {validation.show(migrate)}"
+def _pool_options(options: dict[str, Any]) -> PoolOptions:
+    unknown = set(options) - {field.name for field in fields(PoolOptions)}
+    if unknown:
+        raise TypeError(
+            f"connect() got unknown options {', '.join(sorted(unknown))}; it takes those of "
+            f"convstore.database.PoolOptions ({', '.join(f.name for f in fields(PoolOptions))})"
         )
-    for name, size, least in (("min_size", min_size, 0), ("max_size", max_size, 1)):
-        if isinstance(size, bool) or not isinstance(size, int) or size < least:
-            raise ConfigurationError(
-                f"{name} must be a whole number >= {least}, not {validation.show(size)}"
-            )
-    if min_size > max_size:  # type: ignore[operator]
-        raise ConfigurationError(f"min_size ({min_size}) is larger than max_size ({max_size})")
-    validation.seconds("timeout", timeout)
-    validation.seconds("statement_timeout", statement_timeout)
-    validation.seconds("connect_timeout", connect_timeout)
-    if not isinstance(limits, Limits):
-        raise ConfigurationError(
-            f"limits must be a convstore.Limits, not {validation.show(limits)}"
-        )
+    return PoolOptions(**options)

@@ -20,6 +20,7 @@ from .catalog import bind, catalogue
 from .errors import ConfigurationError, InvalidInput, OutcomeUnknown
 from .search_query import SearchQuery, to_tsquery
 from .sqlfile import Query
+from .validation import seconds, show
 from .values import row_dicts
 
 logger = logging.getLogger("convstore")
@@ -33,6 +34,59 @@ write lock says so in the log (``INFO``), with the wait's duration."""
 
 SECRET_PARAMETERS = frozenset({"scope_key"})
 """Parameters whose values tracers and logs never see."""
+
+
+@dataclass(frozen=True)
+class PoolOptions:
+    """How a store holds its connections, checked when made: the keyword
+    options of ``convstore.connect(url, **options)``.
+
+    :raises ConfigurationError: for a size that is not a whole number (at
+        least 0 for ``min_size``, 1 for ``max_size``; ``min_size`` at most
+        ``max_size``), a time that is not a number of seconds above zero, or
+        a flag that is not ``True`` or ``False``.
+    """
+
+    min_size: int = 1
+    """PostgreSQL connections opened at once, and kept open."""
+    max_size: int = 10
+    """The most connections: PostgreSQL's, or SQLite's to the file."""
+    timeout: float = 30.0
+    """Seconds a call waits for a free connection (and PostgreSQL's pool for
+    its first connections) or, on SQLite, for the write lock."""
+    statement_timeout: float = 30.0
+    """PostgreSQL: the server cancels a statement running longer (seconds)."""
+    connect_timeout: float = 10.0
+    """PostgreSQL: a new connection gives up after this many seconds."""
+    prepare: bool = True
+    """PostgreSQL: server-side prepared statements. PgBouncer in
+    transaction-pooling mode needs them off, unless it is 1.22 or newer with
+    ``max_prepared_statements`` set."""
+    transaction_pooling: bool = False
+    """PostgreSQL: a proxy hands each transaction to any server session
+    (PgBouncer's ``pool_mode = transaction``), so convstore keeps no state in
+    the session: no prepared statements, and user scopes that live in the
+    transaction (see the README's "Isolation")."""
+
+    def __post_init__(self) -> None:
+        for name, least in (("min_size", 0), ("max_size", 1)):
+            size = getattr(self, name)
+            if isinstance(size, bool) or not isinstance(size, int) or size < least:
+                raise ConfigurationError(
+                    f"{name} must be a whole number >= {least}, not {show(size)}"
+                )
+        if self.min_size > self.max_size:
+            raise ConfigurationError(
+                f"min_size ({self.min_size}) is larger than max_size ({self.max_size})"
+            )
+        for name in ("timeout", "statement_timeout", "connect_timeout"):
+            seconds(name, getattr(self, name))
+        for name in ("prepare", "transaction_pooling"):
+            if not isinstance(getattr(self, name), bool):
+                raise ConfigurationError(
+                    f"{name} must be True or False, not {show(getattr(self, name))}"
+                )
+
 
 Tracer = Callable[[str, Mapping[str, Any]], None]
 """Called with the statement sent (its first line names the ``.sql`` file) and

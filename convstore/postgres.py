@@ -23,6 +23,7 @@ from .database import (
     IDEMPOTENCY_INDEX,
     SLOW_WAIT,
     Database,
+    PoolOptions,
     Tracer,
     fetched,
     fetched_in_chunks,
@@ -37,7 +38,7 @@ from .errors import (
 from .opening import postgres_error
 from .sqlfile import POSTGRES, Query
 from .sqlstates import convstore_error
-from .urls import psycopg_conninfo, redact
+from .urls import DatabaseURL
 
 # Never prepared: the statements that carry the session's scope key (SQL of the
 # caller's own could replace a prepared statement of the same name), and
@@ -56,41 +57,29 @@ class PostgresDatabase(Database):
 
     def __init__(
         self,
-        url: str,
+        url: DatabaseURL,
+        options: PoolOptions,
         *,
-        min_size: int = 1,
-        max_size: int = 10,
-        timeout: float = 30.0,
-        statement_timeout: float = 30.0,
-        connect_timeout: float = 10.0,
-        prepare: bool = True,
-        transaction_pooling: bool = False,
         tracer: Tracer | None = None,
     ) -> None:
-        """Open the pool and wait until ``min_size`` connections are ready.
-
-        ``timeout`` bounds both that wait and each later wait for a free
-        connection. The server cancels any statement running longer than
-        ``statement_timeout`` seconds, and a new connection gives up after
-        ``connect_timeout``: a stuck server cannot hang a call for ever.
-        ``prepare=False`` turns off server-side prepared statements, which
-        PgBouncer in transaction-pooling mode needs unless it is 1.22 or newer
-        with ``max_prepared_statements`` set. ``transaction_pooling=True`` says
-        that a proxy hands each transaction to any server session (PgBouncer's
-        ``pool_mode = transaction``): convstore then keeps no state in the
-        session, so prepared statements are off and user scopes are
-        transaction-local (see :meth:`user_scope`).
+        """Open the pool and wait until ``options.min_size`` connections are
+        ready (at most ``options.timeout``); see :class:`PoolOptions`. A stuck
+        server cannot hang a call for ever: statements and new connections
+        have their own time limits.
 
         :raises DatabaseUnavailable: if the server cannot be reached in time.
+        :raises ConfigurationError: if the first connection is refused for a
+            reason a retry cannot fix (a wrong database, user or password).
         """
         super().__init__(tracer=tracer)
         connection_settings: dict[str, Any] = {
             "autocommit": True,
-            "connect_timeout": max(1, round(connect_timeout)),
+            "connect_timeout": max(1, round(options.connect_timeout)),
             # Timestamps arrive in UTC, so no conversion is needed per value.
-            "options": f"-c TimeZone=UTC -c statement_timeout={round(statement_timeout * 1000)}",
+            "options": "-c TimeZone=UTC "
+            f"-c statement_timeout={round(options.statement_timeout * 1000)}",
         }
-        if not prepare or transaction_pooling:
+        if not options.prepare or options.transaction_pooling:
             connection_settings["prepare_threshold"] = None
         # Per pooled connection: the scope key its session claimed, and the
         # user its session is limited to (absent: every user).
@@ -102,31 +91,30 @@ class PostgresDatabase(Database):
         self._committed_scopes: WeakKeyDictionary[psycopg.Connection, str | None] = (
             WeakKeyDictionary()
         )
-        conninfo = psycopg_conninfo(url)
         self.pool = ConnectionPool(
-            conninfo,
-            min_size=min_size,
-            max_size=max_size,
-            timeout=timeout,
+            url.conninfo,
+            min_size=options.min_size,
+            max_size=options.max_size,
+            timeout=options.timeout,
             open=False,
             check=ConnectionPool.check_connection,
-            configure=None if transaction_pooling else self._claim_scope_key,
+            configure=None if options.transaction_pooling else self._claim_scope_key,
             kwargs=connection_settings,
             name="convstore",
         )
         try:  # one connection first, so a wrong URL or setting fails now, typed
-            psycopg.connect(conninfo, **connection_settings).close()
+            psycopg.connect(url.conninfo, **connection_settings).close()
         except psycopg.Error as error:
             failure = postgres_error(error, url)
             if not failure.retryable:
                 raise failure from error
             # The server may come up within ``timeout``: the pool keeps trying.
         try:
-            self.pool.open(wait=True, timeout=timeout)
+            self.pool.open(wait=True, timeout=options.timeout)
         except PoolTimeout as error:
             self.pool.close()
             raise DatabaseUnavailable(
-                f"could not connect to PostgreSQL at {redact(url)} within {timeout}s; "
+                f"could not connect to PostgreSQL at {url.redacted} within {options.timeout}s; "
                 "is the server running and the URL right?"
             ) from error
 
