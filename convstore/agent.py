@@ -318,7 +318,9 @@ class PersistentAgent:
         valid (:func:`~convstore.chat_format.valid_history`), in the OpenAI
         format; and the stored token count of the stored messages sent."""
         budget = self.max_context_tokens - self.reserve_tokens - estimate_tokens(self.system_prompt)
-        context = self.store.get_recent_context(conversation_id, max_tokens=max(0, budget))
+        context: list[Message] = list(
+            self.store.get_recent_context(conversation_id, max_tokens=max(0, budget))
+        )
         if all(message["pinned"] for message in context):
             # The newest message (with the tool results after it) is over the
             # budget alone: send it anyway, the model cannot answer without it.

@@ -22,6 +22,19 @@ from . import validation
 from .chat_format import openai_message
 from .errors import ConvstoreError, DuplicateIdempotencyKey, InvalidInput
 from .store import Store
+from .types import MESSAGE_FIELDS
+
+IN_CHAT_FORMAT = ("role", "content", "tool_calls", "tool_call_id")
+"""The fields of a stored message that a line's OpenAI chat message carries
+(and ``name``, but only when the API accepts it: it is kept under
+``"convstore"`` too)."""
+
+STORED_ONLY = tuple(
+    field for field in MESSAGE_FIELDS if field not in ("conversation_id", *IN_CHAT_FORMAT)
+)
+"""What the OpenAI format leaves out and an exact import needs, kept under
+``"convstore"``: ``seq, name, tokens, latency_ms, pinned, metadata,
+idempotency_key, created_at`` (the conversation id is the line's)."""
 
 NIL_UUID = "00000000-0000-0000-0000-000000000000"
 PAGE_SIZE = 200
@@ -352,19 +365,9 @@ def _conversations(store: Store, user_id: str, since: str | None) -> Iterator[di
             return
 
 
-def _stored_fields(message: dict[str, Any]) -> dict[str, Any]:
-    """What the OpenAI format leaves out and an exact import needs."""
-    keys = (
-        "seq",
-        "name",
-        "tokens",
-        "latency_ms",
-        "pinned",
-        "metadata",
-        "idempotency_key",
-        "created_at",
-    )
-    return {key: message[key] for key in keys}
+def _stored_fields(message: Mapping[str, Any]) -> dict[str, Any]:
+    """What the OpenAI format leaves out and an exact import needs (:data:`STORED_ONLY`)."""
+    return {key: message[key] for key in STORED_ONLY}
 
 
 def _timestamp(value: Any) -> str:

@@ -16,7 +16,7 @@ import uuid
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import AbstractContextManager, contextmanager, nullcontext
 from datetime import timedelta
-from typing import Any
+from typing import Any, cast
 
 from . import search_query, snippets, validation
 from .database import Database, Tracer
@@ -28,29 +28,25 @@ from .errors import (
     NotFound,
     OutcomeUnknown,
 )
+from .types import (
+    ContextMessage,
+    Conversation,
+    ConversationHit,
+    ConversationStats,
+    ConversationWithMessages,
+    DeletionCounts,
+    Message,
+    MessageHit,
+    MetadataMatch,
+    NewMessage,
+    TextMatch,
+    UserStats,
+)
 from .validation import DEFAULT_LIMITS, Limits
 
 BATCH_JSON_BYTES = 64 * 1024 * 1024
 """The most UTF-8 bytes of JSON ``add_messages`` sends in one statement; a
 larger batch is split into several statements of one transaction."""
-
-Message = dict[str, Any]
-Conversation = dict[str, Any]
-
-_MESSAGE_FIELDS = frozenset(
-    {
-        "role",
-        "content",
-        "tokens",
-        "latency_ms",
-        "metadata",
-        "tool_calls",
-        "tool_call_id",
-        "name",
-        "pinned",
-        "idempotency_key",
-    }
-)
 
 
 class Store:
@@ -215,25 +211,23 @@ class Store:
         return message
 
     def add_messages(
-        self, conversation_id: str, messages: Sequence[Mapping[str, Any]]
+        self, conversation_id: str, messages: Sequence[NewMessage | Mapping[str, Any]]
     ) -> list[Message]:
         """Append several messages in one statement, in the order given, and
-        return them as stored. Each is a mapping with the keyword arguments of
-        :meth:`add_message` (``role`` and ``content`` at least). If any is
-        invalid, none is stored. The conversation's counters are updated once
-        for the whole batch, which makes this several times faster per message
-        than repeated :meth:`add_message` calls. A batch over
-        ``BATCH_JSON_BYTES`` of JSON is sent in several statements of one
-        transaction (PostgreSQL's jsonb holds at most 256 MB)."""
+        return them as stored. Each is a :class:`~convstore.types.NewMessage`:
+        a mapping with the keyword arguments of :meth:`add_message` (``role``
+        and ``content`` at least). If any is invalid, none is stored. The
+        conversation's counters are updated once for the whole batch, which
+        makes this several times faster per message than repeated
+        :meth:`add_message` calls. A batch over ``BATCH_JSON_BYTES`` of JSON
+        is sent in several statements of one transaction (PostgreSQL's jsonb
+        holds at most 256 MB)."""
         checked_id = validation.conversation_id(conversation_id)
         if not isinstance(messages, (list, tuple)):
             raise InvalidInput(
                 f"messages must be a list of mappings, got {type(messages).__name__}"
             )
-        batch = [
-            validation.message(**_message_fields(message), limits=self.limits)
-            for message in messages
-        ]
+        batch = [validation.new_message(message, self.limits) for message in messages]
         keys = [message["idempotency_key"] for message in batch]
         if len(set(filter(None, keys))) < len(list(filter(None, keys))):
             raise InvalidInput("two messages of one batch have the same idempotency_key")
@@ -288,7 +282,8 @@ class Store:
             )
         if not appended:
             raise NotFound(f"conversation {conversation_id} does not exist")
-        return sorted({m["seq"]: m for m in appended}.values(), key=lambda m: m["seq"])
+        stored = sorted({m["seq"]: m for m in appended}.values(), key=lambda m: m["seq"])
+        return cast("list[Message]", stored)
 
     def set_message_tokens(self, conversation_id: str, seq: int, tokens: int | None) -> Message:
         """Set a message's token count (``None``: unknown) and return the message.
@@ -314,7 +309,7 @@ class Store:
                 pinned=old["pinned"],
             )
             (message,) = self.run("get_message", conversation_id=checked_id, seq=checked_seq)
-        return message
+        return cast(Message, message)
 
     def delete_message(self, conversation_id: str, seq: int) -> bool:
         """Delete one message; ``True`` if it existed. Its ``seq`` is not reused.
@@ -379,32 +374,33 @@ class Store:
         with _safe_to_repeat():
             return bool(self.run("delete_conversation", conversation_id=checked_id))
 
-    def delete_user_data(self, user_id: str | None = None) -> dict[str, int]:
+    def delete_user_data(self, user_id: str | None = None) -> DeletionCounts:
         """Erase every conversation and message of ``user_id`` (say, for a
         right-to-erasure request); return how many of each were deleted."""
         owner = self._owner(user_id)
         with _safe_to_repeat():
             return _deletion_counts(self.run("delete_user_conversations", user_id=owner))
 
-    def purge_conversations(self, older_than: timedelta, batch_size: int = 1000) -> dict[str, int]:
+    def purge_conversations(self, older_than: timedelta, batch_size: int = 1000) -> DeletionCounts:
         """Delete the conversations with no activity in the last ``older_than``,
         with their messages, oldest first, ``batch_size`` conversations per
         transaction (so the tables are never locked for long); return how many
         conversations and messages were deleted."""
         cutoff = validation.age_cutoff(older_than)
         batch_size = validation.count("batch_size", batch_size, minimum=1)
-        totals = {"conversations": 0, "messages": 0}
+        totals = DeletionCounts(conversations=0, messages=0)
         while True:
             with _safe_to_repeat():
                 deleted = self.run("purge_conversations", cutoff=cutoff, batch_size=batch_size)
-            for kind, number in _deletion_counts(deleted).items():
-                totals[kind] += number
+            counts = _deletion_counts(deleted)
+            totals["conversations"] += counts["conversations"]
+            totals["messages"] += counts["messages"]
             if len(deleted) < batch_size:
                 return totals
 
     # -- reading ---------------------------------------------------------------------
 
-    def get_conversation(self, conversation_id: str) -> Conversation | None:
+    def get_conversation(self, conversation_id: str) -> ConversationWithMessages | None:
         """The conversation with all its messages (oldest first) under
         ``"messages"``, or ``None`` if it does not exist."""
         checked_id = validation.conversation_id(conversation_id)
@@ -413,7 +409,7 @@ class Store:
             if not found:
                 return None
             messages = self.run("conversation_messages", conversation_id=checked_id)
-        return {**found[0], "messages": messages}
+        return cast(ConversationWithMessages, {**found[0], "messages": messages})
 
     def get_message(self, conversation_id: str, seq: int) -> Message | None:
         """One message, or ``None`` if it does not exist."""
@@ -422,7 +418,7 @@ class Store:
             conversation_id=validation.conversation_id(conversation_id),
             seq=validation.count("seq", seq, minimum=1),
         )
-        return found[0] if found else None
+        return cast(Message, found[0]) if found else None
 
     def get_messages(
         self, conversation_id: str, limit: int | None = 50, before_seq: int | None = None
@@ -434,25 +430,30 @@ class Store:
         """
         checked_id = validation.conversation_id(conversation_id)
         if limit is None and before_seq is None:
-            return self.run("conversation_messages", conversation_id=checked_id)
-        return self.run(
-            "get_messages",
-            conversation_id=checked_id,
-            limit=None if limit is None else validation.count("limit", limit, minimum=1),
-            before_seq=None if before_seq is None else validation.count("before_seq", before_seq),
-        )
+            found = self.run("conversation_messages", conversation_id=checked_id)
+        else:
+            found = self.run(
+                "get_messages",
+                conversation_id=checked_id,
+                limit=None if limit is None else validation.count("limit", limit, minimum=1),
+                before_seq=None
+                if before_seq is None
+                else validation.count("before_seq", before_seq),
+            )
+        return cast("list[Message]", found)
 
     def list_conversations(self, user_id: str | None = None, limit: int = 20) -> list[Conversation]:
         """A user's conversations, most recently active first (without messages)."""
-        return self.run(
+        found = self.run(
             "list_conversations",
             user_id=self._owner(user_id),
             limit=validation.count("limit", limit, minimum=1),
         )
+        return cast("list[Conversation]", found)
 
     def get_recent_context(
         self, conversation_id: str, max_tokens: int = 4000, keep_tool_groups: bool = True
-    ) -> list[Message]:
+    ) -> list[ContextMessage]:
         """The newest messages whose tokens fit ``max_tokens``, oldest first.
 
         Pinned messages always come first in the budget: the result is every
@@ -469,12 +470,13 @@ class Store:
         Costs one index lookup plus the rows returned, however long the
         conversation.
         """
-        return self.run(
+        found = self.run(
             "recent_context",
             conversation_id=validation.conversation_id(conversation_id),
             max_tokens=validation.count("max_tokens", max_tokens),
             keep_tool_groups=validation.flag("keep_tool_groups", keep_tool_groups),
         )
+        return cast("list[ContextMessage]", found)
 
     def search_messages(
         self,
@@ -482,7 +484,7 @@ class Store:
         query: str,
         limit: int = 20,
         conversation_id: str | None = None,
-    ) -> list[dict[str, Any]]:
+    ) -> list[MessageHit]:
         """Full-text search over a user's messages, best match first.
 
         ``query`` is search-box text: words (all must match), ``"quoted
@@ -497,7 +499,7 @@ class Store:
         :raises InvalidInput: for a query of more than 1,000 words
             (:data:`~convstore.search_query.MAX_QUERY_WORDS`).
         """
-        return self._search(
+        found = self._search(
             "search_messages",
             user_id,
             query,
@@ -506,14 +508,16 @@ class Store:
             if conversation_id is None
             else validation.conversation_id(conversation_id),
         )
+        return cast("list[MessageHit]", found)
 
     def search_conversations(
         self, user_id: str | None, query: str, limit: int = 20
-    ) -> list[Conversation]:
+    ) -> list[ConversationHit]:
         """:meth:`search_messages` grouped by conversation: the conversations
         with the best matches first, each with ``matching_messages``, the
         ``rank`` and ``best_seq`` of its best match and that match's ``snippet``."""
-        return self._search("search_conversations", user_id, query, limit)
+        found = self._search("search_conversations", user_id, query, limit)
+        return cast("list[ConversationHit]", found)
 
     def _search(
         self, query_name: str, user_id: str | None, query: str, limit: int, **params: Any
@@ -531,9 +535,7 @@ class Store:
                 del row["content"]  # the best match's, for its snippet
         return found
 
-    def find_messages(
-        self, user_id: str | None, text: str, limit: int = 50
-    ) -> list[dict[str, Any]]:
+    def find_messages(self, user_id: str | None, text: str, limit: int = 50) -> list[TextMatch]:
         """A user's messages containing ``text`` exactly, newest written first.
         Case is ignored by Unicode's lower-case mapping on both databases
         (``É`` finds ``é``; not full case folding: ``STRASSE`` does not find
@@ -541,65 +543,68 @@ class Store:
         and ``\\`` are plain characters."""
         if not validation.text("text", text, self.limits):
             raise InvalidInput("text must not be empty")
-        return self.run(
+        found = self.run(
             "find_messages",
             user_id=self._owner(user_id),
             text=text,
             limit=validation.count("limit", limit, minimum=1),
         )
+        return cast("list[TextMatch]", found)
 
     def find_messages_by_metadata(
         self, user_id: str | None, metadata: Mapping[str, Any], limit: int = 50
-    ) -> list[dict[str, Any]]:
+    ) -> list[MetadataMatch]:
         """A user's messages whose metadata contains ``metadata``, newest first,
         by PostgreSQL's jsonb ``@>`` rules on both databases: each key with a
         value that contains the wanted one, nested objects included; an array
         contains another if it holds each of its elements (in any order,
         repeats ignored); numbers by value (``1 == 1.0``), ``true`` is not ``1``."""
-        return self.run(
+        found = self.run(
             "messages_by_metadata",
             user_id=self._owner(user_id),
             metadata=validation.metadata_json("metadata", metadata, self.limits),
             limit=validation.count("limit", limit, minimum=1),
         )
+        return cast("list[MetadataMatch]", found)
 
     def find_conversations_by_metadata(
         self, user_id: str | None, metadata: Mapping[str, Any], limit: int = 20
     ) -> list[Conversation]:
         """A user's conversations whose metadata contains ``metadata`` (as
         :meth:`find_messages_by_metadata` decides), most recently active first."""
-        return self.run(
+        found = self.run(
             "conversations_by_metadata",
             user_id=self._owner(user_id),
             metadata=validation.metadata_json("metadata", metadata, self.limits),
             limit=validation.count("limit", limit, minimum=1),
         )
+        return cast("list[Conversation]", found)
 
-    def get_user_stats(self, user_id: str | None = None) -> dict[str, Any]:
+    def get_user_stats(self, user_id: str | None = None) -> UserStats:
         """A user's ``conversations``, ``messages``, ``messages_by_role``,
         ``tokens`` (reported counts), ``first_activity_at`` and ``last_activity_at``."""
         owner = self._owner(user_id)
         per_role = self.run("user_stats", user_id=owner)
         first = per_role[0] if per_role else {}
         by_role = {row["role"]: row["messages"] for row in per_role if row["role"] is not None}
-        return {
-            "user_id": owner,
-            "conversations": first.get("conversations", 0),
-            "messages": sum(by_role.values()),
-            "messages_by_role": by_role,
-            "tokens": sum(row["tokens"] for row in per_role),
-            "first_activity_at": first.get("first_activity_at"),
-            "last_activity_at": first.get("last_activity_at"),
-        }
+        return UserStats(
+            user_id=owner,
+            conversations=first.get("conversations", 0),
+            messages=sum(by_role.values()),
+            messages_by_role=by_role,
+            tokens=sum(row["tokens"] for row in per_role),
+            first_activity_at=first.get("first_activity_at"),
+            last_activity_at=first.get("last_activity_at"),
+        )
 
-    def get_conversation_stats(self, conversation_id: str) -> dict[str, Any] | None:
+    def get_conversation_stats(self, conversation_id: str) -> ConversationStats | None:
         """``message_count``, ``total_tokens`` (reported counts only),
         ``avg_latency_ms``, ``started_at`` and ``last_message_at``; ``None`` if
         the conversation does not exist."""
         found = self.run(
             "conversation_stats", conversation_id=validation.conversation_id(conversation_id)
         )
-        return found[0] if found else None
+        return cast(ConversationStats, found[0]) if found else None
 
     # -- transactions, tracing, lifetime -----------------------------------------------
 
@@ -683,19 +688,8 @@ def _batch_parts(batch: list[dict[str, Any]]) -> list[tuple[list[str | None], st
     ]
 
 
-def _deletion_counts(deleted: list[dict[str, Any]]) -> dict[str, int]:
-    return {
-        "conversations": len(deleted),
-        "messages": sum(conversation["message_count"] for conversation in deleted),
-    }
-
-
-def _message_fields(message: Mapping[str, Any]) -> dict[str, Any]:
-    if not isinstance(message, Mapping):
-        raise InvalidInput(f"each message must be a mapping, got {type(message).__name__}")
-    unknown = set(message) - _MESSAGE_FIELDS
-    if unknown:
-        raise InvalidInput(f"unknown message fields: {', '.join(sorted(map(str, unknown)))}")
-    if "role" not in message or "content" not in message:
-        raise InvalidInput("each message needs a role and a content (content may be None)")
-    return dict(message)
+def _deletion_counts(deleted: list[dict[str, Any]]) -> DeletionCounts:
+    return DeletionCounts(
+        conversations=len(deleted),
+        messages=sum(conversation["message_count"] for conversation in deleted),
+    )

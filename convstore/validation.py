@@ -36,13 +36,19 @@ import re
 import reprlib
 import threading
 import uuid
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence, Set
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta, timezone
 from decimal import Decimal
 from typing import Any
 
 from .errors import ConfigurationError, InvalidInput
+from .types import (
+    IMPORTED_MESSAGE_FIELDS,
+    NEW_MESSAGE_FIELDS,
+    REQUIRED_IMPORTED_MESSAGE_FIELDS,
+    REQUIRED_NEW_MESSAGE_FIELDS,
+)
 
 ROLES = ("system", "developer", "user", "assistant", "tool")
 
@@ -480,6 +486,62 @@ def message(
         "metadata": metadata_json("metadata", metadata, limits),
         "idempotency_key": optional_identifier("idempotency_key", idempotency_key, limits),
     }
+
+
+def new_message(value: Any, limits: Limits = DEFAULT_LIMITS) -> dict[str, Any]:
+    """A :class:`~convstore.types.NewMessage` (a mapping, as ``add_messages``
+    takes it) checked by :func:`message`: the parameters of ``append_message``.
+
+    :raises InvalidInput: for a value that is not a mapping, a field that is
+        not one of :data:`~convstore.types.NEW_MESSAGE_FIELDS`, a missing
+        ``role`` or ``content``, or as :func:`message`.
+    """
+    given = fields("message", value, NEW_MESSAGE_FIELDS, REQUIRED_NEW_MESSAGE_FIELDS)
+    return message(**given, limits=limits)
+
+
+def imported_message(value: Any, limits: Limits = DEFAULT_LIMITS) -> dict[str, Any]:
+    """An :class:`~convstore.types.ImportedMessage` checked by :func:`message`,
+    with its ``seq`` (at least 1) and ``created_at`` (by :func:`timestamp`):
+    the parameters of ``import_message`` but the conversation's.
+
+    :raises InvalidInput: as :func:`new_message`, or for a bad ``seq`` or
+        ``created_at``, naming the field.
+    """
+    given = fields("message", value, IMPORTED_MESSAGE_FIELDS, REQUIRED_IMPORTED_MESSAGE_FIELDS)
+    seq = given.pop("seq")
+    created_at = given.pop("created_at")
+    return {
+        **message(**given, limits=limits),
+        "seq": count("seq", seq, minimum=1),
+        "created_at": timestamp("created_at", created_at),
+    }
+
+
+def fields(
+    kind: str, value: Any, allowed: Sequence[str], required: Set[str] = frozenset()
+) -> dict[str, Any]:
+    """A copy of the mapping ``value`` (a ``kind``: "message", "conversation"),
+    whose keys are all ``allowed`` and include every ``required`` one. The
+    lists come from the shapes of :mod:`convstore.types`.
+
+    :raises InvalidInput: otherwise, naming the unknown or missing fields.
+    """
+    if not isinstance(value, Mapping):
+        raise InvalidInput(f"each {kind} must be a mapping, got {type(value).__name__}")
+    unknown = set(value) - set(allowed)
+    if unknown:
+        raise InvalidInput(f"unknown {kind} fields: {', '.join(sorted(map(str, unknown)))}")
+    missing = [name for name in allowed if name in required and name not in value]
+    if missing:
+        raise InvalidInput(f"each {kind} needs {_listed(missing)}")
+    return dict(value)
+
+
+def _listed(names: Sequence[str]) -> str:
+    if len(names) == 1:
+        return f"a {names[0]}"
+    return ", ".join(f"a {name}" for name in names[:-1]) + f" and a {names[-1]}"
 
 
 def json_text(field: str, value: Any, limits: Limits = DEFAULT_LIMITS) -> str:

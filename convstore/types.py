@@ -1,0 +1,309 @@
+"""The shapes of the values the public API takes and returns, in one place.
+
+Each shape is a ``TypedDict``: a plain ``dict`` at runtime, checked by mypy
+(as ``llm/serialization.py`` in simonw/llm does). The field lists that code
+needs at runtime -- which keys a message may have, which columns a stored
+message has -- are derived from these classes, never written out again:
+
+- :data:`MESSAGE_FIELDS`, :data:`CONVERSATION_FIELDS`: a stored message and
+  conversation, in the order of the columns the queries return;
+- :data:`NEW_MESSAGE_FIELDS`, :data:`REQUIRED_NEW_MESSAGE_FIELDS`: what
+  ``add_message`` and ``add_messages`` take;
+- :data:`IMPORTED_CONVERSATION_FIELDS`, :data:`IMPORTED_MESSAGE_FIELDS`: what
+  :meth:`convstore.Store.import_conversation` takes.
+
+Values come back as :mod:`convstore.values` makes them, the same on both
+databases: ids as ``str`` (UUIDs), times as timezone-aware UTC ``datetime``,
+JSON (metadata, tool calls) as dicts and lists, ``pinned`` as ``bool``.
+
+This module is the bottom layer: it imports nothing of convstore.
+"""
+
+# No `from __future__ import annotations`: a TypedDict reads its annotations
+# when the class is made, and the field tuples below are taken from them.
+from collections.abc import Mapping, Sequence
+from datetime import date, datetime
+from typing import Any, NamedTuple, TypedDict
+
+ToolCall = dict[str, Any]
+"""One OpenAI tool call as stored: ``{"id": ..., "type": "function",
+"function": {"name": ..., "arguments": "<JSON text>"}}`` and any other keys
+its producer added (see :func:`convstore.validation.tool_call_problem`)."""
+
+Timestamp = datetime | date | str
+"""A point in time a caller gives: a ``datetime`` (without a zone: UTC), a
+``date`` (its midnight, UTC) or ISO 8601 text, read by
+:func:`convstore.validation.timestamp`."""
+
+
+# -- messages ---------------------------------------------------------------------------
+
+
+class _NewMessageRequired(TypedDict):
+    role: str
+    """``system``, ``developer``, ``user``, ``assistant`` or ``tool``."""
+    content: str | None
+    """The text; ``None`` only for an assistant message with ``tool_calls``."""
+
+
+class NewMessage(_NewMessageRequired, total=False):
+    """A message a caller gives to ``add_message`` / ``add_messages``: ``role``
+    and ``content`` required, the rest optional (absent means the default)."""
+
+    tokens: int | None
+    """Its token count; ``None`` (the default) means unknown, counted as 100."""
+    latency_ms: int | None
+    """How long the model took to generate it, in milliseconds, or ``None``."""
+    metadata: Mapping[str, Any] | None
+    """A JSON object; ``None`` (the default) means ``{}``."""
+    tool_calls: Sequence[Mapping[str, Any]] | None
+    """An assistant message's OpenAI tool calls (:data:`ToolCall`), or ``None``;
+    an empty list is stored as ``None``."""
+    tool_call_id: str | None
+    """The id of the tool call a ``tool`` message answers (required for one)."""
+    name: str | None
+    """The participant's name, or ``None``."""
+    pinned: bool
+    """``True`` keeps the message in every token-budget context (default ``False``)."""
+    idempotency_key: str | None
+    """A label unique within the conversation (a request id, say) that makes a
+    retried append store nothing new; ``None`` (the default) for none."""
+
+
+class Message(TypedDict):
+    """A message as the store returns it (``get_message``, ``get_messages``,
+    ``add_message`` ...): every field present, ``None`` where nothing was given."""
+
+    conversation_id: str
+    """Its conversation (a UUID)."""
+    seq: int
+    """Its place in the conversation: 1, 2, 3 ... in the order of appends;
+    a deleted message's ``seq`` is not reused."""
+    role: str
+    content: str | None
+    tool_calls: list[ToolCall] | None
+    tool_call_id: str | None
+    name: str | None
+    tokens: int | None
+    """The token count given, or ``None`` (unknown, counted as 100)."""
+    latency_ms: int | None
+    """Generation latency in milliseconds, or ``None``."""
+    pinned: bool
+    metadata: dict[str, Any]
+    """A JSON object (``{}`` when none was given)."""
+    idempotency_key: str | None
+    created_at: datetime
+    """When it was stored (or the time an import gave it), UTC."""
+
+
+class ContextMessage(Message):
+    """A message of ``get_recent_context``."""
+
+    suffix_tokens: int
+    """The counted tokens from this message to the newest of the context
+    (unknown counts as 100): the first message's is the context's total."""
+
+
+class ImportedMessage(NewMessage):
+    """A message given to :meth:`convstore.Store.import_conversation`: a
+    :class:`NewMessage` with its own ``seq`` and ``created_at``, both required."""
+
+    seq: int
+    """Its place in the conversation, at least 1, unique among the messages given."""
+    created_at: Timestamp
+    """When it was written."""
+
+
+# -- conversations ----------------------------------------------------------------------
+
+
+class Conversation(TypedDict):
+    """A conversation without its messages, as ``list_conversations``,
+    ``find_conversations_by_metadata`` (and, with its messages,
+    ``get_conversation``) return it."""
+
+    id: str
+    """A UUID."""
+    user_id: str
+    """Its owner."""
+    title: str | None
+    metadata: dict[str, Any]
+    """A JSON object (``{}`` when none was given)."""
+    created_at: datetime
+    """When it was created (or the time an import gave it), UTC."""
+    updated_at: datetime
+    """Its last activity: its creation or its newest message, UTC."""
+    message_count: int
+    """How many messages it holds now."""
+
+
+class ConversationWithMessages(Conversation):
+    """What ``get_conversation`` returns."""
+
+    messages: list[Message]
+    """All its messages, oldest (lowest ``seq``) first."""
+
+
+class _ImportedConversationId(TypedDict):
+    id: str
+    """Its id, a UUID (kept: an import does not make a new one)."""
+
+
+class _ImportedConversationOptional(_ImportedConversationId, total=False):
+    user_id: str
+    """Its owner; on a user-scoped view it may be left out (the view's user)."""
+    title: str | None
+    metadata: Mapping[str, Any] | None
+    """A JSON object; ``None`` or absent means ``{}``."""
+
+
+class ImportedConversation(_ImportedConversationOptional):
+    """A conversation given to :meth:`convstore.Store.import_conversation`, as
+    the ``"conversation"`` of a JSONL export line: a :class:`Conversation`
+    without its counters, which are counted from its messages. ``id``,
+    ``created_at`` and ``updated_at`` are required."""
+
+    created_at: Timestamp
+    """When it was created."""
+    updated_at: Timestamp
+    """Its last activity; an import moves an existing conversation's forward
+    to this (or its newest message), never back."""
+
+
+class ImportResult(NamedTuple):
+    """What :meth:`convstore.Store.import_conversation` stored."""
+
+    created: bool
+    """Whether the conversation was new (an existing one is kept as it was,
+    apart from its counters and a later ``updated_at``)."""
+    messages: int
+    """How many of the messages were new (a ``seq`` already there is kept as it was)."""
+    rejected: tuple[tuple[int, str], ...] = ()
+    """With ``skip_invalid=True``: ``(index in the messages given, reason)`` of
+    each message that was not stored because it is not valid or the database
+    refused it, in the order given; otherwise always empty."""
+
+
+# -- searches and lookups ---------------------------------------------------------------
+
+
+class TextMatch(TypedDict):
+    """A message of ``find_messages``: one that contains the text searched for."""
+
+    conversation_id: str
+    title: str | None
+    """Its conversation's title."""
+    seq: int
+    role: str
+    content: str | None
+    created_at: datetime
+
+
+class MessageHit(TextMatch):
+    """A result of ``search_messages``."""
+
+    rank: float
+    """How well it matches; higher is better (comparable within one search only)."""
+    snippet: str
+    """Its content around the matched words, which are marked «like this»."""
+
+
+class ConversationHit(Conversation):
+    """A result of ``search_conversations``: a conversation and its best match."""
+
+    matching_messages: int
+    """How many of its messages match."""
+    rank: float
+    """The best match's rank; higher is better."""
+    best_seq: int
+    """The ``seq`` of the best-matching message."""
+    snippet: str
+    """That message's content around the matched words, marked «like this»."""
+
+
+class MetadataMatch(TypedDict):
+    """A message of ``find_messages_by_metadata``."""
+
+    conversation_id: str
+    seq: int
+    role: str
+    content: str | None
+    tokens: int | None
+    latency_ms: int | None
+    metadata: dict[str, Any]
+    created_at: datetime
+
+
+# -- statistics and deletions -----------------------------------------------------------
+
+
+class ConversationStats(TypedDict):
+    """What ``get_conversation_stats`` returns."""
+
+    conversation_id: str
+    message_count: int
+    total_tokens: int
+    """The sum of the reported token counts (unknown ones count 0 here)."""
+    avg_latency_ms: float | None
+    """The mean of the reported latencies, in milliseconds; ``None`` if none was."""
+    started_at: datetime
+    """When the conversation was created."""
+    last_message_at: datetime | None
+    """When its newest message was written; ``None`` without messages."""
+
+
+class UserStats(TypedDict):
+    """What ``get_user_stats`` returns."""
+
+    user_id: str
+    conversations: int
+    messages: int
+    messages_by_role: dict[str, int]
+    """Message counts by role; roles with no message are absent."""
+    tokens: int
+    """The sum of the reported token counts (unknown ones count 0 here)."""
+    first_activity_at: datetime | None
+    """The creation of the user's first conversation; ``None`` without any."""
+    last_activity_at: datetime | None
+    """The latest activity in any of the user's conversations; ``None`` without any."""
+
+
+class DeletionCounts(TypedDict):
+    """What ``delete_user_data`` and ``purge_conversations`` deleted."""
+
+    conversations: int
+    messages: int
+
+
+# -- field lists, derived ---------------------------------------------------------------
+
+MESSAGE_FIELDS: tuple[str, ...] = tuple(Message.__annotations__)
+"""The fields of a stored :class:`Message`, in the order of the columns the
+message queries return: ``conversation_id, seq, role, content, tool_calls,
+tool_call_id, name, tokens, latency_ms, pinned, metadata, idempotency_key,
+created_at``."""
+
+CONVERSATION_FIELDS: tuple[str, ...] = tuple(Conversation.__annotations__)
+"""The fields of a stored :class:`Conversation`, in the order of the columns
+the conversation queries return: ``id, user_id, title, metadata, created_at,
+updated_at, message_count``."""
+
+NEW_MESSAGE_FIELDS: tuple[str, ...] = tuple(NewMessage.__annotations__)
+"""The fields a :class:`NewMessage` may have: ``role, content`` then the
+optional ones."""
+
+REQUIRED_NEW_MESSAGE_FIELDS: frozenset[str] = NewMessage.__required_keys__
+"""``role`` and ``content``."""
+
+IMPORTED_MESSAGE_FIELDS: tuple[str, ...] = tuple(ImportedMessage.__annotations__)
+"""The fields an :class:`ImportedMessage` may have."""
+
+REQUIRED_IMPORTED_MESSAGE_FIELDS: frozenset[str] = ImportedMessage.__required_keys__
+"""``role``, ``content``, ``seq`` and ``created_at``."""
+
+IMPORTED_CONVERSATION_FIELDS: tuple[str, ...] = tuple(ImportedConversation.__annotations__)
+"""The fields an :class:`ImportedConversation` may have."""
+
+REQUIRED_IMPORTED_CONVERSATION_FIELDS: frozenset[str] = ImportedConversation.__required_keys__
+"""``id``, ``created_at`` and ``updated_at`` (and ``user_id`` on a store that
+is not a user-scoped view, checked by the store)."""
