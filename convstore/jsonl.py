@@ -4,9 +4,10 @@ convstore's ids, seqs, timestamps, token counts and metadata under
 ``"convstore"`` so that an import restores the conversation exactly. Importing
 the same file again changes nothing.
 
-An import checks each line completely (its shape at every depth, every value
-by the rules of :mod:`convstore.validation`, timestamps included) before it
-writes anything of it, and writes each line in one transaction. The first line
+An import checks each line completely (its shape at every depth, then every
+value as :meth:`convstore.Store.import_conversation` checks an import,
+timestamps included) before it writes anything of it, and writes each line in
+one transaction, by that method. The first line
 that cannot be imported stops the import with an error that names it; the
 lines before it stay imported, so fix the line and import the file again.
 """
@@ -20,9 +21,9 @@ from typing import Any, NamedTuple, TextIO
 
 from . import validation
 from .chat_format import openai_message
-from .errors import ConvstoreError, DuplicateIdempotencyKey, InvalidInput
+from .errors import ConvstoreError, InvalidInput
 from .store import Store
-from .types import MESSAGE_FIELDS
+from .types import IMPORTED_CONVERSATION_FIELDS, MESSAGE_FIELDS
 
 IN_CHAT_FORMAT = ("role", "content", "tool_calls", "tool_call_id")
 """The fields of a stored message that a line's OpenAI chat message carries
@@ -126,19 +127,14 @@ def import_lines(store: Store, lines: Iterable[str | bytes]) -> Iterator[Importe
         if not line.strip():
             continue
         try:
-            conversation, messages = _checked_line(_parsed(line), store.limits)
+            conversation, messages = _line_parts(_parsed(line))
         except InvalidInput as error:
             raise InvalidInput(f"line {number}: {error}") from None
         try:
-            new_conversations, new_messages = _write(store, conversation, messages)
-        except DuplicateIdempotencyKey as error:
-            raise InvalidInput(
-                f"line {number}: conversation {conversation['id']} already holds one of the "
-                "line's idempotency keys at another seq"
-            ) from error
+            imported = store.import_conversation(conversation, messages)
         except ConvstoreError as error:
             raise type(error)(f"line {number}: {error}") from error
-        yield ImportedLine(number, new_conversations, new_messages)
+        yield ImportedLine(number, int(imported.created), imported.messages)
 
 
 def _numbered_lines(lines: Iterable[str | bytes]) -> Iterator[tuple[int, str]]:
@@ -205,11 +201,10 @@ def _no_constant(name: str) -> Any:
     raise ValueError(f"{name} is not a JSON value")
 
 
-def _checked_line(
-    record: Any, limits: validation.Limits
-) -> tuple[dict[str, Any], list[dict[str, Any]]]:
-    """The parameters of ``import_conversation`` and of each ``import_message``,
-    all checked; raises InvalidInput naming the field."""
+def _line_parts(record: Any) -> tuple[dict[str, Any], list[dict[str, Any]]]:
+    """The conversation and messages of an export line, for
+    :meth:`~convstore.Store.import_conversation`, which checks their values;
+    raises InvalidInput for a line of another shape, naming the member."""
     if not isinstance(record, dict):
         raise InvalidInput(f"{_json_kind(record)}, not a JSON object (a convstore export line)")
     chat_messages = _member(record, "messages", list)
@@ -222,38 +217,20 @@ def _checked_line(
             f"{len(stored_messages)}; they must pair up"
         )
     path = "convstore.conversation."
-    try:
-        conversation_id = validation.conversation_id(_member(conversation, "id", str, path))
-    except InvalidInput as error:
-        raise InvalidInput(f"{path}id: {error}") from None
-    checked_conversation = {
-        "id": conversation_id,
-        "user_id": validation.identifier(
-            f"{path}user_id", _member(conversation, "user_id", str, path), limits
-        ),
-        "title": validation.optional_text(f"{path}title", conversation.get("title"), limits),
-        "metadata": validation.metadata_json(
-            f"{path}metadata", conversation.get("metadata"), limits
-        ),
-        "created_at": validation.timestamp(
-            f"{path}created_at", _member(conversation, "created_at", str, path)
-        ),
-        "updated_at": validation.timestamp(
-            f"{path}updated_at", _member(conversation, "updated_at", str, path)
-        ),
+    for key in ("id", "user_id", "created_at", "updated_at"):
+        _member(conversation, key, str, path)
+    imported_conversation = {
+        key: conversation[key] for key in IMPORTED_CONVERSATION_FIELDS if key in conversation
     }
-    checked_messages = [
-        _checked_message(index, chat, stored, limits)
+    imported_messages = [
+        _message_parts(index, chat, stored)
         for index, (chat, stored) in enumerate(zip(chat_messages, stored_messages, strict=True))
     ]
-    _unique(checked_messages, "seq")
-    _unique([m for m in checked_messages if m["idempotency_key"] is not None], "idempotency_key")
-    return checked_conversation, checked_messages
+    return imported_conversation, imported_messages
 
 
-def _checked_message(
-    index: int, chat: Any, stored: Any, limits: validation.Limits
-) -> dict[str, Any]:
+def _message_parts(index: int, chat: Any, stored: Any) -> dict[str, Any]:
+    """One message of a line from its chat message and its ``"convstore"`` fields."""
     if not isinstance(chat, dict):
         raise InvalidInput(f"messages[{index}] is {_json_kind(chat)}, not a JSON object")
     if not isinstance(stored, dict):
@@ -261,30 +238,15 @@ def _checked_message(
             f"convstore.messages[{index}] is {_json_kind(stored)}, not a JSON object"
         )
     path = f"convstore.messages[{index}]."
-    role = _member(chat, "role", str, f"messages[{index}].")
-    try:
-        checked = validation.message(
-            role=role,
-            content=chat.get("content"),
-            tokens=stored.get("tokens"),
-            latency_ms=stored.get("latency_ms"),
-            metadata=stored.get("metadata"),
-            tool_calls=chat.get("tool_calls"),
-            tool_call_id=chat.get("tool_call_id"),
-            name=stored.get("name", chat.get("name")),
-            pinned=stored.get("pinned", False),
-            idempotency_key=stored.get("idempotency_key"),
-            limits=limits,
-        )
-    except InvalidInput as error:
-        raise InvalidInput(f"messages[{index}]: {error}") from None
-    return {
-        **checked,
-        "seq": validation.count(f"{path}seq", _member(stored, "seq", int, path), minimum=1),
-        "created_at": validation.timestamp(
-            f"{path}created_at", _member(stored, "created_at", str, path)
-        ),
-    }
+    _member(chat, "role", str, f"messages[{index}].")
+    _member(stored, "seq", int, path)
+    _member(stored, "created_at", str, path)
+    message = {key: chat[key] for key in IN_CHAT_FORMAT if key in chat}
+    message["content"] = chat.get("content")  # an assistant's tool calls may come without
+    if "name" in chat:
+        message["name"] = chat["name"]
+    message.update((key, stored[key]) for key in STORED_ONLY if key in stored)
+    return message
 
 
 def _member(record: Mapping[str, Any], key: str, kind: type, path: str = "") -> Any:
@@ -296,14 +258,6 @@ def _member(record: Mapping[str, Any], key: str, kind: type, path: str = "") -> 
         expected = {dict: "an object", list: "an array", str: "a string", int: "an integer"}
         raise InvalidInput(f"{path}{key} must be {expected[kind]}, got {_json_kind(value)}")
     return value
-
-
-def _unique(messages: list[dict[str, Any]], field: str) -> None:
-    seen: set[Any] = set()
-    for message in messages:
-        if message[field] in seen:
-            raise InvalidInput(f"two messages have {field} {message[field]!r}")
-        seen.add(message[field])
 
 
 def _json_kind(value: Any) -> str:
@@ -318,34 +272,6 @@ def _json_kind(value: Any) -> str:
         dict: "an object",
     }
     return kinds.get(type(value), type(value).__name__)
-
-
-def _write(
-    store: Store, conversation: dict[str, Any], messages: list[dict[str, Any]]
-) -> tuple[int, int]:
-    """Write one checked line in one transaction; return how many
-    conversations and messages were new."""
-    conversation_id = conversation["id"]
-    with store.transaction():
-        created = store.run("import_conversation", **conversation)
-        if not created and not store.run(
-            "get_conversation", conversation_id=conversation_id, user_id=conversation["user_id"]
-        ):
-            raise InvalidInput(
-                f"conversation {conversation_id} belongs to another user than "
-                f"{conversation['user_id']!r}"
-            )
-        new_messages = sum(
-            len(store.run("import_message", conversation_id=conversation_id, **message))
-            for message in messages
-        )
-        store.run("recount_tokens_before", conversation_id=conversation_id)
-        store.run(
-            "recount_conversation",
-            conversation_id=conversation_id,
-            updated_at=conversation["updated_at"],
-        )
-    return len(created), new_messages
 
 
 def _conversations(store: Store, user_id: str, since: str | None) -> Iterator[dict[str, Any]]:

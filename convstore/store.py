@@ -29,12 +29,17 @@ from .errors import (
     OutcomeUnknown,
 )
 from .types import (
+    IMPORTED_CONVERSATION_FIELDS,
+    REQUIRED_IMPORTED_CONVERSATION_FIELDS,
     ContextMessage,
     Conversation,
     ConversationHit,
     ConversationStats,
     ConversationWithMessages,
     DeletionCounts,
+    ImportedConversation,
+    ImportedMessage,
+    ImportResult,
     Message,
     MessageHit,
     MetadataMatch,
@@ -398,6 +403,120 @@ class Store:
             if len(deleted) < batch_size:
                 return totals
 
+    # -- importing -------------------------------------------------------------------
+
+    def import_conversation(
+        self,
+        conversation: ImportedConversation | Mapping[str, Any],
+        messages: Sequence[ImportedMessage | Mapping[str, Any]] = (),
+        *,
+        skip_invalid: bool = False,
+    ) -> ImportResult:
+        """Store a conversation with its own id, owner, times and messages (from
+        an export, a backup, another database) in one transaction; return what
+        was new. Every importer of convstore calls this, so all get the same rules.
+
+        ``conversation`` is an :class:`~convstore.types.ImportedConversation`:
+        ``id`` (a UUID), ``user_id`` (on a user-scoped view it may be left
+        out, and may only be the view's user), ``title``, ``metadata``,
+        ``created_at`` and ``updated_at``. Each message is an
+        :class:`~convstore.types.ImportedMessage`: the fields of
+        :meth:`add_message` with its own ``seq`` (1 or more, unique among the
+        messages) and ``created_at``. Times are ``datetime``, ``date`` or ISO
+        8601 text, read by :func:`convstore.validation.timestamp` (without a
+        zone: UTC). Plain dicts of these shapes are what it takes.
+
+        Everything is checked, by the rules of :meth:`create_conversation` and
+        :meth:`add_message` and this store's :attr:`limits`, before anything
+        is written. Importing is idempotent: a conversation already there
+        (same id, same owner) is kept as it is, and so is each message whose
+        ``seq`` it already holds; what is missing is added. The
+        conversation's counters and running token totals are then counted
+        from its messages, and its ``updated_at`` moves forward to the given
+        one or its newest message, never back. A lost answer is
+        :class:`DatabaseUnavailable`: importing again is safe.
+
+        With ``skip_invalid``, a message that is not valid, or that the
+        database refuses (each is written under its own savepoint), is left
+        out and listed in the result's ``rejected`` with the reason, instead
+        of failing the import; the rest is imported.
+
+        :raises InvalidInput: for a conversation or message that is not valid
+            (a message's reason starts with ``messages[i]:``, its index),
+            two messages with the same ``seq`` or ``idempotency_key``, an
+            idempotency key the conversation holds at another ``seq``, a
+            conversation id that another user's conversation holds, or on a
+            user-scoped view, another user. Nothing is written.
+        :raises ConvstoreError: for any other failure of the database (say
+            :class:`DatabaseUnavailable`); nothing is written.
+        """
+        given = validation.fields(
+            "conversation",
+            conversation,
+            IMPORTED_CONVERSATION_FIELDS,
+            REQUIRED_IMPORTED_CONVERSATION_FIELDS,
+        )
+        conversation_id = validation.conversation_id(given["id"])
+        checked = {
+            "id": conversation_id,
+            "user_id": self._owner(given.get("user_id")),
+            "title": validation.optional_text("title", given.get("title"), self.limits),
+            "metadata": validation.metadata_json("metadata", given.get("metadata"), self.limits),
+            "created_at": validation.timestamp("created_at", given["created_at"]),
+            "updated_at": validation.timestamp("updated_at", given["updated_at"]),
+        }
+        if not isinstance(messages, (list, tuple)):
+            raise InvalidInput(
+                f"messages must be a list of mappings, got {type(messages).__name__}"
+            )
+        accepted: list[tuple[int, dict[str, Any]]] = []
+        rejected: list[tuple[int, str]] = []
+        for index, message in enumerate(messages):
+            try:
+                accepted.append((index, validation.imported_message(message, self.limits)))
+            except InvalidInput as error:
+                if not skip_invalid:
+                    raise InvalidInput(f"messages[{index}]: {error}") from None
+                rejected.append((index, str(error)))
+        _unique("seq", [params["seq"] for _, params in accepted])
+        _unique("idempotency_key", [params["idempotency_key"] for _, params in accepted])
+        with _safe_to_repeat(), self.transaction():
+            created = bool(self.run("import_conversation", **checked))
+            if not created and not self.run(
+                "get_conversation", conversation_id=conversation_id, user_id=checked["user_id"]
+            ):
+                raise InvalidInput(
+                    f"conversation {conversation_id} belongs to another user than "
+                    f"{checked['user_id']!r}"
+                )
+            new_messages = 0
+            for index, params in accepted:
+                try:
+                    with self.database.isolated() if skip_invalid else nullcontext():
+                        new_messages += self._import_message(conversation_id, params)
+                except InvalidInput as error:  # refused by the database itself
+                    if not skip_invalid:
+                        raise InvalidInput(f"messages[{index}]: {error}") from error
+                    rejected.append((index, str(error)))
+            self.run("recount_tokens_before", conversation_id=conversation_id)
+            self.run(
+                "recount_conversation",
+                conversation_id=conversation_id,
+                updated_at=checked["updated_at"],
+            )
+        return ImportResult(created, new_messages, tuple(sorted(rejected)))
+
+    def _import_message(self, conversation_id: str, params: dict[str, Any]) -> int:
+        """Insert one checked message at its seq; 1 if it was new, 0 if that
+        seq was there already."""
+        try:
+            return len(self.run("import_message", conversation_id=conversation_id, **params))
+        except DuplicateIdempotencyKey as error:
+            raise InvalidInput(
+                f"conversation {conversation_id} already holds idempotency_key "
+                f"{validation.show(params['idempotency_key'])} at another seq"
+            ) from error
+
     # -- reading ---------------------------------------------------------------------
 
     def get_conversation(self, conversation_id: str) -> ConversationWithMessages | None:
@@ -693,3 +812,12 @@ def _deletion_counts(deleted: list[dict[str, Any]]) -> DeletionCounts:
         conversations=len(deleted),
         messages=sum(conversation["message_count"] for conversation in deleted),
     )
+
+
+def _unique(field: str, values: list[Any]) -> None:
+    """Refuse two messages of one import with the same ``field`` (``None`` repeats)."""
+    seen: set[Any] = set()
+    for value in values:
+        if value is not None and value in seen:
+            raise InvalidInput(f"two messages have {field} {value!r}")
+        seen.add(value)
