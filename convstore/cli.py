@@ -652,11 +652,11 @@ def _transfer(arguments: argparse.Namespace) -> int:
     progress = sys.stderr.isatty()
     # transfer() and verify_transfer() take the URLs as text
     if arguments.verify_only:
-        report = verify_transfer(str(source.url), str(destination.url), progress=progress)
+        report = verify_transfer(source.url, destination.url, progress=progress)
     else:
         report = transfer(
-            str(source.url),
-            str(destination.url),
+            source.url,
+            destination.url,
             progress=progress,
             page_size=arguments.page_size,
         )

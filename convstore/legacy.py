@@ -10,11 +10,11 @@ methods (``create_conversation``, ``add_message(..., tokens=, latency_ms=)``,
 from __future__ import annotations
 
 import os
-from pathlib import Path
 
 from .connect import connect
 from .errors import ConfigurationError
 from .store import Store
+from .urls import DatabaseURL
 
 
 class SQLiteConversationStore(Store):
@@ -25,7 +25,8 @@ class SQLiteConversationStore(Store):
         if not isinstance(db_path, (str, os.PathLike)):
             raise ConfigurationError(f"db_path must be a path, not {type(db_path).__name__}")
         self.db_path = db_path
-        super().__init__(connect(f"sqlite:///{Path(db_path)}", migrate=True).database)
+        url = DatabaseURL.of_sqlite_file(os.fspath(db_path))
+        super().__init__(connect(url, migrate=True).database)
 
 
 class PostgresConversationStore(Store):

@@ -38,7 +38,7 @@ from .errors import ConfigurationError
 from .migrate import migrate
 from .sqlfile import POSTGRES, SQLITE
 from .store import Store
-from .urls import dialect_of
+from .urls import DatabaseURL
 
 logger = logging.getLogger("convstore")
 
@@ -64,8 +64,8 @@ class TransferReport:
 
 
 def transfer(
-    source_url: str,
-    destination_url: str,
+    source_url: str | DatabaseURL,
+    destination_url: str | DatabaseURL,
     *,
     verify: bool = True,
     progress: bool = False,
@@ -77,7 +77,7 @@ def transfer(
 
     A conversation whose id the destination already holds for another user
     is left alone and listed in ``conflicting``; the rest is copied."""
-    _check_dialects(source_url, destination_url)
+    source_url, destination_url = _urls(source_url, destination_url)
     page_size = validation.count("page_size", page_size, minimum=1)
     migrate(destination_url)
     report = TransferReport()
@@ -99,11 +99,11 @@ def transfer(
 
 
 def verify_transfer(
-    source_url: str, destination_url: str, *, progress: bool = False
+    source_url: str | DatabaseURL, destination_url: str | DatabaseURL, *, progress: bool = False
 ) -> TransferReport:
     """Only compare both sides: per conversation its owner, fields and
     counters, its message count and a checksum of its messages."""
-    _check_dialects(source_url, destination_url)
+    source_url, destination_url = _urls(source_url, destination_url)
     report = TransferReport()
     with connect(source_url) as source, connect(destination_url) as destination:
         conversations = _run(source, "source_totals")[0]["conversations"]
@@ -111,9 +111,13 @@ def verify_transfer(
     return report
 
 
-def _check_dialects(source_url: str, destination_url: str) -> None:
-    if dialect_of(source_url) != SQLITE or dialect_of(destination_url) != POSTGRES:
+def _urls(
+    source_url: str | DatabaseURL, destination_url: str | DatabaseURL
+) -> tuple[DatabaseURL, DatabaseURL]:
+    source, destination = DatabaseURL.of(source_url), DatabaseURL.of(destination_url)
+    if source.dialect != SQLITE or destination.dialect != POSTGRES:
         raise ConfigurationError("transfer copies from a sqlite:/// URL to a postgresql:// URL")
+    return source, destination
 
 
 # -- copying -----------------------------------------------------------------------------

@@ -85,12 +85,30 @@ class DatabaseURL:
                 "a URL, postgresql://user@host:port/dbname (or ./name for a SQLite file of that name)"
             )
         try:
-            path = quote(os.path.expanduser(text), safe="/")
+            return cls.of_sqlite_file(text)
+        except ConfigurationError as error:
+            raise ConfigurationError(f"{source}: {error}") from None
+
+    @classmethod
+    def of(cls, url: str | DatabaseURL) -> DatabaseURL:
+        """``url`` as a :class:`DatabaseURL`: a value as it is, text parsed.
+
+        :raises ConfigurationError: as :class:`DatabaseURL` does.
+        """
+        return url if isinstance(url, DatabaseURL) else cls(url)
+
+    @classmethod
+    def of_sqlite_file(cls, path: str) -> DatabaseURL:
+        """The ``sqlite:///`` URL of the file at ``path`` (``~`` expanded;
+        ``?``, ``#``, ``%`` and ``\\`` are part of the name).
+
+        :raises ConfigurationError: for a name that is not valid Unicode, or
+            one :class:`DatabaseURL` refuses (empty, ``:memory:``, a NUL).
+        """
+        try:
+            return cls("sqlite:///" + quote(os.path.expanduser(path), safe="/"))
         except UnicodeEncodeError:
-            raise ConfigurationError(
-                f"{source}: the file name {text!r} is not valid Unicode"
-            ) from None
-        return cls("sqlite:///" + path)
+            raise ConfigurationError(f"the file name {path!r} is not valid Unicode") from None
 
     @classmethod
     def resolve(cls, url: str | DatabaseURL | None = None) -> DatabaseURL:

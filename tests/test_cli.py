@@ -87,3 +87,13 @@ def test_tutorial_classes_set_up_the_schema(dialect, tmp_path, scratch_databases
         store.add_message(conversation_id, "user", "hi", tokens=2, latency_ms=5)
         assert store.get_recent_context(conversation_id, max_tokens=2)[0]["content"] == "hi"
         assert store.get_conversation_stats(conversation_id)["total_tokens"] == 2
+
+
+@pytest.mark.parametrize("name", ["my%20notes.db", "why?.db", "hash#tag.db", "50%.db"])
+def test_the_tutorial_sqlite_class_opens_the_file_named(tmp_path, name):
+    """``%``, ``?`` and ``#`` are part of a path, not URL syntax."""
+    import convstore
+
+    with convstore.SQLiteConversationStore(tmp_path / name) as store:
+        store.create_conversation("u")
+    assert [path.name for path in tmp_path.glob("*.db")] == [name]
