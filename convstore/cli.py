@@ -650,7 +650,6 @@ def _transfer(arguments: argparse.Namespace) -> int:
             )
     _opened(source.url, source.shown, must_exist=True, named_as="--from", creates="")
     progress = sys.stderr.isatty()
-    # transfer() and verify_transfer() take the URLs as text
     if arguments.verify_only:
         report = verify_transfer(source.url, destination.url, progress=progress)
     else:
