@@ -12,8 +12,10 @@ Messages whose conversation does not exist are reported and skipped. A
 conversation id that is not a UUID gets a stable UUID derived from it (the old
 id is kept in the metadata as ``legacy_id``). Importing again adds nothing.
 
-The source is read completely before the destination is opened, and every
-value is checked by the rules of :mod:`convstore.validation`; what cannot be
+The source is read completely before the destination is opened. Each
+conversation is written by :meth:`convstore.Store.import_conversation`, which
+checks every value by the rules of :mod:`convstore.validation` and the
+destination's :class:`~convstore.Limits`, as every importer's; what cannot be
 accepted is reported in :class:`LegacyImportReport`, never half-written:
 
 - Timestamps are read as text by :func:`convstore.validation.timestamp`
@@ -59,6 +61,7 @@ from .sqlfile import SQLITE, Query
 from .sqlite import SQLiteDatabase
 from .store import Store
 from .urls import dialect_of, psycopg_conninfo, redact, sqlite_path
+from .validation import DEFAULT_LIMITS, Limits
 
 EXPECTED_SCHEMA = (
     "tables conversations(id, user_id, title, created_at, updated_at, metadata) and "
@@ -81,15 +84,22 @@ class LegacyImportReport:
     accept; none of its messages is imported."""
 
 
-def import_legacy(source_url: str, destination_url: str) -> LegacyImportReport:
+def import_legacy(
+    source_url: str, destination_url: str, *, limits: Limits = DEFAULT_LIMITS
+) -> LegacyImportReport:
     """Import the tutorial-era database at ``source_url`` (read only, never
     changed) into the convstore database at ``destination_url`` (migrated
     first); return what was imported, skipped and rejected.
 
+    ``limits`` are the destination store's (as ``convstore.connect(...,
+    limits=)`` takes them): a title, text, metadata or user id over them
+    rejects its conversation or message, with the reason.
+
     :raises InvalidInput: if the source is not such a database (no file there,
         not a database, a table or column missing), before the destination is
         opened.
-    :raises ConfigurationError: for a URL convstore cannot use.
+    :raises ConfigurationError: for a URL convstore cannot use, or ``limits``
+        that are not a :class:`~convstore.Limits`.
     :raises DatabaseUnavailable: if either database cannot be reached (retry).
     :raises DatabaseError: for other failures of either database.
     """
@@ -106,7 +116,7 @@ def import_legacy(source_url: str, destination_url: str) -> LegacyImportReport:
             report.rejected_conversations.append((None, "the conversation has no id"))
         else:
             by_id[conversation["id"]] = conversation
-    with connect(destination_url, migrate=True) as store:
+    with connect(destination_url, migrate=True, limits=limits) as store:
         for old_id, group in itertools.groupby(messages, key=lambda row: row["conversation_id"]):
             owner = by_id.pop(old_id, None)
             if owner is None:  # joined by the database's rules, not Python's
@@ -125,67 +135,50 @@ def _import_conversation(
     report: LegacyImportReport,
     started: datetime,
 ) -> None:
+    """Import one legacy conversation and its messages (the n-th gets seq n)
+    by :meth:`Store.import_conversation`; record in ``report`` what was new
+    and what was rejected, in the order of the messages."""
     message_times = [_time_or_reason(message["created_at"]) for message in messages]
     try:
-        conversation = _checked_conversation(store, legacy, message_times, started)
+        conversation = _conversation_of(legacy, message_times, started)
     except InvalidInput as error:
         report.rejected_conversations.append(
             (legacy["id"], f"{error}; its {len(messages)} messages were not imported")
         )
         return
     filled_times = _filled(message_times, conversation["created_at"])
-    checked_messages = []
+    rejected: list[tuple[int, Any, str]] = []  # (seq, old id, reason)
+    importable: list[dict[str, Any]] = []
     for seq, (message, created_at) in enumerate(zip(messages, filled_times, strict=True), 1):
-        try:
-            checked_messages.append(_checked_message(store, message, seq, created_at))
-        except InvalidInput as error:
-            report.rejected.append((message["legacy_id"], str(error)))
+        if isinstance(created_at, InvalidInput):
+            rejected.append((seq, message["legacy_id"], str(created_at)))
+        else:
+            importable.append(_message_of(message, seq, created_at))
     try:
-        with store.transaction():
-            created = store.run("import_conversation", **conversation)
-            if not created and not store.run(
-                "get_conversation",
-                conversation_id=conversation["id"],
-                user_id=conversation["user_id"],
-            ):
-                raise InvalidInput(
-                    f"conversation {conversation['id']} (from old id {legacy['id']!r}) "
-                    "belongs to another user in the destination"
-                )
-            new_messages = 0
-            for legacy_id, checked in checked_messages:
-                try:
-                    with store.database.isolated():
-                        new_messages += len(
-                            store.run(
-                                "import_message", conversation_id=conversation["id"], **checked
-                            )
-                        )
-                except InvalidInput as error:  # refused by the database itself
-                    report.rejected.append((legacy_id, str(error)))
-            store.run("recount_tokens_before", conversation_id=conversation["id"])
-            store.run(
-                "recount_conversation",
-                conversation_id=conversation["id"],
-                updated_at=conversation["updated_at"],
-            )
+        imported = store.import_conversation(conversation, importable, skip_invalid=True)
     except InvalidInput as error:
         report.rejected_conversations.append(
             (legacy["id"], f"{error}; its {len(messages)} messages were not imported")
         )
         return
-    report.conversations += len(created)
-    report.messages += new_messages
+    for index, reason in imported.rejected:
+        seq = importable[index]["seq"]
+        rejected.append((seq, messages[seq - 1]["legacy_id"], reason))
+    report.rejected += [(old_id, reason) for _, old_id, reason in sorted(rejected)]
+    report.conversations += int(imported.created)
+    report.messages += imported.messages
 
 
-def _checked_conversation(
-    store: Store,
+def _conversation_of(
     legacy: dict[str, Any],
     message_times: list[str | InvalidInput | None],
     started: datetime,
 ) -> dict[str, Any]:
-    """The parameters of ``import_conversation``; NULL times filled from the
-    messages' (see the module docstring)."""
+    """The :class:`~convstore.types.ImportedConversation` of a legacy one;
+    NULL times filled from the messages' (see the module docstring).
+
+    :raises InvalidInput: for a time that is not one.
+    """
     conversation_id, metadata = _identity(legacy)
     created_at = _time(legacy["created_at"], "created_at")
     updated_at = _time(legacy["updated_at"], "updated_at")
@@ -194,31 +187,28 @@ def _checked_conversation(
     updated_at = updated_at or (known[-1] if known else created_at)
     return {
         "id": conversation_id,
-        "user_id": validation.user_id(legacy["user_id"], store.limits),
-        "title": validation.optional_text("title", legacy["title"], store.limits),
-        "metadata": validation.metadata_json("metadata", metadata, store.limits),
+        "user_id": legacy["user_id"],
+        "title": legacy["title"],
+        "metadata": metadata,
         "created_at": created_at,
         "updated_at": updated_at,
     }
 
 
-def _checked_message(
-    store: Store, message: dict[str, Any], seq: int, created_at: str | InvalidInput
-) -> tuple[Any, dict[str, Any]]:
-    """(old id, the parameters of ``import_message``)."""
-    if isinstance(created_at, InvalidInput):
-        raise created_at
+def _message_of(message: dict[str, Any], seq: int, created_at: str) -> dict[str, Any]:
+    """The :class:`~convstore.types.ImportedMessage` of a legacy message: its
+    ``tokens`` and ``latency_ms`` from the metadata keys of those names."""
     metadata = _json_object(message["metadata_json"])
-    checked = validation.message(
-        role=message["role"],
-        content=message["content"],
-        tokens=metadata.pop("tokens", None),
-        latency_ms=metadata.pop("latency_ms", None),
-        metadata=metadata,
-        tool_call_id=f"legacy-{message['legacy_id']}" if message["role"] == "tool" else None,
-        limits=store.limits,
-    )
-    return message["legacy_id"], {**checked, "seq": seq, "created_at": created_at}
+    return {
+        "role": message["role"],
+        "content": message["content"],
+        "tokens": metadata.pop("tokens", None),
+        "latency_ms": metadata.pop("latency_ms", None),
+        "metadata": metadata,
+        "tool_call_id": f"legacy-{message['legacy_id']}" if message["role"] == "tool" else None,
+        "seq": seq,
+        "created_at": created_at,
+    }
 
 
 def _time(value: Any, field_name: str) -> str | None:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import sqlite3
 import uuid
+from contextlib import closing
 from datetime import datetime, timezone
 from pathlib import Path
 
@@ -13,6 +14,7 @@ import pytest
 import convstore
 from convstore.cli import main
 from convstore.legacy_import import import_legacy
+from convstore.sqlfile import load_query
 
 SQL = Path(__file__).parent / "sql"
 OLD_CHAT = str(uuid.uuid5(uuid.NAMESPACE_URL, "convstore-legacy:c-1"))
@@ -83,3 +85,52 @@ def test_import_legacy_command(tmp_path, scratch_databases, capsys):
     out = capsys.readouterr().out
     assert "imported 3 new conversations, 4 new messages" in out
     assert "skipped orphan message 3 (no conversation missing)" in out
+
+
+def _add_conversations(source: str, conversations: list[dict]) -> None:
+    """Add rows to a tutorial SQLite database (tests/sql/legacy_conversation_sqlite.sql)."""
+    add = load_query(SQL / "legacy_conversation_sqlite.sql", "sqlite", "conversation")
+    with closing(sqlite3.connect(source.removeprefix("sqlite:///"))) as connection:
+        for conversation in conversations:
+            connection.execute(add.statement, conversation)
+        connection.commit()
+
+
+@pytest.mark.parametrize("destination_kind", ["sqlite", "postgres"])
+def test_titles_are_checked_and_held_to_the_destinations_limits(
+    destination_kind, tmp_path, scratch_databases
+):
+    source = _tutorial_database("sqlite", tmp_path, scratch_databases)
+    times = {"created_at": "2024-05-04 08:00:00", "updated_at": "2024-05-04 08:00:00"}
+    _add_conversations(
+        source,
+        [
+            {"id": "c-nul", "user_id": "carol", "title": "a\x00b", "metadata": None, **times},
+            {"id": "c-blob", "user_id": "carol", "title": b"\xff", "metadata": None, **times},
+        ],
+    )
+    destination = (
+        f"sqlite:///{tmp_path / 'convstore.db'}"
+        if destination_kind == "sqlite"
+        else scratch_databases.create()
+    )
+
+    # "Nothing said" is 12 bytes; every other title and text of the source fits in 11.
+    report = import_legacy(source, destination, limits=convstore.Limits(max_text_bytes=11))
+
+    assert dict(report.rejected_conversations) == {
+        "c-empty": "title is 12 bytes; the limit is 11 (Limits.max_text_bytes); "
+        "its 0 messages were not imported",
+        "c-nul": "title contains a NUL character (\\x00), which PostgreSQL cannot store; "
+        "its 0 messages were not imported",
+        "c-blob": "title must be a string, got bytes b'\\xff'; its 0 messages were not imported",
+    }
+    assert (report.conversations, report.messages, report.rejected) == (2, 4, [])
+    with convstore.connect(destination) as store:
+        assert [c["title"] for c in store.list_conversations("alice")] == ["Old chat"]
+        assert store.list_conversations("carol") == []
+
+    # With the default limits the long title is imported; the others stay rejected.
+    again = import_legacy(source, destination)
+    assert {old_id for old_id, _ in again.rejected_conversations} == {"c-nul", "c-blob"}
+    assert (again.conversations, again.messages) == (1, 0)
