@@ -38,6 +38,7 @@ from .errors import ConfigurationError
 from .migrate import migrate
 from .sqlfile import POSTGRES, SQLITE
 from .store import Store
+from .types import CONVERSATION_FIELDS, MESSAGE_FIELDS
 from .urls import DatabaseURL
 
 logger = logging.getLogger("convstore")
@@ -133,7 +134,7 @@ def _each_page(
     after_id = ""
     while True:
         with source.database.transaction(write=False):
-            page = _run(source, "source_conversations", after_id=after_id, limit=page_size)
+            page = source_conversations(source, after_id=after_id, limit=page_size)
             if not page:
                 return
             handle(page)
@@ -161,15 +162,13 @@ def _copy_page(
                 conflicting.append(conversation["id"])
             elif conversation["last_seq"] > there["last_seq"]:
                 grown.append(conversation)
-        database.copy_rows("transfer.copy_conversations", map(_conversation_row, new))
+        database.copy_rows("transfer.copy_conversations", map(copy_row, new))
         for conversation in grown:
             _run(destination, "advance_conversation", **_counters(conversation))
         after_seqs = dict.fromkeys((c["id"] for c in new), 0)
         after_seqs.update((c["id"], present[c["id"]]["last_seq"]) for c in grown)
-        with _source_messages(source, after_seqs) as messages:
-            messages_copied = database.copy_rows(
-                "transfer.copy_messages", map(_message_row, messages)
-            )
+        with source_messages(source, after_seqs) as messages:
+            messages_copied = database.copy_rows("transfer.copy_messages", map(copy_row, messages))
     logger.info(
         "transfer: committed a page of %d conversations up to %s: %d new, %d grown, "
         "%d messages copied",
@@ -189,41 +188,41 @@ def _copy_page(
     report.conflicting += conflicting
 
 
-def _source_messages(
+def source_conversations(source: Store, *, after_id: str, limit: int) -> list[dict[str, Any]]:
+    """A page of source conversations in id order, after ``after_id`` ('' for
+    the first), each row in the columns of ``COPY conversations``."""
+    return _run(
+        source,
+        "source_conversations",
+        after_id=after_id,
+        limit=limit,
+        order_offset=ORDER_OFFSET,
+    )
+
+
+def source_messages(
     source: Store, after_seqs: dict[str, int]
 ) -> AbstractContextManager[Iterator[dict[str, Any]]]:
     """The messages of some conversations after a seq of each, streamed on
     the source's open transaction if there is one."""
     if not after_seqs:
         return nullcontext(iter(()))
-    return source.database.stream("transfer.source_messages", after_seqs=json.dumps(after_seqs))
-
-
-def _conversation_row(conversation: dict[str, Any]) -> tuple:
-    return (
-        conversation["id"],
-        conversation["user_id"],
-        conversation["title"],
-        conversation["metadata_json"],
-        conversation["created_at_text"],
-        conversation["updated_at_text"],
-        conversation["last_seq"],
-        conversation["message_count"],
-        conversation["total_tokens"],
-        conversation["pinned_tokens"],
-        _placed(conversation["activity_order"]),
+    return source.database.stream(
+        "transfer.source_messages", after_seqs=json.dumps(after_seqs), order_offset=ORDER_OFFSET
     )
 
 
-_BEFORE_THE_DESTINATIONS = -(2**62)
+def copy_row(row: dict[str, Any]) -> tuple[Any, ...]:
+    """A source row as COPY takes it: the source queries return the COPY's
+    columns in its order (JSON and times as the text SQLite stores)."""
+    return tuple(row.values())
+
+
+ORDER_OFFSET = -(2**62)
 """Added to the source's order of writes (SQLite's counter, from 1; rows
 written before sqlite_0008 at 0 and below): copied rows keep their order
 among themselves, before every row the destination's sequence numbered (from
 1), as pg_0016 placed the rows written before it."""
-
-
-def _placed(order: int) -> int:
-    return order + _BEFORE_THE_DESTINATIONS
 
 
 def _counters(conversation: dict[str, Any]) -> dict[str, Any]:
@@ -234,29 +233,8 @@ def _counters(conversation: dict[str, Any]) -> dict[str, Any]:
         "message_count": conversation["message_count"],
         "total_tokens": conversation["total_tokens"],
         "pinned_tokens": conversation["pinned_tokens"],
-        "activity_order": _placed(conversation["activity_order"]),
+        "activity_order": conversation["activity_order"],
     }
-
-
-def _message_row(message: dict[str, Any]) -> tuple:
-    return (
-        message["conversation_id"],
-        message["seq"],
-        message["user_id"],
-        message["role"],
-        message["content"],
-        message["tool_calls_json"],
-        message["tool_call_id"],
-        message["name"],
-        message["tokens"],
-        message["latency_ms"],
-        bool(message["pinned"]),
-        message["tokens_before"],
-        message["metadata_json"],
-        message["idempotency_key"],
-        message["created_at_text"],
-        _placed(message["write_order"]),
-    )
 
 
 # -- verifying ---------------------------------------------------------------------------
@@ -269,7 +247,7 @@ def _verify(
 
         def compare(page: list[dict[str, Any]]) -> None:
             ids = [conversation["id"] for conversation in page]
-            with _source_messages(source, dict.fromkeys(ids, 0)) as messages:
+            with source_messages(source, dict.fromkeys(ids, 0)) as messages:
                 expected = _states(page, messages)
             # One snapshot of the destination too (REPEATABLE READ).
             database = destination.database
@@ -322,18 +300,23 @@ def _difference(
     return None
 
 
+VERIFIED_CONVERSATION_FIELDS = (
+    *(field for field in CONVERSATION_FIELDS if field != "id"),
+    *("last_seq", "total_tokens", "pinned_tokens"),
+)
+"""What the verification compares of a conversation: its public fields
+(:class:`~convstore.types.Conversation`) and the counters behind the token budget."""
+
+VERIFIED_MESSAGE_FIELDS = (
+    *(field for field in MESSAGE_FIELDS if field != "conversation_id"),
+    "tokens_before",
+)
+"""What it compares of a message: every public field
+(:class:`~convstore.types.Message`) and the running total behind the budget."""
+
+
 def _conversation_fields(conversation: dict[str, Any]) -> list[Any]:
-    return [
-        conversation["user_id"],
-        conversation["title"],
-        _parsed(conversation.get("metadata_json", conversation.get("metadata"))),
-        _utc(conversation.get("created_at_text", conversation.get("created_at"))),
-        _utc(conversation.get("updated_at_text", conversation.get("updated_at"))),
-        conversation["last_seq"],
-        conversation["message_count"],
-        conversation["total_tokens"],
-        conversation["pinned_tokens"],
-    ]
+    return [_comparable(conversation, field) for field in VERIFIED_CONVERSATION_FIELDS]
 
 
 def _checksums(messages: Any) -> dict[str, tuple[int, str]]:
@@ -345,36 +328,25 @@ def _checksums(messages: Any) -> dict[str, tuple[int, str]]:
         conversation_id = str(message["conversation_id"])
         digest = digests.setdefault(conversation_id, hashlib.sha256())
         counts[conversation_id] = counts.get(conversation_id, 0) + 1
-        digest.update(json.dumps(_canonical(message), sort_keys=True, default=str).encode())
+        canonical = [_comparable(message, field) for field in VERIFIED_MESSAGE_FIELDS]
+        digest.update(json.dumps(canonical, sort_keys=True, default=str).encode())
     return {key: (counts[key], digest.hexdigest()) for key, digest in digests.items()}
 
 
-def _canonical(message: dict[str, Any]) -> list[Any]:
-    return [
-        message["seq"],
-        message["role"],
-        message["content"],
-        _parsed(message.get("tool_calls_json", message.get("tool_calls"))),
-        message["tool_call_id"],
-        message["name"],
-        message["tokens"],
-        message["latency_ms"],
-        bool(message["pinned"]),
-        message["tokens_before"],
-        _parsed(message.get("metadata_json", message.get("metadata"))),
-        message["idempotency_key"],
-        _utc(message.get("created_at_text", message.get("created_at"))),
-    ]
+def _comparable(row: dict[str, Any], field: str) -> Any:
+    """``field`` of a row of either side, in a form both agree on: JSON as
+    SQLite stores it (text, in ``<field>_json``) or as psycopg returns it
+    (parsed); a time as SQLite stores it (text, in ``<field>_text``) or as
+    a ``datetime`` (in UTC)."""
+    if f"{field}_json" in row:
+        return json.loads(row[f"{field}_json"] or "null")
+    if f"{field}_text" in row:
+        return _utc(row[f"{field}_text"])
+    value = row[field]
+    return _utc(value) if isinstance(value, datetime) else value
 
 
-def _parsed(value: Any) -> Any:
-    """JSON as SQLite stores it (text) or as psycopg returns it (parsed)."""
-    return json.loads(value) if isinstance(value, str) else value
-
-
-def _utc(value: Any) -> str:
-    """A timestamp as SQLite stores it (ISO 8601 text) or as psycopg returns it
-    (a ``datetime``)."""
+def _utc(value: str | datetime) -> str:
     if isinstance(value, str):
         value = datetime.fromisoformat(value.replace("Z", "+00:00"))
     return value.astimezone(timezone.utc).isoformat()

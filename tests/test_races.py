@@ -147,7 +147,7 @@ def test_a_message_appended_during_a_transfer_is_copied_with_its_counters_or_not
         connect = convstore.transfer.connect
 
         def connect_destination_traced(url: str, **options: object) -> convstore.Store:
-            if url == destination:
+            if str(url) == destination:
                 options["tracer"] = append_while_copying
             return connect(url, **options)
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import subprocess
 import sys
 import time
+from contextlib import closing
 from pathlib import Path
 from urllib.parse import urlsplit
 
@@ -190,3 +191,28 @@ def test_the_order_of_writes_survives_the_transfer(sqlite_url, destination):
     transfer(sqlite_url, destination, progress=False)
     with convstore.connect(destination) as store:
         assert store.list_conversations("ana")[1]["id"] == conversations[0]
+
+
+def test_the_source_rows_are_in_the_columns_of_the_copy(sqlite_url):
+    """The transfer sends each source row as it is (transfer.copy_row): the
+    source statements must return the COPY statements' columns in their order."""
+    import re
+    import sqlite3
+
+    from convstore.catalog import catalogue
+    from convstore.urls import DatabaseURL
+
+    convstore.connect(sqlite_url).close()  # migrated
+    parameters = {"after_id": "", "limit": 1, "order_offset": 0, "after_seqs": "{}"}
+    with closing(sqlite3.connect(DatabaseURL(sqlite_url).sqlite_path)) as connection:
+        for source, copy in (
+            ("source_conversations", "copy_conversations"),
+            ("source_messages", "copy_messages"),
+        ):
+            query = catalogue("sqlite")[f"transfer.{source}"]
+            cursor = connection.execute(
+                query.statement, {name: parameters[name] for name in query.parameters}
+            )
+            columns = [c[0].removesuffix("_json").removesuffix("_text") for c in cursor.description]
+            copied = re.search(r"\((.*?)\)", catalogue("postgres")[f"transfer.{copy}"].sql, re.S)
+            assert columns == [column.strip() for column in copied.group(1).split(",")], source

@@ -1,12 +1,16 @@
 -- Transfer, source side (SQLite): the next page of conversations in id order,
 -- with their counters, timestamps, metadata as stored (text) and place in the
--- order of writes.
--- :after_id  the last id of the previous page ('' for the first)
--- :limit     the page size
+-- order of writes, in the order of the columns of COPY conversations
+-- (transfer/copy_conversations.sql), so each row is sent as it is.
+-- :after_id      the last id of the previous page ('' for the first)
+-- :limit         the page size
+-- :order_offset  added to activity_order: where the destination places the
+--                copied rows in its order of writes
 -- Index: conversations primary key.
 SELECT id, user_id, title, metadata AS metadata_json,
        created_at AS created_at_text, updated_at AS updated_at_text,
-       last_seq, message_count, total_tokens, pinned_tokens, activity_order
+       last_seq, message_count, total_tokens, pinned_tokens,
+       activity_order + :order_offset AS activity_order
   FROM conversations
  WHERE id > :after_id
  ORDER BY id
