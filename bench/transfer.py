@@ -43,11 +43,11 @@ def plain_copy(source_url: str, destination_url: str) -> None:
     ):
         database = destination.database
         with database.transaction(), source.database.transaction(write=False):
-            conversations = t.source_conversations(source, after_id="", limit=2**31 - 1)
-            database.copy_rows("transfer.copy_conversations", map(t.copy_row, conversations))
+            conversations = t._source_conversations(source, after_id="", limit=2**31 - 1)
+            database.copy_rows("transfer.copy_conversations", map(t._copy_row, conversations))
             after = dict.fromkeys((c["id"] for c in conversations), 0)
-            with t.source_messages(source, after) as messages:
-                database.copy_rows("transfer.copy_messages", map(t.copy_row, messages))
+            with t._source_messages(source, after) as messages:
+                database.copy_rows("transfer.copy_messages", map(t._copy_row, messages))
 
 
 def measure(messages: int, folder: str) -> list[str]:

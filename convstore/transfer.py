@@ -134,7 +134,7 @@ def _each_page(
     after_id = ""
     while True:
         with source.database.transaction(write=False):
-            page = source_conversations(source, after_id=after_id, limit=page_size)
+            page = _source_conversations(source, after_id=after_id, limit=page_size)
             if not page:
                 return
             handle(page)
@@ -162,13 +162,13 @@ def _copy_page(
                 conflicting.append(conversation["id"])
             elif conversation["last_seq"] > there["last_seq"]:
                 grown.append(conversation)
-        database.copy_rows("transfer.copy_conversations", map(copy_row, new))
+        database.copy_rows("transfer.copy_conversations", map(_copy_row, new))
         for conversation in grown:
             _run(destination, "advance_conversation", **_counters(conversation))
         after_seqs = dict.fromkeys((c["id"] for c in new), 0)
         after_seqs.update((c["id"], present[c["id"]]["last_seq"]) for c in grown)
-        with source_messages(source, after_seqs) as messages:
-            messages_copied = database.copy_rows("transfer.copy_messages", map(copy_row, messages))
+        with _source_messages(source, after_seqs) as messages:
+            messages_copied = database.copy_rows("transfer.copy_messages", map(_copy_row, messages))
     logger.info(
         "transfer: committed a page of %d conversations up to %s: %d new, %d grown, "
         "%d messages copied",
@@ -188,7 +188,7 @@ def _copy_page(
     report.conflicting += conflicting
 
 
-def source_conversations(source: Store, *, after_id: str, limit: int) -> list[dict[str, Any]]:
+def _source_conversations(source: Store, *, after_id: str, limit: int) -> list[dict[str, Any]]:
     """A page of source conversations in id order, after ``after_id`` ('' for
     the first), each row in the columns of ``COPY conversations``."""
     return _run(
@@ -200,7 +200,7 @@ def source_conversations(source: Store, *, after_id: str, limit: int) -> list[di
     )
 
 
-def source_messages(
+def _source_messages(
     source: Store, after_seqs: dict[str, int]
 ) -> AbstractContextManager[Iterator[dict[str, Any]]]:
     """The messages of some conversations after a seq of each, streamed on
@@ -212,7 +212,7 @@ def source_messages(
     )
 
 
-def copy_row(row: dict[str, Any]) -> tuple[Any, ...]:
+def _copy_row(row: dict[str, Any]) -> tuple[Any, ...]:
     """A source row as COPY takes it: the source queries return the COPY's
     columns in its order (JSON and times as the text SQLite stores)."""
     return tuple(row.values())
@@ -247,7 +247,7 @@ def _verify(
 
         def compare(page: list[dict[str, Any]]) -> None:
             ids = [conversation["id"] for conversation in page]
-            with source_messages(source, dict.fromkeys(ids, 0)) as messages:
+            with _source_messages(source, dict.fromkeys(ids, 0)) as messages:
                 expected = _states(page, messages)
             # One snapshot of the destination too (REPEATABLE READ).
             database = destination.database

@@ -391,7 +391,18 @@ VALID: dict[str, Callable[[World, Seed, str], Any]] = {
     "name": lambda w, s, t: None,
     "pinned": lambda w, s, t: False,
     "idempotency_key": lambda w, s, t: None,
-    "messages": lambda w, s, t: [{"role": "user", "content": "hello"}],
+    "messages": lambda w, s, t: (
+        [{"role": "user", "content": "hello", "seq": 1, "created_at": "2026-01-01"}]
+        if t.endswith("import_conversation")
+        else [{"role": "user", "content": "hello"}]
+    ),
+    "conversation": lambda w, s, t: {
+        "id": str(uuid.uuid4()),
+        "user_id": s.user,
+        "created_at": "2026-01-01",
+        "updated_at": "2026-01-01",
+    },
+    "skip_invalid": lambda w, s, t: False,
     "seq": lambda w, s, t: 2,
     "limit": lambda w, s, t: 10,
     "before_seq": lambda w, s, t: None,

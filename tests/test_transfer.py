@@ -194,7 +194,7 @@ def test_the_order_of_writes_survives_the_transfer(sqlite_url, destination):
 
 
 def test_the_source_rows_are_in_the_columns_of_the_copy(sqlite_url):
-    """The transfer sends each source row as it is (transfer.copy_row): the
+    """The transfer sends each source row as it is (transfer._copy_row): the
     source statements must return the COPY statements' columns in their order."""
     import re
     import sqlite3
