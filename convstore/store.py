@@ -19,7 +19,8 @@ from datetime import timedelta
 from typing import Any, cast
 
 from . import search_query, snippets, validation
-from .database import Database, Tracer
+from .catalog import is_public
+from .database import Database, Tracer, logger
 from .errors import (
     ConvstoreError,
     DatabaseUnavailable,
@@ -109,7 +110,8 @@ class Store:
         :raises TypeError: for a missing or unknown parameter name (a
             programming error, like a wrong keyword argument).
         """
-        query = self.database.queries.get(query_name) if isinstance(query_name, str) else None
+        public = isinstance(query_name, str) and is_public(query_name)
+        query = self.database.queries.get(query_name) if public else None
         if query is None:
             raise InvalidInput(
                 f"no query named {validation.show(query_name)}; `convstore queries` lists them"
@@ -268,6 +270,12 @@ class Store:
                 # A concurrent copy of this request stored some of these messages
                 # after this statement's snapshot. Holding the conversation's
                 # lock, a new statement sees every stored key, so it cannot collide.
+                logger.info(
+                    "%s: a concurrent append stored one of these idempotency keys in "
+                    "conversation %s; appending again under its lock",
+                    query_name,
+                    conversation_id,
+                )
                 with self.transaction():
                     if self.run("lock_conversation", conversation_id=conversation_id):
                         appended = self.run(query_name, conversation_id=conversation_id, **params)

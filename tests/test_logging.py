@@ -100,3 +100,34 @@ def test_the_transfer_logs_each_page_and_each_mismatch(sqlite_url, scratch_datab
     (warning,) = [r for r in caplog.records if r.levelno == logging.WARNING]
     assert ids[1] in warning.getMessage() and "the fields of its messages" in warning.getMessage()
     assert "secret" not in caplog.text
+
+
+def test_an_idempotency_retry_is_logged(scratch_databases, user, caplog):
+    """Two batches with one key wait on the conversation's lock; the second
+    meets the unique index and appends again under the lock, and says so."""
+    import logging
+    from concurrent.futures import ThreadPoolExecutor
+
+    import psycopg
+
+    import convstore
+    from convstore.sqlfile import POSTGRES, load_query
+
+    waiting = load_query(Path(__file__).parent / "sql" / "waiting_for_locks.sql", POSTGRES, "w")
+    url = scratch_databases.create()
+    with convstore.connect(url, migrate=True, max_size=4) as store:
+        conversation_id = store.create_conversation(user)
+        batch = [{"role": "user", "content": "once", "idempotency_key": "request-1"}]
+        with caplog.at_level(logging.INFO, logger="convstore"), ThreadPoolExecutor(2) as pool:
+            with store.transaction():
+                store.run("lock_conversation", conversation_id=conversation_id)
+                appends = [pool.submit(store.add_messages, conversation_id, batch) for _ in "ab"]
+                deadline = time.monotonic() + 10
+                with psycopg.connect(url, autocommit=True) as observer:
+                    while len(observer.execute(waiting.statement).fetchall()) < 2:
+                        assert time.monotonic() < deadline, "the appends never waited"
+                        time.sleep(0.02)
+            stored = [append.result(timeout=10) for append in appends]
+    assert stored[0] == stored[1]
+    assert "appending again under its lock" in caplog.text
+    assert conversation_id in caplog.text and "once" not in caplog.text

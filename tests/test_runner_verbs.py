@@ -119,3 +119,12 @@ def test_the_catalogue_holds_every_statement_once_under_its_namespace(dialect):
     assert statements["migrate.take_migration_lock"].statement.startswith(
         f"/* convstore: sql/{dialect}/migrate/take_migration_lock.sql */"
     )
+
+
+def test_the_store_runs_public_queries_only(store):
+    """Namespaced statements (the migrations', the transfer's) are the
+    package's own; the Store's run and convstore.queries do not offer them."""
+    with pytest.raises(InvalidInput, match="no query named"):
+        store.run("migrate.migration_lock")
+    assert "migrate.migration_lock" not in convstore.queries.names()
+    assert not hasattr(convstore.queries, "transfer.copy_messages")
