@@ -1,20 +1,26 @@
 """Statements on a driver connection that no :class:`~convstore.database.Database`
 owns: the caller's own (:mod:`convstore.queries`), yoyo's (the migrations), a
-tutorial-era database being imported. The dialect is the connection's driver's.
+tutorial-era database being imported (:func:`foreign_connection`). The dialect
+is the connection's driver's.
 """
 
 from __future__ import annotations
 
 import sqlite3
+from collections.abc import Iterator
+from contextlib import closing, contextmanager
 from typing import Any
 
 import psycopg
+from psycopg.types.string import TextLoader
 
 from .catalog import bind
 from .database import Database
+from .opening import sqlite_file
 from .postgres import PostgresDatabase
-from .sqlfile import Query
+from .sqlfile import SQLITE, Query
 from .sqlite import SQLiteDatabase
+from .urls import DatabaseURL
 
 
 def dialect_of_connection(connection: Any) -> type[Database] | None:
@@ -40,3 +46,26 @@ def run_on_connection(connection: Any, query: Query, /, **params: Any) -> list[d
     if database is None or database.dialect != query.dialect:
         raise TypeError(f"{query.name} is a {query.dialect} statement, not for {connection!r}")
     return database.execute(connection, query, bind(query, params))
+
+
+@contextmanager
+def foreign_connection(url: DatabaseURL) -> Iterator[Any]:
+    """A connection to a database convstore does not own (one being
+    imported), to read it as it is: a SQLite file opened read-only; a
+    PostgreSQL session in UTC whose dates and times come back as the
+    server's ISO text, unconverted. Closed when the block ends.
+
+    :raises ConvstoreError: (the dialect's translation) if it cannot be opened.
+    """
+    if url.dialect == SQLITE:
+        with SQLiteDatabase.translate_errors():
+            connection = sqlite_file(url.sqlite_path).connect(busy_timeout=5.0, read_only=True)
+        with closing(connection):
+            yield connection
+        return
+    with PostgresDatabase.translate_errors():
+        server = psycopg.connect(url.conninfo, options="-c TimeZone=UTC -c DateStyle=ISO")
+    with server:
+        for type_name in ("timestamp", "timestamptz", "date"):
+            server.adapters.register_loader(type_name, TextLoader)
+        yield server

@@ -42,25 +42,24 @@ import json
 import sqlite3
 import uuid
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
 import psycopg
-from psycopg.types.string import TextLoader
 
 from . import validation
+from .bare import foreign_connection, run_on_connection
 from .catalog import catalogue
 from .connect import connect
 from .errors import ConvstoreError, InvalidInput
-from .opening import sqlite_file
 from .postgres import PostgresDatabase
-from .sqlfile import SQLITE, Query
+from .sqlfile import SQLITE
 from .sqlite import SQLiteDatabase
 from .store import Store
-from .urls import dialect_of, psycopg_conninfo, redact, sqlite_path
+from .urls import DatabaseURL
 from .validation import DEFAULT_LIMITS, Limits
 
 EXPECTED_SCHEMA = (
@@ -85,7 +84,10 @@ class LegacyImportReport:
 
 
 def import_legacy(
-    source_url: str, destination_url: str, *, limits: Limits = DEFAULT_LIMITS
+    source_url: str | DatabaseURL,
+    destination_url: str | DatabaseURL,
+    *,
+    limits: Limits = DEFAULT_LIMITS,
 ) -> LegacyImportReport:
     """Import the tutorial-era database at ``source_url`` (read only, never
     changed) into the convstore database at ``destination_url`` (migrated
@@ -104,11 +106,11 @@ def import_legacy(
     :raises DatabaseError: for other failures of either database.
     """
     started = datetime.now(timezone.utc)
-    dialect = dialect_of(source_url)
+    source_url = DatabaseURL.of(source_url)
     with _legacy_connection(source_url) as source:
-        conversations = _read(source, dialect, "conversations", source_url)
-        orphans = _read(source, dialect, "orphans", source_url)
-        messages = _read(source, dialect, "messages", source_url)
+        conversations = _read(source, "conversations", source_url)
+        orphans = _read(source, "orphans", source_url)
+        messages = _read(source, "messages", source_url)
     report = LegacyImportReport(orphans=[(r["legacy_id"], r["conversation_id"]) for r in orphans])
     by_id: dict[str, dict[str, Any]] = {}
     for conversation in conversations:
@@ -138,7 +140,7 @@ def _import_conversation(
     """Import one legacy conversation and its messages (the n-th gets seq n)
     by :meth:`Store.import_conversation`; record in ``report`` what was new
     and what was rejected, in the order of the messages."""
-    message_times = [_time_or_reason(message["created_at"]) for message in messages]
+    message_times = [_time_or_reason(message["created_at_text"]) for message in messages]
     try:
         conversation = _conversation_of(legacy, message_times, started)
     except InvalidInput as error:
@@ -180,8 +182,8 @@ def _conversation_of(
     :raises InvalidInput: for a time that is not one.
     """
     conversation_id, metadata = _identity(legacy)
-    created_at = _time(legacy["created_at"], "created_at")
-    updated_at = _time(legacy["updated_at"], "updated_at")
+    created_at = _time(legacy["created_at_text"], "created_at")
+    updated_at = _time(legacy["updated_at_text"], "updated_at")
     known = [time for time in message_times if isinstance(time, str)]
     created_at = created_at or (known[0] if known else updated_at) or _canonical(started)
     updated_at = updated_at or (known[-1] if known else created_at)
@@ -264,60 +266,41 @@ def _json_object(text: Any) -> dict[str, Any]:
 
 
 @contextmanager
-def _legacy_connection(url: str) -> Iterator[Any]:
-    """A plain connection: the legacy database is only read, never migrated.
-    Times come back as the database's text, to be read by one rule."""
-    if dialect_of(url) == SQLITE:
-        path = sqlite_path(url)
+def _legacy_connection(url: DatabaseURL) -> Iterator[Any]:
+    """A plain connection: the legacy database is only read, never migrated."""
+    if url.dialect == SQLITE:
+        path = url.sqlite_path
         try:
             found = Path(path).is_file()
         except OSError as error:  # a name too long for the file system, say
             raise InvalidInput(f"cannot read {path[:80]!r}: {error.strerror}") from None
         if not found:
             raise InvalidInput(f"there is no SQLite database at {path}")
-        with _naming_the_source(url), SQLiteDatabase.translate_errors():
-            source = sqlite_file(path).connect(busy_timeout=5.0, read_only=True)
-        try:
-            yield source
-        finally:
-            source.close()
-    else:
-        with _naming_the_source(url), PostgresDatabase.translate_errors():
-            connection = psycopg.connect(
-                psycopg_conninfo(url), options="-c TimeZone=UTC -c DateStyle=ISO"
-            )
-        with connection:
-            for type_name in ("timestamp", "timestamptz", "date"):
-                connection.adapters.register_loader(type_name, TextLoader)
-            yield connection
+    with ExitStack() as opened:
+        with _naming_the_source(url):
+            connection = opened.enter_context(foreign_connection(url))
+        yield connection
 
 
 @contextmanager
-def _naming_the_source(url: str) -> Iterator[None]:
+def _naming_the_source(url: DatabaseURL) -> Iterator[None]:
     """Errors opening the source, saying it is the source and which (the
     destination is opened later, and fails with its own URL)."""
     try:
         yield
     except ConvstoreError as error:
-        raise type(error)(f"cannot open the source {redact(url)}: {error}") from error
+        raise type(error)(f"cannot open the source {url.redacted}: {error}") from error
 
 
-def _legacy_query(dialect: str, name: str) -> Query:
-    return catalogue(dialect)[f"legacy.{name}"]
-
-
-def _read(connection: Any, dialect: str, name: str, url: str) -> list[dict[str, Any]]:
-    """The rows of a legacy query as the driver gives them (no conversions:
-    the values are checked one by one)."""
-    database = SQLiteDatabase if dialect == SQLITE else PostgresDatabase
+def _read(connection: Any, name: str, url: DatabaseURL) -> list[dict[str, Any]]:
+    """The rows of a legacy query (times as text: the values are checked one by one)."""
+    database = SQLiteDatabase if url.dialect == SQLITE else PostgresDatabase
     with database.translate_errors(), _not_a_tutorial_database(url):
-        cursor = connection.execute(_legacy_query(dialect, name).statement, {})
-        columns = [column[0] for column in cursor.description]
-        return [dict(zip(columns, row, strict=True)) for row in cursor.fetchall()]
+        return run_on_connection(connection, catalogue(url.dialect)[f"legacy.{name}"])
 
 
 @contextmanager
-def _not_a_tutorial_database(url: str) -> Iterator[None]:
+def _not_a_tutorial_database(url: DatabaseURL) -> Iterator[None]:
     """Errors that say the source has another shape, as InvalidInput."""
     try:
         yield
@@ -333,8 +316,8 @@ def _not_a_tutorial_database(url: str) -> Iterator[None]:
         raise _shape_error(url, str(error)) from error
 
 
-def _shape_error(url: str, reason: Any) -> ConvstoreError:
+def _shape_error(url: DatabaseURL, reason: Any) -> ConvstoreError:
     return InvalidInput(
-        f"{redact(url)} is not a database of the tutorial's stores ({reason}); "
+        f"{url.redacted} is not a database of the tutorial's stores ({reason}); "
         f"expected {EXPECTED_SCHEMA}"
     )

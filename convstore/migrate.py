@@ -376,13 +376,8 @@ class _PostgresBackend(_LockHeldByCaller, PostgresqlPsycopgBackend):
         return self.driver.connect(conninfo, autocommit=True, **arguments)
 
 
-def _backend(
-    url: DatabaseURL | str, busy_timeout: float
-) -> SQLiteBackend | PostgresqlPsycopgBackend:
-    """yoyo's backend on ``url``, its lock table created if missing. (Text is
-    parsed too: tests/test_search_parity.py builds one from a URL string.)"""
-    if not isinstance(url, DatabaseURL):
-        url = DatabaseURL(url)
+def _backend(url: DatabaseURL, busy_timeout: float) -> SQLiteBackend | PostgresqlPsycopgBackend:
+    """yoyo's backend on ``url``, its lock table created if missing."""
     backend: SQLiteBackend | PostgresqlPsycopgBackend
     if url.dialect == SQLITE:
         args = {"busy_timeout": str(busy_timeout)}

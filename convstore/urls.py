@@ -166,40 +166,22 @@ class DatabaseURL:
                 f"{self.redacted!r} is a SQLite URL, not a PostgreSQL server; "
                 "give postgresql://user@host:port/dbname"
             )
-        return _conninfo(self._url)
+        return "postgresql" + self._url[self._url.index(":") :]
 
     @property
     def yoyo(self) -> str:
         """The URL for yoyo-migrations: ``postgresql+psycopg://...`` on
         PostgreSQL (plain ``postgresql`` would make yoyo load psycopg2), the
         URL as written on SQLite."""
-        return _yoyo(self._url, self.dialect)
+        if self.dialect == POSTGRES:
+            return "postgresql+psycopg" + self._url[self._url.index(":") :]
+        return self._url
 
     def __str__(self) -> str:
         return self._url
 
     def __repr__(self) -> str:
         return f"DatabaseURL({self.redacted!r})"
-
-
-def dialect_of(url: str) -> str:
-    """``sqlite`` or ``postgres``, for a URL not yet parsed into a
-    :class:`DatabaseURL` (its path is not checked).
-
-    :raises ConfigurationError: for a URL that cannot be parsed or is neither.
-    """
-    return _dialect(_split(url), url)
-
-
-def sqlite_path(url: str) -> str:
-    """The file named by a ``sqlite:///`` URL not yet parsed into a
-    :class:`DatabaseURL` (its scheme is not checked); see
-    :attr:`DatabaseURL.sqlite_path`.
-
-    :raises ConfigurationError: if the URL names no file, or is not written
-        ``sqlite:///`` + path.
-    """
-    return _path_of(_split(url), url)
 
 
 def sqlite_uri(path: str, *, read_only: bool = False, immutable: bool = False) -> str:
@@ -211,20 +193,6 @@ def sqlite_uri(path: str, *, read_only: bool = False, immutable: bool = False) -
     if read_only:
         uri += "?mode=ro" + ("&immutable=1" if immutable else "")
     return uri
-
-
-def psycopg_conninfo(url: str) -> str:
-    """The URL in the form libpq accepts (see :attr:`DatabaseURL.conninfo`),
-    for a URL not yet parsed (nothing is checked)."""
-    return _conninfo(url)
-
-
-def yoyo_url(url: str) -> str:
-    """The URL for yoyo (see :attr:`DatabaseURL.yoyo`), for a URL not yet parsed.
-
-    :raises ConfigurationError: as :func:`dialect_of`.
-    """
-    return _yoyo(url, dialect_of(url))
 
 
 def redact(url: str | DatabaseURL) -> str:
@@ -283,7 +251,7 @@ def _redacted_query(query: str) -> str:
     return "&".join(pairs)
 
 
-# -- parsing, shared by DatabaseURL and the functions over text ------------------------
+# -- parsing ------------------------
 
 
 def _split(url: str) -> SplitResult:
@@ -347,13 +315,3 @@ def _path_of(parts: SplitResult, url: str) -> str:
     except UnicodeEncodeError:
         raise ConfigurationError(f"{redact(url)!r}: the file name is not valid Unicode") from None
     return path
-
-
-def _conninfo(url: str) -> str:
-    return "postgresql" + url[url.index(":") :]
-
-
-def _yoyo(url: str, dialect: str) -> str:
-    if dialect == POSTGRES:
-        return "postgresql+psycopg" + url[url.index(":") :]
-    return url

@@ -42,7 +42,7 @@ from convstore.migrate import _query, _run
 from convstore.opening import postgres_error
 from convstore.sqlfile import load_query
 from convstore.sqlite import SQLiteDatabase
-from convstore.urls import psycopg_conninfo, sqlite_path, yoyo_url
+from convstore.urls import DatabaseURL
 
 ROOT = Path(__file__).resolve().parent.parent
 DIALECTS = ["sqlite", "postgres"]
@@ -80,9 +80,9 @@ def fresh_url(request, scratch_databases, tmp_path) -> str:
 def bookkeeping(url: str) -> Iterator[object]:
     """A plain connection for the statements on yoyo's lock table."""
     if url.startswith("sqlite"):
-        connection = sqlite3.connect(sqlite_path(url), isolation_level=None)
+        connection = sqlite3.connect(DatabaseURL(url).sqlite_path, isolation_level=None)
     else:
-        connection = psycopg.connect(psycopg_conninfo(url), autocommit=True)
+        connection = psycopg.connect(DatabaseURL(url).conninfo, autocommit=True)
     try:
         yield connection
     finally:
@@ -100,7 +100,7 @@ def lock_rows(url: str) -> list[dict]:
 
 def plant_lock(url: str, pid: int, age: timedelta) -> None:
     """A lock row as yoyo writes it, taken by ``pid`` ``age`` ago."""
-    get_backend(yoyo_url(url)).connection.close()  # creates yoyo_lock
+    get_backend(DatabaseURL(url).yoyo).connection.close()  # creates yoyo_lock
     ctime = datetime.now(timezone.utc).replace(tzinfo=None) - age
     with bookkeeping(url) as connection:
         _run(
@@ -128,7 +128,7 @@ def mark_unknown_migration(url: str, tmp_path: Path) -> str:
     folder = tmp_path / migration_id
     folder.mkdir()
     (folder / f"{migration_id}.sql").write_text("-- a newer convstore's migration\n")
-    backend = get_backend(yoyo_url(url))
+    backend = get_backend(DatabaseURL(url).yoyo)
     try:
         backend.mark_migrations(read_migrations(str(folder)))
     finally:
@@ -143,7 +143,7 @@ def test_connect_to_a_current_sqlite_file_takes_no_lock_while_another_connection
     sqlite_url,
 ):
     convstore.migrate(sqlite_url)
-    path = sqlite_path(sqlite_url)
+    path = DatabaseURL(sqlite_url).sqlite_path
     holder = SQLiteDatabase(path, busy_timeout=1)
     try:
         with holder.transaction():  # BEGIN IMMEDIATE: the file's write lock, held
@@ -184,7 +184,7 @@ def test_a_lock_left_by_a_killed_migration_is_cleared(tmp_path, caplog):
         "with backend.lock():\n"
         "    os._exit(9)  # dies holding the lock, as a killed run does\n"
     )
-    subprocess.run([sys.executable, "-c", program, yoyo_url(url)], timeout=60)
+    subprocess.run([sys.executable, "-c", program, DatabaseURL(url).yoyo], timeout=60)
     (holder,) = lock_rows(url)
     with finishes_within(30):
         assert convstore.migrate(url, lock_timeout=5) == migration_ids(url)
@@ -241,7 +241,7 @@ def test_write_lock_held_during_migration_gives_a_typed_error_and_no_lasting_loc
     url = f"sqlite:///{tmp_path / 'contended.db'}"
     convstore.migrate(url)
     convstore.rollback(url)  # everything pending again; the file exists, in WAL mode
-    holder = SQLiteDatabase(sqlite_path(url), busy_timeout=1)
+    holder = SQLiteDatabase(DatabaseURL(url).sqlite_path, busy_timeout=1)
     held = []
     from yoyo.backends.base import DatabaseBackend
 

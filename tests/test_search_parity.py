@@ -22,6 +22,7 @@ from convstore import search_text
 from convstore.migrate import _backend, _known_migrations
 from convstore.search_text import fold
 from convstore.sqlfile import load_query
+from convstore.urls import DatabaseURL
 
 TEST_SQL = Path(__file__).parent / "sql"
 SEARCH_TEXT = TEST_SQL / "search_text.sql"
@@ -260,7 +261,7 @@ def test_messages_stored_before_the_migration_are_found_after_it(
     dialect = "sqlite" if kind == "sqlite" else "postgres"
     first_folded = "sqlite_0007" if kind == "sqlite" else "pg_0014"
     known = _known_migrations(dialect)
-    backend = _backend(url, 5.0)
+    backend = _backend(DatabaseURL(url), 5.0)
     backend.apply_migrations(known.filter(lambda migration: migration.id < first_folded))
     with convstore.connect(url, migrate=False) as store:  # today's statements need today's schema
         conversation_id = str(uuid.uuid4())

@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 
 from convstore.errors import ConfigurationError
-from convstore.urls import DEFAULT_URL, DatabaseURL, dialect_of, redact, sqlite_path
+from convstore.urls import DEFAULT_URL, DatabaseURL, redact
 
 SECRET = "hunter2"
 
@@ -148,17 +148,6 @@ def test_a_url_convstore_cannot_use_is_refused_as_today(text, message):
         DatabaseURL(text)
     assert message in str(raised.value)
     assert SECRET not in str(raised.value)
-
-
-def test_the_functions_over_text_agree_with_the_value():
-    assert dialect_of("postgres://h/d") == DatabaseURL("postgres://h/d").dialect == "postgres"
-    assert sqlite_path("sqlite:///a%20b.db") == DatabaseURL("sqlite:///a%20b.db").sqlite_path
-    for text in ("mysql://h/d", "postgresql://[::1"):
-        with pytest.raises(ConfigurationError) as by_value:
-            DatabaseURL(text)
-        with pytest.raises(ConfigurationError) as by_function:
-            dialect_of(text)
-        assert str(by_value.value) == str(by_function.value)
 
 
 def test_a_url_that_is_not_a_string_is_refused():

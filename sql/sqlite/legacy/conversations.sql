@@ -1,6 +1,8 @@
 -- Legacy import, source side: the conversations of a database made by the
 -- original tutorial's SQLiteConversationStore (tables conversations and messages).
+-- Times come as the database's text (*_text columns are not converted), each
+-- read by convstore.validation.timestamp, so one rule reads them all.
 -- Index: none; reads the whole table once.
-SELECT id, user_id, title, created_at, updated_at, metadata AS metadata_json
+SELECT id, user_id, title, created_at AS created_at_text, updated_at AS updated_at_text, metadata AS metadata_json
   FROM conversations
  ORDER BY created_at, id;
