@@ -11,6 +11,7 @@ Example::
 
 from . import errors, queries
 from .connect import connect
+from .database import PoolOptions
 from .errors import (
     ConfigurationError,
     ConvstoreError,
@@ -28,12 +29,14 @@ from .errors import (
 from .legacy import PostgresConversationStore, SQLiteConversationStore
 from .migrate import migrate, pending_migrations, rollback
 from .store import Store
+from .urls import DatabaseURL
 from .validation import Limits
 
 __all__ = [
     "ConfigurationError",
     "ConvstoreError",
     "DatabaseError",
+    "DatabaseURL",
     "DatabaseUnavailable",
     "DuplicateIdempotencyKey",
     "InvalidInput",
@@ -41,6 +44,7 @@ __all__ = [
     "ModelError",
     "NotFound",
     "OutcomeUnknown",
+    "PoolOptions",
     "PostgresConversationStore",
     "ReadOnlyDatabase",
     "SQLiteConversationStore",
