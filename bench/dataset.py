@@ -17,7 +17,8 @@ from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
 from convstore.catalog import queries_in
-from convstore.sqlfile import POSTGRES, Query
+from convstore.sqlfile import Query
+from convstore.types import POSTGRES
 
 SQL = Path(__file__).resolve().parent / "sql"
 WORDS = (

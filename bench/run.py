@@ -31,8 +31,8 @@ from psycopg import sql
 
 import convstore
 from bench import dataset
-from convstore.sqlfile import POSTGRES, SQLITE
 from convstore.store import Store
+from convstore.types import POSTGRES, SQLITE
 
 RESULTS = Path(__file__).resolve().parent
 ADMIN_URL = (

@@ -18,8 +18,9 @@ from .catalog import bind
 from .database import Database
 from .opening import sqlite_file
 from .postgres import PostgresDatabase
-from .sqlfile import SQLITE, Query
+from .sqlfile import Query
 from .sqlite import SQLiteDatabase
+from .types import SQLITE
 from .urls import DatabaseURL
 
 

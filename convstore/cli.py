@@ -28,8 +28,8 @@ from .legacy_import import import_legacy
 from .migrate import migrate, pending_migrations, rollback
 from .opening import SQLiteFile, sqlite_file
 from .output import print_rows
-from .sqlfile import DIALECTS, POSTGRES, SQLITE
 from .transfer import transfer, verify_transfer
+from .types import DIALECTS, POSTGRES, SQLITE
 from .urls import DEFAULT_URL, DatabaseURL, redact
 
 

@@ -12,9 +12,9 @@ from .migrate import migrate as apply_migrations
 from .migrate import pending_migrations
 from .opening import sqlite_file
 from .postgres import PostgresDatabase
-from .sqlfile import SQLITE
 from .sqlite import SQLiteDatabase
 from .store import Store
+from .types import SQLITE
 from .urls import DatabaseURL
 from .validation import DEFAULT_LIMITS, Limits
 

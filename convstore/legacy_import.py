@@ -56,9 +56,9 @@ from .catalog import catalogue
 from .connect import connect
 from .errors import ConvstoreError, InvalidInput
 from .postgres import PostgresDatabase
-from .sqlfile import SQLITE
 from .sqlite import SQLiteDatabase
 from .store import Store
+from .types import SQLITE
 from .urls import DatabaseURL
 from .validation import DEFAULT_LIMITS, Limits
 

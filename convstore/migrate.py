@@ -58,7 +58,8 @@ from .errors import (
 )
 from .opening import postgres_error, sqlite_error, sqlite_file
 from .resources import migrations_dir
-from .sqlfile import SQLITE, Query
+from .sqlfile import Query
+from .types import SQLITE
 from .urls import DatabaseURL, sqlite_uri
 
 logger = logging.getLogger("convstore")

@@ -36,8 +36,9 @@ from .errors import (
     InvalidInput,
 )
 from .opening import postgres_error
-from .sqlfile import POSTGRES, Query
+from .sqlfile import Query
 from .sqlstates import convstore_error
+from .types import POSTGRES
 from .urls import DatabaseURL
 
 # Never prepared: the statements that carry the session's scope key (SQL of the

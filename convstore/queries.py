@@ -26,8 +26,9 @@ from . import sql_functions
 from .bare import dialect_of_connection, run_on_connection
 from .catalog import queries_of
 from .errors import InvalidInput
-from .sqlfile import SQLITE, Query
+from .sqlfile import Query
 from .store import Store
+from .types import SQLITE
 
 __all__ = ["NamedQuery", "names"]
 

@@ -21,10 +21,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from .errors import QueryFileError
-
-POSTGRES = "postgres"
-SQLITE = "sqlite"
-DIALECTS = (SQLITE, POSTGRES)
+from .types import POSTGRES, SQLITE
 
 PARAMSTYLES = {SQLITE: "named", POSTGRES: "pyformat"}
 """Each dialect's driver's DB-API parameter style (``sqlite3`` binds ``:name``;

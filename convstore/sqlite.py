@@ -43,7 +43,8 @@ from .errors import (
 )
 from .opening import sqlite_file
 from .search_query import SearchQuery, to_fts5
-from .sqlfile import SQLITE, Query
+from .sqlfile import Query
+from .types import SQLITE
 
 # Session commands (connection settings and transaction control), not queries.
 _CONNECTION_SETTINGS = ("PRAGMA journal_mode = WAL", "PRAGMA foreign_keys = ON")

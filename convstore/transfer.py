@@ -36,9 +36,8 @@ from . import validation
 from .connect import connect
 from .errors import ConfigurationError
 from .migrate import migrate
-from .sqlfile import POSTGRES, SQLITE
 from .store import Store
-from .types import CONVERSATION_FIELDS, MESSAGE_FIELDS
+from .types import CONVERSATION_FIELDS, MESSAGE_FIELDS, POSTGRES, SQLITE
 from .urls import DatabaseURL
 
 logger = logging.getLogger("convstore")

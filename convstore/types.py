@@ -25,6 +25,12 @@ from collections.abc import Mapping, Sequence
 from datetime import date, datetime
 from typing import Any, NamedTuple, TypedDict
 
+SQLITE = "sqlite"
+POSTGRES = "postgres"
+DIALECTS = (SQLITE, POSTGRES)
+"""The databases convstore runs on, by the names its SQL folders, URLs and
+``Store.dialect`` use."""
+
 ToolCall = dict[str, Any]
 """One OpenAI tool call as stored: ``{"id": ..., "type": "function",
 "function": {"name": ..., "arguments": "<JSON text>"}}`` and any other keys

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from urllib.parse import SplitResult, quote, unquote, urlsplit
 
 from .errors import ConfigurationError
-from .sqlfile import POSTGRES, SQLITE
+from .types import POSTGRES, SQLITE
 
 DEFAULT_URL = "sqlite:///conversations.db"
 

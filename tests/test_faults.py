@@ -18,7 +18,8 @@ import pytest
 
 import convstore
 from convstore import ConvstoreError, DatabaseUnavailable, queries
-from convstore.sqlfile import POSTGRES, load_query
+from convstore.sqlfile import load_query
+from convstore.types import POSTGRES
 
 TERMINATE = load_query(
     Path(__file__).parent / "sql" / "terminate_backends.sql", POSTGRES, "terminate_backends"

@@ -21,7 +21,8 @@ from convstore import InvalidInput, validation
 from convstore.catalog import queries_of, report_names
 from convstore.cli import main
 from convstore.jsonl import import_conversations
-from convstore.sqlfile import POSTGRES, load_query
+from convstore.sqlfile import load_query
+from convstore.types import POSTGRES
 from convstore.values import row_dicts
 
 TEST_SQL = Path(__file__).parent / "sql"

@@ -15,8 +15,9 @@ import pytest
 
 import convstore
 import convstore.transfer
-from convstore.sqlfile import POSTGRES, load_query
+from convstore.sqlfile import load_query
 from convstore.transfer import transfer, verify_transfer
+from convstore.types import POSTGRES
 
 TEST_SQL = Path(__file__).parent / "sql"
 BLOCKED_BY = load_query(TEST_SQL / "blocked_by.sql", POSTGRES, "blocked_by")

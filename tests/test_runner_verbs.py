@@ -13,7 +13,8 @@ import convstore
 from convstore.catalog import catalogue, queries_of
 from convstore.database import FETCH_SIZE
 from convstore.errors import ConfigurationError, ConvstoreError, InvalidInput
-from convstore.sqlfile import POSTGRES, SQLITE, load_query
+from convstore.sqlfile import load_query
+from convstore.types import POSTGRES, SQLITE
 
 TEST_SQL = Path(__file__).parent / "sql"
 

@@ -15,7 +15,8 @@ import pytest
 from convstore import queries
 from convstore.catalog import queries_of, report_names
 from convstore.errors import QueryFileError
-from convstore.sqlfile import POSTGRES, SQLITE, load_query
+from convstore.sqlfile import load_query
+from convstore.types import POSTGRES, SQLITE
 
 
 def test_both_dialects_hold_the_same_queries_with_the_same_parameters():

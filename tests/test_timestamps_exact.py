@@ -13,7 +13,8 @@ from pathlib import Path
 
 import convstore
 from convstore.jsonl import export_conversations, import_conversations
-from convstore.sqlfile import SQLITE, load_query
+from convstore.sqlfile import load_query
+from convstore.types import SQLITE
 
 MIGRATIONS = Path(__file__).parent.parent / "migrations" / "sqlite"
 WIDENING = "sqlite_0009_microsecond_timestamps"

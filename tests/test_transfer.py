@@ -15,8 +15,9 @@ from psycopg import sql
 
 import convstore
 from convstore.cli import main
-from convstore.sqlfile import POSTGRES, load_query
+from convstore.sqlfile import load_query
 from convstore.transfer import transfer, verify_transfer
+from convstore.types import POSTGRES
 
 TAMPER = load_query(Path(__file__).parent / "sql" / "tamper_message.sql", POSTGRES, "tamper")
 

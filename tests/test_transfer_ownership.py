@@ -14,8 +14,9 @@ import pytest
 import convstore
 from convstore.cli import main
 from convstore.jsonl import export_conversations, import_conversations
-from convstore.sqlfile import POSTGRES, load_query
+from convstore.sqlfile import load_query
 from convstore.transfer import transfer, verify_transfer
+from convstore.types import POSTGRES
 
 COUNTERS = load_query(
     Path(__file__).parent / "sql" / "counters_and_messages.sql", POSTGRES, "counters_and_messages"
