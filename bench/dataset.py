@@ -16,8 +16,8 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
-from convstore.catalog import queries_in
-from convstore.sqlfile import Query
+from convstore.sqlfiles.catalog import queries_in
+from convstore.sqlfiles.parser import Query
 from convstore.types import POSTGRES
 
 SQL = Path(__file__).resolve().parent / "sql"

@@ -35,7 +35,7 @@ def child(program: str, *arguments: str) -> tuple[float, float]:
 
 def plain_copy(source_url: str, destination_url: str) -> None:
     """The same rows, streamed from the SQLite source into one COPY per table."""
-    from convstore import transfer as t
+    from convstore.transfer import sqlite_to_postgres as t
 
     with (
         convstore.connect(source_url) as source,

@@ -10,8 +10,9 @@ Example::
 """
 
 from . import errors, queries
+from .compat import PostgresConversationStore, SQLiteConversationStore
 from .connect import connect
-from .database import PoolOptions
+from .db.base import PoolOptions
 from .errors import (
     ConfigurationError,
     ConvstoreError,
@@ -26,9 +27,8 @@ from .errors import (
     SchemaNotMigrated,
     SchemaTooNew,
 )
-from .legacy import PostgresConversationStore, SQLiteConversationStore
 from .migrate import migrate, pending_migrations, rollback
-from .store import Store
+from .store.store import Store
 from .urls import DatabaseURL
 from .validation import Limits
 

@@ -14,7 +14,7 @@ the reply arrives: the API's ``prompt_tokens`` less the stored counts of the
 context messages sent with it and an estimate of the system prompt.
 
 The history sent is always one the API accepts (see
-:func:`convstore.chat_format.valid_history` for the rules, from the OpenAI Chat
+:func:`convstore.content.chat_format.valid_history` for the rules, from the OpenAI Chat
 Completions API reference). A tool call whose result was never stored (the tool
 was interrupted, the process died between the call and its result) is answered
 with a stored tool message ``{"error": "the tool call did not complete ..."}``
@@ -45,7 +45,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from . import validation
-from .chat_format import (
+from .content.chat_format import (
     UNANSWERED_TOOL_CALL,
     call_ids,
     call_name,
@@ -53,7 +53,7 @@ from .chat_format import (
     valid_history,
 )
 from .errors import ConfigurationError, InvalidInput, ModelError
-from .store import Message, Store
+from .store.store import Message, Store
 from .urls import redact
 
 logger = logging.getLogger("convstore")
@@ -315,7 +315,7 @@ class PersistentAgent:
 
     def _request_messages(self, conversation_id: str) -> tuple[list[dict[str, Any]], int]:
         """The system prompt plus the newest history that fits the budget, made
-        valid (:func:`~convstore.chat_format.valid_history`), in the OpenAI
+        valid (:func:`~convstore.content.chat_format.valid_history`), in the OpenAI
         format; and the stored token count of the stored messages sent."""
         budget = self.max_context_tokens - self.reserve_tokens - estimate_tokens(self.system_prompt)
         context: list[Message] = list(
@@ -523,7 +523,7 @@ def stored_tool_calls(tool_calls: Sequence[Any]) -> list[dict[str, Any]]:
     is ``""`` (answered as no such tool); ``arguments`` that are not text (an
     object, from some servers) are stored as their JSON text, missing ones as
     ``"{}"``. Keys a server adds (``index``) are stored as sent, and never sent
-    back (:func:`convstore.chat_format.sent_calls`).
+    back (:func:`convstore.content.chat_format.sent_calls`).
     """
     calls: list[dict[str, Any]] = []
     replaced = 0

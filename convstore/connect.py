@@ -6,14 +6,14 @@ from dataclasses import fields
 from typing import Any
 
 from . import validation
-from .database import PoolOptions, Tracer
+from .db.base import PoolOptions, Tracer
+from .db.opening import sqlite_file
+from .db.postgres import PostgresDatabase
+from .db.sqlite import SQLiteDatabase
 from .errors import ConfigurationError, SchemaNotMigrated
 from .migrate import migrate as apply_migrations
 from .migrate import pending_migrations
-from .opening import sqlite_file
-from .postgres import PostgresDatabase
-from .sqlite import SQLiteDatabase
-from .store import Store
+from .store.store import Store
 from .types import SQLITE
 from .urls import DatabaseURL
 from .validation import DEFAULT_LIMITS, Limits
@@ -43,7 +43,7 @@ def connect(
     read-only directory) opens read-only when it is fully migrated: reads work,
     writes raise :class:`ReadOnlyDatabase`.
 
-    ``options`` are those of :class:`~convstore.database.PoolOptions`:
+    ``options`` are those of :class:`~convstore.PoolOptions`:
     ``min_size``, ``max_size``, ``timeout`` (for a free connection or, on
     SQLite, the write lock), and PostgreSQL's ``statement_timeout``,
     ``connect_timeout``, ``prepare`` and ``transaction_pooling`` (for
@@ -53,7 +53,7 @@ def connect(
     every statement. ``limits`` caps the size of what is stored
     (:class:`~convstore.validation.Limits`: 8 MiB of text, 1 MiB of JSON).
 
-    :raises TypeError: for an option :class:`~convstore.database.PoolOptions` does not have.
+    :raises TypeError: for an option :class:`~convstore.PoolOptions` does not have.
     :raises ConfigurationError: for a URL or a setting convstore cannot use
         (sizes and timeouts are checked before anything is opened), a SQLite
         directory that does not exist, a PostgreSQL host, database, user or
@@ -104,6 +104,6 @@ def _pool_options(options: dict[str, Any]) -> PoolOptions:
     if unknown:
         raise TypeError(
             f"connect() got unknown options {', '.join(sorted(unknown))}; it takes those of "
-            f"convstore.database.PoolOptions ({', '.join(f.name for f in fields(PoolOptions))})"
+            f"convstore.PoolOptions ({', '.join(f.name for f in fields(PoolOptions))})"
         )
     return PoolOptions(**options)

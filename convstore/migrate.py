@@ -45,9 +45,10 @@ from yoyo.connections import DatabaseURI
 from yoyo.exceptions import BadMigration, LockTimeout, MigrationConflict
 from yoyo.migrations import MigrationList, default_migration_table, topological_sort
 
-from . import sql_functions, validation
-from .bare import run_on_connection
-from .catalog import catalogue
+from . import validation
+from .db import sql_functions
+from .db.bare import run_on_connection
+from .db.opening import postgres_error, sqlite_error, sqlite_file
 from .errors import (
     ConfigurationError,
     ConvstoreError,
@@ -56,9 +57,9 @@ from .errors import (
     SchemaNotMigrated,
     SchemaTooNew,
 )
-from .opening import postgres_error, sqlite_error, sqlite_file
-from .resources import migrations_dir
-from .sqlfile import Query
+from .sqlfiles.catalog import catalogue
+from .sqlfiles.parser import Query
+from .sqlfiles.resources import migrations_dir
 from .types import SQLITE
 from .urls import DatabaseURL, sqlite_uri
 

@@ -22,12 +22,12 @@ from typing import Any
 
 from psycopg_pool import ConnectionPool
 
-from . import sql_functions
-from .bare import dialect_of_connection, run_on_connection
-from .catalog import queries_of
+from .db import sql_functions
+from .db.bare import dialect_of_connection, run_on_connection
 from .errors import InvalidInput
-from .sqlfile import Query
-from .store import Store
+from .sqlfiles.catalog import queries_of
+from .sqlfiles.parser import Query
+from .store.store import Store
 from .types import SQLITE
 
 __all__ = ["NamedQuery", "names"]

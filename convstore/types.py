@@ -12,7 +12,7 @@ message has -- are derived from these classes, never written out again:
 - :data:`IMPORTED_CONVERSATION_FIELDS`, :data:`IMPORTED_MESSAGE_FIELDS`: what
   :meth:`convstore.Store.import_conversation` takes.
 
-Values come back as :mod:`convstore.values` makes them, the same on both
+Values come back as :mod:`convstore.db.rows` makes them, the same on both
 databases: ids as ``str`` (UUIDs), times as timezone-aware UTC ``datetime``,
 JSON (metadata, tool calls) as dicts and lists, ``pinned`` as ``bool``.
 

@@ -21,7 +21,7 @@ too, and what goes in comes out exactly:
 - **Timestamps** supplied by callers (imports, export's ``since``, cutoffs) are
   read by :func:`timestamp` alone, never by the database's own parser
   (PostgreSQL would take ``'infinity'``, ``'epoch'`` or ``'yesterday'``).
-  A value without a time zone is UTC, as :mod:`convstore.values` reads stored
+  A value without a time zone is UTC, as :mod:`convstore.db.rows` reads stored
   ones.
 - **Identifiers** that the schema indexes (``user_id``, ``idempotency_key``)
   are at most :attr:`Limits.max_identifier_bytes`; PostgreSQL's btree refuses
@@ -312,7 +312,7 @@ def query_parameter(name: str, value: Any, field: str | None = None) -> Any:
 def is_timestamp_parameter(name: str) -> bool:
     """Whether a query parameter named ``name`` is a point in time: ``since``,
     ``until``, ``cutoff`` or ``*_at``. Every caller binds it as
-    :func:`timestamp` gives it (:func:`convstore.catalog.bind`)."""
+    :func:`timestamp` gives it (:func:`convstore.sqlfiles.catalog.bind`)."""
     return name in ("since", "until", "cutoff") or name.endswith("_at")
 
 

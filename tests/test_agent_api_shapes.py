@@ -12,7 +12,7 @@ import openai
 import pytest
 
 from convstore import validation
-from convstore.chat_format import UNANSWERED_TOOL_CALL
+from convstore.content.chat_format import UNANSWERED_TOOL_CALL
 
 from .fake_openai import (
     FakeOpenAI,

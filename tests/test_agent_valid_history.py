@@ -14,7 +14,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from convstore.agent import tool_result_text
-from convstore.chat_format import UNANSWERED_TOOL_CALL, valid_history
+from convstore.content.chat_format import UNANSWERED_TOOL_CALL, valid_history
 from convstore.validation import Limits
 
 from .fake_openai import FakeOpenAI, agent_for, history_errors, text_reply, tool_call_reply

@@ -12,7 +12,7 @@ import pytest
 import convstore
 from convstore.cli import main
 from convstore.errors import DatabaseError, DatabaseUnavailable
-from convstore.jsonl import export_conversations
+from convstore.transfer.jsonl import export_conversations
 
 from .cli_support import one_line
 
@@ -80,7 +80,7 @@ def test_a_database_failure_is_not_blamed_on_the_line(tmp_path, monkeypatch, cap
         raise error
         yield  # a generator, as import_lines is
 
-    monkeypatch.setattr("convstore.cli.import_lines", failing)
+    monkeypatch.setattr("convstore.cli.commands.import_lines", failing)
     assert main(["--url", "target.db", "import", path]) == 1
     line = one_line(capsys.readouterr().err)
     assert line.endswith(f"nothing was imported, nothing of it or after it: {then}")

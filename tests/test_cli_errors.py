@@ -18,8 +18,8 @@ from pathlib import Path
 import pytest
 
 import convstore
-from convstore.cli import _parser, main
-from convstore.jsonl import export_conversations, import_conversations
+from convstore.cli.commands import _parser, main
+from convstore.transfer.jsonl import export_conversations, import_conversations
 
 CONVSTORE = str(Path(sys.executable).parent / "convstore")
 SQL = Path(__file__).parent / "sql"

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from convstore.cli import _parser, main
+from convstore.cli.commands import _parser, main
 
 README = Path(__file__).resolve().parent.parent / "README.md"
 BIN = Path(sys.executable).parent

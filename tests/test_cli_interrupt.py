@@ -13,7 +13,7 @@ import uuid
 from pathlib import Path
 
 import convstore
-from convstore.jsonl import export_conversations
+from convstore.transfer.jsonl import export_conversations
 
 CONVSTORE = str(Path(sys.executable).parent / "convstore")
 LINES = 1500

@@ -344,7 +344,7 @@ def _export_lines(url: str, user: str, count: int) -> list[str]:
 def _line_of(store, conversation_id: str) -> str:
     import io
 
-    from convstore.jsonl import export_conversations
+    from convstore.transfer.jsonl import export_conversations
 
     out = io.StringIO()
     user = store.get_conversation(conversation_id)["user_id"]
@@ -422,7 +422,7 @@ def test_an_unexpected_error_is_still_one_line(monkeypatch, capsys):
     def broken(*args, **kwargs):
         raise RuntimeError("something\nunforeseen")
 
-    monkeypatch.setattr("convstore.cli.pending_migrations", broken)
+    monkeypatch.setattr("convstore.cli.commands.pending_migrations", broken)
     assert main(["status"]) == 1
     line = one_line(capsys.readouterr().err, bug=True)
     assert "unexpected RuntimeError: something unforeseen" in line and "a bug" in line

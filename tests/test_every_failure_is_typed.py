@@ -2,8 +2,8 @@
 
 Every public function and method -- each method of :class:`convstore.Store`
 (also on a ``for_user`` view), everything in ``convstore.__all__``, each
-``convstore.queries`` callable, the public functions of ``convstore.jsonl``,
-``convstore.transfer`` and ``convstore.legacy_import``, and the
+``convstore.queries`` callable, the public functions of ``convstore.transfer.jsonl``,
+``convstore.transfer`` and ``convstore.transfer.tutorial``, and the
 ``convstore.agent.PersistentAgent`` constructor -- is called with every
 malformed value of :data:`BAD_VALUES` in each of its parameters in turn (the
 others valid). Each call must succeed or raise a
@@ -35,20 +35,13 @@ import openai
 import pytest
 
 import convstore
-from convstore import (
-    ConvstoreError,
-    InvalidInput,
-    Limits,
-    jsonl,
-    legacy_import,
-    queries,
-    search_query,
-    transfer,
-    validation,
-)
+from convstore import ConvstoreError, InvalidInput, Limits, queries, validation
 from convstore.agent import PersistentAgent
+from convstore.content import search_query
 from convstore.queries import NamedQuery
 from convstore.store import Store
+from convstore.transfer import jsonl, tutorial
+from convstore.transfer import sqlite_to_postgres as transfer
 
 from .fake_openai import FakeOpenAI
 
@@ -111,7 +104,7 @@ EXEMPT_CALLABLES = {
 
 # Programming errors that a callable may raise instead of a ConvstoreError,
 # provided its own docstring documents them (":raises TypeError:"), and only
-# for a missing or unknown *query parameter name* (convstore.catalog.bind):
+# for a missing or unknown *query parameter name* (convstore.sqlfiles.catalog.bind):
 # Store.run (also on a view) and NamedQuery.__call__ (convstore.queries.<name>)
 # document it. Every other failure, of any value, must be a ConvstoreError.
 PARAMETER_NAME_ERRORS = (TypeError,)
@@ -335,7 +328,7 @@ def _targets() -> list[Target]:
                 keywords=_query_parameters(query_name),
             )
         )
-    for module in (jsonl, legacy_import):
+    for module in (jsonl, tutorial):
         for function in _public_functions(module):
             targets.append(
                 Target(
@@ -436,7 +429,7 @@ VALID: dict[str, Callable[[World, Seed, str], Any]] = {
     "out": lambda w, s, t: io.StringIO(),
     # transfer and import_legacy
     "source_url": lambda w, s, t: (
-        w.tutorial_url() if t == "legacy_import.import_legacy" else w.transfer_source_url()
+        w.tutorial_url() if t == "tutorial.import_legacy" else w.transfer_source_url()
     ),
     "destination_url": lambda w, s, t: w.postgres_url if t.startswith("transfer.") else w.url,
     "verify": lambda w, s, t: True,
@@ -716,7 +709,7 @@ def test_every_public_callable_is_walked():
     assert {f"queries.{name}" for name in queries.names()} <= walked
     assert {"jsonl.export_conversations", "jsonl.import_conversations"} <= walked
     assert {"transfer.transfer", "transfer.verify_transfer"} <= walked
-    assert {"legacy_import.import_legacy", "PersistentAgent"} <= walked
+    assert {"tutorial.import_legacy", "PersistentAgent"} <= walked
     assert "add_message" in methods and "for_user" in methods
 
 

@@ -15,8 +15,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from convstore import ConfigurationError, DatabaseError, InvalidInput, Limits, validation
-from convstore.jsonl import export_conversations, import_conversations
-from convstore.values import row_dicts
+from convstore.db.rows import row_dicts
+from convstore.transfer.jsonl import export_conversations, import_conversations
 
 # -- JSON: every value back with its type ------------------------------------------------
 

@@ -18,7 +18,7 @@ import pytest
 
 import convstore
 from convstore import ConvstoreError, DatabaseUnavailable, queries
-from convstore.sqlfile import load_query
+from convstore.sqlfiles.parser import load_query
 from convstore.types import POSTGRES
 
 TERMINATE = load_query(

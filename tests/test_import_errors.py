@@ -20,9 +20,9 @@ import pytest
 import convstore
 from convstore import InvalidInput
 from convstore.cli import main
-from convstore.jsonl import export_conversations, import_conversations
-from convstore.legacy_import import import_legacy
-from convstore.sqlfile import load_query
+from convstore.sqlfiles.parser import load_query
+from convstore.transfer.jsonl import export_conversations, import_conversations
+from convstore.transfer.tutorial import import_legacy
 
 SQL = Path(__file__).parent / "sql"
 MISSING = object()

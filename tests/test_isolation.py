@@ -18,7 +18,7 @@ from psycopg import sql
 
 import convstore
 from convstore import InvalidInput, NotFound, queries
-from convstore.jsonl import export_conversations, import_conversations
+from convstore.transfer.jsonl import export_conversations, import_conversations
 
 from .conftest import login_url, migrated_url
 

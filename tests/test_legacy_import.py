@@ -13,8 +13,8 @@ import pytest
 
 import convstore
 from convstore.cli import main
-from convstore.legacy_import import import_legacy
-from convstore.sqlfile import load_query
+from convstore.sqlfiles.parser import load_query
+from convstore.transfer.tutorial import import_legacy
 
 SQL = Path(__file__).parent / "sql"
 OLD_CHAT = str(uuid.uuid5(uuid.NAMESPACE_URL, "convstore-legacy:c-1"))

@@ -78,8 +78,9 @@ def test_the_transfer_logs_each_page_and_each_mismatch(sqlite_url, scratch_datab
     import psycopg
 
     import convstore
-    from convstore.sqlfile import POSTGRES, load_query
+    from convstore.sqlfiles.parser import load_query
     from convstore.transfer import transfer, verify_transfer
+    from convstore.types import POSTGRES
 
     tamper = load_query(Path(__file__).parent / "sql" / "tamper_message.sql", POSTGRES, "tamper")
     with convstore.connect(sqlite_url) as source:
@@ -111,7 +112,8 @@ def test_an_idempotency_retry_is_logged(scratch_databases, user, caplog):
     import psycopg
 
     import convstore
-    from convstore.sqlfile import POSTGRES, load_query
+    from convstore.sqlfiles.parser import load_query
+    from convstore.types import POSTGRES
 
     waiting = load_query(Path(__file__).parent / "sql" / "waiting_for_locks.sql", POSTGRES, "w")
     url = scratch_databases.create()

@@ -10,7 +10,7 @@ import pytest
 
 import convstore
 from convstore import SchemaNotMigrated
-from convstore.resources import migrations_dir
+from convstore.sqlfiles.resources import migrations_dir
 
 
 @pytest.fixture(params=["sqlite", "postgres"])

@@ -38,10 +38,10 @@ from convstore import (
     SchemaNotMigrated,
 )
 from convstore.cli import main
+from convstore.db.opening import postgres_error
+from convstore.db.sqlite import SQLiteDatabase
 from convstore.migrate import _query, _run
-from convstore.opening import postgres_error
-from convstore.sqlfile import load_query
-from convstore.sqlite import SQLiteDatabase
+from convstore.sqlfiles.parser import load_query
 from convstore.urls import DatabaseURL
 
 ROOT = Path(__file__).resolve().parent.parent

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from convstore.sqlfile import load_query
+from convstore.sqlfiles.parser import load_query
 
 TEST_SQL = Path(__file__).parent / "sql"
 
@@ -128,7 +128,7 @@ def test_a_restored_export_lists_in_the_same_order(open_store, user):
     order of writes (not the order of ids)."""
     import io
 
-    from convstore.jsonl import PAGE_SIZE, export_conversations, import_conversations
+    from convstore.transfer.jsonl import PAGE_SIZE, export_conversations, import_conversations
 
     source = open_store()
     conversations = [source.create_conversation(user) for _ in range(PAGE_SIZE + 5)]
@@ -149,7 +149,7 @@ def test_an_import_that_adds_messages_is_a_write_on_both(open_store, user):
     conversation was written to, on PostgreSQL as on SQLite."""
     import io
 
-    from convstore.jsonl import export_conversations, import_conversations
+    from convstore.transfer.jsonl import export_conversations, import_conversations
 
     source = open_store()
     first = source.create_conversation(user, title="A")
@@ -176,7 +176,7 @@ def test_importing_an_older_export_never_moves_activity_back(open_store, user):
     """Else a purge by age (updated_at) would delete a conversation in use."""
     import io
 
-    from convstore.jsonl import export_conversations, import_conversations
+    from convstore.transfer.jsonl import export_conversations, import_conversations
 
     store = open_store()
     conversation_id = store.create_conversation(user)

@@ -18,12 +18,12 @@ import pytest
 
 import convstore
 from convstore import InvalidInput, validation
-from convstore.catalog import queries_of, report_names
 from convstore.cli import main
-from convstore.jsonl import import_conversations
-from convstore.sqlfile import load_query
+from convstore.db.rows import row_dicts
+from convstore.sqlfiles.catalog import queries_of, report_names
+from convstore.sqlfiles.parser import load_query
+from convstore.transfer.jsonl import import_conversations
 from convstore.types import POSTGRES
-from convstore.values import row_dicts
 
 TEST_SQL = Path(__file__).parent / "sql"
 SET_TIME_ZONE = load_query(TEST_SQL / "set_time_zone.sql", POSTGRES, "set_time_zone")

@@ -14,8 +14,8 @@ import psycopg
 import pytest
 
 import convstore
-import convstore.transfer
-from convstore.sqlfile import load_query
+import convstore.transfer.sqlite_to_postgres
+from convstore.sqlfiles.parser import load_query
 from convstore.transfer import transfer, verify_transfer
 from convstore.types import POSTGRES
 
@@ -145,14 +145,16 @@ def test_a_message_appended_during_a_transfer_is_copied_with_its_counters_or_not
                     )
                 )
 
-        connect = convstore.transfer.connect
+        connect = convstore.transfer.sqlite_to_postgres.connect
 
         def connect_destination_traced(url: str, **options: object) -> convstore.Store:
             if str(url) == destination:
                 options["tracer"] = append_while_copying
             return connect(url, **options)
 
-        monkeypatch.setattr(convstore.transfer, "connect", connect_destination_traced)
+        monkeypatch.setattr(
+            convstore.transfer.sqlite_to_postgres, "connect", connect_destination_traced
+        )
         report = transfer(sqlite_url, destination)
         assert [m["seq"] for m in appended] == [5, 6], "the append did not land mid-transfer"
 

@@ -12,8 +12,8 @@ from datetime import datetime, timezone
 import pytest
 
 import convstore
-from convstore.catalog import queries_of, report_names
 from convstore.cli import main
+from convstore.sqlfiles.catalog import queries_of, report_names
 
 PARAMS = {"since": "2000-01-01T00:00:00Z", "until": "2100-01-01T00:00:00Z", "limit": 10}
 

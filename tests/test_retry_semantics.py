@@ -19,10 +19,8 @@ from convstore import (
     InvalidInput,
     OutcomeUnknown,
 )
-from convstore import (
-    store as store_module,
-)
-from convstore.sqlstates import convstore_error
+from convstore.db.sqlstates import convstore_error
+from convstore.store import store as store_module
 
 from .lossy_proxy import LossyProxy
 

@@ -10,10 +10,10 @@ from pathlib import Path
 import pytest
 
 import convstore
-from convstore.catalog import catalogue, queries_of
-from convstore.database import FETCH_SIZE
+from convstore.db.base import FETCH_SIZE
 from convstore.errors import ConfigurationError, ConvstoreError, InvalidInput
-from convstore.sqlfile import load_query
+from convstore.sqlfiles.catalog import catalogue, queries_of
+from convstore.sqlfiles.parser import load_query
 from convstore.types import POSTGRES, SQLITE
 
 TEST_SQL = Path(__file__).parent / "sql"

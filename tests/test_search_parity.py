@@ -3,7 +3,7 @@
 One corpus -- several scripts and languages, punctuation, numbers -- is stored
 in both databases; generated queries must find the same messages in both, and
 the folding function each database indexes with must equal
-:func:`convstore.search_text.fold` character for character. The semantics
+:func:`convstore.content.search_text.fold` character for character. The semantics
 (README, "Search") are tested on both databases with the cases of the field
 reports.
 """
@@ -18,10 +18,10 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 import convstore
-from convstore import search_text
+from convstore.content import search_text
+from convstore.content.search_text import fold
 from convstore.migrate import _backend, _known_migrations
-from convstore.search_text import fold
-from convstore.sqlfile import load_query
+from convstore.sqlfiles.parser import load_query
 from convstore.urls import DatabaseURL
 
 TEST_SQL = Path(__file__).parent / "sql"

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from convstore.search_query import parse
-from convstore.snippets import SNIPPET_WORDS, snippet
+from convstore.content.search_query import parse
+from convstore.content.snippets import SNIPPET_WORDS, snippet
 
 
 @pytest.mark.parametrize(

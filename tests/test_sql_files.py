@@ -13,9 +13,9 @@ import psycopg
 import pytest
 
 from convstore import queries
-from convstore.catalog import queries_of, report_names
 from convstore.errors import QueryFileError
-from convstore.sqlfile import load_query
+from convstore.sqlfiles.catalog import queries_of, report_names
+from convstore.sqlfiles.parser import load_query
 from convstore.types import POSTGRES, SQLITE
 
 
@@ -288,7 +288,7 @@ def test_queries_accept_a_bare_connection_or_a_pool(postgres_url, sqlite_url, us
 
 def test_a_report_named_like_a_query_is_refused(tmp_path):
     """One name would silently hide the other file."""
-    from convstore.catalog import queries_in
+    from convstore.sqlfiles.catalog import queries_in
 
     (tmp_path / "reports").mkdir()
     for path in (tmp_path / "totals.sql", tmp_path / "reports" / "totals.sql"):

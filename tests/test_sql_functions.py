@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 import convstore
-from convstore import sql_functions
+from convstore.db import sql_functions
 
 
 def test_an_interrupt_inside_a_registered_function_is_an_interrupt(sqlite_url, user):

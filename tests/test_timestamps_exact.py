@@ -12,8 +12,8 @@ from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
 import convstore
-from convstore.jsonl import export_conversations, import_conversations
-from convstore.sqlfile import load_query
+from convstore.sqlfiles.parser import load_query
+from convstore.transfer.jsonl import export_conversations, import_conversations
 from convstore.types import SQLITE
 
 MIGRATIONS = Path(__file__).parent.parent / "migrations" / "sqlite"

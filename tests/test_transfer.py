@@ -15,7 +15,7 @@ from psycopg import sql
 
 import convstore
 from convstore.cli import main
-from convstore.sqlfile import load_query
+from convstore.sqlfiles.parser import load_query
 from convstore.transfer import transfer, verify_transfer
 from convstore.types import POSTGRES
 
@@ -148,7 +148,7 @@ def test_sqlite_to_postgres_to_jsonl_to_sqlite_round_trip(sqlite_url, destinatio
     transfer(sqlite_url, destination)
     exported = tmp_path / "user-1.jsonl"
     with convstore.connect(destination) as store, exported.open("w") as out:
-        from convstore.jsonl import export_conversations
+        from convstore.transfer.jsonl import export_conversations
 
         assert export_conversations(store, "user-1", out) == 2
     first = exported.read_text().splitlines()[0]
@@ -200,7 +200,7 @@ def test_the_source_rows_are_in_the_columns_of_the_copy(sqlite_url):
     import re
     import sqlite3
 
-    from convstore.catalog import catalogue
+    from convstore.sqlfiles.catalog import catalogue
     from convstore.urls import DatabaseURL
 
     convstore.connect(sqlite_url).close()  # migrated

@@ -13,9 +13,9 @@ import pytest
 
 import convstore
 from convstore.cli import main
-from convstore.jsonl import export_conversations, import_conversations
-from convstore.sqlfile import load_query
+from convstore.sqlfiles.parser import load_query
 from convstore.transfer import transfer, verify_transfer
+from convstore.transfer.jsonl import export_conversations, import_conversations
 from convstore.types import POSTGRES
 
 COUNTERS = load_query(

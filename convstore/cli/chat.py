@@ -6,9 +6,9 @@ from __future__ import annotations
 import json
 from typing import TextIO
 
-from .agent import ModelError, PersistentAgent
+from ..agent import ModelError, PersistentAgent
+from ..store.store import Store
 from .output import print_rows
-from .store import Store
 
 HELP = """Commands: /history  /new  /list  /stats  /help  /quit (or end of input)"""
 

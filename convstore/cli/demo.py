@@ -5,9 +5,9 @@ from __future__ import annotations
 import json
 from typing import TextIO
 
-from .connect import connect
-from .store import Store
-from .urls import DatabaseURL
+from ..connect import connect
+from ..store.store import Store
+from ..urls import DatabaseURL
 
 _DEMO_TURNS = [
     {

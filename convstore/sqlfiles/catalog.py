@@ -19,10 +19,10 @@ from functools import cache
 from pathlib import Path
 from types import MappingProxyType
 
-from .errors import QueryFileError
+from ..errors import QueryFileError
+from ..validation import query_parameter, report_parameter
+from .parser import Query, load_query
 from .resources import sql_dir
-from .sqlfile import Query, load_query
-from .validation import query_parameter, report_parameter
 
 REPORTS = "reports"
 """The subfolder of analysts' reports, named and called like every other query."""

@@ -24,7 +24,7 @@ from collections.abc import Callable, Sequence
 from datetime import datetime, timezone
 from typing import Any
 
-from .errors import DatabaseError
+from ..errors import DatabaseError
 
 Converter = Callable[[Any], Any]
 

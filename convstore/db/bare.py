@@ -1,4 +1,4 @@
-"""Statements on a driver connection that no :class:`~convstore.database.Database`
+"""Statements on a driver connection that no :class:`~convstore.db.base.Database`
 owns: the caller's own (:mod:`convstore.queries`), yoyo's (the migrations), a
 tutorial-era database being imported (:func:`foreign_connection`). The dialect
 is the connection's driver's.
@@ -14,14 +14,14 @@ from typing import Any
 import psycopg
 from psycopg.types.string import TextLoader
 
-from .catalog import bind
-from .database import Database
+from ..sqlfiles.catalog import bind
+from ..sqlfiles.parser import Query
+from ..types import SQLITE
+from ..urls import DatabaseURL
+from .base import Database
 from .opening import sqlite_file
 from .postgres import PostgresDatabase
-from .sqlfile import Query
 from .sqlite import SQLiteDatabase
-from .types import SQLITE
-from .urls import DatabaseURL
 
 
 def dialect_of_connection(connection: Any) -> type[Database] | None:

@@ -19,11 +19,11 @@ from collections.abc import Iterable, Iterator, Mapping
 from datetime import date, datetime
 from typing import Any, NamedTuple, TextIO
 
-from . import validation
-from .chat_format import openai_message
-from .errors import ConvstoreError, InvalidInput
-from .store import Store
-from .types import IMPORTED_CONVERSATION_FIELDS, MESSAGE_FIELDS
+from .. import validation
+from ..content.chat_format import openai_message
+from ..errors import ConvstoreError, InvalidInput
+from ..store.store import Store
+from ..types import IMPORTED_CONVERSATION_FIELDS, MESSAGE_FIELDS
 
 IN_CHAT_FORMAT = ("role", "content", "tool_calls", "tool_call_id")
 """The fields of a stored message that a line's OpenAI chat message carries

@@ -2,7 +2,7 @@
 transactions that nest and a tracer that sees every statement.
 
 One :class:`Database` subclass per dialect supplies the connection strategy
-(``convstore.sqlite``, ``convstore.postgres``); this module holds what they share.
+(``convstore.db.sqlite``, ``convstore.db.postgres``); this module holds what they share.
 """
 
 from __future__ import annotations
@@ -16,12 +16,12 @@ from contextvars import ContextVar
 from dataclasses import dataclass, field
 from typing import Any
 
-from .catalog import bind, catalogue
-from .errors import ConfigurationError, InvalidInput, OutcomeUnknown
-from .search_query import SearchQuery, to_tsquery
-from .sqlfile import Query
-from .validation import seconds, show
-from .values import row_dicts
+from ..content.search_query import SearchQuery, to_tsquery
+from ..errors import ConfigurationError, InvalidInput, OutcomeUnknown
+from ..sqlfiles.catalog import bind, catalogue
+from ..sqlfiles.parser import Query
+from ..validation import seconds, show
+from .rows import row_dicts
 
 logger = logging.getLogger("convstore")
 
@@ -100,7 +100,7 @@ class Database(ABC):
 
     def __init__(self, *, tracer: Tracer | None = None) -> None:
         self.queries: Mapping[str, Query] = catalogue(self.dialect)
-        """Every statement of the dialect by name (:mod:`convstore.catalog`)."""
+        """Every statement of the dialect by name (:mod:`convstore.sqlfiles.catalog`)."""
         self.tracer = tracer
         # The connection of the transaction open in this thread (or task), if any.
         self._transaction_connection: ContextVar[_Hold | None] = ContextVar(
@@ -119,12 +119,12 @@ class Database(ABC):
     #
     # Each takes a statement's name in :attr:`queries` or a parsed Query (the
     # tests' and the benchmark's own files); binds its parameters
-    # (:func:`~convstore.catalog.bind`), traces it, and translates the driver's
+    # (:func:`~convstore.sqlfiles.catalog.bind`), traces it, and translates the driver's
     # errors. Inside :meth:`transaction` it runs on the transaction's
     # connection; otherwise on a pooled connection in autocommit mode.
 
     def run(self, query: str | Query, /, **params: Any) -> list[dict[str, Any]]:
-        """Execute the statement now; its rows as plain dicts (:mod:`convstore.values`)."""
+        """Execute the statement now; its rows as plain dicts (:mod:`convstore.db.rows`)."""
         statement = self._statement(query)
         bound = bind(statement, params)
         commits_alone = statement.writes and not self.in_transaction()

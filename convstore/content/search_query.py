@@ -4,7 +4,7 @@ of folded words, and written for each database.
 The grammar is PostgreSQL's ``websearch_to_tsquery``'s: words (all must
 match), ``"quoted phrases"``, ``-excluded`` words or phrases, and ``or``
 between alternatives. Every word is folded as messages are
-(:func:`convstore.search_text.words`); a word of several folded words
+(:func:`convstore.content.search_text.words`); a word of several folded words
 (``spring-boot``, ``東京``) is a phrase. An alternative made only of
 exclusions is dropped: neither database can answer "every message without
 these" from its index. Rendered queries hold folded words only, each quoted,
@@ -16,7 +16,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from .errors import InvalidInput
+from ..errors import InvalidInput
 from .search_text import words
 
 MAX_QUERY_WORDS = 1_000

@@ -11,11 +11,10 @@ from collections.abc import Callable, Sequence
 from importlib import metadata
 from typing import IO, Any, NamedTuple, NoReturn
 
-from . import validation
-from .catalog import catalogue, queries_of, report_names
-from .connect import connect
-from .demo import run_demo
-from .errors import (
+from .. import validation
+from ..connect import connect
+from ..db.opening import SQLiteFile, sqlite_file
+from ..errors import (
     ConfigurationError,
     ConvstoreError,
     DatabaseUnavailable,
@@ -23,14 +22,15 @@ from .errors import (
     OutcomeUnknown,
     ReadOnlyDatabase,
 )
-from .jsonl import GZIP_MAGIC, export_conversations, import_lines
-from .legacy_import import import_legacy
-from .migrate import migrate, pending_migrations, rollback
-from .opening import SQLiteFile, sqlite_file
+from ..migrate import migrate, pending_migrations, rollback
+from ..sqlfiles.catalog import catalogue, queries_of, report_names
+from ..transfer.jsonl import GZIP_MAGIC, export_conversations, import_lines
+from ..transfer.sqlite_to_postgres import transfer, verify_transfer
+from ..transfer.tutorial import import_legacy
+from ..types import DIALECTS, POSTGRES, SQLITE
+from ..urls import DEFAULT_URL, DatabaseURL, redact
+from .demo import run_demo
 from .output import print_rows
-from .transfer import transfer, verify_transfer
-from .types import DIALECTS, POSTGRES, SQLITE
-from .urls import DEFAULT_URL, DatabaseURL, redact
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -610,7 +610,7 @@ def _chat(arguments: argparse.Namespace) -> int:
         needs = "chat needs the agent extra: pip install 'convstore[agent]'"
         print(f"convstore: {needs}", file=sys.stderr)
         return 1
-    from .agent import PersistentAgent, openai_client
+    from ..agent import PersistentAgent, openai_client
     from .chat import run_chat
 
     client = openai_client()  # a missing key fails before the database is created or migrated

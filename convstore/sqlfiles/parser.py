@@ -20,8 +20,8 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
-from .errors import QueryFileError
-from .types import POSTGRES, SQLITE
+from ..errors import QueryFileError
+from ..types import POSTGRES, SQLITE
 
 PARAMSTYLES = {SQLITE: "named", POSTGRES: "pyformat"}
 """Each dialect's driver's DB-API parameter style (``sqlite3`` binds ``:name``;

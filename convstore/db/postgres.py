@@ -19,7 +19,15 @@ import psycopg
 import psycopg.errors
 from psycopg_pool import ConnectionPool, PoolTimeout
 
-from .database import (
+from ..errors import (
+    DatabaseUnavailable,
+    DuplicateIdempotencyKey,
+    InvalidInput,
+)
+from ..sqlfiles.parser import Query
+from ..types import POSTGRES
+from ..urls import DatabaseURL
+from .base import (
     IDEMPOTENCY_INDEX,
     SLOW_WAIT,
     Database,
@@ -30,16 +38,8 @@ from .database import (
     logger,
     values_sendable,
 )
-from .errors import (
-    DatabaseUnavailable,
-    DuplicateIdempotencyKey,
-    InvalidInput,
-)
 from .opening import postgres_error
-from .sqlfile import Query
 from .sqlstates import convstore_error
-from .types import POSTGRES
-from .urls import DatabaseURL
 
 # Never prepared: the statements that carry the session's scope key (SQL of the
 # caller's own could replace a prepared statement of the same name), and

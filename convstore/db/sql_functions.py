@@ -15,17 +15,17 @@ import threading
 from collections.abc import Callable
 from typing import Any
 
-from .json_containment import contains_json
-from .search_text import fold
+from ..content.json_containment import contains_json
+from ..content.search_text import fold
 
 
 def register(connection: sqlite3.Connection) -> None:
     """Give ``connection`` ``convstore_search_text(text)`` (what the search index
-    holds for a message: :func:`convstore.search_text.fold`, called by the index's
+    holds for a message: :func:`convstore.content.search_text.fold`, called by the index's
     triggers, migration ``sqlite_0007``), ``convstore_lower(text)`` (Unicode
     lower case, as ICU's root locale gives it on PostgreSQL: ``find_messages``)
     and ``convstore_json_contains(stored, wanted)`` (PostgreSQL's ``jsonb @>``:
-    :mod:`convstore.json_containment`, for the metadata queries)."""
+    :mod:`convstore.content.json_containment`, for the metadata queries)."""
     connection.create_function("convstore_search_text", 1, _null_or(fold), deterministic=True)
     connection.create_function("convstore_lower", 1, _null_or(str.lower), deterministic=True)
     connection.create_function(
@@ -37,7 +37,7 @@ def interrupted() -> bool:
     """Whether a ``KeyboardInterrupt`` struck one of these functions in this
     thread since the last call: SQLite reports it only as "user-defined
     function raised exception", and the statement fails; the caller raises
-    the interrupt again (:meth:`convstore.sqlite.SQLiteDatabase.translate_errors`)."""
+    the interrupt again (:meth:`convstore.db.sqlite.SQLiteDatabase.translate_errors`)."""
     struck = getattr(_interrupts, "struck", False)
     _interrupts.struck = False
     return struck

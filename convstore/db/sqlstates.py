@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import psycopg
 
-from .errors import (
+from ..errors import (
     ConfigurationError,
     ConvstoreError,
     DatabaseError,

@@ -23,7 +23,7 @@ result at spaces and nothing else. PostgreSQL folds with the SQL function
 ``convstore_search_text`` (migration ``pg_0014``, the same steps and character
 classes; ``tests/test_search_parity.py`` compares the two on every code point)
 and builds the ``tsvector`` from the words itself, without a text search
-parser; SQLite calls this function (registered by :mod:`convstore.sql_functions`)
+parser; SQLite calls this function (registered by :mod:`convstore.db.sql_functions`)
 and its FTS5 ``ascii`` tokenizer splits at the spaces.
 """
 

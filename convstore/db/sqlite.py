@@ -23,8 +23,19 @@ from collections.abc import Iterator, Mapping
 from contextlib import closing, contextmanager
 from typing import Any
 
+from ..content.search_query import SearchQuery, to_fts5
+from ..errors import (
+    DatabaseError,
+    DatabaseUnavailable,
+    DuplicateIdempotencyKey,
+    InvalidInput,
+    ReadOnlyDatabase,
+    SchemaNotMigrated,
+)
+from ..sqlfiles.parser import Query
+from ..types import SQLITE
 from . import sql_functions
-from .database import (
+from .base import (
     SLOW_WAIT,
     Database,
     Tracer,
@@ -33,18 +44,7 @@ from .database import (
     logger,
     values_sendable,
 )
-from .errors import (
-    DatabaseError,
-    DatabaseUnavailable,
-    DuplicateIdempotencyKey,
-    InvalidInput,
-    ReadOnlyDatabase,
-    SchemaNotMigrated,
-)
 from .opening import sqlite_file
-from .search_query import SearchQuery, to_fts5
-from .sqlfile import Query
-from .types import SQLITE
 
 # Session commands (connection settings and transaction control), not queries.
 _CONNECTION_SETTINGS = ("PRAGMA journal_mode = WAL", "PRAGMA foreign_keys = ON")

@@ -50,17 +50,17 @@ from typing import Any
 
 import psycopg
 
-from . import validation
-from .bare import foreign_connection, run_on_connection
-from .catalog import catalogue
-from .connect import connect
-from .errors import ConvstoreError, InvalidInput
-from .postgres import PostgresDatabase
-from .sqlite import SQLiteDatabase
-from .store import Store
-from .types import SQLITE
-from .urls import DatabaseURL
-from .validation import DEFAULT_LIMITS, Limits
+from .. import validation
+from ..connect import connect
+from ..db.bare import foreign_connection, run_on_connection
+from ..db.postgres import PostgresDatabase
+from ..db.sqlite import SQLiteDatabase
+from ..errors import ConvstoreError, InvalidInput
+from ..sqlfiles.catalog import catalogue
+from ..store.store import Store
+from ..types import SQLITE
+from ..urls import DatabaseURL
+from ..validation import DEFAULT_LIMITS, Limits
 
 EXPECTED_SCHEMA = (
     "tables conversations(id, user_id, title, created_at, updated_at, metadata) and "

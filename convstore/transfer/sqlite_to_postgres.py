@@ -32,13 +32,13 @@ from typing import Any
 
 from tqdm import tqdm
 
-from . import validation
-from .connect import connect
-from .errors import ConfigurationError
-from .migrate import migrate
-from .store import Store
-from .types import CONVERSATION_FIELDS, MESSAGE_FIELDS, POSTGRES, SQLITE
-from .urls import DatabaseURL
+from .. import validation
+from ..connect import connect
+from ..errors import ConfigurationError
+from ..migrate import migrate
+from ..store.store import Store
+from ..types import CONVERSATION_FIELDS, MESSAGE_FIELDS, POSTGRES, SQLITE
+from ..urls import DatabaseURL
 
 logger = logging.getLogger("convstore")
 

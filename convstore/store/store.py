@@ -18,10 +18,10 @@ from contextlib import AbstractContextManager, contextmanager, nullcontext
 from datetime import timedelta
 from typing import Any, cast
 
-from . import search_query, snippets, validation
-from .catalog import is_public
-from .database import Database, Tracer, logger
-from .errors import (
+from .. import validation
+from ..content import search_query, snippets
+from ..db.base import Database, Tracer, logger
+from ..errors import (
     ConvstoreError,
     DatabaseUnavailable,
     DuplicateIdempotencyKey,
@@ -29,7 +29,8 @@ from .errors import (
     NotFound,
     OutcomeUnknown,
 )
-from .types import (
+from ..sqlfiles.catalog import is_public
+from ..types import (
     IMPORTED_CONVERSATION_FIELDS,
     REQUIRED_IMPORTED_CONVERSATION_FIELDS,
     ContextMessage,
@@ -48,7 +49,7 @@ from .types import (
     TextMatch,
     UserStats,
 )
-from .validation import DEFAULT_LIMITS, Limits
+from ..validation import DEFAULT_LIMITS, Limits
 
 BATCH_JSON_BYTES = 64 * 1024 * 1024
 """The most UTF-8 bytes of JSON ``add_messages`` sends in one statement; a
@@ -624,7 +625,7 @@ class Store:
         nothing.
 
         :raises InvalidInput: for a query of more than 1,000 words
-            (:data:`~convstore.search_query.MAX_QUERY_WORDS`).
+            (:data:`~convstore.content.search_query.MAX_QUERY_WORDS`).
         """
         found = self._search(
             "search_messages",

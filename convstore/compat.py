@@ -13,7 +13,7 @@ import os
 
 from .connect import connect
 from .errors import ConfigurationError
-from .store import Store
+from .store.store import Store
 from .urls import DatabaseURL
 
 

@@ -2,7 +2,7 @@
 open one means, as a :mod:`convstore.errors` type whose message says what to do.
 
 Shared by the migrations (``convstore.migrate``) and the SQLite store
-(``convstore.sqlite``), so both open a file the same way and report its
+(``convstore.db.sqlite``), so both open a file the same way and report its
 failures alike.
 """
 
@@ -14,8 +14,7 @@ from dataclasses import dataclass
 
 import psycopg
 
-from . import sql_functions
-from .errors import (
+from ..errors import (
     ConfigurationError,
     ConvstoreError,
     DatabaseError,
@@ -23,8 +22,9 @@ from .errors import (
     ReadOnlyDatabase,
     SchemaNotMigrated,
 )
+from ..urls import DatabaseURL, redact, sqlite_uri
+from . import sql_functions
 from .sqlstates import convstore_error
-from .urls import DatabaseURL, redact, sqlite_uri
 
 # libpq and the server report connection failures as text only (no SQLSTATE
 # reaches psycopg): these fragments mark the failures a retry cannot fix.
@@ -182,7 +182,7 @@ def postgres_error(error: psycopg.Error, url: str | DatabaseURL) -> ConvstoreErr
     is down, restarting, full of clients, or a statement timed out) are
     :class:`DatabaseUnavailable`; a wrong host, database, role or password is a
     :class:`ConfigurationError`. Errors with a SQLSTATE follow
-    :mod:`convstore.sqlstates`."""
+    :mod:`convstore.db.sqlstates`."""
     message = str(error).strip()
     where = redact(url)
     if isinstance(error, psycopg.ProgrammingError) and error.sqlstate is None:
