@@ -26,10 +26,11 @@ rollback: $(BIN)/convstore  ## roll back every migration of $(CONVSTORE_URL)
 status: $(BIN)/convstore
 	@$(BIN)/convstore --url '$(CONVSTORE_URL)' status
 
-lint: $(BIN)/convstore  ## ruff, the formatter, and mypy on the package
+lint: $(BIN)/convstore  ## ruff, the formatter, mypy, and the package's layers (import-linter)
 	$(BIN)/ruff check convstore tests bench
 	$(BIN)/ruff format --check convstore tests bench
 	$(BIN)/mypy
+	$(BIN)/lint-imports
 
 format: $(BIN)/convstore
 	$(BIN)/ruff format convstore tests bench
