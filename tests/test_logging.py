@@ -2,8 +2,13 @@
 
 from __future__ import annotations
 
+import logging
+import re
+import threading
 import time
 from pathlib import Path
+
+import convstore
 
 
 def test_the_debug_log_names_statements_and_parameters_never_values(store, user, caplog):
@@ -18,58 +23,51 @@ def test_the_debug_log_names_statements_and_parameters_never_values(store, user,
     assert "private" not in caplog.text
 
 
+def _while_another_thread_holds_a_transaction(store, call, first=lambda: None) -> None:
+    """``call()`` while another thread keeps a transaction of ``store`` open
+    for 0.4 s, after running ``first()`` in it."""
+    holding = threading.Event()
+
+    def hold() -> None:
+        with store.transaction():
+            first()
+            holding.set()
+            time.sleep(0.4)
+
+    holder = threading.Thread(target=hold)
+    holder.start()
+    holding.wait()
+    call()
+    holder.join()
+
+
+def _waited(pattern: str, text: str) -> float:
+    found = re.search(rf"waited (\d+\.\d+) s for {pattern}", text)
+    assert found, text
+    return float(found.group(1))
+
+
 def test_a_wait_for_the_sqlite_write_turn_is_logged_with_its_duration(sqlite_url, user, caplog):
-    import logging
-    import re
-    import threading
-
-    import convstore
-
     with convstore.connect(sqlite_url) as store:
         conversation_id = store.create_conversation(user)
-        writing = threading.Event()
-
-        def hold_the_write_lock() -> None:
-            with store.transaction():
-                store.add_message(conversation_id, "user", "first")
-                writing.set()
-                time.sleep(0.4)
-
-        holder = threading.Thread(target=hold_the_write_lock)
         with caplog.at_level(logging.INFO, logger="convstore"):
-            holder.start()
-            writing.wait()
-            store.add_message(conversation_id, "user", "second")
-            holder.join()
-    waited = re.search(r"waited (\d+\.\d+) s for this process's turn to write", caplog.text)
-    assert waited and float(waited.group(1)) >= 0.2, caplog.text
+            _while_another_thread_holds_a_transaction(
+                store,
+                lambda: store.add_message(conversation_id, "user", "second"),
+                first=lambda: store.add_message(conversation_id, "user", "first"),
+            )
+    assert _waited("this process's turn to write", caplog.text) >= 0.2
     assert sqlite_url.removeprefix("sqlite:///") in caplog.text
     assert "first" not in caplog.text and "second" not in caplog.text
 
 
 def test_a_wait_for_a_postgres_connection_is_logged_with_its_duration(postgres_url, caplog):
-    import logging
-    import re
-    import threading
-
-    import convstore
-
     with convstore.connect(postgres_url, min_size=1, max_size=1) as store:
-        holding = threading.Event()
-
-        def hold_the_only_connection() -> None:
-            with store.transaction():
-                holding.set()
-                time.sleep(0.4)
-
-        holder = threading.Thread(target=hold_the_only_connection)
         with caplog.at_level(logging.INFO, logger="convstore"):
-            holder.start()
-            holding.wait()
-            store.list_conversations("anyone")
-            holder.join()
-    waited = re.search(r"waited (\d+\.\d+) s for a PostgreSQL connection \(pool of 1", caplog.text)
-    assert waited and float(waited.group(1)) >= 0.2, caplog.text
+            _while_another_thread_holds_a_transaction(
+                store, lambda: store.list_conversations("anyone")
+            )
+    assert _waited(r"a PostgreSQL connection \(pool of 1", caplog.text) >= 0.2
 
 
 def test_the_transfer_logs_each_page_and_each_mismatch(sqlite_url, scratch_databases, user, caplog):
