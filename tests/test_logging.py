@@ -6,15 +6,19 @@ import logging
 import re
 import threading
 import time
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
+import psycopg
+
 import convstore
+from convstore.sqlfiles.parser import load_query
+from convstore.transfer import transfer, verify_transfer
+from convstore.types import POSTGRES
 
 
 def test_the_debug_log_names_statements_and_parameters_never_values(store, user, caplog):
     """Message content is users' data: a debug log must not collect it."""
-    import logging
-
     with caplog.at_level(logging.DEBUG, logger="convstore"):
         conversation_id = store.create_conversation(user, title="private title")
         store.add_message(conversation_id, "user", "private words", metadata={"k": "private"})
@@ -71,14 +75,6 @@ def test_a_wait_for_a_postgres_connection_is_logged_with_its_duration(postgres_u
 
 
 def test_the_transfer_logs_each_page_and_each_mismatch(sqlite_url, scratch_databases, user, caplog):
-    import logging
-
-    import psycopg
-
-    import convstore
-    from convstore.sqlfiles.parser import load_query
-    from convstore.transfer import transfer, verify_transfer
-    from convstore.types import POSTGRES
 
     tamper = load_query(Path(__file__).parent / "sql" / "tamper_message.sql", POSTGRES, "tamper")
     with convstore.connect(sqlite_url) as source:
@@ -104,15 +100,6 @@ def test_the_transfer_logs_each_page_and_each_mismatch(sqlite_url, scratch_datab
 def test_an_idempotency_retry_is_logged(scratch_databases, user, caplog):
     """Two batches with one key wait on the conversation's lock; the second
     meets the unique index and appends again under the lock, and says so."""
-    import logging
-    from concurrent.futures import ThreadPoolExecutor
-
-    import psycopg
-
-    import convstore
-    from convstore.sqlfiles.parser import load_query
-    from convstore.types import POSTGRES
-
     waiting = load_query(Path(__file__).parent / "sql" / "waiting_for_locks.sql", POSTGRES, "w")
     url = scratch_databases.create()
     with convstore.connect(url, migrate=True, max_size=4) as store:
