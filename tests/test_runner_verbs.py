@@ -129,3 +129,45 @@ def test_the_store_runs_public_queries_only(store):
         store.run("migrate.migration_lock")
     assert "migrate.migration_lock" not in convstore.queries.names()
     assert not hasattr(convstore.queries, "transfer.copy_messages")
+
+
+def test_calls_in_a_stream_block_commit_on_their_own(store, user):
+    """A stream outside a transaction reads on a connection of its own: a
+    write in its block is not part of its read transaction, so an error
+    later in the block does not undo it, and a write transaction opened in
+    the block is a real one."""
+    counting = _test_query(store, "counting")
+    with pytest.raises(RuntimeError):
+        with store.database.stream(counting, n=3) as rows:
+            next(rows)
+            conversation_id = store.create_conversation(user, title="kept")
+            with store.transaction():
+                store.add_message(conversation_id, "user", "also kept")
+            raise RuntimeError("the block fails after its writes")
+    assert store.get_conversation(conversation_id)["title"] == "kept"
+    assert [m["content"] for m in store.get_messages(conversation_id)] == ["also kept"]
+
+
+def test_a_stream_read_from_other_threads_closes_cleanly(store):
+    """As Starlette drains a synchronous generator (``iterate_in_threadpool``):
+    every step, the first (which opens the stream) and the last (which
+    closes it) included, may run in another worker thread."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    counting = _test_query(store, "counting")
+
+    def numbers():
+        with store.database.stream(counting, n=FETCH_SIZE + 5) as rows:
+            for row in rows:
+                yield row["n"]
+
+    def step_in_a_new_thread(generator):
+        with ThreadPoolExecutor(1) as worker:
+            return worker.submit(next, generator, None).result()
+
+    read = []
+    generator = numbers()
+    while (number := step_in_a_new_thread(generator)) is not None:
+        read.append(number)
+    assert read == list(range(1, FETCH_SIZE + 6))
+    assert store.database.run_one(counting, n=1) == {"n": 1, "square": 1}

@@ -147,20 +147,32 @@ class Database(ABC):
             with database.stream("transfer.source_messages", after_seqs=...) as rows:
                 for row in rows: ...
 
-        It runs in a read transaction of its own when none is open (PostgreSQL
-        reads through a server-side cursor, which needs one), so the rows are
-        one snapshot.
+        Inside :meth:`transaction` it reads on the transaction's connection,
+        and sees what the transaction wrote. Otherwise it holds a connection
+        of its own, in a read transaction (PostgreSQL reads through a
+        server-side cursor, which needs one), so the rows are one snapshot;
+        calls made in the block run on other connections, exactly as they
+        would outside it (the pool needs one to spare), and that connection
+        has no user scope (:meth:`user_scope`).
         """
         statement = self._statement(query)
         bound = bind(statement, params)
-        reading = nullcontext() if self.in_transaction() else self.transaction(write=False)
-        with self.translate_errors(), reading, self.connection() as connection:
+        with self.translate_errors(), self._reading_connection() as connection:
             self._trace(statement, bound)
             rows = self._translated(self.iterate(connection, statement, bound))
             try:
                 yield rows
             finally:
                 rows.close()
+
+    @contextmanager
+    def _reading_connection(self) -> Iterator[Any]:
+        held = _held(self._transaction_connection)
+        if held is not None:
+            yield held
+            return
+        with self._checked_out() as connection, self.begin(connection, write=False):
+            yield connection
 
     def copy_rows(self, query: str | Query, rows: Iterable[Sequence[Any]], /) -> int:
         """Send ``rows`` (tuples in the order of the statement's columns) to a
