@@ -10,7 +10,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 import convstore
-from convstore import ConvstoreError, InvalidInput, Limits
+from convstore import ConfigurationError, ConvstoreError, InvalidInput, Limits
 
 TEN_MB = 10_000_000
 
@@ -225,3 +225,13 @@ def test_non_uuid_ids_are_invalid_everywhere(store):
             store.get_conversation(bad)
         with pytest.raises(InvalidInput, match="UUID"):
             store.delete_conversation(bad)
+
+
+@pytest.mark.parametrize("statement_timeout", [0.0004, 3e6])
+def test_a_statement_timeout_postgresql_cannot_hold_is_refused(statement_timeout):
+    """0.0004 s rounds to 0 ms, which PostgreSQL reads as no limit at all;
+    3e6 s is more milliseconds than its setting holds."""
+    with pytest.raises(ConfigurationError, match="statement_timeout must be between"):
+        convstore.connect(
+            "postgresql://nobody@127.0.0.1:1/none", statement_timeout=statement_timeout
+        )

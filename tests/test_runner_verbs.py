@@ -100,6 +100,11 @@ def test_copy_rows_sends_rows_to_a_copy_statement(postgres_url, user):
         assert any("sql/postgres/copy_titles.sql" in statement for statement in seen)
         with pytest.raises(InvalidInput):  # a duplicate key: nothing of the COPY is stored
             store.database.copy_rows(copy, [(str(uuid.uuid4()), user, "new"), (ids[0], user, "x")])
+        for unsendable in ("a\x00b", "a\ud800", {"a": 1}):  # refused before the COPY ends
+            with pytest.raises(InvalidInput, match="cannot be sent"):
+                store.database.copy_rows(
+                    copy, [(str(uuid.uuid4()), user, "fine"), (str(uuid.uuid4()), user, unsendable)]
+                )
         assert len(store.list_conversations(user, limit=10)) == 3
 
 

@@ -36,6 +36,11 @@ SECRET_PARAMETERS = frozenset({"scope_key"})
 """Parameters whose values tracers and logs never see."""
 
 
+MAX_STATEMENT_TIMEOUT = (2**31 - 1) // 1000
+"""Seconds: the longest ``statement_timeout`` PostgreSQL's setting holds
+(an integer of milliseconds)."""
+
+
 @dataclass(frozen=True)
 class PoolOptions:
     """How a store holds its connections, checked when made: the keyword
@@ -81,6 +86,12 @@ class PoolOptions:
             )
         for name in ("timeout", "statement_timeout", "connect_timeout"):
             seconds(name, getattr(self, name))
+        if not 0.001 <= self.statement_timeout <= MAX_STATEMENT_TIMEOUT:
+            # PostgreSQL takes whole milliseconds up to 2^31 - 1; 0 would mean no limit
+            raise ConfigurationError(
+                f"statement_timeout must be between 0.001 and {MAX_STATEMENT_TIMEOUT:,} seconds, "
+                f"not {show(self.statement_timeout)}"
+            )
         for name in ("prepare", "transaction_pooling"):
             if not isinstance(getattr(self, name), bool):
                 raise ConfigurationError(

@@ -308,10 +308,20 @@ class PostgresDatabase(Database):
     def copy(
         self, connection: psycopg.Connection, query: Query, rows: Iterable[Sequence[Any]]
     ) -> int:
+        """A value psycopg cannot send (a NUL character, a lone surrogate, a
+        type it cannot adapt) is :class:`InvalidInput`, raised before the COPY
+        ends, so nothing of it is stored."""
         sent = 0
         with connection.cursor() as cursor, cursor.copy(query.statement) as copy:
             for row in rows:
-                copy.write_row(row)
+                try:
+                    with values_sendable(query):
+                        copy.write_row(row)
+                except (psycopg.DataError, psycopg.ProgrammingError) as error:
+                    if error.sqlstate is not None:  # the server's: translated as usual
+                        raise
+                    message = f"{query.name}: row {sent + 1} cannot be sent ({error})"
+                    raise InvalidInput(message) from error
                 sent += 1
         return sent
 
