@@ -134,3 +134,34 @@ def test_titles_are_checked_and_held_to_the_destinations_limits(
     again = import_legacy(source, destination)
     assert {old_id for old_id, _ in again.rejected_conversations} == {"c-nul", "c-blob"}
     assert (again.conversations, again.messages) == (1, 0)
+
+
+def test_two_old_ids_of_one_convstore_id_are_never_merged(tmp_path, scratch_databases):
+    """A UUID written in lower and in upper case (two keys of the tutorial's
+    TEXT column), and 'c-1' beside the UUID it maps to: the first of each
+    pair is imported, the second rejected with the reason, not merged."""
+    source = _tutorial_database("sqlite", tmp_path, scratch_databases)
+    times = {"created_at": "2024-05-04 08:00:00", "updated_at": "2024-05-04 08:00:00"}
+    lower = "5b0f7c2e-0000-4000-8000-0000000000aa"
+    _add_conversations(
+        source,
+        [
+            {"id": lower, "user_id": "dan", "title": "lower", "metadata": None, **times},
+            {"id": lower.upper(), "user_id": "dan", "title": "UPPER", "metadata": None, **times},
+            {"id": OLD_CHAT, "user_id": "alice", "title": "x", "metadata": None, **times},
+        ],
+    )
+    destination = f"sqlite:///{tmp_path / 'convstore.db'}"
+    report = import_legacy(source, destination)
+    rejected = dict(report.rejected_conversations)
+    (refused,) = set(rejected) & {lower, lower.upper()}  # the later in the source's order
+    kept = lower if refused == lower.upper() else lower.upper()
+    assert set(rejected) == {refused, OLD_CHAT}, rejected
+    assert f"as old id {kept!r} does" in rejected[refused]
+    assert "as old id 'c-1' does" in rejected[OLD_CHAT]
+    with convstore.connect(destination) as store:
+        assert store.get_conversation(lower)["title"] == ("lower" if kept == lower else "UPPER")
+        assert store.get_conversation(OLD_CHAT)["title"] == "Old chat"
+    assert (
+        import_legacy(source, destination).rejected_conversations == report.rejected_conversations
+    )

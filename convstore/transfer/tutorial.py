@@ -118,15 +118,16 @@ def import_legacy(
             report.rejected_conversations.append((None, "the conversation has no id"))
         else:
             by_id[conversation["id"]] = conversation
+    claimed: dict[str, Any] = {}  # convstore id -> the old id imported under it
     with connect(destination_url, migrate=True, limits=limits) as store:
         for old_id, group in itertools.groupby(messages, key=lambda row: row["conversation_id"]):
             owner = by_id.pop(old_id, None)
             if owner is None:  # joined by the database's rules, not Python's
                 report.orphans += [(row["legacy_id"], old_id) for row in group]
             else:
-                _import_conversation(store, owner, list(group), report, started)
+                _import_conversation(store, owner, list(group), report, started, claimed)
         for alone in by_id.values():  # those without messages
-            _import_conversation(store, alone, [], report, started)
+            _import_conversation(store, alone, [], report, started, claimed)
     return report
 
 
@@ -136,13 +137,22 @@ def _import_conversation(
     messages: list[dict[str, Any]],
     report: LegacyImportReport,
     started: datetime,
+    claimed: dict[str, Any],
 ) -> None:
     """Import one legacy conversation and its messages (the n-th gets seq n)
     by :meth:`Store.import_conversation`; record in ``report`` what was new
-    and what was rejected, in the order of the messages."""
+    and what was rejected, in the order of the messages. ``claimed`` maps
+    each convstore id of this run to the old id imported under it: two old
+    ids that map to one (a UUID in upper and in lower case) are never merged."""
     message_times = [_time_or_reason(message["created_at_text"]) for message in messages]
     try:
         conversation = _conversation_of(legacy, message_times, started)
+        first = claimed.setdefault(conversation["id"], legacy["id"])
+        if first != legacy["id"]:
+            raise InvalidInput(
+                f"its id maps to convstore conversation {conversation['id']}, "
+                f"as old id {first!r} does"
+            )
     except InvalidInput as error:
         report.rejected_conversations.append(
             (legacy["id"], f"{error}; its {len(messages)} messages were not imported")
