@@ -21,6 +21,7 @@ _SCHEME = re.compile(r"([A-Za-z][A-Za-z0-9+.-]*):")
 _URL = re.compile(
     r"[A-Za-z][A-Za-z0-9+.-]+://|(sqlite|postgres|postgresql|postgresql\+psycopg):", re.I
 )
+_BAD_ESCAPE = re.compile(r"%(?![0-9A-Fa-f]{2})")
 _CONNINFO = re.compile(r"\s*(host|hostaddr|port|dbname|user|password|service)\s*=", re.I)
 
 
@@ -78,12 +79,7 @@ class DatabaseURL:
             )
         if _URL.match(text):
             return cls(text)
-        if _CONNINFO.match(text):
-            raise ConfigurationError(
-                # not echoed: it may hold password=...
-                f"{source} looks like a libpq connection string (key=value ...); write it as "
-                "a URL, postgresql://user@host:port/dbname (or ./name for a SQLite file of that name)"
-            )
+        _refuse_conninfo(text, source)
         try:
             return cls.of_sqlite_file(text)
         except ConfigurationError as error:
@@ -262,17 +258,36 @@ def _split(url: str) -> SplitResult:
     """
     if not isinstance(url, str):
         raise ConfigurationError(f"a database URL is a str, not {type(url).__name__}")
+    _refuse_conninfo(url, "the database URL")
     try:
         parts = urlsplit(url)
         parts.port  # noqa: B018 -- parsed lazily; a bad port raises here, not later
     except ValueError:
         # not the ValueError's text: it quotes the "port", which may be a password
-        raise ConfigurationError(
-            f"cannot parse the database URL {redact(url)!r} (a password holding "
-            "@ : / ? or # must be percent-encoded); use sqlite:///path/to/file.db "
-            "or postgresql://user@host:port/dbname"
-        ) from None
+        raise _unparsable(url) from None
+    user_info = parts.netloc.rpartition("@")[0]
+    if "@" in user_info or "%00" in user_info or _BAD_ESCAPE.search(user_info):
+        # libpq would read it otherwise than Python, and quote it in its errors
+        raise _unparsable(url)
     return parts
+
+
+def _unparsable(url: str) -> ConfigurationError:
+    return ConfigurationError(
+        f"cannot parse the database URL {redact(url)!r} (a user or password holding "
+        "@ : / ? # or % must be percent-encoded: @ is %40, % is %25; %00 is refused); use "
+        "sqlite:///path/to/file.db or postgresql://user@host:port/dbname"
+    )
+
+
+def _refuse_conninfo(text: str, source: str) -> None:
+    """:raises ConfigurationError: for a libpq connection string, not echoed
+    (it may hold ``password=...``)."""
+    if _CONNINFO.match(text):
+        raise ConfigurationError(
+            f"{source} looks like a libpq connection string (key=value ...); write it as "
+            "a URL, postgresql://user@host:port/dbname (or ./name for a SQLite file of that name)"
+        )
 
 
 def _dialect(parts: SplitResult, url: str) -> str:

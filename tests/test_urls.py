@@ -141,6 +141,11 @@ def test_the_value_is_frozen_equal_by_its_text_and_hashable():
         ("sqlite:///:memory:", "names no database file"),
         ("sqlite:///a%00b.db", "a file name cannot hold a NUL character"),
         ("sqlite:///a\udcffb.db", "the file name is not valid Unicode"),
+        # read one way by Python and another by libpq, which quotes them in its errors
+        (f"postgresql://u:p@{SECRET}@h/d", "a user or password holding @"),
+        (f"postgresql://u:%ZZ{SECRET}@h/d", "% is %25"),
+        (f"postgresql://u:{SECRET}%00@h/d", "%00 is refused"),
+        (f"host=h user=u password={SECRET} dbname=d", "looks like a libpq connection string"),
     ],
 )
 def test_a_url_convstore_cannot_use_is_refused_as_today(text, message):
