@@ -32,8 +32,9 @@ class DatabaseURL:
     ``sqlite:////absolute/path.db`` or ``postgresql://user:password@host:port/dbname?option=value``
     (also written ``postgres://`` or ``postgresql+psycopg://``).
 
-    ``str()`` gives the URL as written, for drivers only: it may hold a
-    password. Messages and logs use :attr:`redacted`, which ``repr()`` shows too.
+    ``str()``, ``repr()``, f-strings and log lines show :attr:`redacted`,
+    never a password; :attr:`text` is the URL as written, for drivers. Two
+    values are equal when their text is; a value never equals a ``str``.
 
     Make one from a URL (``DatabaseURL("sqlite:///app.db")``), from a URL or
     the path of a SQLite file (:meth:`from_url_or_path`), or from the argument
@@ -173,8 +174,14 @@ class DatabaseURL:
             return "postgresql+psycopg" + self._url[self._url.index(":") :]
         return self._url
 
-    def __str__(self) -> str:
+    @property
+    def text(self) -> str:
+        """The URL as written, password included: for drivers, never for
+        messages (``str()`` and ``repr()`` give :attr:`redacted`)."""
         return self._url
+
+    def __str__(self) -> str:
+        return self.redacted
 
     def __repr__(self) -> str:
         return f"DatabaseURL({self.redacted!r})"

@@ -148,7 +148,7 @@ def test_a_message_appended_during_a_transfer_is_copied_with_its_counters_or_not
         connect = convstore.transfer.sqlite_to_postgres.connect
 
         def connect_destination_traced(url: str, **options: object) -> convstore.Store:
-            if str(url) == destination:
+            if url.text == destination:
                 options["tracer"] = append_while_copying
             return connect(url, **options)
 

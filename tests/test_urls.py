@@ -35,7 +35,7 @@ def test_a_sqlite_url_names_its_file(text, path):
     url = DatabaseURL(text)
     assert url.dialect == "sqlite"
     assert url.sqlite_path == path
-    assert str(url) == text
+    assert url.text == text
     assert url.redacted == text
     assert repr(url) == f"DatabaseURL({text!r})"
     assert url.yoyo == text
@@ -69,7 +69,7 @@ def test_a_postgres_url_has_its_libpq_and_yoyo_forms(text, conninfo, yoyo):
     assert url.dialect == "postgres"
     assert url.conninfo == conninfo
     assert url.yoyo == yoyo
-    assert str(url) == text
+    assert url.text == text
     assert url.redacted == text
 
 
@@ -94,8 +94,9 @@ def test_a_password_shows_in_no_message_form(text, shown):
     assert repr(url) == f"DatabaseURL({shown!r})"
     assert redact(url) == shown
     assert SECRET not in repr(url) and SECRET not in f"{[url]}" and SECRET not in f"{url!r}"
+    assert str(url) == shown and SECRET not in f"{url}"
     # the driver forms keep it: they are what connects
-    assert str(url) == text
+    assert url.text == text
     assert SECRET in url.conninfo and SECRET in url.yoyo
 
 
@@ -176,7 +177,7 @@ def test_a_url_that_is_not_a_string_is_refused():
 )
 def test_a_bare_path_is_a_sqlite_file(text, url, path):
     database = DatabaseURL.from_url_or_path(text)
-    assert (str(database), database.dialect, database.sqlite_path) == (url, "sqlite", path)
+    assert (database.text, database.dialect, database.sqlite_path) == (url, "sqlite", path)
 
 
 def test_a_home_path_is_expanded():
@@ -186,7 +187,7 @@ def test_a_home_path_is_expanded():
 
 def test_a_url_given_for_a_path_is_kept_as_written():
     database = DatabaseURL.from_url_or_path(f"postgres://u:{SECRET}@h/d")
-    assert str(database) == f"postgres://u:{SECRET}@h/d"
+    assert database.text == f"postgres://u:{SECRET}@h/d"
     assert database.dialect == "postgres"
 
 

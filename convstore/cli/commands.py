@@ -195,7 +195,7 @@ def _database_named(text: str, source: str) -> _Database:
     if not text:
         raise InvalidInput("expected a database URL or the path of a SQLite file, got ''")
     url = DatabaseURL.from_url_or_path(text, source)
-    if url.dialect == SQLITE and str(url) != text:  # given as a path
+    if url.dialect == SQLITE and url.text != text:  # given as a path
         return _Database(url, url.sqlite_path)
     return _Database(url, url.redacted)
 
@@ -774,7 +774,7 @@ def _import_legacy(arguments: argparse.Namespace) -> int:
     source, destination = arguments.source, arguments.destination
     _opened(source.url, source.shown, must_exist=True, named_as="the source", creates="")
     _opened(destination.url, destination.shown, must_exist=False, named_as="--to")
-    report = import_legacy(str(source.url), str(destination.url))
+    report = import_legacy(source.url, destination.url)
     print(f"imported {report.conversations} new conversations, {report.messages} new messages")
     for legacy_id, conversation_id in report.orphans:
         print(f"  skipped orphan message {legacy_id} (no conversation {conversation_id})")
