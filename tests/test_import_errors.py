@@ -168,6 +168,8 @@ def test_a_malformed_line_is_refused_naming_it_and_nothing_of_it_is_stored(
         import_conversations(store, lines)
     field = path[-1] if isinstance(path[-1], str) else path[-2]
     assert field in str(raised.value) or "seq" in str(raised.value)
+    if path[: len(CONVERSATION)] == CONVERSATION and len(path) > len(CONVERSATION):
+        assert f"convstore.conversation.{field}" in str(raised.value), raised.value
     assert [c["id"] for c in store.list_conversations(user)] == [good_id]
     assert store.get_conversation(bad_id) is None and store.get_conversation(after_id) is None
     assert len(store.get_conversation(good_id)["messages"]) == 2

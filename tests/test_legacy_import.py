@@ -119,11 +119,11 @@ def test_titles_are_checked_and_held_to_the_destinations_limits(
     report = import_legacy(source, destination, limits=convstore.Limits(max_text_bytes=11))
 
     assert dict(report.rejected_conversations) == {
-        "c-empty": "title is 12 bytes; the limit is 11 (Limits.max_text_bytes); "
+        "c-empty": "conversation.title is 12 bytes; the limit is 11 (Limits.max_text_bytes); "
         "its 0 messages were not imported",
-        "c-nul": "title contains a NUL character (\\x00), which PostgreSQL cannot store; "
+        "c-nul": "conversation.title contains a NUL character (\\x00), which PostgreSQL cannot store; "
         "its 0 messages were not imported",
-        "c-blob": "title must be a string, got bytes b'\\xff'; its 0 messages were not imported",
+        "c-blob": "conversation.title must be a string, got bytes b'\\xff'; its 0 messages were not imported",
     }
     assert (report.conversations, report.messages, report.rejected) == (2, 4, [])
     with convstore.connect(destination) as store:

@@ -89,10 +89,11 @@ class Store:
         """
         return Store(self.database, self.limits, user_id=self._owner(user_id))
 
-    def _owner(self, user_id: str | None) -> str:
-        """The user a call is about; on a user-scoped view, the view's user."""
+    def _owner(self, user_id: str | None, field: str = "user_id") -> str:
+        """The user a call is about (named ``field`` in errors); on a
+        user-scoped view, the view's user."""
         if self.user_id is None:
-            return validation.user_id(user_id, self.limits)
+            return validation.identifier(field, user_id, self.limits)
         if user_id is not None and user_id != self.user_id:
             raise InvalidInput(f"this store is limited to user {self.user_id!r}")
         return self.user_id
@@ -427,11 +428,11 @@ class Store:
 
         ``conversation`` is an :class:`~convstore.types.ImportedConversation`:
         ``id`` (a UUID), ``user_id`` (on a user-scoped view it may be left
-        out, and may only be the view's user), ``title``, ``metadata``,
-        ``created_at`` and ``updated_at``. Each message is an
-        :class:`~convstore.types.ImportedMessage`: the fields of
-        :meth:`add_message` with its own ``seq`` (1 or more, unique among the
-        messages) and ``created_at``. Times are ``datetime``, ``date`` or ISO
+        out, and may only be the view's user), ``created_at`` and
+        ``updated_at`` (all required), ``title`` and ``metadata`` (optional).
+        Each message is an :class:`~convstore.types.ImportedMessage`: the
+        fields of :meth:`add_message` with its own ``seq`` (1 or more, unique
+        among the messages) and ``created_at``, both required. Times are ``datetime``, ``date`` or ISO
         8601 text, read by :func:`convstore.validation.timestamp` (without a
         zone: UTC). Plain dicts of these shapes are what it takes.
 
@@ -465,14 +466,23 @@ class Store:
             IMPORTED_CONVERSATION_FIELDS,
             REQUIRED_IMPORTED_CONVERSATION_FIELDS,
         )
-        conversation_id = validation.conversation_id(given["id"])
+        try:
+            conversation_id = validation.conversation_id(given["id"])
+        except InvalidInput:
+            raise InvalidInput(
+                f"conversation.id must be a UUID, got {validation.show(given['id'])}"
+            ) from None
         checked = {
             "id": conversation_id,
-            "user_id": self._owner(given.get("user_id")),
-            "title": validation.optional_text("title", given.get("title"), self.limits),
-            "metadata": validation.metadata_json("metadata", given.get("metadata"), self.limits),
-            "created_at": validation.timestamp("created_at", given["created_at"]),
-            "updated_at": validation.timestamp("updated_at", given["updated_at"]),
+            "user_id": self._owner(given.get("user_id"), "conversation.user_id"),
+            "title": validation.optional_text(
+                "conversation.title", given.get("title"), self.limits
+            ),
+            "metadata": validation.metadata_json(
+                "conversation.metadata", given.get("metadata"), self.limits
+            ),
+            "created_at": validation.timestamp("conversation.created_at", given["created_at"]),
+            "updated_at": validation.timestamp("conversation.updated_at", given["updated_at"]),
         }
         if not isinstance(messages, (list, tuple)):
             raise InvalidInput(

@@ -133,7 +133,10 @@ def import_lines(store: Store, lines: Iterable[str | bytes]) -> Iterator[Importe
         try:
             imported = store.import_conversation(conversation, messages)
         except ConvstoreError as error:
-            raise type(error)(f"line {number}: {error}") from error
+            # the store names a conversation's field "conversation.<field>"; the
+            # line holds it under "convstore"
+            where = "convstore." if str(error).startswith("conversation.") else ""
+            raise type(error)(f"line {number}: {where}{error}") from error
         yield ImportedLine(number, int(imported.created), imported.messages)
 
 
