@@ -108,11 +108,13 @@ def test_copy_rows_sends_rows_to_a_copy_statement(postgres_url, user):
         assert len(store.list_conversations(user, limit=10)) == 3
 
 
-def test_copy_rows_on_sqlite_is_a_clear_error(sqlite_url):
+def test_copy_rows_on_sqlite_is_a_clear_error_before_anything_is_sent(sqlite_url):
     copy = load_query(TEST_SQL / "copy_conversation_titles.sql", SQLITE, "copy_titles")
-    with convstore.connect(sqlite_url) as store:
+    seen = []
+    with convstore.connect(sqlite_url, tracer=lambda s, p: seen.append(s)) as store:
         with pytest.raises(ConfigurationError, match="sqlite has no COPY"):
             store.database.copy_rows(copy, [])
+    assert seen == []
 
 
 @pytest.mark.parametrize("dialect", [SQLITE, POSTGRES])
@@ -176,3 +178,25 @@ def test_a_stream_read_from_other_threads_closes_cleanly(store):
         read.append(number)
     assert read == list(range(1, FETCH_SIZE + 6))
     assert store.database.run_one(counting, n=1) == {"n": 1, "square": 1}
+
+
+def test_run_one_refuses_a_statement_of_several_rows(store):
+    with pytest.raises(TypeError, match="returned 2 rows, not one"):
+        store.database.run_one(_test_query(store, "counting"), n=2)
+
+
+def test_stream_refuses_a_statement_that_writes(store, user):
+    conversation_id = store.create_conversation(user)
+    with pytest.raises(TypeError, match="delete_conversation writes"):
+        with store.database.stream("delete_conversation", conversation_id=conversation_id):
+            pass
+    assert store.get_conversation(conversation_id) is not None
+
+
+def test_statements_on_bare_connections_are_logged_by_name(sqlite_url, caplog):
+    """The migrations' statements run on yoyo's connections, not a store's."""
+    import logging
+
+    with caplog.at_level(logging.DEBUG, logger="convstore"):
+        convstore.migrate(sqlite_url)
+    assert "running migrate.applied_migrations ()" in caplog.text

@@ -18,7 +18,7 @@ from ..sqlfiles.catalog import bind
 from ..sqlfiles.parser import Query
 from ..types import SQLITE
 from ..urls import DatabaseURL
-from .base import Database
+from .base import Database, log_statement
 from .opening import sqlite_file
 from .postgres import PostgresDatabase
 from .sqlite import SQLiteDatabase
@@ -46,7 +46,9 @@ def run_on_connection(connection: Any, query: Query, /, **params: Any) -> list[d
     database = dialect_of_connection(connection)
     if database is None or database.dialect != query.dialect:
         raise TypeError(f"{query.name} is a {query.dialect} statement, not for {connection!r}")
-    return database.execute(connection, query, bind(query, params))
+    bound = bind(query, params)
+    log_statement(query, bound)
+    return database.execute(connection, query, bound)
 
 
 @contextmanager

@@ -146,8 +146,13 @@ class Database(ABC):
                 return self.execute(connection, statement, bound)
 
     def run_one(self, query: str | Query, /, **params: Any) -> dict[str, Any] | None:
-        """:meth:`run` for a statement of one row at most: that row, or ``None``."""
+        """:meth:`run` for a statement of one row at most: that row, or ``None``.
+
+        :raises TypeError: if it returned more (a statement used wrongly).
+        """
         rows = self.run(query, **params)
+        if len(rows) > 1:
+            raise TypeError(f"{self._statement(query).name} returned {len(rows)} rows, not one")
         return rows[0] if rows else None
 
     @contextmanager
@@ -165,8 +170,12 @@ class Database(ABC):
         calls made in the block run on other connections, exactly as they
         would outside it (the pool needs one to spare), and that connection
         has no user scope (:meth:`user_scope`).
+
+        :raises TypeError: for a statement that writes (use :meth:`run`).
         """
         statement = self._statement(query)
+        if statement.writes:
+            raise TypeError(f"{statement.name} writes; stream reads (run it with run)")
         bound = bind(statement, params)
         with self.translate_errors(), self._reading_connection() as connection:
             self._trace(statement, bound)
@@ -190,9 +199,14 @@ class Database(ABC):
         ``COPY ... FROM STDIN`` statement; return how many. Outside a
         transaction the rows are one transaction of their own.
 
-        :raises ConfigurationError: on a database without ``COPY`` (SQLite).
+        :raises ConfigurationError: on a database without ``COPY`` (SQLite),
+            before anything is sent.
         """
         statement = self._statement(query)
+        if not self.has_copy:
+            raise ConfigurationError(
+                f"{self.dialect} has no COPY; {statement.name} is PostgreSQL's"
+            )
         bound = bind(statement, {})
         writing = nullcontext() if self.in_transaction() else self.transaction()
         with self.translate_errors(), writing, self.connection() as connection:
@@ -319,8 +333,7 @@ class Database(ABC):
     def _trace(self, query: Query, params: Mapping[str, Any]) -> None:
         if SECRET_PARAMETERS.intersection(params):
             params = {k: "***" if k in SECRET_PARAMETERS else v for k, v in params.items()}
-        if logger.isEnabledFor(logging.DEBUG):  # names only: the values are users' data
-            logger.debug("running %s (%s)", query.name, ", ".join(params))
+        log_statement(query, params)
         if self.tracer is not None:
             self.tracer(query.statement, params)
 
@@ -368,9 +381,13 @@ class Database(ABC):
     def iterate(connection: Any, query: Query, params: Mapping[str, Any]) -> Iterator[dict]:
         """Run one query on a driver connection; its rows as they are fetched."""
 
+    has_copy = False
+    """Whether the dialect has ``COPY ... FROM STDIN`` (:meth:`copy`)."""
+
     def copy(self, connection: Any, query: Query, rows: Iterable[Sequence[Any]]) -> int:
-        """Run a ``COPY ... FROM STDIN`` statement with ``rows``; how many were sent."""
-        raise ConfigurationError(f"{self.dialect} has no COPY; {query.name} is PostgreSQL's")
+        """Run a ``COPY ... FROM STDIN`` statement with ``rows``; how many were
+        sent. Only a dialect whose :attr:`has_copy` is true has one."""
+        raise NotImplementedError
 
     @staticmethod
     @abstractmethod
@@ -385,6 +402,13 @@ class Database(ABC):
     @abstractmethod
     def close(self) -> None:
         """Close every connection."""
+
+
+def log_statement(query: Query, params: Mapping[str, Any]) -> None:
+    """The debug log's line for a statement about to be sent: its name and
+    its parameters' names, never their values (users' data)."""
+    if logger.isEnabledFor(logging.DEBUG):
+        logger.debug("running %s (%s)", query.name, ", ".join(params))
 
 
 @contextmanager

@@ -55,6 +55,7 @@ _cursor_numbers = itertools.count()
 
 class PostgresDatabase(Database):
     dialect = POSTGRES
+    has_copy = True
 
     def __init__(
         self,
