@@ -132,7 +132,7 @@ def test_the_catalogue_holds_every_statement_once_under_its_namespace(dialect):
 def test_the_store_runs_public_queries_only(store):
     """Namespaced statements (the migrations', the transfer's) are the
     package's own; the Store's run and convstore.queries do not offer them."""
-    with pytest.raises(InvalidInput, match="no query named"):
+    with pytest.raises(InvalidInput, match="one of convstore's own statements"):
         store.run("migrate.migration_lock")
     assert "migrate.migration_lock" not in convstore.queries.names()
     assert not hasattr(convstore.queries, "transfer.copy_messages")

@@ -297,3 +297,13 @@ def test_a_report_named_like_a_query_is_refused(tmp_path):
         queries_in(tmp_path, SQLITE)
     (tmp_path / "reports" / "totals.sql").rename(tmp_path / "reports" / "daily_totals.sql")
     assert sorted(queries_in(tmp_path, SQLITE)) == ["daily_totals", "totals"]
+
+
+def test_a_file_name_with_a_dot_is_refused(tmp_path):
+    """The dot separates a namespace: 'a.b.sql' would be a query no one can call."""
+    from convstore.sqlfiles.catalog import queries_in
+
+    (tmp_path / "reports").mkdir()
+    (tmp_path / "reports" / "daily.totals.sql").write_text("-- Totals.\nSELECT 1 AS one;\n")
+    with pytest.raises(QueryFileError, match="has no dot"):
+        queries_in(tmp_path, SQLITE)

@@ -52,9 +52,10 @@ def is_public(name: str) -> bool:
 def queries_in(folder: Path, dialect: str) -> Mapping[str, Query]:
     """The statements of ``folder`` by name, as the module docstring lays them out.
 
-    :raises QueryFileError: for a file that does not parse, or a name two
-        files would hold (a report named like a query, say: one would
-        silently hide the other).
+    :raises QueryFileError: for a file that does not parse, a file name
+        with a dot (the dot separates a namespace), or a name two files would
+        hold (a report named like a query, say: one would silently hide the
+        other).
     """
     files = [(path.stem, path) for path in sorted(folder.glob("*.sql"))]
     files += [(path.stem, path) for path in sorted((folder / REPORTS).glob("*.sql"))]
@@ -62,6 +63,8 @@ def queries_in(folder: Path, dialect: str) -> Mapping[str, Query]:
         files += [(f"{namespace.name}.{p.stem}", p) for p in sorted(namespace.glob("*.sql"))]
     queries: dict[str, Query] = {}
     for name, path in files:
+        if "." in path.stem:
+            raise QueryFileError(f"{path}: a query's file name has no dot but its .sql")
         if name in queries:
             raise QueryFileError(
                 f"{path}: a query named {name!r} exists already ({queries[name].path}); "
@@ -73,7 +76,9 @@ def queries_in(folder: Path, dialect: str) -> Mapping[str, Query]:
 
 
 def report_names(dialect: str) -> list[str]:
-    return sorted(path.stem for path in (sql_dir(dialect) / REPORTS).glob("*.sql"))
+    """The names of the dialect's reports, sorted."""
+    reports = catalogue(dialect).values()
+    return sorted(query.name for query in reports if query.path.parent.name == REPORTS)
 
 
 def bind(query: Query, params: Mapping[str, object]) -> dict[str, object]:

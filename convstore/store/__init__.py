@@ -1,5 +1,5 @@
 """The public API: :class:`Store`, the same on SQLite and PostgreSQL."""
 
-from .store import Store
+from .store import Conversation, Message, Store
 
-__all__ = ["Store"]
+__all__ = ["Conversation", "Message", "Store"]

@@ -112,8 +112,12 @@ class Store:
         :raises TypeError: for a missing or unknown parameter name (a
             programming error, like a wrong keyword argument).
         """
-        public = isinstance(query_name, str) and is_public(query_name)
-        query = self.database.queries.get(query_name) if public else None
+        query = self.database.queries.get(query_name) if isinstance(query_name, str) else None
+        if query is not None and not is_public(query.name):
+            raise InvalidInput(
+                f"{query_name} is one of convstore's own statements (of its transfer, "
+                "migrations or tutorial import); a store runs the public queries only"
+            )
         if query is None:
             raise InvalidInput(
                 f"no query named {validation.show(query_name)}; `convstore queries` lists them"
