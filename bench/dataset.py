@@ -14,6 +14,7 @@ import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
+from functools import cache
 from pathlib import Path
 
 from convstore.sqlfiles.catalog import queries_in
@@ -38,6 +39,7 @@ PHRASE = '"coffee budget"'
 BASE_TIME = datetime(2026, 1, 1, tzinfo=timezone.utc)
 
 
+@cache
 def bench_query(dialect: str, name: str) -> Query:
     return queries_in(SQL / dialect, dialect)[name]
 

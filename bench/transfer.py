@@ -34,7 +34,9 @@ def child(program: str, *arguments: str) -> tuple[float, float]:
 
 
 def plain_copy(source_url: str, destination_url: str) -> None:
-    """The same rows, streamed from the SQLite source into one COPY per table."""
+    """The same rows, a page of conversations at a time (as the transfer reads
+    them, so memory stays bounded), streamed from the SQLite source into two
+    COPYs per page, all in one destination transaction: no checks, no verification."""
     from convstore.transfer import sqlite_to_postgres as t
 
     with (
@@ -42,12 +44,15 @@ def plain_copy(source_url: str, destination_url: str) -> None:
         convstore.connect(destination_url, migrate=True, statement_timeout=3600) as destination,
     ):
         database = destination.database
-        with database.transaction(), source.database.transaction(write=False):
-            conversations = t._source_conversations(source, after_id="", limit=2**31 - 1)
-            database.copy_rows("transfer.copy_conversations", map(t._copy_row, conversations))
-            after = dict.fromkeys((c["id"] for c in conversations), 0)
-            with t._source_messages(source, after) as messages:
+
+        def copy(page: list[dict]) -> None:
+            database.copy_rows("transfer.copy_conversations", map(t._copy_row, page))
+            after_seqs = dict.fromkeys((c["id"] for c in page), 0)
+            with t._source_messages(source, after_seqs) as messages:
                 database.copy_rows("transfer.copy_messages", map(t._copy_row, messages))
+
+        with database.transaction():
+            t._each_page(source, t.PAGE_SIZE, copy)
 
 
 def measure(messages: int, folder: str) -> list[str]:
