@@ -68,7 +68,7 @@ def connect(
     :raises DatabaseError: if a migration fails.
     """
     url = DatabaseURL.resolve(url)  # parsed once; passed down as the value
-    pool = _pool_options(options)
+    pool_options = _pool_options(options)
     if migrate not in (None, True, False):
         raise ConfigurationError(
             f"migrate must be None, True or False, not {validation.show(migrate)}"
@@ -83,7 +83,7 @@ def connect(
         if migrate is not False:
             apply_migrations(url)
         database = SQLiteDatabase(
-            path, max_size=pool.max_size, busy_timeout=pool.timeout, tracer=tracer
+            path, max_size=pool_options.max_size, busy_timeout=pool_options.timeout, tracer=tracer
         )
         return Store(database, limits)
     if migrate:
@@ -94,9 +94,10 @@ def connect(
             raise SchemaNotMigrated(
                 f"{url.redacted} has {len(pending)} pending migration(s) "
                 f"({', '.join(pending)}); "
-                "run `make migrate` (or `convstore migrate`), or connect with migrate=True"
+                "run `convstore --url URL migrate` (or `make migrate CONVSTORE_URL=URL`) "
+                "with this database's URL, or connect with migrate=True"
             )
-    return Store(PostgresDatabase(url, pool, tracer=tracer), limits)
+    return Store(PostgresDatabase(url, pool_options, tracer=tracer), limits)
 
 
 def _pool_options(options: dict[str, Any]) -> PoolOptions:

@@ -266,7 +266,7 @@ def _applied_ids(connection: Any, url: DatabaseURL) -> list[str] | None:
     """Applied migration ids; ``[]`` before yoyo's first run, ``None`` if its
     bookkeeping predates yoyo's current table format (yoyo upgrades it)."""
     try:
-        rows = _run(connection, _query(url.dialect, "applied_migrations"))
+        rows = run_on_connection(connection, _query(url.dialect, "applied_migrations"))
     except (
         sqlite3.OperationalError,
         psycopg.errors.UndefinedTable,
@@ -457,11 +457,11 @@ def _take_lock(
     while True:
         mine = {"pid": os.getpid(), "ctime": _now(dialect)}
         try:
-            _run(connection, _query(dialect, "take_migration_lock"), **mine)
+            run_on_connection(connection, _query(dialect, "take_migration_lock"), **mine)
             return mine
         except (sqlite3.IntegrityError, psycopg.errors.UniqueViolation):
             pass  # held: see by whom
-        holders = _run(connection, _query(dialect, "migration_lock"))
+        holders = run_on_connection(connection, _query(dialect, "migration_lock"))
         if not holders:
             continue  # released meanwhile
         holder = holders[0]
@@ -473,7 +473,7 @@ def _take_lock(
                 holder["pid"],
                 stale,
             )
-            _run(connection, _query(dialect, "release_migration_lock"), **holder)
+            run_on_connection(connection, _query(dialect, "release_migration_lock"), **holder)
             continue
         if time.monotonic() >= deadline:
             raise DatabaseUnavailable(
@@ -494,7 +494,7 @@ def _release_lock(
     stale-lock rules; ``quietly`` (another error is on its way up) only logs."""
     try:
         with _translated(url, timeout, doing="releasing the migration lock"):
-            _run(connection, _query(url.dialect, "release_migration_lock"), **holder)
+            run_on_connection(connection, _query(url.dialect, "release_migration_lock"), **holder)
     except ConvstoreError as error:
         if not quietly:
             raise
@@ -552,10 +552,6 @@ def _process_exists(pid: Any) -> bool:
 
 def _query(dialect: str, name: str) -> Query:
     return catalogue(dialect)[f"migrate.{name}"]
-
-
-def _run(connection: Any, query: Query, **params: Any) -> list[dict[str, Any]]:
-    return run_on_connection(connection, query, **params)
 
 
 @contextmanager

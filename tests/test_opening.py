@@ -38,9 +38,10 @@ from convstore import (
     SchemaNotMigrated,
 )
 from convstore.cli import main
+from convstore.db.bare import run_on_connection
 from convstore.db.opening import postgres_error
 from convstore.db.sqlite import SQLiteDatabase
-from convstore.migrate import _query, _run
+from convstore.migrate import _query
 from convstore.sqlfiles.parser import load_query
 from convstore.urls import DatabaseURL
 
@@ -95,7 +96,7 @@ def dialect(url: str) -> str:
 
 def lock_rows(url: str) -> list[dict]:
     with bookkeeping(url) as connection:
-        return _run(connection, _query(dialect(url), "migration_lock"))
+        return run_on_connection(connection, _query(dialect(url), "migration_lock"))
 
 
 def plant_lock(url: str, pid: int, age: timedelta) -> None:
@@ -103,7 +104,7 @@ def plant_lock(url: str, pid: int, age: timedelta) -> None:
     get_backend(DatabaseURL(url).yoyo).connection.close()  # creates yoyo_lock
     ctime = datetime.now(timezone.utc).replace(tzinfo=None) - age
     with bookkeeping(url) as connection:
-        _run(
+        run_on_connection(
             connection,
             _query(dialect(url), "take_migration_lock"),
             pid=pid,
@@ -172,7 +173,9 @@ def test_a_current_database_is_checked_without_writing(database_url):
     finally:
         with bookkeeping(database_url) as connection:
             for holder in lock_rows(database_url):
-                _run(connection, _query(dialect(database_url), "release_migration_lock"), **holder)
+                run_on_connection(
+                    connection, _query(dialect(database_url), "release_migration_lock"), **holder
+                )
 
 
 def test_a_lock_left_by_a_killed_migration_is_cleared(tmp_path, caplog):
