@@ -1,6 +1,6 @@
 -- Transfer verification, destination side (PostgreSQL): the messages of some
--- conversations in (conversation_id, seq) order, in the source's text forms
--- where the two databases differ (JSON re-serialised, timestamps to the ms).
+-- conversations in (conversation_id, seq) order, as stored (the verification
+-- reads JSON and times alike from either side).
 -- :ids  a JSON array of conversation ids
 -- Index: messages primary key (conversation_id, seq).
 SELECT conversation_id::text AS conversation_id, seq, role, content, tool_calls, tool_call_id,

@@ -1,7 +1,7 @@
 -- Transfer, source side (SQLite): the next page of conversations in id order,
 -- with their counters, timestamps, metadata as stored (text) and place in the
 -- order of writes, in the order of the columns of COPY conversations
--- (transfer/copy_conversations.sql), so each row is sent as it is.
+-- (sql/postgres/transfer/copy_conversations.sql), so each row is sent as it is.
 -- :after_id      the last id of the previous page ('' for the first)
 -- :limit         the page size
 -- :order_offset  added to activity_order: where the destination places the

@@ -1,7 +1,7 @@
 -- Transfer, source side (SQLite): the messages of some conversations after a
 -- seq of each (what the destination lacks), in (conversation_id, seq) order,
 -- every column as stored, in the order of the columns of COPY messages
--- (transfer/copy_messages.sql), so each row is sent as it is.
+-- (sql/postgres/transfer/copy_messages.sql), so each row is sent as it is.
 -- :after_seqs    a JSON object: conversation id -> the seq to start after
 -- :order_offset  added to write_order: where the destination places the
 --                copied rows in its order of writes
