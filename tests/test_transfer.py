@@ -217,3 +217,21 @@ def test_the_source_rows_are_in_the_columns_of_the_copy(sqlite_url):
             columns = [c[0].removesuffix("_json").removesuffix("_text") for c in cursor.description]
             copied = re.search(r"\((.*?)\)", catalogue("postgres")[f"transfer.{copy}"].sql, re.S)
             assert columns == [column.strip() for column in copied.group(1).split(",")], source
+
+
+def test_two_transfers_into_one_destination_at_once_both_succeed(sqlite_url, destination):
+    """Each page reads what the destination holds under a lock that the other
+    transfer's page holds until it commits: the later one finds the
+    conversations there instead of meeting their primary key."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    ids = _seed(sqlite_url, conversations=40, messages_each=3)
+    with ThreadPoolExecutor(2) as pool:
+        reports = [
+            pool.submit(transfer, sqlite_url, destination, page_size=4, verify=False)
+            for _ in range(2)
+        ]
+        copied = [report.result(timeout=120) for report in reports]
+    assert sum(report.conversations_copied for report in copied) == len(ids)
+    assert sum(report.messages_copied for report in copied) == len(ids) * (1 + 3 + 2 - 1)
+    assert verify_transfer(sqlite_url, destination).verified

@@ -146,6 +146,7 @@ def _copy_page(
     ids = [conversation["id"] for conversation in page]
     database = destination.database
     with database.transaction():
+        _run(destination, "lock_destination")  # another transfer's page commits first
         states = _run(destination, "destination_state", ids=json.dumps(ids))
         present = {row["id"]: row for row in states}
         new: list[dict[str, Any]] = []
