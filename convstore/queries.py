@@ -2,7 +2,9 @@
 without the :class:`~convstore.store.Store` API around it::
 
     from convstore import queries
-    rows = queries.recent_context(target, conversation_id=cid, max_tokens=4000)
+    rows = queries.recent_context(
+        target, conversation_id=cid, max_tokens=4000, keep_tool_groups=True
+    )
 
 ``target`` is a :class:`~convstore.store.Store`, a ``psycopg.Connection``, a
 ``psycopg_pool.ConnectionPool`` or a ``sqlite3.Connection``; the dialect's file

@@ -534,14 +534,14 @@ def fields(
         raise InvalidInput(f"unknown {kind} fields: {', '.join(sorted(map(str, unknown)))}")
     missing = [name for name in allowed if name in required and name not in value]
     if missing:
-        raise InvalidInput(f"each {kind} needs {_listed(missing)}")
+        raise InvalidInput(f"each {kind} needs the field {_listed(missing)}")
     return dict(value)
 
 
 def _listed(names: Sequence[str]) -> str:
     if len(names) == 1:
-        return f"a {names[0]}"
-    return ", ".join(f"a {name}" for name in names[:-1]) + f" and a {names[-1]}"
+        return names[0]
+    return ", ".join(names[:-1]) + f" and {names[-1]}"
 
 
 def json_text(field: str, value: Any, limits: Limits = DEFAULT_LIMITS) -> str:

@@ -213,7 +213,7 @@ def test_every_value_is_checked_against_the_stores_limits_before_anything_is_wri
 def test_a_conversation_needs_its_id_and_times(store, user, missing):
     conversation, _ = _valid()
     del conversation[missing]
-    with pytest.raises(InvalidInput, match=f"each conversation needs a {missing}"):
+    with pytest.raises(InvalidInput, match=f"each conversation needs the field {missing}"):
         store.import_conversation(conversation)
 
 
@@ -228,7 +228,7 @@ def test_skip_invalid_imports_the_rest_and_says_what_it_left_out(store, user):
     assert (result.created, result.messages) == (True, 2)
     assert [index for index, _ in result.rejected] == [1, 3]
     assert "role must be one of" in result.rejected[0][1]
-    assert "needs a seq" in result.rejected[1][1]
+    assert "needs the field seq" in result.rejected[1][1]
     stored = store.get_conversation(conversation["id"])
     assert [m["seq"] for m in stored["messages"]] == [1, 2]
     assert stored["message_count"] == 2

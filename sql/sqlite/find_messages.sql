@@ -5,7 +5,6 @@
 -- does; not full case folding: STRASSE does not find straße); the text is
 -- matched literally, so % _ and \ are plain characters. Reads the user's
 -- messages newest first until :limit match.
--- :limit match.
 -- :user_id  whose messages to look through
 -- :text     the text to find
 -- :limit    how many messages at most

@@ -1,7 +1,7 @@
 -- One user's messages whose metadata contains :metadata, newest written first
 -- (write order, migration sqlite_0008; never a timestamp, which can tie), by
 -- PostgreSQL's jsonb @> rules: convstore_json_contains, which convstore
--- registers on its connections (convstore/json_containment.py states the
+-- registers on its connections (convstore/content/json_containment.py states the
 -- rules: ["a", "b"] contains ["b"], 1 is 1.0, true is not 1). Reads the user's
 -- messages newest first until :limit match.
 -- :user_id   whose messages to look through
