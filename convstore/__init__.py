@@ -11,7 +11,7 @@ Example::
 
 from . import errors, queries
 from .compat import PostgresConversationStore, SQLiteConversationStore
-from .connect import connect
+from .connect import connect, connect_async
 from .db.base import PoolOptions
 from .errors import (
     ConfigurationError,
@@ -28,11 +28,13 @@ from .errors import (
     SchemaTooNew,
 )
 from .migrate import migrate, pending_migrations, rollback
+from .store.async_store import AsyncStore
 from .store.store import Store
 from .urls import DatabaseURL
 from .validation import Limits
 
 __all__ = [
+    "AsyncStore",
     "ConfigurationError",
     "ConvstoreError",
     "DatabaseError",
@@ -52,6 +54,7 @@ __all__ = [
     "SchemaTooNew",
     "Store",
     "connect",
+    "connect_async",
     "errors",
     "migrate",
     "pending_migrations",

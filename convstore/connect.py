@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import asyncio
+import functools
+import threading
 from dataclasses import fields
 from typing import Any
 
@@ -13,6 +16,7 @@ from .db.sqlite import SQLiteDatabase
 from .errors import ConfigurationError, SchemaNotMigrated
 from .migrate import migrate as apply_migrations
 from .migrate import pending_migrations
+from .store.async_store import AsyncStore
 from .store.store import Store
 from .types import SQLITE
 from .urls import DatabaseURL
@@ -98,6 +102,42 @@ def connect(
                 "with this database's URL, or connect with migrate=True"
             )
     return Store(PostgresDatabase(url, pool_options, tracer=tracer), limits)
+
+
+async def connect_async(
+    url: str | DatabaseURL | None = None,
+    *,
+    migrate: bool | None = None,
+    tracer: Tracer | None = None,
+    limits: Limits = DEFAULT_LIMITS,
+    **options: Any,
+) -> AsyncStore:
+    """:func:`connect` for ``asyncio``: the same arguments, defaults and
+    errors, and an :class:`~convstore.store.AsyncStore`. Opening (migrating,
+    the pool's first connections) runs in a thread, never on the event loop's;
+    if the ``await`` is cancelled, a store opened meanwhile is closed.
+
+    :raises TypeError: for an option :class:`~convstore.PoolOptions` does not have.
+    :raises ConvstoreError: as :func:`connect` raises them.
+    """
+    loop = asyncio.get_running_loop()
+    opening = loop.run_in_executor(
+        None,
+        functools.partial(connect, url, migrate=migrate, tracer=tracer, limits=limits, **options),
+    )
+    try:
+        store = await asyncio.shield(opening)
+    except asyncio.CancelledError:
+        opening.add_done_callback(_close_if_opened)
+        raise
+    return AsyncStore(store)
+
+
+def _close_if_opened(opening: asyncio.Future[Store]) -> None:
+    """Close, in a thread of its own, a store opened for an ``await`` that was
+    cancelled (the loop's executor may be shutting down by then)."""
+    if not opening.cancelled() and opening.exception() is None:
+        threading.Thread(target=opening.result().close, name="convstore-close").start()
 
 
 def _pool_options(options: dict[str, Any]) -> PoolOptions:

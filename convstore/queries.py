@@ -15,6 +15,9 @@ dicts (the same values the Store returns).
 On a bare connection you own the transaction: psycopg (unless in autocommit
 mode) and sqlite3 open one before a write, and nothing is committed until you
 commit. A Store or a pool runs each call in autocommit mode (writes commit).
+
+The async form of a named query is :meth:`AsyncStore.run
+<convstore.store.AsyncStore.run>`: ``rows = await store.run("recent_context", ...)``.
 """
 
 from __future__ import annotations
@@ -29,6 +32,7 @@ from .db.bare import dialect_of_connection, run_on_connection
 from .errors import InvalidInput
 from .sqlfiles.catalog import queries_of
 from .sqlfiles.parser import Query
+from .store.async_store import AsyncStore
 from .store.store import Store
 from .types import SQLITE
 
@@ -58,6 +62,10 @@ class NamedQuery:
         if isinstance(target, ConnectionPool):
             with target.connection() as connection:
                 return self(connection, **params)
+        if isinstance(target, AsyncStore):
+            raise InvalidInput(
+                f"{self.name} on an AsyncStore is a coroutine: await store.run({self.name!r}, ...)"
+            )
         database = dialect_of_connection(target)
         if database is None:
             raise InvalidInput(

@@ -71,7 +71,7 @@ def test_suite_fails_loudly_without_postgres(tmp_path):
     assert done.returncode != 0
     assert "cannot reach PostgreSQL at postgresql://postgres@127.0.0.1:1/x" in done.stdout
     assert "pg_ctlcluster" in done.stdout
-    assert "1 passed, 2 errors" in done.stdout  # sqlite passes; postgres and pgbouncer fail
+    assert "2 passed, 4 errors" in done.stdout  # sqlite passes; postgres and pgbouncer fail (both APIs)
 
 
 @pytest.mark.parametrize("dialect", ["sqlite", "postgres"])

@@ -9,8 +9,9 @@ from datetime import datetime, timedelta, timezone
 
 import pytest
 
-from convstore import InvalidInput, NotFound, queries
+from convstore import AsyncStore, InvalidInput, NotFound
 
+from .async_support import BlockingAsyncStore
 from .conftest import DIALECTS, migrated_url
 
 
@@ -19,6 +20,19 @@ def database_url(request) -> str:
     """The contract holds on SQLite, on PostgreSQL, and on PostgreSQL behind
     PgBouncer in transaction-pooling mode."""
     return migrated_url(request, request.param)
+
+
+@pytest.fixture(params=["sync", "async"])
+def store(request, open_store):
+    """The store of each database through each API: the async one driven by
+    blocking calls (tests/async_support.py), so one test body covers both."""
+    sync_store = open_store()
+    if request.param == "sync":
+        yield sync_store
+        return
+    driven = BlockingAsyncStore(AsyncStore(sync_store))
+    yield driven
+    driven.close()
 
 
 def _contents(messages):
@@ -95,7 +109,7 @@ def test_delete_conversation_deletes_its_messages(store, user):
 
     assert store.delete_conversation(conversation_id) is True
     assert store.get_conversation(conversation_id) is None
-    assert queries.conversation_messages(store, conversation_id=conversation_id) == []
+    assert store.run("conversation_messages", conversation_id=conversation_id) == []
     assert len(store.get_messages(kept)) == 2
 
 

@@ -17,6 +17,7 @@ for fails :func:`test_every_parameter_has_a_valid_value` until it is taught one.
 
 from __future__ import annotations
 
+import asyncio
 import inspect
 import io
 import json
@@ -89,6 +90,7 @@ EXEMPT_PARAMETERS = {
     "Store.tracer:trace": "a callable: what it raises is the caller's",
     "view.tracer:trace": "a callable: what it raises is the caller's",
     "connect:tracer": "a callable: what it raises is the caller's",
+    "connect_async:tracer": "a callable: what it raises is the caller's",
     "jsonl.export_conversations:out": "a writable text stream: what its write raises is the caller's",
     "PersistentAgent:client": "an OpenAI client (duck-typed): its errors become ModelError",
 }
@@ -245,6 +247,20 @@ class Target:
     then: Callable[[World, Seed, Any], None] = lambda world, seed, result: None
 
 
+def _blocking(function: Callable[..., Any]) -> Callable[..., Any]:
+    """A coroutine function as a blocking call, on an event loop of its own."""
+    return lambda *args, **kwargs: asyncio.run(function(*args, **kwargs))
+
+
+def _closing_async(world: World, seed: Seed, store: Any) -> None:
+    async def use_and_close() -> None:
+        async with store:
+            await store.search_messages(seed.user, "hello")
+            await store.get_recent_context(seed.conversation_id, max_tokens=100)
+
+    asyncio.run(use_and_close())
+
+
 def _closing(world: World, seed: Seed, store: Any) -> None:
     with store:
         store.search_messages(seed.user, "hello")
@@ -310,11 +326,15 @@ def _targets() -> list[Target]:
             "Limits": ("sqlite",),  # no database involved
         }.get(name, ("sqlite", "postgres"))
         then = _closing if name in ("connect",) or name.endswith("ConversationStore") else None
+        if inspect.iscoroutinefunction(member):
+            then = _closing_async
         targets.append(
             Target(
                 name,
                 member.__init__ if inspect.isclass(member) else member,
-                lambda w, s, member=member: member,
+                lambda w, s, member=member: (
+                    _blocking(member) if inspect.iscoroutinefunction(member) else member
+                ),
                 dialects=dialects,
                 then=then or (lambda world, seed, result: None),
             )
@@ -435,6 +455,8 @@ VALID: dict[str, Callable[[World, Seed, str], Any]] = {
     "verify": lambda w, s, t: True,
     "progress": lambda w, s, t: False,
     "page_size": lambda w, s, t: 100,
+    # AsyncStore
+    "workers": lambda w, s, t: None,
     # PersistentAgent
     "client": lambda w, s, t: w.openai_client(),
     "model": lambda w, s, t: "fake-model",

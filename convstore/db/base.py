@@ -359,6 +359,11 @@ class Database(ABC):
 
     # -- what each dialect supplies -------------------------------------------------
 
+    @property
+    @abstractmethod
+    def max_connections(self) -> int:
+        """The most connections the pool opens."""
+
     @abstractmethod
     def checkout(self) -> AbstractContextManager[Any]:
         """A connection for this thread's exclusive use, returned afterwards."""

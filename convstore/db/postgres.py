@@ -242,6 +242,10 @@ class PostgresDatabase(Database):
             connection.close()
             raise
 
+    @property
+    def max_connections(self) -> int:
+        return self.pool.max_size
+
     def connection_lost(self, error: BaseException) -> bool:
         """A driver error with no SQLSTATE, or of class 08 (connection exception)."""
         if not isinstance(error, psycopg.OperationalError):

@@ -204,6 +204,10 @@ class SQLiteDatabase(Database):
             raise
 
     @property
+    def max_connections(self) -> int:
+        return self.max_size
+
+    @property
     def read_only(self) -> bool:
         """True when the file was opened read-only; writes are then refused."""
         return self.read_only_reason is not None

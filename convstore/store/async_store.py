@@ -1,0 +1,206 @@
+"""The async API: :class:`AsyncStore`, every :class:`Store` method as an
+``async def`` twin of the same name, arguments, results, errors and semantics.
+
+One copy of the logic: each twin runs the sync method in convstore's own
+worker threads, never on the event loop's thread. Outside a transaction a
+call takes any worker of a pool sized to the connection pool; ``async with
+store.transaction():`` holds one thread of its own for the whole block (the
+sync transaction belongs to a thread), so the block's calls, ``await``\\ s
+between them included, are one transaction.
+
+Cancelling an ``await`` never leaves work half-done: the call already handed
+to a thread finishes there, whole (an append is stored or not, as if the
+cancellation came a moment later), and a transaction block that is cancelled
+rolls back, on its own thread, after the call in flight. Either way the
+cancelled task sees :class:`asyncio.CancelledError` at once.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import copy
+import functools
+from collections.abc import AsyncIterator, Callable, Coroutine
+from concurrent.futures import Executor, ThreadPoolExecutor
+from contextlib import AbstractContextManager, asynccontextmanager
+from contextvars import ContextVar
+from dataclasses import dataclass, field
+from typing import Any, Concatenate, ParamSpec, TypeVar
+
+from ..db.base import Tracer
+from ..errors import ConfigurationError
+from ..validation import Limits, show
+from .store import Store
+
+P = ParamSpec("P")
+R = TypeVar("R")
+
+
+@dataclass(eq=False)
+class _Workers:
+    """The threads the calls of one store and its user-scoped views run on."""
+
+    pool: ThreadPoolExecutor
+    transaction: ContextVar[Executor | None] = field(
+        default_factory=lambda: ContextVar("convstore-transaction-thread", default=None)
+    )
+    """The thread of the transaction open in this task, if any."""
+
+
+def _twin(
+    method: Callable[Concatenate[Store, P], R],
+) -> Callable[Concatenate[AsyncStore, P], Coroutine[Any, Any, R]]:
+    """The ``async def`` twin of a :class:`Store` method: the same call, run
+    in a worker thread (the transaction's, inside one)."""
+
+    @functools.wraps(method)
+    async def twin(self: AsyncStore, /, *args: P.args, **kwargs: P.kwargs) -> R:
+        bound = getattr(self.sync_store, method.__name__)
+        return await self._in_thread(functools.partial(bound, *args, **kwargs))
+
+    return twin
+
+
+class AsyncStore:
+    """Conversations and their messages in one database, for ``asyncio``.
+
+    Every method of :class:`Store` is here as a coroutine (``await
+    store.add_message(...)``) with the same arguments, results and errors,
+    except: ``transaction()`` is an async context manager, ``close()`` is
+    :meth:`aclose`, and ``connection()`` (a driver connection for SQL of your
+    own, which belongs to one thread) is not offered: run your named queries
+    with ``await store.run(name, ...)``. Use it as ``async with``, or call
+    :meth:`aclose`, to release the connections and threads.
+    """
+
+    def __init__(self, store: Store, *, workers: int | None = None) -> None:
+        """Wrap ``store``; ``workers`` threads (default: as many as the pool
+        has connections) run the calls made outside a transaction.
+
+        :raises ConfigurationError: if ``store`` is not a :class:`Store` or
+            ``workers`` is not a whole number of at least 1.
+        """
+        if not isinstance(store, Store):
+            raise ConfigurationError(f"store must be a convstore Store, not {show(store)}")
+        if workers is not None and (
+            isinstance(workers, bool) or not isinstance(workers, int) or workers < 1
+        ):
+            raise ConfigurationError(f"workers must be a whole number >= 1, not {show(workers)}")
+        self.sync_store = store
+        """The :class:`Store` each call runs on (its methods block: not for the event loop)."""
+        self._workers = _Workers(
+            ThreadPoolExecutor(
+                workers or store.database.max_connections, thread_name_prefix="convstore"
+            )
+        )
+
+    def for_user(self, user_id: str) -> AsyncStore:
+        """A view limited to ``user_id``, as :meth:`Store.for_user` (no I/O).
+
+        :raises InvalidInput: for a bad user id, or on a view, for another user.
+        """
+        view = copy.copy(self)  # the same threads
+        view.sync_store = self.sync_store.for_user(user_id)
+        return view
+
+    @property
+    def dialect(self) -> str:
+        """``"sqlite"`` or ``"postgres"``."""
+        return self.sync_store.dialect
+
+    @property
+    def limits(self) -> Limits:
+        return self.sync_store.limits
+
+    @property
+    def user_id(self) -> str | None:
+        """The only owner this store's calls can reach, or ``None``."""
+        return self.sync_store.user_id
+
+    run = _twin(Store.run)
+    create_conversation = _twin(Store.create_conversation)
+    add_message = _twin(Store.add_message)
+    add_messages = _twin(Store.add_messages)
+    set_message_tokens = _twin(Store.set_message_tokens)
+    delete_message = _twin(Store.delete_message)
+    delete_conversation = _twin(Store.delete_conversation)
+    delete_user_data = _twin(Store.delete_user_data)
+    purge_conversations = _twin(Store.purge_conversations)
+    import_conversation = _twin(Store.import_conversation)
+    get_conversation = _twin(Store.get_conversation)
+    get_message = _twin(Store.get_message)
+    get_messages = _twin(Store.get_messages)
+    list_conversations = _twin(Store.list_conversations)
+    get_recent_context = _twin(Store.get_recent_context)
+    search_messages = _twin(Store.search_messages)
+    search_conversations = _twin(Store.search_conversations)
+    find_messages = _twin(Store.find_messages)
+    find_messages_by_metadata = _twin(Store.find_messages_by_metadata)
+    find_conversations_by_metadata = _twin(Store.find_conversations_by_metadata)
+    get_user_stats = _twin(Store.get_user_stats)
+    get_conversation_stats = _twin(Store.get_conversation_stats)
+
+    @asynccontextmanager
+    async def transaction(self) -> AsyncIterator[AsyncStore]:
+        """:meth:`Store.transaction` across ``await``\\ s: the calls of this
+        task (and of tasks it starts) inside the block are one atomic unit,
+        committed when the outermost block ends, rolled back if it raises or
+        is cancelled. Blocks nest (as savepoints)."""
+        async with self._transaction_thread():
+            block = self.sync_store.transaction()
+            await self._in_thread(block.__enter__)
+            try:
+                yield self
+            except BaseException as error:
+                await self._ending(block, error)
+                raise
+            await self._ending(block, None)
+
+    async def _ending(
+        self, block: AbstractContextManager[Any], error: BaseException | None
+    ) -> None:
+        """End the sync block on its thread: commit, or roll back for
+        ``error``. Shielded: a second cancellation while it runs cannot
+        leave the transaction open (the thread finishes it)."""
+        ending = functools.partial(
+            block.__exit__,
+            type(error) if error else None,
+            error,
+            error.__traceback__ if error else None,
+        )
+        await asyncio.shield(self._in_thread(ending))
+
+    @asynccontextmanager
+    async def _transaction_thread(self) -> AsyncIterator[None]:
+        """One thread for an outermost transaction block (a nested block
+        uses its parent's)."""
+        if self._workers.transaction.get() is not None:
+            yield
+            return
+        thread = ThreadPoolExecutor(1, thread_name_prefix="convstore-transaction")
+        token = self._workers.transaction.set(thread)
+        try:
+            yield
+        finally:
+            self._workers.transaction.reset(token)
+            thread.shutdown(wait=False)  # after what was handed to it
+
+    def tracer(self, trace: Tracer) -> AbstractContextManager[None]:
+        """:meth:`Store.tracer` (it does no I/O): ``with store.tracer(print): ...``."""
+        return self.sync_store.tracer(trace)
+
+    async def _in_thread(self, call: Callable[[], R]) -> R:
+        thread = self._workers.transaction.get() or self._workers.pool
+        return await asyncio.get_running_loop().run_in_executor(thread, call)
+
+    async def aclose(self) -> None:
+        """Close the connections and stop the threads (a view leaves both to its store)."""
+        if self.user_id is None:
+            await self._in_thread(self.sync_store.close)
+            self._workers.pool.shutdown(wait=False)
+
+    async def __aenter__(self) -> AsyncStore:
+        return self
+
+    async def __aexit__(self, *exc_info: object) -> None:
+        await self.aclose()
