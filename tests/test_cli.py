@@ -71,7 +71,8 @@ def test_suite_fails_loudly_without_postgres(tmp_path):
     assert done.returncode != 0
     assert "cannot reach PostgreSQL at postgresql://postgres@127.0.0.1:1/x" in done.stdout
     assert "pg_ctlcluster" in done.stdout
-    assert "2 passed, 4 errors" in done.stdout  # sqlite passes; postgres and pgbouncer fail (both APIs)
+    # sqlite passes; postgres and pgbouncer fail, through both APIs
+    assert "2 passed, 4 errors" in done.stdout
 
 
 @pytest.mark.parametrize("dialect", ["sqlite", "postgres"])
