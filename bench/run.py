@@ -12,6 +12,7 @@ machines are shared and noisy: trust the ratios more than the absolutes.
 from __future__ import annotations
 
 import argparse
+import asyncio
 import itertools
 import json
 import os
@@ -22,6 +23,7 @@ import threading
 import time
 import uuid
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from urllib.parse import urlsplit
@@ -58,12 +60,15 @@ class Plan:
     search_users: int
     search_messages_each: int
     """The search data: this many users with one conversation of this many messages."""
+    concurrent_rounds: int = 5
+    """Rounds of (append, read the budgeted context) per conversation of the
+    concurrency measurement (200 asyncio tasks, or 16 threads)."""
 
 
 FULL = Plan(
     (1_000, 10_000, 100_000, 1_000_000), (1_000, 100_000), 600, 1_000, 1_600, 3, 1_000, 1_000
 )
-QUICK = Plan((1_000, 10_000), (100, 1_000), 200, 500, 320, 3, 50, 200)
+QUICK = Plan((1_000, 10_000), (100, 1_000), 200, 500, 320, 3, 50, 200, concurrent_rounds=2)
 
 
 @dataclass
@@ -289,6 +294,72 @@ def _threaded_rate(store: Store, threads: int, plan: Plan) -> float:
     return each * threads / (time.perf_counter() - started)
 
 
+CONCURRENT_TASKS = 200
+CONCURRENT_THREADS = 16
+
+
+def measure_concurrency(url: str, plan: Plan, results: Results) -> None:
+    """200 asyncio tasks on one AsyncStore beside 16 threads on one Store,
+    each on a conversation of its own doing rounds of an append and a
+    budgeted context read: operations per second, and the latency of each."""
+    with convstore.connect(url, max_size=CONCURRENT_THREADS) as store:
+        conversations = [store.create_conversation("bench-async") for _ in range(CONCURRENT_TASKS)]
+        rate, latencies = _threaded_rounds(store, conversations, plan.concurrent_rounds)
+    _add_concurrency(results, f"sync Store, {CONCURRENT_THREADS} threads", rate, latencies)
+    rate, latencies = asyncio.run(_async_rounds(url, conversations, plan.concurrent_rounds))
+    _add_concurrency(results, f"AsyncStore, {CONCURRENT_TASKS} tasks", rate, latencies)
+
+
+def _add_concurrency(results: Results, label: str, rate: float, latencies: list[float]) -> None:
+    results.add(f"{label}: append + context, ops/s", rate)
+    quantiles = statistics.quantiles(latencies, n=100)
+    results.add(f"{label}: p50 latency, ms", quantiles[49] * 1000)
+    results.add(f"{label}: p99 latency, ms", quantiles[98] * 1000)
+
+
+def _round(store: Store, conversation_id: str, latencies: list[float]) -> None:
+    for call in (
+        lambda: store.add_message(conversation_id, "user", "a concurrent turn", tokens=5),
+        lambda: store.get_recent_context(conversation_id, max_tokens=BUDGET),
+    ):
+        started = time.perf_counter()
+        call()
+        latencies.append(time.perf_counter() - started)
+
+
+def _threaded_rounds(
+    store: Store, conversations: list[str], rounds: int
+) -> tuple[float, list[float]]:
+    latencies: list[float] = []
+    work = [conversation for conversation in conversations for _ in range(rounds)]
+    started = time.perf_counter()
+    with ThreadPoolExecutor(CONCURRENT_THREADS) as threads:
+        list(threads.map(lambda conversation: _round(store, conversation, latencies), work))
+    return len(latencies) / (time.perf_counter() - started), latencies
+
+
+async def _async_rounds(
+    url: str, conversations: list[str], rounds: int
+) -> tuple[float, list[float]]:
+    latencies: list[float] = []
+
+    async def task(conversation_id: str) -> None:
+        for _ in range(rounds):
+            for call in (
+                lambda: store.add_message(conversation_id, "user", "a concurrent turn", tokens=5),
+                lambda: store.get_recent_context(conversation_id, max_tokens=BUDGET),
+            ):
+                started = time.perf_counter()
+                await call()
+                latencies.append(time.perf_counter() - started)
+
+    async with await convstore.connect_async(url, max_size=CONCURRENT_THREADS) as store:
+        started = time.perf_counter()
+        await asyncio.gather(*(task(conversation) for conversation in conversations))
+        elapsed = time.perf_counter() - started
+    return len(latencies) / elapsed, latencies
+
+
 # -- databases and the report ----------------------------------------------------------------
 
 
@@ -319,6 +390,7 @@ def run_dialect(dialect: str, plan: Plan) -> Results:
                 measure_writes(store, plan, results)
                 measure_reads(store, plan, results)
                 measure_search(store, plan, results)
+            measure_concurrency(url, plan, results)
         finally:
             cleanup()
     return results
