@@ -10,9 +10,10 @@ between them included, are one transaction.
 
 Cancelling an ``await`` never leaves work half-done: the call already handed
 to a thread finishes there, whole (an append is stored or not, as if the
-cancellation came a moment later), and a transaction block that is cancelled
-rolls back, on its own thread, after the call in flight. Either way the
-cancelled task sees :class:`asyncio.CancelledError` at once.
+cancellation came a moment later), and a transaction block cancelled before it
+ends rolls back, on its own thread, after the call in flight (even when the
+cancellation lands while BEGIN runs). Either way the cancelled task sees
+:class:`asyncio.CancelledError` at once.
 """
 
 from __future__ import annotations
@@ -28,7 +29,7 @@ from dataclasses import dataclass, field
 from typing import Any, Concatenate, ParamSpec, TypeVar
 
 from ..db.base import Tracer
-from ..errors import ConfigurationError
+from ..errors import ConfigurationError, DatabaseUnavailable, InvalidInput
 from ..validation import Limits, show
 from .store import Store
 
@@ -37,14 +38,36 @@ R = TypeVar("R")
 
 
 @dataclass(eq=False)
+class _Transaction:
+    """The thread an open transaction runs on, and the task that opened it."""
+
+    thread: Executor
+    task: asyncio.Task[Any] | None
+    open: bool = True
+
+
+@dataclass(eq=False)
 class _Workers:
     """The threads the calls of one store and its user-scoped views run on."""
 
     pool: ThreadPoolExecutor
-    transaction: ContextVar[Executor | None] = field(
+    transaction: ContextVar[_Transaction | None] = field(
         default_factory=lambda: ContextVar("convstore-transaction-thread", default=None)
     )
-    """The thread of the transaction open in this task, if any."""
+    """The transaction open in this task (or the task that started it), if any."""
+    closed: bool = False
+
+
+async def _succeeds(work: asyncio.Future[Any]) -> bool:
+    """Wait for ``work`` to end, whatever cancels the waiting; whether it succeeded."""
+    while not work.done():
+        try:
+            await asyncio.shield(work)
+        except asyncio.CancelledError:
+            continue
+        except BaseException:
+            break
+    return not work.cancelled() and work.exception() is None
 
 
 def _twin(
@@ -145,10 +168,27 @@ class AsyncStore:
         """:meth:`Store.transaction` across ``await``\\ s: the calls of this
         task (and of tasks it starts) inside the block are one atomic unit,
         committed when the outermost block ends, rolled back if it raises or
-        is cancelled. Blocks nest (as savepoints)."""
+        is cancelled before it ends. Blocks nest (as savepoints), opened by
+        the task that opened the outermost one.
+
+        A block cancelled while it commits finishes committing on its
+        thread: the cancelled caller cannot tell whether it was committed
+        (as after a lost answer; read back, or use idempotency keys).
+
+        :raises InvalidInput: for a nested block opened by another task than
+            the one whose transaction is open (their savepoints would interleave).
+        """
         async with self._transaction_thread():
             block = self.sync_store.transaction()
-            await self._in_thread(block.__enter__)
+            entering = asyncio.ensure_future(self._in_thread(block.__enter__))
+            try:
+                await asyncio.shield(entering)
+            except asyncio.CancelledError as cancelled:
+                # BEGIN may have run (or will): the block is ended on its thread.
+                if not await _succeeds(entering):
+                    raise
+                await self._ending(block, cancelled)
+                raise
             try:
                 yield self
             except BaseException as error:
@@ -174,30 +214,53 @@ class AsyncStore:
     async def _transaction_thread(self) -> AsyncIterator[None]:
         """One thread for an outermost transaction block (a nested block
         uses its parent's)."""
-        if self._workers.transaction.get() is not None:
+        held = self._held()
+        if held is not None:
+            if held.task is not asyncio.current_task():
+                raise InvalidInput(
+                    "a nested transaction block must be opened by the task that opened the "
+                    "transaction; a task it started may call the store inside it, not open blocks"
+                )
             yield
             return
         thread = ThreadPoolExecutor(1, thread_name_prefix="convstore-transaction")
-        token = self._workers.transaction.set(thread)
+        transaction = _Transaction(thread, asyncio.current_task())
+        token = self._workers.transaction.set(transaction)
         try:
             yield
         finally:
+            transaction.open = False
             self._workers.transaction.reset(token)
             thread.shutdown(wait=False)  # after what was handed to it
+
+    def _held(self) -> _Transaction | None:
+        """The transaction this task's calls join: none once its block has
+        ended (a task started in the block that outlives it runs outside)."""
+        held = self._workers.transaction.get()
+        return held if held is not None and held.open else None
 
     def tracer(self, trace: Tracer) -> AbstractContextManager[None]:
         """:meth:`Store.tracer` (it does no I/O): ``with store.tracer(print): ...``."""
         return self.sync_store.tracer(trace)
 
     async def _in_thread(self, call: Callable[[], R]) -> R:
-        thread = self._workers.transaction.get() or self._workers.pool
+        """:raises DatabaseUnavailable: once the store is closed (as the sync one)."""
+        held = self._held()
+        if self._workers.closed:
+            raise DatabaseUnavailable("this store is closed")
+        thread = held.thread if held is not None else self._workers.pool
         return await asyncio.get_running_loop().run_in_executor(thread, call)
 
     async def aclose(self) -> None:
-        """Close the connections and stop the threads (a view leaves both to its store)."""
-        if self.user_id is None:
-            await self._in_thread(self.sync_store.close)
-            self._workers.pool.shutdown(wait=False)
+        """Close the connections and stop the threads (a view leaves both to
+        its store); closing again does nothing."""
+        if self.user_id is None and not self._workers.closed:
+            self._workers.closed = True
+            loop = asyncio.get_running_loop()
+            try:
+                await loop.run_in_executor(self._workers.pool, self.sync_store.close)
+            finally:
+                self._workers.pool.shutdown(wait=False)
 
     async def __aenter__(self) -> AsyncStore:
         return self
