@@ -1,4 +1,4 @@
-"""The README's quick reference runs as written (on the SQLite default)."""
+"""The README's Python examples run as written (on the SQLite default)."""
 
 from __future__ import annotations
 
@@ -11,27 +11,25 @@ from pathlib import Path
 README = Path(__file__).resolve().parent.parent / "README.md"
 
 
-def test_quick_reference_runs(tmp_path):
-    section = README.read_text().split("## Quick reference", 1)[1]
+def _run_example(heading: str, folder: Path) -> str:
+    """Run the first Python block after ``heading`` in ``folder``, with no
+    database configured; what it printed."""
+    section = README.read_text().split(heading, 1)[1]
     code = re.search(r"```python\n(.*?)```", section, re.S).group(1)
     environment = {
         k: v for k, v in os.environ.items() if k not in ("CONVSTORE_URL", "DATABASE_URL")
     }
     done = subprocess.run(
-        [sys.executable, "-c", code], cwd=tmp_path, env=environment, capture_output=True, text=True
+        [sys.executable, "-c", code], cwd=folder, env=environment, capture_output=True, text=True
     )
     assert done.returncode == 0, done.stderr
+    return done.stdout
+
+
+def test_quick_reference_runs(tmp_path):
+    _run_example("## Quick reference", tmp_path)
     assert (tmp_path / "conversations.db").is_file()
 
 
 def test_async_example_runs(tmp_path):
-    section = README.read_text().split("## The async API", 1)[1]
-    code = re.search(r"```python\n(.*?)```", section, re.S).group(1)
-    environment = {
-        k: v for k, v in os.environ.items() if k not in ("CONVSTORE_URL", "DATABASE_URL")
-    }
-    done = subprocess.run(
-        [sys.executable, "-c", code], cwd=tmp_path, env=environment, capture_output=True, text=True
-    )
-    assert done.returncode == 0, done.stderr
-    assert done.stdout.split() == ["11", "11"]
+    assert _run_example("## The async API", tmp_path).split() == ["11", "11"]
