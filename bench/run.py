@@ -306,8 +306,10 @@ def measure_concurrency(url: str, plan: Plan, results: Results) -> None:
         conversations = [store.create_conversation("bench-async") for _ in range(CONCURRENT_TASKS)]
         rate, latencies = _threaded_rounds(store, conversations, plan.concurrent_rounds)
     _add_concurrency(results, f"sync Store, {CONCURRENT_THREADS} threads", rate, latencies)
-    rate, latencies = asyncio.run(_async_rounds(url, conversations, plan.concurrent_rounds))
-    _add_concurrency(results, f"AsyncStore, {CONCURRENT_TASKS} tasks", rate, latencies)
+    rate, latencies, lags = asyncio.run(_async_rounds(url, conversations, plan.concurrent_rounds))
+    label = f"AsyncStore, {CONCURRENT_TASKS} tasks"
+    _add_concurrency(results, label, rate, latencies)
+    results.add(f"{label}: event loop lag p99, ms", statistics.quantiles(lags, n=100)[98] * 1000)
 
 
 def _add_concurrency(results: Results, label: str, rate: float, latencies: list[float]) -> None:
@@ -340,8 +342,17 @@ def _threaded_rounds(
 
 async def _async_rounds(
     url: str, conversations: list[str], rounds: int
-) -> tuple[float, list[float]]:
+) -> tuple[float, list[float], list[float]]:
     latencies: list[float] = []
+    lags: list[float] = []
+    running = True
+
+    async def ticker() -> None:
+        """How late a 5 ms timer fires: the event loop's lag."""
+        while running:
+            started = time.perf_counter()
+            await asyncio.sleep(0.005)
+            lags.append(time.perf_counter() - started - 0.005)
 
     async def task(conversation_id: str) -> None:
         for _ in range(rounds):
@@ -354,10 +365,13 @@ async def _async_rounds(
                 latencies.append(time.perf_counter() - started)
 
     async with await convstore.connect_async(url, max_size=CONCURRENT_THREADS) as store:
+        ticking = asyncio.ensure_future(ticker())
         started = time.perf_counter()
         await asyncio.gather(*(task(conversation) for conversation in conversations))
         elapsed = time.perf_counter() - started
-    return len(latencies) / elapsed, latencies
+        running = False
+        await ticking
+    return len(latencies) / elapsed, latencies, lags
 
 
 # -- databases and the report ----------------------------------------------------------------
