@@ -178,10 +178,6 @@ def nonempty_text(field: str, value: Any, limits: Limits = DEFAULT_LIMITS) -> st
     return text(field, value, limits)
 
 
-def optional_nonempty_text(field: str, value: Any, limits: Limits = DEFAULT_LIMITS) -> str | None:
-    return None if value is None else nonempty_text(field, value, limits)
-
-
 def text(field: str, value: Any, limits: Limits = DEFAULT_LIMITS) -> str:
     """A string PostgreSQL and SQLite both store exactly, within the size limit.
 

@@ -14,7 +14,7 @@ import pytest
 
 from convstore import queries
 from convstore.errors import QueryFileError
-from convstore.sqlfiles.catalog import queries_of, report_names
+from convstore.sqlfiles.catalog import catalogue, queries_of, report_names
 from convstore.sqlfiles.parser import load_query
 from convstore.types import POSTGRES, SQLITE
 
@@ -24,6 +24,25 @@ def test_both_dialects_hold_the_same_queries_with_the_same_parameters():
     assert sorted(sqlite_queries) == sorted(postgres_queries)
     for name, query in sqlite_queries.items():
         assert set(query.parameters) == set(postgres_queries[name].parameters), name
+
+
+ONE_WAY = "transfer."
+"""The transfer copies SQLite into PostgreSQL: its reads exist only in
+sql/sqlite/transfer/, its writes (and the destination's checks) only in
+sql/postgres/transfer/."""
+
+
+def test_every_statement_but_the_one_way_transfers_is_in_both_dialects():
+    sqlite_statements, postgres_statements = catalogue(SQLITE), catalogue(POSTGRES)
+    both_ways = {name for name in sqlite_statements if not name.startswith(ONE_WAY)}
+    assert both_ways == {name for name in postgres_statements if not name.startswith(ONE_WAY)}
+    for name in both_ways:
+        assert set(sqlite_statements[name].parameters) == set(
+            postgres_statements[name].parameters
+        ), name
+    sqlite_side = {name for name in sqlite_statements if name.startswith(ONE_WAY)}
+    postgres_side = {name for name in postgres_statements if name.startswith(ONE_WAY)}
+    assert sqlite_side and postgres_side and not sqlite_side & postgres_side
 
 
 def test_every_header_says_what_it_returns_each_parameter_and_its_index():

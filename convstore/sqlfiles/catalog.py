@@ -10,6 +10,8 @@ One convention, in ``sql/<dialect>/``:
   ``run`` and :mod:`convstore.queries` do not offer them.
 
 A name is held by one file only: a duplicate is refused, never resolved.
+Both dialects hold the same names, except ``transfer.*``: the transfer reads
+SQLite and writes PostgreSQL, so each side holds only its own statements.
 """
 
 from __future__ import annotations
