@@ -15,6 +15,7 @@ from .connect import connect, connect_async
 from .db.base import PoolOptions
 from .errors import (
     ConfigurationError,
+    ConversationExists,
     ConvstoreError,
     DatabaseError,
     DatabaseUnavailable,
@@ -30,12 +31,16 @@ from .errors import (
 from .migrate import migrate, pending_migrations, rollback
 from .store.async_store import AsyncStore
 from .store.store import Store
+from .types import UNCHANGED
 from .urls import DatabaseURL
-from .validation import Limits
+from .validation import CONVERSATION_NAMESPACE, Limits
 
 __all__ = [
+    "CONVERSATION_NAMESPACE",
+    "UNCHANGED",
     "AsyncStore",
     "ConfigurationError",
+    "ConversationExists",
     "ConvstoreError",
     "DatabaseError",
     "DatabaseURL",

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 __all__ = [
     "ConfigurationError",
+    "ConversationExists",
     "ConvstoreError",
     "DatabaseError",
     "DatabaseUnavailable",
@@ -40,6 +41,11 @@ class NotFound(ConvstoreError, LookupError):
 
 class InvalidInput(ConvstoreError, ValueError):
     """An argument was rejected before anything was written; the message says which."""
+
+
+class ConversationExists(InvalidInput):
+    """A conversation with the id a call chose exists already (for
+    ``ensure_conversation``: and belongs to another user). Nothing was written."""
 
 
 class ConfigurationError(ConvstoreError, ValueError):

@@ -23,6 +23,7 @@ This module is the bottom layer: it imports nothing of convstore.
 # when the class is made, and the field tuples below are taken from them.
 from collections.abc import Mapping, Sequence
 from datetime import date, datetime
+from enum import Enum
 from typing import Any, NamedTuple, TypedDict
 
 SQLITE = "sqlite"
@@ -30,6 +31,17 @@ POSTGRES = "postgres"
 DIALECTS = (SQLITE, POSTGRES)
 """The databases convstore runs on, by the names its SQL folders, URLs and
 ``Store.dialect`` use."""
+
+
+class Unchanged(Enum):
+    """The type of :data:`UNCHANGED`."""
+
+    UNCHANGED = "unchanged"
+
+
+UNCHANGED = Unchanged.UNCHANGED
+"""The default of an update's argument that may also be set to ``None``
+(``update_conversation(title=...)``): left out, the value stays as it is."""
 
 ToolCall = dict[str, Any]
 """One OpenAI tool call as stored: ``{"id": ..., "type": "function",

@@ -129,10 +129,27 @@ def seconds(field: str, value: Any) -> float:
     return float(value)
 
 
-def conversation_id(value: Any) -> str:
-    """The canonical text form of a conversation id (a UUID).
+CONVERSATION_NAMESPACE = uuid.uuid5(uuid.NAMESPACE_URL, "convstore:conversation-name")
+"""The namespace of conversation names (``7fb704f3-9143-5b05-9637-4b9a7ecb6ab3``, fixed:
+derived from a constant): the name ``n`` stands for the
+conversation id ``uuid.uuid5(CONVERSATION_NAMESPACE, n)`` (RFC 9562, section
+5.5: SHA-1 of the namespace and the name's UTF-8 bytes)."""
 
-    :raises InvalidInput: if ``value`` is not a UUID or its text.
+
+def conversation_id(value: Any, limits: Limits = DEFAULT_LIMITS) -> str:
+    """The canonical text form of a conversation id: a UUID, or the UUID a
+    name stands for.
+
+    A ``uuid.UUID``, or text that ``uuid.UUID`` reads (``"6f1e7c52-..."``,
+    upper case, braces, ``urn:uuid:``), is that UUID. Any other non-empty text
+    is a *name* -- a framework's thread or session id such as
+    ``"user-42-conv-7"`` -- and stands for ``uuid.uuid5(CONVERSATION_NAMESPACE,
+    name)``: the same conversation for everyone who uses that name, on every
+    database. Names are global, not per user: put the user in the name when two
+    users could pick the same one. The name itself is not stored.
+
+    :raises InvalidInput: for anything else: not a string, empty, a NUL
+        character, or a name over ``limits.max_identifier_bytes``.
     """
     if isinstance(value, uuid.UUID):
         return str(value)
@@ -141,7 +158,9 @@ def conversation_id(value: Any) -> str:
             return str(uuid.UUID(value))
         except ValueError:
             pass
-    raise InvalidInput(f"conversation_id must be a UUID, got {show(value)}")
+    if not isinstance(value, str) or not value:
+        raise InvalidInput(f"conversation_id must be a UUID or a non-empty name, got {show(value)}")
+    return str(uuid.uuid5(CONVERSATION_NAMESPACE, identifier("conversation_id", value, limits)))
 
 
 def user_id(value: Any, limits: Limits = DEFAULT_LIMITS) -> str:
@@ -288,8 +307,9 @@ def query_parameter(name: str, value: Any, field: str | None = None) -> Any:
     that both databases get the same value or refuse it the same way: a point
     in time (:func:`is_timestamp_parameter`) as :func:`timestamp` gives it (UTC
     text in SQLite's stored form, ``2026-11-25T13:38:38.123000Z``), a
-    ``limit`` a whole number of at least 1, a ``conversation_id`` a UUID's
-    canonical text; ``None`` (SQL's NULL) and anything else as given.
+    ``limit`` a whole number of at least 1, a ``conversation_id`` as
+    :func:`conversation_id` reads it (a UUID's canonical text, or the UUID of a
+    name); ``None`` (SQL's NULL) and anything else as given.
 
     :raises InvalidInput: naming ``field`` (default: ``name``).
     """

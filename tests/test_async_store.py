@@ -54,6 +54,25 @@ def test_200_concurrent_appends_to_one_conversation_keep_seq_gapless(database_ur
     }
 
 
+def test_tasks_racing_to_ensure_one_conversation_in_transactions_all_commit(database_url, user):
+    name = f"{user}-raced"
+
+    async def ensure_and_append(store: AsyncStore, writer: int) -> int:
+        async with store.transaction():
+            await store.ensure_conversation(name, user)
+            await asyncio.sleep(0)
+            return (await store.add_message(name, "user", f"w{writer}"))["seq"]
+
+    async def main() -> tuple[list[int], list[dict]]:
+        async with await convstore.connect_async(database_url, max_size=8) as store:
+            seqs = await asyncio.gather(*(ensure_and_append(store, n) for n in range(8)))
+            return seqs, await store.list_conversations(user)
+
+    seqs, conversations = asyncio.run(main())
+    assert sorted(seqs) == list(range(1, 9))
+    assert [c["message_count"] for c in conversations] == [8]
+
+
 def test_a_cancelled_batch_is_stored_whole_or_not_at_all(database_url, user):
     """The batch already handed to a thread finishes there; one not yet
     started never starts. Either way no part of it is stored alone."""

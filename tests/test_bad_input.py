@@ -219,12 +219,20 @@ def test_every_method_succeeds_or_raises_convstore_error_leaving_data_unchanged(
             assert stored["content"] == arguments["content"]
 
 
-def test_non_uuid_ids_are_invalid_everywhere(store):
-    for bad in ("", "x", 42, None, uuid.uuid4().hex + "0"):
-        with pytest.raises(InvalidInput, match="UUID"):
+def test_ids_that_are_neither_uuids_nor_names_are_invalid_everywhere(store):
+    for bad in ("", 42, None, b"x", "a\x00b", "n" * 2001):
+        with pytest.raises(InvalidInput, match="conversation_id"):
             store.get_conversation(bad)
-        with pytest.raises(InvalidInput, match="UUID"):
+        with pytest.raises(InvalidInput, match="conversation_id"):
             store.delete_conversation(bad)
+
+
+def test_text_that_is_almost_a_uuid_is_a_name_of_another_conversation(store, user):
+    conversation_id = store.create_conversation(user)
+    almost = conversation_id.replace("-", "") + "0"
+    assert store.get_conversation(almost) is None
+    assert store.delete_conversation(almost) is False
+    assert store.get_conversation(conversation_id) is not None
 
 
 @pytest.mark.parametrize("statement_timeout", [0.0004, 3e6])

@@ -183,7 +183,7 @@ def _cases() -> Iterator[Case]:
 
     # chat: checked before any model is called
     chat = ["--url", "{url}", "chat"]
-    yield "chat --conversation not a UUID", [*chat, "--conversation", "nope"], 2, "UUID"
+    yield "chat --conversation empty", [*chat, "--conversation", ""], 2, "non-empty name"
     yield "chat unknown conversation", [*chat, "--conversation", UNKNOWN_ID], 1, UNKNOWN_ID
     argv = [*chat, "--user", "bob", "--conversation", "{conversation_id}"]
     yield "chat another user's conversation", argv, 1, "no conversation"

@@ -9,7 +9,13 @@ from datetime import datetime, timedelta, timezone
 
 import pytest
 
-from convstore import AsyncStore, InvalidInput, NotFound
+from convstore import (
+    CONVERSATION_NAMESPACE,
+    AsyncStore,
+    ConversationExists,
+    InvalidInput,
+    NotFound,
+)
 
 from .async_support import BlockingAsyncStore
 from .conftest import DIALECTS, migrated_url
@@ -378,10 +384,12 @@ def test_invalid_conversations_are_rejected(store, arguments, complaint):
 
 def test_malformed_ids_and_limits_are_invalid_input(store, user):
     conversation_id = store.create_conversation(user)
-    with pytest.raises(InvalidInput, match="UUID"):
-        store.get_messages("not-a-uuid")
-    with pytest.raises(InvalidInput, match="UUID"):
-        store.add_message("1; DROP TABLE messages", "user", "x")
+    with pytest.raises(InvalidInput, match="UUID or a non-empty name"):
+        store.get_messages("")
+    with pytest.raises(InvalidInput, match="UUID or a non-empty name"):
+        store.add_message(42, "user", "x")
+    with pytest.raises(InvalidInput, match="NUL"):
+        store.get_messages("thread\x00")
     with pytest.raises(InvalidInput, match="limit"):
         store.get_messages(conversation_id, limit=0)
     with pytest.raises(InvalidInput, match="max_tokens"):
@@ -393,6 +401,121 @@ def test_ids_are_accepted_in_any_uuid_spelling(store, user):
     conversation_id = store.create_conversation(user)
     store.add_message(conversation_id.upper(), "user", "hi")
     assert store.get_conversation(uuid.UUID(conversation_id))["message_count"] == 1
+
+
+def test_a_name_stands_for_its_uuid5_everywhere(store, user):
+    conversation_id = store.create_conversation(user, conversation_id=f"{user}-conv-2")
+    assert conversation_id == str(uuid.uuid5(CONVERSATION_NAMESPACE, f"{user}-conv-2"))
+    store.add_message(f"{user}-conv-2", "user", "hi")
+    assert _contents(store.get_messages(f"{user}-conv-2")) == ["hi"]
+    assert store.get_conversation(conversation_id)["message_count"] == 1
+    assert store.get_messages(f"{user}-conv-3") == []  # another name, another conversation
+    with pytest.raises(NotFound, match="does not exist"):
+        store.add_message(f"{user}-conv-3", "user", "hi")
+    # "1; DROP TABLE messages" is a name like any other: bound, never SQL
+    assert store.get_messages(f"{user}; DROP TABLE messages") == []
+
+
+def test_create_conversation_with_a_chosen_id(store, user):
+    chosen = str(uuid.uuid4())
+    assert store.create_conversation(user, title="t", conversation_id=chosen.upper()) == chosen
+    with pytest.raises(ConversationExists, match=chosen):
+        store.create_conversation(user, title="again", conversation_id=chosen)
+    with pytest.raises(ConversationExists):
+        store.create_conversation("someone-else", conversation_id=uuid.UUID(chosen))
+    conversation = store.get_conversation(chosen)
+    assert (conversation["user_id"], conversation["title"]) == (user, "t")
+
+
+def test_ensure_conversation_creates_once_and_returns_it_after(store, user):
+    first = store.ensure_conversation(f"{user}-a", user, title="A", metadata={"k": 1})
+    assert first["id"] == str(uuid.uuid5(CONVERSATION_NAMESPACE, f"{user}-a"))
+    assert (first["user_id"], first["title"], first["metadata"]) == (user, "A", {"k": 1})
+    store.add_message(f"{user}-a", "user", "hi")
+    again = store.ensure_conversation(f"{user}-a", user, title="ignored")
+    assert again["title"] == "A" and again["message_count"] == 1
+    assert again["created_at"] == first["created_at"]
+
+
+def test_ensure_conversation_of_another_user_changes_nothing(store, user):
+    store.ensure_conversation(f"{user}-b", user, title="mine")
+    with pytest.raises(ConversationExists, match="another user"):
+        store.ensure_conversation(f"{user}-b", "intruder", title="theirs")
+    conversation = store.get_conversation(f"{user}-b")
+    assert (conversation["user_id"], conversation["title"]) == (user, "mine")
+
+
+def test_update_conversation_title_and_metadata(store, user):
+    conversation_id = store.create_conversation(user, title="old", metadata={"a": 1, "b": 2})
+    before = store.get_conversation(conversation_id)
+
+    updated = store.update_conversation(conversation_id, title="new")
+    assert (updated["title"], updated["metadata"]) == ("new", {"a": 1, "b": 2})
+    updated = store.update_conversation(conversation_id, metadata={"c": 3})
+    assert (updated["title"], updated["metadata"]) == ("new", {"c": 3})
+    updated = store.update_conversation(conversation_id, title=None)
+    assert (updated["title"], updated["metadata"]) == (None, {"c": 3})
+    assert updated["updated_at"] == before["updated_at"]
+    assert store.get_conversation(conversation_id)["metadata"] == {"c": 3}
+
+
+def test_update_conversation_metadata_patch_follows_rfc_7396(store, user):
+    conversation_id = store.create_conversation(
+        user,
+        metadata={
+            "title": "Goodbye!",
+            "author": {"givenName": "John", "familyName": "Doe"},
+            "tags": ["example", "sample"],
+            "content": "This will be unchanged",
+        },
+    )
+    # The example of RFC 7396, section 3
+    patched = store.update_conversation(
+        conversation_id,
+        metadata_patch={
+            "title": "Hello!",
+            "phoneNumber": "+01-123-456-7890",
+            "author": {"familyName": None},
+            "tags": ["example"],
+        },
+    )
+    assert patched["metadata"] == {
+        "title": "Hello!",
+        "author": {"givenName": "John"},
+        "tags": ["example"],
+        "content": "This will be unchanged",
+        "phoneNumber": "+01-123-456-7890",
+    }
+
+
+def test_concurrent_metadata_patches_all_apply(store, user):
+    conversation_id = store.create_conversation(user)
+    with ThreadPoolExecutor(max_workers=8) as pool:
+        list(
+            pool.map(
+                lambda key: store.update_conversation(
+                    conversation_id, metadata_patch={f"k{key}": key}
+                ),
+                range(16),
+            )
+        )
+    assert store.get_conversation(conversation_id)["metadata"] == {f"k{k}": k for k in range(16)}
+
+
+def test_update_conversation_refuses_bad_input_and_missing_conversations(store, user):
+    conversation_id = store.create_conversation(user, title="t", metadata={"a": 1})
+    with pytest.raises(InvalidInput, match="not both"):
+        store.update_conversation(conversation_id, metadata={}, metadata_patch={})
+    with pytest.raises(InvalidInput, match="metadata_patch"):
+        store.update_conversation(conversation_id, metadata_patch=["a"])
+    with pytest.raises(InvalidInput, match="NUL"):
+        store.update_conversation(conversation_id, title="x\x00")
+    with pytest.raises(NotFound):
+        store.update_conversation(str(uuid.uuid4()), title="x")
+    with pytest.raises(NotFound):
+        store.update_conversation(str(uuid.uuid4()), metadata_patch={"a": 2})
+    conversation = store.get_conversation(conversation_id)
+    assert (conversation["title"], conversation["metadata"]) == ("t", {"a": 1})
 
 
 # -- tracing and threads -------------------------------------------------------------------

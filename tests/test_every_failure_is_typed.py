@@ -316,7 +316,7 @@ def _targets() -> list[Target]:
         )
     for name in convstore.__all__:
         member = getattr(convstore, name)
-        if isinstance(member, ModuleType) or name in EXEMPT_CALLABLES:
+        if isinstance(member, ModuleType) or not callable(member) or name in EXEMPT_CALLABLES:
             continue
         if inspect.isclass(member) and issubclass(member, BaseException):
             continue  # error classes take any message
@@ -395,6 +395,7 @@ VALID: dict[str, Callable[[World, Seed, str], Any]] = {
     "conversation_id": lambda w, s, t: s.conversation_id,
     "title": lambda w, s, t: "a title",
     "metadata": lambda w, s, t: {"channel": "web"},
+    "metadata_patch": lambda w, s, t: {"channel": None},
     "role": lambda w, s, t: "user",
     "content": lambda w, s, t: "hello",
     "tokens": lambda w, s, t: 3,
@@ -475,6 +476,7 @@ QUERY_VALID: dict[str, Callable[[World, Seed, str], Any]] = {
     "user_id": lambda w, s, t: s.user,
     "conversation_id": lambda w, s, t: s.conversation_id,
     "title": lambda w, s, t: "a title",
+    "set_title": lambda w, s, t: True,
     "metadata": lambda w, s, t: '{"k": 1}',
     **{
         key: lambda w, s, t, value=value: value

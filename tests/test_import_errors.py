@@ -109,7 +109,7 @@ BROKEN_FIELDS = [
     (STORED, None),
     (("messages", 0), "hello"),
     ((*STORED, 1), [1, "2026-11-25"]),
-    ((*CONVERSATION, "id"), "not-a-uuid"),
+    ((*CONVERSATION, "id"), ""),
     ((*CONVERSATION, "id"), 42),
     ((*CONVERSATION, "user_id"), 7),
     ((*CONVERSATION, "user_id"), ""),

@@ -279,3 +279,20 @@ def test_an_append_whose_keys_keep_arriving_from_others_still_succeeds(scratch_d
         messages = writer.get_messages(conversation_id, limit=None)
         assert [m["seq"] for m in messages] == [1, 2, 3]
         assert sorted(m["idempotency_key"] for m in messages) == keys
+
+
+def test_racing_ensures_inside_transactions_all_commit(race_url):
+    """Eight threads ensure one conversation inside their own transactions
+    and append to it: the losers of the insert race are not aborted."""
+    name = "raced-thread"
+    with convstore.connect(race_url, max_size=8) as store:
+
+        def ensure_and_append(writer: int) -> int:
+            with store.transaction():
+                store.ensure_conversation(name, "racer")
+                return store.add_message(name, "user", f"w{writer}")["seq"]
+
+        with ThreadPoolExecutor(max_workers=8) as pool:
+            seqs = list(pool.map(ensure_and_append, range(8)))
+        assert sorted(seqs) == list(range(1, 9))
+        assert [c["message_count"] for c in store.list_conversations("racer")] == [8]

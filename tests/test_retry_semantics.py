@@ -207,12 +207,12 @@ def test_each_sqlstate_class_maps_to_one_kind_of_error(sqlstate, kind):
     [
         ("list_conversations", {"user_id": "u", "limit": -1}),
         ("list_conversations", {"user_id": "u", "limit": 0}),
-        ("get_conversation", {"conversation_id": "zzz", "user_id": None}),
+        ("get_conversation", {"conversation_id": "", "user_id": None}),
         ("conversation_messages", {"conversation_id": 7, "user_id": None}),
     ],
 )
 def test_raw_parameters_are_refused_alike_on_both_databases(store, query_name, params):
-    """SQLite would take limit -1 as "no limit" and compare 'zzz' as text;
+    """SQLite would take limit -1 as "no limit" and compare '' as text;
     PostgreSQL refuses both: every caller's values are read one way first."""
     with pytest.raises(InvalidInput):
         store.run(query_name, **params)

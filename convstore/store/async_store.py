@@ -142,6 +142,8 @@ class AsyncStore:
 
     run = _twin(Store.run)
     create_conversation = _twin(Store.create_conversation)
+    ensure_conversation = _twin(Store.ensure_conversation)
+    update_conversation = _twin(Store.update_conversation)
     add_message = _twin(Store.add_message)
     add_messages = _twin(Store.add_messages)
     set_message_tokens = _twin(Store.set_message_tokens)

@@ -20,8 +20,10 @@ from typing import Any, cast
 
 from .. import validation
 from ..content import search_query, snippets
+from ..content.json_merge_patch import merge_patch
 from ..db.base import Database, Tracer, logger
 from ..errors import (
+    ConversationExists,
     ConvstoreError,
     DatabaseUnavailable,
     DuplicateIdempotencyKey,
@@ -33,6 +35,7 @@ from ..sqlfiles.catalog import is_public
 from ..types import (
     IMPORTED_CONVERSATION_FIELDS,
     REQUIRED_IMPORTED_CONVERSATION_FIELDS,
+    UNCHANGED,
     ContextMessage,
     Conversation,
     ConversationHit,
@@ -47,6 +50,7 @@ from ..types import (
     MetadataMatch,
     NewMessage,
     TextMatch,
+    Unchanged,
     UserStats,
 )
 from ..validation import DEFAULT_LIMITS, Limits
@@ -152,29 +156,144 @@ class Store:
         user_id: str | None = None,
         title: str | None = None,
         metadata: Mapping[str, Any] | None = None,
+        *,
+        conversation_id: str | uuid.UUID | None = None,
     ) -> str:
         """Create a conversation owned by ``user_id`` (on a user-scoped view,
         its user); return its id (a UUID string).
 
+        The id is a new random UUID, or ``conversation_id``: a UUID or a name
+        (any other text, such as a framework's thread id) that stands for one,
+        by :func:`convstore.validation.conversation_id`.
+
         If the connection is lost after the insert was sent, the insert is
         sent once more with the same id, which stores nothing if the first one
         was committed; only if that fails too is :class:`OutcomeUnknown` raised.
+        (With an id of your choosing, that second attempt cannot tell your
+        conversation from one of the same owner created earlier: it returns the id.)
+
+        :raises ConversationExists: if ``conversation_id`` is taken;
+            :meth:`ensure_conversation` is the call that accepts that.
+        :raises InvalidInput: for a bad id, user, title or metadata.
         """
-        conversation_id = str(uuid.uuid4())
-        params = {
-            "id": conversation_id,
+        params = self._new_conversation(
+            uuid.uuid4() if conversation_id is None else conversation_id, user_id, title, metadata
+        )
+        try:
+            created = self.run("create_conversation", **params)
+        except OutcomeUnknown as lost:
+            try:
+                created = self.run("create_conversation", **params) or self.run(
+                    "get_conversation", conversation_id=params["id"], user_id=params["user_id"]
+                )
+            except ConvstoreError as error:
+                raise lost from error
+        if not created:
+            raise ConversationExists(f"conversation {params['id']} exists already")
+        return params["id"]
+
+    def ensure_conversation(
+        self,
+        conversation_id: str | uuid.UUID,
+        user_id: str | None = None,
+        title: str | None = None,
+        metadata: Mapping[str, Any] | None = None,
+    ) -> Conversation:
+        """The conversation ``conversation_id`` of ``user_id``, created with
+        ``title`` and ``metadata`` if it does not exist (an existing one is
+        returned as it is). ``conversation_id`` is a UUID or a name, as
+        :meth:`create_conversation` takes it.
+
+        Safe when several callers ensure the same conversation at once, inside
+        their own :meth:`transaction` too: the insert does nothing when the id
+        is taken (``ON CONFLICT DO NOTHING``; on PostgreSQL it waits for a
+        concurrent insert of the same id to commit or roll back), so no caller's
+        transaction is aborted. A lost answer is :class:`DatabaseUnavailable`:
+        repeating the call is safe.
+
+        :raises ConversationExists: if the id is another user's conversation.
+        :raises InvalidInput: for a bad id, user, title or metadata.
+        """
+        params = self._new_conversation(conversation_id, user_id, title, metadata)
+        with _safe_to_repeat():
+            for _ in range(2):  # a second round if it was deleted between the two
+                found = self.run("create_conversation", **params) or self.run(
+                    "get_conversation", conversation_id=params["id"], user_id=params["user_id"]
+                )
+                if found:
+                    return cast(Conversation, found[0])
+        raise ConversationExists(
+            f"conversation {params['id']} belongs to another user than {params['user_id']!r}"
+        )
+
+    def _new_conversation(
+        self,
+        conversation_id: Any,
+        user_id: str | None,
+        title: str | None,
+        metadata: Mapping[str, Any] | None,
+    ) -> dict[str, Any]:
+        """The checked parameters of ``create_conversation``."""
+        return {
+            "id": validation.conversation_id(conversation_id, self.limits),
             "user_id": self._owner(user_id),
             "title": validation.optional_text("title", title, self.limits),
             "metadata": validation.metadata_json("metadata", metadata, self.limits),
         }
-        try:
-            self.run("create_conversation", **params)
-        except OutcomeUnknown as lost:
-            try:
-                self.run("create_conversation", **params)
-            except ConvstoreError as error:
-                raise lost from error
-        return conversation_id
+
+    def update_conversation(
+        self,
+        conversation_id: str | uuid.UUID,
+        *,
+        title: str | None | Unchanged = UNCHANGED,
+        metadata: Mapping[str, Any] | None = None,
+        metadata_patch: Mapping[str, Any] | None = None,
+    ) -> Conversation:
+        """Change a conversation's title or metadata; return it as it now is.
+
+        ``title`` sets the title (``None`` removes it); left out, it stays.
+        ``metadata`` replaces the metadata object whole; ``metadata_patch``
+        changes it as a JSON Merge Patch (RFC 7396: each key of the patch is
+        set, ``None`` removes the key, an object merges into the key's object,
+        recursively; lists are replaced). The patch is applied while the
+        conversation is locked, so concurrent patches of different keys all
+        apply. ``updated_at`` and the listing order follow messages, so they
+        do not change. Repeating a call that lost its answer is safe.
+
+        :raises NotFound: if the conversation does not exist.
+        :raises InvalidInput: for both ``metadata`` and ``metadata_patch``, or
+            a bad title, metadata, patch, or a patched object over the limits.
+        """
+        checked_id = validation.conversation_id(conversation_id, self.limits)
+        if metadata is not None and metadata_patch is not None:
+            raise InvalidInput("give metadata (a replacement) or metadata_patch, not both")
+        params = {
+            "conversation_id": checked_id,
+            "set_title": title is not UNCHANGED,
+            "title": None
+            if title is UNCHANGED
+            else validation.optional_text("title", title, self.limits),
+            "metadata": None
+            if metadata is None
+            else validation.metadata_json("metadata", metadata, self.limits),
+        }
+        if metadata_patch is not None:
+            patch = json.loads(
+                validation.metadata_json("metadata_patch", metadata_patch, self.limits)
+            )
+        with _safe_to_repeat(), self.transaction():
+            if metadata_patch is not None:
+                if self.run("lock_conversation", conversation_id=checked_id):
+                    (current,) = self.run("get_conversation", conversation_id=checked_id)
+                    params["metadata"] = validation.metadata_json(
+                        "the patched metadata",
+                        merge_patch(current["metadata"], patch),
+                        self.limits,
+                    )
+            updated = self.run("update_conversation", **params)
+        if not updated:
+            raise NotFound(f"conversation {checked_id} does not exist")
+        return cast(Conversation, updated[0])
 
     def add_message(
         self,
@@ -219,7 +338,7 @@ class Store:
             idempotency_key=idempotency_key,
             limits=self.limits,
         )
-        checked_id = validation.conversation_id(conversation_id)
+        checked_id = validation.conversation_id(conversation_id, self.limits)
         (message,) = self._append(checked_id, [idempotency_key], "append_message", **params)
         return message
 
@@ -235,7 +354,7 @@ class Store:
         :meth:`add_message` calls. A batch over ``BATCH_JSON_BYTES`` of JSON
         is sent in several statements of one transaction (PostgreSQL's jsonb
         holds at most 256 MB)."""
-        checked_id = validation.conversation_id(conversation_id)
+        checked_id = validation.conversation_id(conversation_id, self.limits)
         if not isinstance(messages, (list, tuple)):
             raise InvalidInput(
                 f"messages must be a list of mappings, got {type(messages).__name__}"
@@ -313,7 +432,7 @@ class Store:
 
         :raises NotFound: if the conversation or the message does not exist.
         """
-        checked_id = validation.conversation_id(conversation_id)
+        checked_id = validation.conversation_id(conversation_id, self.limits)
         checked_seq = validation.count("seq", seq, minimum=1)
         new_tokens = validation.optional_count("tokens", tokens)
         with _safe_to_repeat(), self.transaction():
@@ -336,7 +455,7 @@ class Store:
         Like :meth:`set_message_tokens`, this shifts the running totals of every
         later message in the same transaction.
         """
-        checked_id = validation.conversation_id(conversation_id)
+        checked_id = validation.conversation_id(conversation_id, self.limits)
         checked_seq = validation.count("seq", seq, minimum=1)
         with _safe_to_repeat(), self.transaction():
             try:
@@ -389,7 +508,7 @@ class Store:
 
     def delete_conversation(self, conversation_id: str) -> bool:
         """Delete a conversation and all its messages; ``True`` if it existed."""
-        checked_id = validation.conversation_id(conversation_id)
+        checked_id = validation.conversation_id(conversation_id, self.limits)
         with _safe_to_repeat():
             return bool(self.run("delete_conversation", conversation_id=checked_id))
 
@@ -471,10 +590,10 @@ class Store:
             REQUIRED_IMPORTED_CONVERSATION_FIELDS,
         )
         try:
-            conversation_id = validation.conversation_id(given["id"])
-        except InvalidInput:
+            conversation_id = validation.conversation_id(given["id"], self.limits)
+        except InvalidInput as error:
             raise InvalidInput(
-                f"conversation.id must be a UUID, got {validation.show(given['id'])}"
+                str(error).replace("conversation_id", "conversation.id", 1)
             ) from None
         checked = {
             "id": conversation_id,
@@ -545,7 +664,7 @@ class Store:
     def get_conversation(self, conversation_id: str) -> ConversationWithMessages | None:
         """The conversation with all its messages (oldest first) under
         ``"messages"``, or ``None`` if it does not exist."""
-        checked_id = validation.conversation_id(conversation_id)
+        checked_id = validation.conversation_id(conversation_id, self.limits)
         with self._user_scope(), self.database.transaction(write=False):
             found = self.run("get_conversation", conversation_id=checked_id)
             if not found:
@@ -557,7 +676,7 @@ class Store:
         """One message, or ``None`` if it does not exist."""
         found = self.run(
             "get_message",
-            conversation_id=validation.conversation_id(conversation_id),
+            conversation_id=validation.conversation_id(conversation_id, self.limits),
             seq=validation.count("seq", seq, minimum=1),
         )
         return cast(Message, found[0]) if found else None
@@ -570,7 +689,7 @@ class Store:
         Page back through a long conversation by passing the smallest ``seq``
         of one page as ``before_seq`` for the next.
         """
-        checked_id = validation.conversation_id(conversation_id)
+        checked_id = validation.conversation_id(conversation_id, self.limits)
         if limit is None and before_seq is None:
             found = self.run("conversation_messages", conversation_id=checked_id)
         else:
@@ -614,7 +733,7 @@ class Store:
         """
         found = self.run(
             "recent_context",
-            conversation_id=validation.conversation_id(conversation_id),
+            conversation_id=validation.conversation_id(conversation_id, self.limits),
             max_tokens=validation.count("max_tokens", max_tokens),
             keep_tool_groups=validation.flag("keep_tool_groups", keep_tool_groups),
         )
@@ -648,7 +767,7 @@ class Store:
             limit,
             conversation_id=None
             if conversation_id is None
-            else validation.conversation_id(conversation_id),
+            else validation.conversation_id(conversation_id, self.limits),
         )
         return cast("list[MessageHit]", found)
 
@@ -744,7 +863,8 @@ class Store:
         ``avg_latency_ms``, ``started_at`` and ``last_message_at``; ``None`` if
         the conversation does not exist."""
         found = self.run(
-            "conversation_stats", conversation_id=validation.conversation_id(conversation_id)
+            "conversation_stats",
+            conversation_id=validation.conversation_id(conversation_id, self.limits),
         )
         return cast(ConversationStats, found[0]) if found else None
 
