@@ -19,7 +19,11 @@ Completions API reference). A tool call whose result was never stored (the tool
 was interrupted, the process died between the call and its result) is answered
 with a stored tool message ``{"error": "the tool call did not complete ..."}``
 before the next request, so the stored conversation is valid too and the model
-sees that the call failed. Tool results are always storable: see
+sees that the call failed. Items of other kinds stored in the conversation (a
+reasoning item, a Responses-API function call: ``kind`` other than
+``"message"``) are never sent: Chat Completions has no place for them, so they
+are left out of the request (they still count in the token budget, which is
+then an upper bound). Tool results are always storable: see
 :func:`tool_result_text`. Replies are stored so that they can be sent back: a
 refusal (``content`` null, ``refusal`` set) is the reply's text and is kept in
 its ``metadata["refusal"]``; tool calls are stored as :func:`stored_tool_calls`
@@ -49,6 +53,7 @@ from .content.chat_format import (
     UNANSWERED_TOOL_CALL,
     call_ids,
     call_name,
+    is_chat_message,
     unanswered_result,
     valid_history,
 )
@@ -321,9 +326,10 @@ class PersistentAgent:
         context: list[Message] = list(
             self.store.get_recent_context(conversation_id, max_tokens=max(0, budget))
         )
-        if all(message["pinned"] for message in context):
+        if all(message["pinned"] for message in context if is_chat_message(message)):
             # The newest message (with the tool results after it) is over the
-            # budget alone: send it anyway, the model cannot answer without it.
+            # budget alone (items after it may fit, but are not sent): send it
+            # anyway, the model cannot answer without it.
             included = {message["seq"] for message in context}
             newest = self._newest_group(conversation_id)
             context = [*context, *(m for m in newest if m["seq"] not in included)]
@@ -333,18 +339,20 @@ class PersistentAgent:
         return [system, *history.messages], context_tokens
 
     def _newest_group(self, conversation_id: str) -> list[Message]:
-        """The newest message that is not a tool message, and the tool messages
-        stored after it, oldest first (only tool messages if there is none)."""
+        """The newest chat message that is not a tool message, and the tool
+        messages stored after it, oldest first (only tool messages if there is
+        none); items of other kinds are passed over."""
         group: list[Message] = []
         before_seq = None
         while True:
             page = self.store.get_messages(
                 conversation_id, limit=_GROUP_PAGE, before_seq=before_seq
             )
-            for position in range(len(page) - 1, -1, -1):
-                if page[position]["role"] != "tool":
-                    return [*page[position:], *group]
-            group = [*page, *group]
+            chat = [message for message in page if is_chat_message(message)]
+            for position in range(len(chat) - 1, -1, -1):
+                if chat[position]["role"] != "tool":
+                    return [*chat[position:], *group]
+            group = [*chat, *group]
             if len(page) < _GROUP_PAGE:
                 return group
             before_seq = page[0]["seq"]

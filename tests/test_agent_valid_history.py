@@ -14,7 +14,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from convstore.agent import tool_result_text
-from convstore.content.chat_format import UNANSWERED_TOOL_CALL, valid_history
+from convstore.content.chat_format import UNANSWERED_TOOL_CALL, is_chat_message, valid_history
 from convstore.validation import Limits
 
 from .fake_openai import FakeOpenAI, agent_for, history_errors, text_reply, tool_call_reply
@@ -204,6 +204,79 @@ def test_tool_call_ids_repeated_across_turns_are_each_answered(store, user, fake
     assert_all_valid(fake)
 
 
+REASONING = {"type": "reasoning", "id": "rs_1", "summary": [{"type": "summary_text", "text": "t"}]}
+"""A reasoning item of the Responses API, as another writer (an adapter) stores it."""
+
+
+def test_a_reasoning_item_between_two_turns_is_not_sent(store, user, fake, client):
+    agent = agent_for(store, client)
+    conversation_id = agent.start_conversation(user)
+    fake.script.append(text_reply("Start in Alfama."))
+    agent.chat(conversation_id, "Two days in Lisbon?")
+    store.add_message(
+        conversation_id, "assistant", "Trams first.", tokens=3, kind="reasoning", payload=REASONING
+    )
+    fake.script.append(text_reply("Then tram 28."))
+    assert agent.chat(conversation_id, "And then?") == "Then tram 28."
+
+    assert fake.requests[1]["messages"][1:] == [
+        {"role": "user", "content": "Two days in Lisbon?"},
+        {"role": "assistant", "content": "Start in Alfama."},
+        {"role": "user", "content": "And then?"},
+    ]
+    kinds = [m["kind"] for m in agent.get_history(conversation_id)]
+    assert kinds == ["message", "message", "reasoning", "message", "message"]
+    assert_all_valid(fake)
+
+
+def test_items_inside_a_tool_group_neither_separate_nor_answer_it(store, user, fake, client):
+    """An item between a call and its result does not separate them; an item
+    after an unanswered call (even a function call output of the Responses
+    API with its id) is no answer: the call is answered as not completed."""
+    agent = agent_for(store, client)
+    conversation_id = agent.start_conversation(user)
+    store.add_message(conversation_id, "user", "look twice", tokens=2)
+    store.add_message(
+        conversation_id, "assistant", None, tokens=20, tool_calls=[call("c1"), call("c2")]
+    )
+    store.add_message(conversation_id, "assistant", None, kind="reasoning", payload=REASONING)
+    store.add_message(conversation_id, "tool", "found", tokens=1, tool_call_id="c1")
+    output = {"type": "function_call_output", "call_id": "c2", "output": "late"}
+    store.add_message(
+        conversation_id,
+        "tool",
+        None,
+        tool_call_id="c2",
+        kind="function_call_output",
+        payload=output,
+    )
+    fake.script.append(text_reply("The second one failed."))
+    agent.chat(conversation_id, "well?")
+
+    chat = [m for m in agent.get_history(conversation_id) if is_chat_message(m)]
+    assert roles(chat) == ["user", "assistant", "tool", "tool", "user", "assistant"]
+    assert json.loads(chat[3]["content"]) == {"error": UNANSWERED_TOOL_CALL}
+    sent = fake.requests[0]["messages"]
+    assert roles(sent) == ["system", "user", "assistant", "tool", "tool", "user"]
+    assert [m["tool_call_id"] for m in sent[3:5]] == ["c1", "c2"]
+    assert_all_valid(fake)
+
+
+def test_a_message_over_the_budget_is_sent_though_an_item_after_it_fits(store, user, fake, client):
+    """A retried chat (the same request id) finds its user message, over the
+    budget alone, and a small item stored after it: the message is sent, the
+    item is not."""
+    agent = agent_for(store, client, max_context_tokens=400, reserve_tokens=100)
+    conversation_id = agent.start_conversation(user)
+    question = "Plan the week. " * 100
+    store.add_message(conversation_id, "user", question, tokens=375, idempotency_key="user:r1")
+    store.add_message(conversation_id, "assistant", None, tokens=5, kind="reasoning")
+    fake.script.append(text_reply("Monday: Alfama."))
+    assert agent.chat(conversation_id, question, request_id="r1") == "Monday: Alfama."
+    assert fake.requests[0]["messages"][1:] == [{"role": "user", "content": question}]
+    assert_all_valid(fake)
+
+
 class Unprintable:
     def __str__(self) -> str:
         raise RuntimeError("no str")
@@ -299,8 +372,24 @@ STORED_CALLS = st.lists(
 """Calls as any version or tool may have stored them: well formed, with a
 server's extra keys, malformed, repeated, or none (``[]``)."""
 
+STORED_ITEMS = st.builds(
+    lambda role, content, calls, call_id: {
+        "role": role,
+        "content": content,
+        "tool_calls": calls or None,
+        "tool_call_id": call_id,
+        "kind": "reasoning",
+    },
+    st.sampled_from(["assistant", "tool", "user"]),
+    st.sampled_from([None, "r"]),
+    STORED_CALLS,
+    st.sampled_from([None, "c1", "c2"]),
+)
+"""Items of another kind, with anything a chat message could carry."""
+
 STORED_MESSAGES = st.lists(
     st.one_of(
+        STORED_ITEMS,
         st.builds(
             lambda name: {"role": "user", "content": "q", "name": name},
             st.sampled_from([None, "ana", "Ana María", "", "a.b"]),
@@ -319,11 +408,15 @@ STORED_MESSAGES = st.lists(
 @given(STORED_MESSAGES)
 def test_any_stored_sequence_is_sent_as_a_valid_history(messages):
     stored = [
-        {"tool_calls": None, "tool_call_id": None, "name": None, **message} for message in messages
+        {"tool_calls": None, "tool_call_id": None, "name": None, "kind": "message", **message}
+        for message in messages
     ]
     history = valid_history(stored)
     assert history_errors({"messages": history.messages}) == []
-    # Nothing valid is left out: non-tool messages are all sent, in order.
+    # Nothing valid is left out: non-tool chat messages are all sent, in order.
+    chat = [m for m in stored if is_chat_message(m)]
     assert [m for m in history.sent if m["role"] != "tool"] == [
-        m for m in stored if m["role"] != "tool"
+        m for m in chat if m["role"] != "tool"
     ]
+    # Items are left out as if they were not stored.
+    assert valid_history(chat) == history

@@ -175,6 +175,107 @@ def test_a_malformed_line_is_refused_naming_it_and_nothing_of_it_is_stored(
     assert len(store.get_conversation(good_id)["messages"]) == 2
 
 
+ITEMS = ("convstore", "items")
+
+
+def _line_with_an_item(conversation_id: str, user: str) -> dict:
+    """A valid export line of two messages and a reasoning item between them."""
+    line = _line(conversation_id, user)
+    line["convstore"]["messages"][1]["seq"] = 3
+    line["convstore"]["items"] = [
+        {
+            "seq": 2,
+            "role": "assistant",
+            "content": None,
+            "tool_calls": None,
+            "tool_call_id": None,
+            "name": None,
+            "tokens": 6,
+            "latency_ms": None,
+            "pinned": False,
+            "metadata": {},
+            "idempotency_key": None,
+            "created_at": "2026-11-25T10:00:30Z",
+            "kind": "reasoning",
+            "payload": {"type": "reasoning", "id": "rs_1", "summary": []},
+        }
+    ]
+    return line
+
+
+BROKEN_ITEMS = [
+    # missing, at every depth
+    ((*ITEMS, 0, "seq"), MISSING),
+    ((*ITEMS, 0, "created_at"), MISSING),
+    ((*ITEMS, 0, "role"), MISSING),
+    ((*ITEMS, 0, "kind"), MISSING),
+    # wrong types, at every depth
+    (ITEMS, {"seq": 2}),
+    (ITEMS, None),
+    ((*ITEMS, 0), "reasoning"),
+    ((*ITEMS, 0), None),
+    ((*ITEMS, 0, "seq"), "2"),
+    ((*ITEMS, 0, "seq"), True),
+    ((*ITEMS, 0, "seq"), 0),
+    ((*ITEMS, 0, "seq"), 3),  # a message's seq
+    ((*ITEMS, 0, "created_at"), 1_764_064_830),
+    ((*ITEMS, 0, "created_at"), "infinity"),
+    ((*ITEMS, 0, "role"), ["assistant"]),
+    ((*ITEMS, 0, "role"), "wizard"),
+    ((*ITEMS, 0, "kind"), 7),
+    ((*ITEMS, 0, "kind"), "message"),  # a chat message hidden among the items
+    ((*ITEMS, 0, "kind"), "Reasoning"),
+    ((*ITEMS, 0, "kind"), "r" * 65),
+    ((*ITEMS, 0, "kind"), ""),
+    ((*ITEMS, 0, "content"), 12),
+    ((*ITEMS, 0, "content"), "a\x00b"),
+    ((*ITEMS, 0, "payload"), "reasoning"),
+    ((*ITEMS, 0, "payload"), 42),
+    ((*ITEMS, 0, "payload"), {"x": [1, {"y": "a\x00b"}]}),  # NUL, deep
+    ((*ITEMS, 0, "payload"), json.loads('{"k": ' * 70 + "1" + "}" * 70)),  # too deep
+    ((*ITEMS, 0, "tool_calls"), [{"id": "c1"}]),
+    ((*ITEMS, 0, "tokens"), -1),
+    ((*ITEMS, 0, "pinned"), "yes"),
+    ((*ITEMS, 0, "metadata"), "{}"),
+    ((*ITEMS, 0, "idempotency_key"), "k1"),  # a message's key
+]
+
+
+@pytest.mark.parametrize(("path", "value"), BROKEN_ITEMS, ids=repr)
+def test_a_malformed_item_is_refused_naming_it_and_nothing_of_its_line_is_stored(
+    store, user, path, value
+):
+    good_id, bad_id, after_id = (str(uuid.uuid4()) for _ in range(3))
+    lines = [
+        json.dumps(_line_with_an_item(good_id, user)),
+        json.dumps(_line(after_id, user)),
+        json.dumps(_changed(_line_with_an_item(bad_id, user), path, value)),
+    ]
+    with pytest.raises(InvalidInput, match=r"^line 3: ") as raised:
+        import_conversations(store, lines)
+    reason = str(raised.value)
+    field = path[-1] if isinstance(path[-1], str) else "items"
+    assert field in reason, reason
+    assert "convstore.items" in reason or reason.startswith(f"line 3: two messages have {field}")
+    assert {c["id"] for c in store.list_conversations(user)} == {good_id, after_id}
+    assert store.get_conversation(bad_id) is None
+    kinds = [m["kind"] for m in store.get_messages(good_id, limit=None)]
+    assert kinds == ["message", "reasoning", "message"]
+
+
+def test_an_item_is_named_where_the_line_holds_it(store, user):
+    line = _line_with_an_item(str(uuid.uuid4()), user)
+    line["convstore"]["items"].append({**line["convstore"]["items"][0], "seq": 4, "tokens": -1})
+    with pytest.raises(InvalidInput, match=r"^line 1: convstore\.items\[1\]: tokens "):
+        import_conversations(store, [json.dumps(line)])
+    with pytest.raises(InvalidInput, match=r"^line 1: convstore\.items\[0\]\.seq is missing$"):
+        del line["convstore"]["items"][0]["seq"]
+        import_conversations(store, [json.dumps(line)])
+    line = _changed(_line_with_an_item(str(uuid.uuid4()), user), ("messages", 1, "role"), "wizard")
+    with pytest.raises(InvalidInput, match=r"^line 1: messages\[1\]: role "):
+        import_conversations(store, [json.dumps(line)])  # after the item in seq order
+
+
 @pytest.mark.parametrize(
     ("line", "reason"),
     [

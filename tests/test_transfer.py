@@ -5,6 +5,7 @@ from __future__ import annotations
 import subprocess
 import sys
 import time
+import uuid
 from contextlib import closing
 from pathlib import Path
 from urllib.parse import urlsplit
@@ -17,9 +18,11 @@ import convstore
 from convstore.cli import main
 from convstore.sqlfiles.parser import load_query
 from convstore.transfer import transfer, verify_transfer
-from convstore.types import POSTGRES
+from convstore.types import POSTGRES, SQLITE
 
-TAMPER = load_query(Path(__file__).parent / "sql" / "tamper_message.sql", POSTGRES, "tamper")
+TEST_SQL = Path(__file__).parent / "sql"
+TAMPER = load_query(TEST_SQL / "tamper_message.sql", POSTGRES, "tamper")
+TAMPER_ITEM = load_query(TEST_SQL / "tamper_item.sql", POSTGRES, "tamper_item")
 
 
 def _seed(url: str, conversations: int = 12, messages_each: int = 25) -> list[str]:
@@ -235,3 +238,71 @@ def test_two_transfers_into_one_destination_at_once_both_succeed(sqlite_url, des
     assert sum(report.conversations_copied for report in copied) == len(ids)
     assert sum(report.messages_copied for report in copied) == len(ids) * (1 + 3 + 2 - 1)
     assert verify_transfer(sqlite_url, destination).verified
+
+
+REASONING = {"type": "reasoning", "id": "rs_1", "summary": [{"type": "summary_text", "text": "t"}]}
+FUNCTION_CALL = {
+    "type": "function_call",
+    "id": "fc_1",
+    "call_id": "call_1",
+    "name": "weather",
+    "arguments": '{"city": "Lisboa"}',
+}
+
+
+def _seed_items(url: str) -> list[str]:
+    """A conversation with items of other kinds between its chat messages, and
+    one whose message was written before convstore kept fingerprints."""
+    with convstore.connect(url) as store:
+        conversation_id = store.create_conversation("ana", title="items")
+        store.add_message(conversation_id, "user", "Weather in Lisbon?", tokens=4)
+        store.add_message(conversation_id, "assistant", None, kind="reasoning", payload=REASONING)
+        store.add_message(
+            conversation_id,
+            "assistant",
+            None,
+            tokens=9,
+            kind="function_call",
+            payload=FUNCTION_CALL,
+            idempotency_key="fc_1",
+        )
+        store.add_message(conversation_id, "assistant", "Sunny, 24 °C.", tokens=5)
+        old_id = str(uuid.uuid4())
+        for name, params in (
+            ("old_conversation", {"id": old_id, "user_id": "ana"}),
+            ("old_message", {"conversation_id": old_id, "user_id": "ana", "content": "old"}),
+        ):
+            store.database.run(load_query(TEST_SQL / f"{name}.sql", SQLITE, name), **params)
+    return [conversation_id, old_id]
+
+
+def _kept(url: str, ids: list[str]) -> list:
+    with convstore.connect(url) as store:
+        return [(store.get_messages(i, limit=None), store.get_message_fingerprints(i)) for i in ids]
+
+
+def test_items_of_other_kinds_are_copied_exactly(sqlite_url, destination):
+    ids = _seed_items(sqlite_url)
+    report = transfer(sqlite_url, destination)
+    assert report.verified and report.messages_copied == 5
+    assert _kept(destination, ids) == _kept(sqlite_url, ids)
+    (messages, fingerprints), (_, old_fingerprints) = _kept(destination, ids)
+    assert [m["kind"] for m in messages] == ["message", "reasoning", "function_call", "message"]
+    assert (messages[1]["content"], messages[1]["payload"]) == (None, REASONING)
+    assert messages[2]["payload"] == FUNCTION_CALL
+    assert all(len(f["fingerprint"]) == 64 for f in fingerprints)
+    assert old_fingerprints == [
+        {"seq": 1, "kind": "message", "idempotency_key": None, "fingerprint": None}
+    ]
+
+
+@pytest.mark.parametrize(
+    "changed", [{"payload": '{"type": "reasoning"}'}, {"fingerprint": "0" * 64}], ids=repr
+)
+def test_verification_compares_payloads_and_fingerprints(sqlite_url, destination, changed):
+    ids = _seed_items(sqlite_url)
+    transfer(sqlite_url, destination)
+    with psycopg.connect(destination, autocommit=True) as connection:
+        tampered = {"conversation_id": ids[0], "seq": 2, "payload": None, "fingerprint": None}
+        connection.execute(TAMPER_ITEM.statement, tampered | changed)
+    assert verify_transfer(sqlite_url, destination).mismatched == [ids[0]]

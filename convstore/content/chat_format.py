@@ -1,5 +1,6 @@
 """Stored messages in the OpenAI chat completions format, and the rules that
-make a list of them a history the API accepts."""
+make a list of them a history the API accepts. Only chat messages have a
+place in it (:func:`is_chat_message`)."""
 
 from __future__ import annotations
 
@@ -8,7 +9,7 @@ import re
 from collections.abc import Mapping, Sequence
 from typing import Any, NamedTuple
 
-from ..validation import tool_call_problem
+from ..validation import CHAT_MESSAGE, tool_call_problem
 
 UNANSWERED_TOOL_CALL = "the tool call did not complete: no result was stored"
 """What the model is told about a tool call that has no stored result."""
@@ -16,6 +17,14 @@ UNANSWERED_TOOL_CALL = "the tool call did not complete: no result was stored"
 NAME_PATTERN = re.compile(r"[a-zA-Z0-9_-]+")
 """The ``name`` of a message the Chat Completions API accepts (it refuses
 others with a 400: ``'messages.1.name' does not match '^[a-zA-Z0-9_-]+$'``)."""
+
+
+def is_chat_message(message: Mapping[str, Any]) -> bool:
+    """Whether a stored message is a chat message (``kind`` ``"message"``), not
+    an item of another kind (a reasoning item, a Responses-API function call
+    ...), which the Chat Completions API and its fine-tuning files have no
+    place for."""
+    return bool(message["kind"] == CHAT_MESSAGE)
 
 
 def openai_message(message: Mapping[str, Any]) -> dict[str, Any]:
@@ -95,6 +104,10 @@ def valid_history(stored: Sequence[Mapping[str, Any]]) -> History:
     """Stored messages (oldest first) as a history the chat completions API
     accepts, whatever was stored.
 
+    Items of another kind (:func:`is_chat_message`) are left out, as if they
+    were not stored: the API has no place for them, and one stored between a
+    tool call and its results does not separate them.
+
     The rules, from the OpenAI Chat Completions API reference (the
     ``messages`` parameter and the function-calling guide): an assistant
     message with ``tool_calls`` must be followed by tool messages answering
@@ -118,6 +131,8 @@ def valid_history(stored: Sequence[Mapping[str, Any]]) -> History:
     sent: list[Mapping[str, Any]] = []
     pending: list[str] = []  # calls of the open group, not yet answered
     for message in stored:
+        if not is_chat_message(message):
+            continue
         if message["role"] == "tool":
             if message["tool_call_id"] in pending:
                 pending.remove(message["tool_call_id"])

@@ -4,6 +4,26 @@ convstore's ids, seqs, timestamps, token counts and metadata under
 ``"convstore"`` so that an import restores the conversation exactly. Importing
 the same file again changes nothing.
 
+A line::
+
+    {"messages": [<each chat message as the API takes it>],
+     "convstore": {"conversation": {<every field of the conversation>},
+                   "messages": [<what the chat format leaves out of each
+                                 chat message (STORED_ONLY), paired with
+                                 "messages" one to one>],
+                   "items": [<every field of each item of another kind
+                              (ITEM_FIELDS), oldest first>]}}
+
+Only chat messages (``kind`` ``"message"``) are in ``"messages"``. Items of
+another kind (a reasoning item, a Responses-API function call ...) have no
+place in the chat format: they are kept whole under ``"convstore"``,
+``"items"``, which is left out when there are none, so lines of conversations
+without items are as convstore wrote them before it kept items. An import
+writes the messages and items of a line in ``seq`` order, as they were written,
+and each keeps its seq, kind and payload, and so its fingerprint, which is
+computed from what it says (a message written before convstore kept
+fingerprints, which has none, gets one).
+
 An import checks each line completely (its shape at every depth, then every
 value as :meth:`convstore.Store.import_conversation` checks an import,
 timestamps included) before it writes anything of it, and writes each line in
@@ -15,12 +35,13 @@ lines before it stay imported, so fix the line and import the file again.
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Iterable, Iterator, Mapping
 from datetime import date, datetime
 from typing import Any, NamedTuple, TextIO
 
 from .. import validation
-from ..content.chat_format import openai_message
+from ..content.chat_format import is_chat_message, openai_message
 from ..errors import ConvstoreError, InvalidInput
 from ..store.store import Store
 from ..types import IMPORTED_CONVERSATION_FIELDS, MESSAGE_FIELDS
@@ -31,11 +52,21 @@ IN_CHAT_FORMAT = ("role", "content", "tool_calls", "tool_call_id")
 ``"convstore"`` too)."""
 
 STORED_ONLY = tuple(
-    field for field in MESSAGE_FIELDS if field not in ("conversation_id", *IN_CHAT_FORMAT)
+    field
+    for field in MESSAGE_FIELDS
+    if field not in ("conversation_id", *IN_CHAT_FORMAT, "kind", "payload")
 )
-"""What the OpenAI format leaves out and an exact import needs, kept under
-``"convstore"``: ``seq, name, tokens, latency_ms, pinned, metadata,
-idempotency_key, created_at`` (the conversation id is the line's)."""
+"""What the OpenAI format leaves out of a chat message and an exact import
+needs, kept under ``"convstore"``, ``"messages"``: ``seq, name, tokens,
+latency_ms, pinned, metadata, idempotency_key, created_at`` (the conversation
+id is the line's, the kind ``"message"``), and ``payload`` only when the
+message has one (lines of messages without are as they were before)."""
+
+ITEM_FIELDS = tuple(field for field in MESSAGE_FIELDS if field != "conversation_id")
+"""What ``"convstore"``, ``"items"`` keeps of each item of another kind: every
+field of a stored :class:`~convstore.types.Message` but the conversation id
+(the line's): ``seq, role, content, tool_calls, tool_call_id, name, tokens,
+latency_ms, pinned, metadata, idempotency_key, created_at, kind, payload``."""
 
 NIL_UUID = "00000000-0000-0000-0000-000000000000"
 PAGE_SIZE = 200
@@ -46,8 +77,10 @@ def export_conversations(
     store: Store, user_id: str, out: TextIO, since: datetime | date | str | None = None
 ) -> int:
     """Write ``user_id``'s conversations active since ``since`` to ``out``, one
-    JSON object a line, oldest activity first (the order of writes, which an
-    import then repeats); return how many.
+    JSON object a line (the module docstring shows it: chat messages in
+    ``"messages"``, items of other kinds only under ``"convstore"``), oldest
+    activity first (the order of writes, which an import then repeats); return
+    how many.
 
     ``since`` is a ``datetime``, a ``date`` or ISO 8601 text, read by
     :func:`convstore.validation.timestamp` (without a time zone: UTC), or
@@ -60,14 +93,16 @@ def export_conversations(
     checked_since = validation.optional_timestamp("since", since)
     written = 0
     for conversation in _conversations(store, checked_user, checked_since):
-        messages = store.get_messages(conversation["id"], limit=None)
-        line = {
-            "messages": [openai_message(message) for message in messages],
-            "convstore": {
-                "conversation": conversation,
-                "messages": [_stored_fields(message) for message in messages],
-            },
+        stored = store.get_messages(conversation["id"], limit=None)
+        messages = [message for message in stored if is_chat_message(message)]
+        items = [item for item in stored if not is_chat_message(item)]
+        exact: dict[str, Any] = {
+            "conversation": conversation,
+            "messages": [_stored_fields(message) for message in messages],
         }
+        if items:
+            exact["items"] = [_item_fields(item) for item in items]
+        line = {"messages": [openai_message(message) for message in messages], "convstore": exact}
         out.write(json.dumps(line, ensure_ascii=False, default=_timestamp) + "\n")
         written += 1
     return written
@@ -94,8 +129,9 @@ def import_conversations(store: Store, lines: Iterable[str | bytes]) -> dict[str
     unpacked: open a ``.jsonl.gz`` file with ``gzip.open(path, "rt",
     encoding="utf-8")``.
 
-    A conversation or message (by ``seq``) already in the store is left as it
-    is; a conversation id that another user's conversation holds is refused.
+    A conversation, or a message or item (by ``seq``), already in the store is
+    left as it is; a conversation id that another user's conversation holds is
+    refused.
 
     :raises InvalidInput: for the first line that is not UTF-8, not JSON, not
         shaped like an export line, or holds a value convstore does not accept;
@@ -131,13 +167,29 @@ def import_lines(store: Store, lines: Iterable[str | bytes]) -> Iterator[Importe
         except InvalidInput as error:
             raise InvalidInput(f"line {number}: {error}") from None
         try:
-            imported = store.import_conversation(conversation, messages)
+            imported = store.import_conversation(conversation, [given for _, given in messages])
         except ConvstoreError as error:
-            # the store names a conversation's field "conversation.<field>"; the
-            # line holds it under "convstore"
-            where = "convstore." if str(error).startswith("conversation.") else ""
-            raise type(error)(f"line {number}: {where}{error}") from error
+            where = _in_line(str(error), [path for path, _ in messages])
+            raise type(error)(f"line {number}: {where}") from error
         yield ImportedLine(number, int(imported.created), imported.messages)
+
+
+GIVEN_MESSAGE = re.compile(r"messages\[(\d+)\]: ")
+"""How :meth:`~convstore.Store.import_conversation` starts the reason of a
+message it refuses (its docstring's promise)."""
+
+
+def _in_line(reason: str, paths: list[str]) -> str:
+    """A reason of :meth:`~convstore.Store.import_conversation` in the terms of
+    the line: the store names a conversation's field ``conversation.<field>``
+    (the line holds it under ``"convstore"``) and a message ``messages[i]: ``
+    by its index in the list it was given (``paths[i]`` in the line)."""
+    if reason.startswith("conversation."):
+        return f"convstore.{reason}"
+    given = GIVEN_MESSAGE.match(reason)
+    if given is None:
+        return reason
+    return f"{paths[int(given.group(1))]}: {reason[given.end() :]}"
 
 
 def _numbered_lines(lines: Iterable[str | bytes]) -> Iterator[tuple[int, str]]:
@@ -204,16 +256,19 @@ def _no_constant(name: str) -> Any:
     raise ValueError(f"{name} is not a JSON value")
 
 
-def _line_parts(record: Any) -> tuple[dict[str, Any], list[dict[str, Any]]]:
-    """The conversation and messages of an export line, for
-    :meth:`~convstore.Store.import_conversation`, which checks their values;
-    raises InvalidInput for a line of another shape, naming the member."""
+def _line_parts(record: Any) -> tuple[dict[str, Any], list[tuple[str, dict[str, Any]]]]:
+    """The conversation of an export line, and its messages and items in
+    ``seq`` order, each with where the line holds it (``messages[i]``,
+    ``convstore.items[i]``), for :meth:`~convstore.Store.import_conversation`,
+    which checks their values; raises InvalidInput for a line of another
+    shape, naming the member."""
     if not isinstance(record, dict):
         raise InvalidInput(f"{_json_kind(record)}, not a JSON object (a convstore export line)")
     chat_messages = _member(record, "messages", list)
     exact = _member(record, "convstore", dict)
     conversation = _member(exact, "conversation", dict, "convstore.")
     stored_messages = _member(exact, "messages", list, "convstore.")
+    items = _member(exact, "items", list, "convstore.") if "items" in exact else []
     if len(chat_messages) != len(stored_messages):
         raise InvalidInput(
             f"messages has {len(chat_messages)} entries and convstore.messages "
@@ -226,10 +281,15 @@ def _line_parts(record: Any) -> tuple[dict[str, Any], list[dict[str, Any]]]:
         key: conversation[key] for key in IMPORTED_CONVERSATION_FIELDS if key in conversation
     }
     imported_messages = [
-        _message_parts(index, chat, stored)
+        (f"messages[{index}]", _message_parts(index, chat, stored))
         for index, (chat, stored) in enumerate(zip(chat_messages, stored_messages, strict=True))
     ]
-    return imported_conversation, imported_messages
+    imported_items = [
+        (f"convstore.items[{index}]", _item_parts(index, item)) for index, item in enumerate(items)
+    ]
+    # In the order they were written: searches list a conversation's newest writes first.
+    in_order = sorted([*imported_messages, *imported_items], key=lambda entry: entry[1]["seq"])
+    return imported_conversation, in_order
 
 
 def _message_parts(index: int, chat: Any, stored: Any) -> dict[str, Any]:
@@ -248,8 +308,26 @@ def _message_parts(index: int, chat: Any, stored: Any) -> dict[str, Any]:
     message["content"] = chat.get("content")  # an assistant's tool calls may come without
     if "name" in chat:
         message["name"] = chat["name"]
-    message.update((key, stored[key]) for key in STORED_ONLY if key in stored)
+    message.update((key, stored[key]) for key in (*STORED_ONLY, "payload") if key in stored)
     return message
+
+
+def _item_parts(index: int, item: Any) -> dict[str, Any]:
+    """One item of another kind of a line, from ``"convstore"``, ``"items"``."""
+    path = f"convstore.items[{index}]"
+    if not isinstance(item, dict):
+        raise InvalidInput(f"{path} is {_json_kind(item)}, not a JSON object")
+    _member(item, "seq", int, f"{path}.")
+    _member(item, "created_at", str, f"{path}.")
+    _member(item, "role", str, f"{path}.")
+    if _member(item, "kind", str, f"{path}.") == validation.CHAT_MESSAGE:
+        raise InvalidInput(
+            f'{path}.kind is "message": a chat message belongs in messages and '
+            "convstore.messages, not in convstore.items"
+        )
+    parts = {key: item[key] for key in ITEM_FIELDS if key in item}
+    parts.setdefault("content", None)  # an item may come without
+    return parts
 
 
 def _member(record: Mapping[str, Any], key: str, kind: type, path: str = "") -> Any:
@@ -295,8 +373,17 @@ def _conversations(store: Store, user_id: str, since: str | None) -> Iterator[di
 
 
 def _stored_fields(message: Mapping[str, Any]) -> dict[str, Any]:
-    """What the OpenAI format leaves out and an exact import needs (:data:`STORED_ONLY`)."""
-    return {key: message[key] for key in STORED_ONLY}
+    """What the OpenAI format leaves out of a chat message and an exact import
+    needs (:data:`STORED_ONLY`, and its payload if it has one)."""
+    fields = {key: message[key] for key in STORED_ONLY}
+    if message["payload"] is not None:
+        fields["payload"] = message["payload"]
+    return fields
+
+
+def _item_fields(item: Mapping[str, Any]) -> dict[str, Any]:
+    """What an exact import of an item of another kind needs (:data:`ITEM_FIELDS`)."""
+    return {key: item[key] for key in ITEM_FIELDS}
 
 
 def _timestamp(value: Any) -> str:

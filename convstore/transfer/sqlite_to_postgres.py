@@ -6,7 +6,9 @@ destination transaction, so an interrupted run (even ``kill -9``) leaves whole
 pages behind and the next run carries on. A conversation already at the
 destination gets only the messages after its last ``seq`` there, so running
 again copies nothing twice. Rows keep their ids, ``seq``, running totals,
-timestamps (UTC, as stored), tool-call fields and metadata exactly.
+timestamps (UTC, as stored), tool-call fields, metadata, ``kind``, ``payload``
+and ``fingerprint`` (as stored: ``None`` for a row written before convstore
+kept fingerprints stays ``None``) exactly.
 Messages edited or deleted at the source after they were copied are not
 propagated; the verification reports such conversations.
 
@@ -309,10 +311,11 @@ VERIFIED_CONVERSATION_FIELDS = (
 
 VERIFIED_MESSAGE_FIELDS = (
     *(field for field in MESSAGE_FIELDS if field != "conversation_id"),
-    "tokens_before",
+    *("tokens_before", "fingerprint"),
 )
 """What it compares of a message: every public field
-(:class:`~convstore.types.Message`) and the running total behind the budget."""
+(:class:`~convstore.types.Message`: its ``kind`` and ``payload`` too), the
+running total behind the budget and the fingerprint of what it says."""
 
 
 def _conversation_fields(conversation: dict[str, Any]) -> list[Any]:

@@ -5,7 +5,7 @@
 -- Index: messages primary key (conversation_id, seq).
 SELECT conversation_id::text AS conversation_id, seq, role, content, tool_calls, tool_call_id,
        name, tokens, latency_ms, pinned, tokens_before, metadata, idempotency_key,
-       created_at
+       created_at, kind, payload, fingerprint
   FROM messages
  WHERE conversation_id IN (SELECT value::uuid
                              FROM jsonb_array_elements_text(:ids::jsonb) AS ids(value))
