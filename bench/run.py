@@ -30,9 +30,12 @@ from urllib.parse import urlsplit
 
 import psycopg
 from psycopg import sql
+from psycopg_pool import AsyncConnectionPool
 
 import convstore
 from bench import dataset
+from convstore import validation
+from convstore.sqlfiles.catalog import bind, queries_of
 from convstore.store import Store
 from convstore.types import POSTGRES, SQLITE
 
@@ -310,6 +313,10 @@ def measure_concurrency(url: str, plan: Plan, results: Results) -> None:
     label = f"AsyncStore, {CONCURRENT_TASKS} tasks"
     _add_concurrency(results, label, rate, latencies)
     results.add(f"{label}: event loop lag p99, ms", statistics.quantiles(lags, n=100)[98] * 1000)
+    if url.startswith("postgresql"):
+        rounds = _native_async_rounds(url, conversations, plan.concurrent_rounds)
+        rate, latencies = asyncio.run(rounds)
+        _add_concurrency(results, f"{NATIVE_ASYNC}, {CONCURRENT_TASKS} tasks", rate, latencies)
 
 
 def _add_concurrency(results: Results, label: str, rate: float, latencies: list[float]) -> None:
@@ -372,6 +379,57 @@ async def _async_rounds(
         running = False
         await ticking
     return len(latencies) / elapsed, latencies, lags
+
+
+NATIVE_ASYNC = "native-async ceiling (psycopg AsyncConnectionPool, same 2 statements)"
+"""What a native async path on PostgreSQL could reach at best: the two
+statements of a round sent straight from an ``AsyncConnectionPool`` of the
+same size and settings (a check of each connection handed out), without the
+Store's checks and retries. If AsyncStore comes close,
+its worker threads are not what limits throughput."""
+
+
+async def _native_async_rounds(
+    url: str, conversations: list[str], rounds: int
+) -> tuple[float, list[float]]:
+    append, context = (queries_of(POSTGRES)[name] for name in ("append_message", "recent_context"))
+    message = validation.message(role="user", content="a concurrent turn", tokens=5)
+    latencies: list[float] = []
+
+    async def task(pool: AsyncConnectionPool, conversation_id: str) -> None:
+        for _ in range(rounds):
+            for query, params in (
+                (append, {**message, "conversation_id": conversation_id, "user_id": None}),
+                (
+                    context,
+                    {
+                        "conversation_id": conversation_id,
+                        "user_id": None,
+                        "max_tokens": BUDGET,
+                        "keep_tool_groups": True,
+                    },
+                ),
+            ):
+                started = time.perf_counter()
+                async with pool.connection() as connection:
+                    await (
+                        await connection.execute(query.statement, bind(query, params))
+                    ).fetchall()
+                latencies.append(time.perf_counter() - started)
+
+    conninfo = convstore.DatabaseURL.of(url).conninfo
+    async with AsyncConnectionPool(
+        conninfo,
+        min_size=CONCURRENT_THREADS,
+        max_size=CONCURRENT_THREADS,
+        kwargs={"autocommit": True},
+        check=AsyncConnectionPool.check_connection,  # as convstore's pool does
+        open=False,
+    ) as pool:
+        started = time.perf_counter()
+        await asyncio.gather(*(task(pool, conversation) for conversation in conversations))
+        elapsed = time.perf_counter() - started
+    return len(latencies) / elapsed, latencies
 
 
 # -- databases and the report ----------------------------------------------------------------

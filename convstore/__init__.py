@@ -33,7 +33,7 @@ from .store.async_store import AsyncStore
 from .store.store import Store
 from .types import UNCHANGED
 from .urls import DatabaseURL
-from .validation import CONVERSATION_NAMESPACE, Limits
+from .validation import CONVERSATION_NAMESPACE, Limits, message_fingerprint
 
 __all__ = [
     "CONVERSATION_NAMESPACE",
@@ -61,6 +61,7 @@ __all__ = [
     "connect",
     "connect_async",
     "errors",
+    "message_fingerprint",
     "migrate",
     "pending_migrations",
     "queries",

@@ -61,7 +61,8 @@ class _NewMessageRequired(TypedDict):
     role: str
     """``system``, ``developer``, ``user``, ``assistant`` or ``tool``."""
     content: str | None
-    """The text; ``None`` only for an assistant message with ``tool_calls``."""
+    """The text; ``None`` only for an assistant message with ``tool_calls``,
+    or an item of another ``kind``."""
 
 
 class NewMessage(_NewMessageRequired, total=False):
@@ -86,6 +87,20 @@ class NewMessage(_NewMessageRequired, total=False):
     idempotency_key: str | None
     """A label unique within the conversation (a request id, say) that makes a
     retried append store nothing new; ``None`` (the default) for none."""
+    kind: str
+    """What the item is: ``"message"`` (the default), a chat message; any other
+    name (lower-case letters, digits, ``_ . : -``; at most 64 characters) is
+    another item of a model API, named by its producer's type (the OpenAI
+    Responses API's ``"reasoning"``, ``"function_call"``,
+    ``"web_search_call"``; pydantic-ai's ``"thinking"``). Items of another
+    kind may have no content, are counted in the token budget like messages,
+    are found by search by their ``content`` only, and are never sent by the
+    agent nor written to a JSONL line's chat ``messages`` (README, "Items
+    that are not chat messages")."""
+    payload: Any
+    """The item exactly as its producer gave it: a JSON object or array (a
+    Responses-API item, a pydantic-ai part), returned as stored; ``None``
+    (the default) for none."""
 
 
 class Message(TypedDict):
@@ -112,6 +127,22 @@ class Message(TypedDict):
     idempotency_key: str | None
     created_at: datetime
     """When it was stored (or the time an import gave it), UTC."""
+    kind: str
+    """``"message"`` for a chat message, or another item's kind (:class:`NewMessage`)."""
+    payload: Any
+    """The item as its producer gave it (a JSON object or array), or ``None``."""
+
+
+class MessageFingerprint(TypedDict):
+    """A message of ``get_message_fingerprints``: what a mirror compares."""
+
+    seq: int
+    kind: str
+    idempotency_key: str | None
+    fingerprint: str | None
+    """:func:`convstore.validation.message_fingerprint` of the message as it
+    was written; ``None`` for a message written before convstore kept them
+    (migrations ``pg_0017`` / ``sqlite_0010``)."""
 
 
 class ContextMessage(Message):
@@ -299,7 +330,7 @@ MESSAGE_FIELDS: tuple[str, ...] = tuple(Message.__annotations__)
 """The fields of a stored :class:`Message`, in the order of the columns the
 message queries return: ``conversation_id, seq, role, content, tool_calls,
 tool_call_id, name, tokens, latency_ms, pinned, metadata, idempotency_key,
-created_at``."""
+created_at, kind, payload``."""
 
 CONVERSATION_FIELDS: tuple[str, ...] = tuple(Conversation.__annotations__)
 """The fields of a stored :class:`Conversation`, in the order of the columns

@@ -30,6 +30,7 @@ too, and what goes in comes out exactly:
 
 from __future__ import annotations
 
+import hashlib
 import json
 import math
 import re
@@ -70,9 +71,9 @@ class Limits:
     max_text_bytes: int = 8 * 1024 * 1024
     """Content, titles, names and tool call ids, as UTF-8."""
     max_json_bytes: int = 1024 * 1024
-    """Metadata and tool calls, serialised."""
+    """Metadata, tool calls and payloads, serialised."""
     max_json_depth: int = 64
-    """Nesting of metadata and tool calls."""
+    """Nesting of metadata, tool calls and payloads."""
     max_identifier_bytes: int = 255
     """User ids and idempotency keys, as UTF-8. Both are indexed, and an index
     entry must fit PostgreSQL's btree (see :data:`MAX_INDEXABLE_IDENTIFIER_BYTES`).
@@ -461,6 +462,22 @@ def tool_call_problem(call: Any) -> str | None:
     return None
 
 
+CHAT_MESSAGE = "message"
+"""The ``kind`` of a chat message (the default); every other kind is another item."""
+
+KIND_PATTERN = re.compile(r"[a-z0-9_.:-]{1,64}")
+"""The names a ``kind`` may have (the migrations' ``messages_kind_format`` check)."""
+
+
+def kind_name(value: Any) -> str:
+    if not isinstance(value, str) or not KIND_PATTERN.fullmatch(value):
+        raise InvalidInput(
+            "kind must be 1 to 64 lower-case letters, digits or _ . : - "
+            f'("message" for a chat message), got {show(value)}'
+        )
+    return value
+
+
 def message(
     *,
     role: Any,
@@ -473,24 +490,34 @@ def message(
     name: Any = None,
     pinned: Any = False,
     idempotency_key: Any = None,
+    kind: Any = CHAT_MESSAGE,
+    payload: Any = None,
     limits: Limits = DEFAULT_LIMITS,
 ) -> dict[str, Any]:
-    """The parameters of ``append_message`` for one message, all checked.
+    """The parameters of ``append_message`` for one message, all checked, with
+    its ``fingerprint`` (:func:`message_fingerprint`).
 
-    ``content`` may be ``None`` only for an assistant message that calls tools
-    (an empty ``tool_calls`` list calls none, and is stored as ``None``); a
-    ``tool`` message must say which call it answers (``tool_call_id``). Each
-    tool call is checked by :func:`tool_call_problem`.
+    A chat message (``kind="message"``) may have ``content=None`` only if it
+    is an assistant message that calls tools (an empty ``tool_calls`` list
+    calls none, and is stored as ``None``); a ``tool`` message must say which
+    call it answers (``tool_call_id``). An item of another kind may have no
+    content and no ``tool_call_id``. Each tool call is checked by
+    :func:`tool_call_problem`.
 
     :raises InvalidInput: naming the first field that is not acceptable.
     """
     checked_role = role_name(role)
+    checked_kind = kind_name(kind)
     checked_calls = tool_calls_json(tool_calls, limits)
-    if content is None and not (checked_role == "assistant" and checked_calls):
-        raise InvalidInput("content may be None only for an assistant message with tool_calls")
-    if checked_role == "tool" and tool_call_id is None:
-        raise InvalidInput("a tool message needs the tool_call_id of the call it answers")
-    return {
+    if checked_kind == CHAT_MESSAGE:
+        if content is None and not (checked_role == "assistant" and checked_calls):
+            raise InvalidInput(
+                "content may be None only for an assistant message with tool_calls "
+                '(or an item whose kind is not "message")'
+            )
+        if checked_role == "tool" and tool_call_id is None:
+            raise InvalidInput("a tool message needs the tool_call_id of the call it answers")
+    checked = {
         "role": checked_role,
         "content": optional_text("content", content, limits),
         "tool_calls": checked_calls,
@@ -501,7 +528,68 @@ def message(
         "pinned": flag("pinned", pinned),
         "metadata": metadata_json("metadata", metadata, limits),
         "idempotency_key": optional_identifier("idempotency_key", idempotency_key, limits),
+        "kind": checked_kind,
+        "payload": payload_json(payload, limits),
     }
+    checked["fingerprint"] = _fingerprint(checked)
+    return checked
+
+
+def payload_json(value: Any, limits: Limits = DEFAULT_LIMITS) -> str | None:
+    """An item's payload (a JSON object or array) as text, or ``None``.
+
+    :raises InvalidInput: for another value, or as :func:`json_text`.
+    """
+    if value is None:
+        return None
+    if not isinstance(value, (Mapping, list, tuple)):
+        raise InvalidInput(f"payload must be a JSON object or array, got {show(value)}")
+    return json_text("payload", value, limits)
+
+
+FINGERPRINTED = (
+    "kind",
+    "role",
+    "content",
+    "tool_calls",
+    "tool_call_id",
+    "name",
+    "payload",
+    "metadata",
+)
+"""What a message's fingerprint covers: what it says. Not its token count,
+latency, pin or idempotency key, which can change (``set_message_tokens``)
+without the message changing."""
+
+
+def message_fingerprint(value: Any, limits: Limits = DEFAULT_LIMITS) -> str:
+    """The fingerprint convstore stores with a message: SHA-256, as 64 hex
+    digits, of the JSON array of its :data:`FINGERPRINTED` fields as checked
+    (metadata ``None`` is ``{}``, an empty ``tool_calls`` list is ``None``),
+    with JSON objects' keys sorted, no spaces and non-ASCII characters as
+    they are. ``value`` is a :class:`~convstore.types.NewMessage`: a mirror
+    computes the fingerprint of the message it would write and compares it
+    with ``Store.get_message_fingerprints`` to find what changed. ``limits``
+    are those of the store that wrote it (``store.limits``).
+
+    :raises InvalidInput: as :func:`new_message`.
+    :raises ConfigurationError: if ``limits`` is not a :class:`Limits`.
+    """
+    if not isinstance(limits, Limits):
+        raise ConfigurationError(f"limits must be a convstore.Limits, not {show(limits)}")
+    fingerprint: str = new_message(value, limits)["fingerprint"]
+    return fingerprint
+
+
+def _fingerprint(checked: Mapping[str, Any]) -> str:
+    said = [
+        json.loads(checked[field])
+        if field in ("tool_calls", "payload", "metadata") and checked[field] is not None
+        else checked[field]
+        for field in FINGERPRINTED
+    ]
+    canonical = json.dumps(said, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
+    return hashlib.sha256(canonical.encode("utf-8")).hexdigest()
 
 
 def new_message(value: Any, limits: Limits = DEFAULT_LIMITS) -> dict[str, Any]:

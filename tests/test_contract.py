@@ -15,6 +15,7 @@ from convstore import (
     ConversationExists,
     InvalidInput,
     NotFound,
+    message_fingerprint,
 )
 
 from .async_support import BlockingAsyncStore
@@ -636,3 +637,255 @@ def test_context_never_starts_on_an_orphan_tool_result(store, user):
         "result",
         "answer",
     ]
+
+
+def test_replace_message_keeps_its_place_and_the_totals_exact(store, user):
+    conversation_id = store.create_conversation(user)
+    for content in ("a", "b", "c"):
+        store.add_message(conversation_id, "user", content, tokens=10)
+    original = store.get_message(conversation_id, 2)
+
+    replaced = store.replace_message(
+        conversation_id,
+        2,
+        {"role": "assistant", "content": "B", "tokens": 25, "metadata": {"edited": True}},
+    )
+    assert (replaced["seq"], replaced["role"], replaced["content"]) == (2, "assistant", "B")
+    assert replaced["created_at"] == original["created_at"]
+    assert replaced["metadata"] == {"edited": True}
+    assert store.get_message(conversation_id, 2) == replaced
+    assert _contents(store.get_recent_context(conversation_id, max_tokens=34)) == ["c"]
+    assert _contents(store.get_recent_context(conversation_id, max_tokens=35)) == ["B", "c"]
+    assert _contents(store.get_recent_context(conversation_id, max_tokens=45)) == ["a", "B", "c"]
+    assert store.get_conversation(conversation_id)["message_count"] == 3
+    assert store.add_message(conversation_id, "user", "d")["seq"] == 4
+
+
+def test_replace_message_moves_tokens_in_and_out_of_the_pinned_sum(store, user):
+    conversation_id = store.create_conversation(user)
+    for content in ("a", "b", "c"):
+        store.add_message(conversation_id, "user", content, tokens=10)
+    store.replace_message(
+        conversation_id, 1, {"role": "system", "content": "rules", "tokens": 5, "pinned": True}
+    )
+    assert _contents(store.get_recent_context(conversation_id, max_tokens=25)) == [
+        "rules",
+        "b",
+        "c",
+    ]
+    store.replace_message(conversation_id, 1, {"role": "user", "content": "a", "tokens": 10})
+    assert _contents(store.get_recent_context(conversation_id, max_tokens=25)) == ["b", "c"]
+    assert _contents(store.get_recent_context(conversation_id, max_tokens=30)) == ["a", "b", "c"]
+
+
+def test_replace_message_keeps_the_idempotency_key_unless_given_one(store, user):
+    conversation_id = store.create_conversation(user)
+    store.add_message(conversation_id, "user", "first", idempotency_key="req-1")
+    store.add_message(conversation_id, "user", "second", idempotency_key="req-2")
+
+    store.replace_message(conversation_id, 1, {"role": "user", "content": "edited"})
+    retried = store.add_message(conversation_id, "user", "first", idempotency_key="req-1")
+    assert (retried["seq"], retried["content"]) == (1, "edited")  # the retry finds it
+    with pytest.raises(InvalidInput, match="req-2"):
+        store.replace_message(
+            conversation_id, 1, {"role": "user", "content": "x", "idempotency_key": "req-2"}
+        )
+    replaced = store.replace_message(
+        conversation_id, 1, {"role": "user", "content": "y", "idempotency_key": "req-3"}
+    )
+    assert replaced["idempotency_key"] == "req-3"
+    assert store.get_conversation(conversation_id)["message_count"] == 2
+
+
+def test_replace_message_refuses_bad_input_and_missing_messages(store, user):
+    conversation_id = _conversation_with(store, user, 2)
+    with pytest.raises(InvalidInput, match="role"):
+        store.replace_message(conversation_id, 1, {"role": "robot", "content": "x"})
+    with pytest.raises(InvalidInput, match="content may be None"):
+        store.replace_message(conversation_id, 1, {"role": "user", "content": None})
+    with pytest.raises(InvalidInput, match="unknown message fields"):
+        store.replace_message(conversation_id, 1, {"role": "user", "content": "x", "sq": 1})
+    with pytest.raises(NotFound, match="no message 9"):
+        store.replace_message(conversation_id, 9, {"role": "user", "content": "x"})
+    with pytest.raises(NotFound, match="does not exist"):
+        store.replace_message(str(uuid.uuid4()), 1, {"role": "user", "content": "x"})
+    assert _contents(store.get_messages(conversation_id)) == ["m1", "m2"]
+
+
+def test_delete_messages_clears_or_truncates_and_never_reuses_seq(store, user):
+    conversation_id = _conversation_with(store, user, 5, tokens=10)
+    assert store.delete_messages(conversation_id, after_seq=3) == 2
+    assert store.delete_messages(conversation_id, after_seq=3) == 0
+    assert _contents(store.get_recent_context(conversation_id, max_tokens=100)) == [
+        "m1",
+        "m2",
+        "m3",
+    ]
+    assert store.add_message(conversation_id, "user", "m6", tokens=10)["seq"] == 6
+    assert store.delete_messages(conversation_id) == 4
+    conversation = store.get_conversation(conversation_id)
+    assert (conversation["message_count"], conversation["messages"]) == (0, [])
+    assert store.get_recent_context(conversation_id) == []
+    assert store.add_message(conversation_id, "user", "again", tokens=10)["seq"] == 7
+    assert store.get_recent_context(conversation_id, max_tokens=10)[0]["suffix_tokens"] == 10
+    assert store.delete_messages(str(uuid.uuid4())) == 0
+    with pytest.raises(InvalidInput, match="after_seq"):
+        store.delete_messages(conversation_id, after_seq=-1)
+
+
+def test_pop_message_removes_and_returns_the_newest(store, user):
+    conversation_id = _conversation_with(store, user, 3, tokens=10)
+    newest = store.get_message(conversation_id, 3)
+    assert store.pop_message(conversation_id) == newest
+    assert _contents(store.get_messages(conversation_id)) == ["m1", "m2"]
+    assert store.get_recent_context(conversation_id, max_tokens=100)[0]["suffix_tokens"] == 20
+    assert store.pop_message(conversation_id)["seq"] == 2
+    assert store.pop_message(conversation_id)["seq"] == 1
+    assert store.pop_message(conversation_id) is None
+    assert store.pop_message(str(uuid.uuid4())) is None
+    assert store.get_conversation(conversation_id)["message_count"] == 0
+
+
+def test_concurrent_pops_and_appends_lose_and_repeat_nothing(store, user):
+    conversation_id = _conversation_with(store, user, 40, tokens=3)
+
+    def pop_or_append(worker):
+        if worker % 2:
+            return [store.pop_message(conversation_id) for _ in range(8)]
+        return [
+            store.add_message(conversation_id, "user", f"w{worker}-{i}", tokens=3) and None
+            for i in range(8)
+        ]
+
+    with ThreadPoolExecutor(max_workers=8) as pool:
+        popped = [m for result in pool.map(pop_or_append, range(8)) for m in result if m]
+    stored = store.get_messages(conversation_id, limit=None)
+    assert len({m["seq"] for m in popped}) == len(popped) == 32
+    assert not {m["seq"] for m in popped} & {m["seq"] for m in stored}
+    assert len(stored) == 40 + 32 - 32
+    assert store.get_conversation(conversation_id)["message_count"] == len(stored)
+    context = store.get_recent_context(conversation_id, max_tokens=10**6)
+    assert context[0]["suffix_tokens"] == 3 * len(stored)
+
+
+def test_clearing_while_others_append_keeps_the_counters_exact(store, user):
+    conversation_id = store.create_conversation(user)
+
+    def clear_or_append(worker):
+        for i in range(10):
+            if worker == 0:
+                store.delete_messages(conversation_id)
+            else:
+                store.add_message(conversation_id, "user", f"w{worker}-{i}", tokens=7)
+
+    with ThreadPoolExecutor(max_workers=6) as pool:
+        list(pool.map(clear_or_append, range(6)))
+    stored = store.get_messages(conversation_id, limit=None)
+    assert store.get_conversation(conversation_id)["message_count"] == len(stored)
+    context = store.get_recent_context(conversation_id, max_tokens=10**6)
+    assert (context[0]["suffix_tokens"] if context else 0) == 7 * len(stored)
+
+
+# -- items that are not chat messages, fingerprints ---------------------------------------
+
+REASONING = {"type": "reasoning", "id": "rs_1", "summary": [{"type": "summary_text", "text": "t"}]}
+
+
+def test_items_of_another_kind_are_stored_exactly(store, user):
+    conversation_id = store.create_conversation(user)
+    store.add_message(conversation_id, "user", "What is 6 x 7?", tokens=5)
+    item = store.add_message(
+        conversation_id, "assistant", None, tokens=12, kind="reasoning", payload=REASONING
+    )
+    call = store.add_messages(
+        conversation_id,
+        [
+            {
+                "role": "tool",
+                "content": None,
+                "tokens": 0,
+                "kind": "function_call_output",
+                "payload": {"type": "function_call_output", "call_id": "c1", "output": "42"},
+            },
+            {"role": "assistant", "content": "42", "tokens": 1},
+        ],
+    )
+    assert (item["kind"], item["payload"], item["content"]) == ("reasoning", REASONING, None)
+    assert [m["kind"] for m in store.get_messages(conversation_id)] == [
+        "message",
+        "reasoning",
+        "function_call_output",
+        "message",
+    ]
+    assert store.get_message(conversation_id, 3) == call[0]
+    assert call[1]["payload"] is None
+    context = store.get_recent_context(conversation_id, max_tokens=13)
+    # items count like messages
+    assert [m["kind"] for m in context] == ["reasoning", "function_call_output", "message"]
+
+
+@pytest.mark.parametrize(
+    ("fields", "complaint"),
+    [
+        pytest.param({"kind": "Reasoning"}, "kind must be", id="upper-case-kind"),
+        pytest.param({"kind": ""}, "kind must be", id="empty-kind"),
+        pytest.param({"kind": "x" * 65}, "kind must be", id="long-kind"),
+        pytest.param({"kind": 3}, "kind must be", id="numeric-kind"),
+        pytest.param({"kind": "reasoning", "payload": "text"}, "payload", id="string-payload"),
+        pytest.param({"kind": "reasoning", "payload": 5}, "payload", id="number-payload"),
+        pytest.param({"kind": "reasoning", "payload": {"k": "\x00"}}, "NUL", id="nul-in-payload"),
+        pytest.param({"kind": "message", "content": None}, "content may be None", id="chat-none"),
+    ],
+)
+def test_bad_kinds_and_payloads_are_refused(store, user, fields, complaint):
+    conversation_id = _conversation_with(store, user, 1)
+    message = {"role": "assistant", "content": "x", **fields}
+    with pytest.raises(InvalidInput, match=complaint):
+        store.add_message(conversation_id, **message)
+    with pytest.raises(InvalidInput, match=complaint):
+        store.add_messages(conversation_id, [message])
+    assert _contents(store.get_messages(conversation_id)) == ["m1"]
+
+
+def test_items_are_found_by_their_content_only(store, user):
+    conversation_id = store.create_conversation(user)
+    store.add_message(
+        conversation_id,
+        "assistant",
+        "pondering zebras",
+        kind="reasoning",
+        payload={"summary": "giraffes"},
+    )
+    assert [hit["seq"] for hit in store.search_messages(user, "zebras")] == [1]
+    assert store.search_messages(user, "giraffes") == []
+
+
+def test_fingerprints_say_what_each_message_holds(store, user):
+    conversation_id = store.create_conversation(user)
+    written = [
+        {
+            "role": "user",
+            "content": "hi",
+            "metadata": {"a": 1, "b": [1, 2]},
+            "idempotency_key": "k1",
+        },
+        {"role": "assistant", "content": None, "kind": "reasoning", "payload": REASONING},
+    ]
+    store.add_messages(conversation_id, written)
+    held = store.get_message_fingerprints(conversation_id)
+    assert [(f["seq"], f["kind"], f["idempotency_key"]) for f in held] == [
+        (1, "message", "k1"),
+        (2, "reasoning", None),
+    ]
+    assert [f["fingerprint"] for f in held] == [message_fingerprint(m) for m in written]
+    # key order of objects, counts, pins and keys do not change a fingerprint
+    same = {"content": "hi", "role": "user", "metadata": {"b": [1, 2], "a": 1}, "tokens": 9}
+    assert message_fingerprint(same) == held[0]["fingerprint"]
+    store.set_message_tokens(conversation_id, 1, 40)
+    assert store.get_message_fingerprints(conversation_id) == held
+    store.replace_message(conversation_id, 1, {"role": "user", "content": "hello"})
+    assert store.get_message_fingerprints(conversation_id)[0]["fingerprint"] == (
+        message_fingerprint({"role": "user", "content": "hello"})
+    )
+    assert message_fingerprint({"role": "user", "content": "hello"}) != held[0]["fingerprint"]
+    assert store.get_message_fingerprints(str(uuid.uuid4())) == []

@@ -396,6 +396,8 @@ VALID: dict[str, Callable[[World, Seed, str], Any]] = {
     "title": lambda w, s, t: "a title",
     "metadata": lambda w, s, t: {"channel": "web"},
     "metadata_patch": lambda w, s, t: {"channel": None},
+    "value": lambda w, s, t: {"role": "user", "content": "hello"},  # message_fingerprint
+    "message": lambda w, s, t: {"role": "user", "content": "hello"},  # replace_message
     "role": lambda w, s, t: "user",
     "content": lambda w, s, t: "hello",
     "tokens": lambda w, s, t: 3,
@@ -477,6 +479,7 @@ QUERY_VALID: dict[str, Callable[[World, Seed, str], Any]] = {
     "conversation_id": lambda w, s, t: s.conversation_id,
     "title": lambda w, s, t: "a title",
     "set_title": lambda w, s, t: True,
+    "after_seq": lambda w, s, t: 10**6,  # keeps every message
     "metadata": lambda w, s, t: '{"k": 1}',
     **{
         key: lambda w, s, t, value=value: value

@@ -80,8 +80,45 @@ def test_every_query_run_through_a_view_is_limited_to_its_user(store, people):
         metadata="{}",
         idempotency_key=None,
         created_at="2026-01-01T00:00:00+00:00",
+        kind=None,
+        payload=None,
+        fingerprint=None,
     )
     assert imported == []
+    replaced = bob_view.run(
+        "replace_message",
+        conversation_id=alices,
+        seq=1,
+        role="user",
+        content="rewritten",
+        tool_calls=None,
+        tool_call_id=None,
+        name=None,
+        tokens=1,
+        latency_ms=None,
+        pinned=False,
+        metadata="{}",
+        idempotency_key=None,
+        kind=None,
+        payload=None,
+        fingerprint=None,
+    )
+    assert replaced == []
+    assert bob_view.run("messages_after_totals", conversation_id=alices, after_seq=0) == [
+        {"messages": 0, "unpinned_tokens": 0, "pinned_tokens": 0}
+    ]
+    bob_view.run("delete_messages_after", conversation_id=alices, after_seq=0)
+    assert bob_view.run("message_fingerprints", conversation_id=alices) == []
+    assert (
+        bob_view.run(
+            "update_conversation",
+            conversation_id=alices,
+            set_title=True,
+            title="taken",
+            metadata='{"owner": "bob"}',
+        )
+        == []
+    )
     bob_view.run("recount_conversation", conversation_id=alices, updated_at="2000-01-01T00:00:00Z")
     with pytest.raises(InvalidInput, match="spans every user"):
         bob_view.run("purge_conversations", cutoff="2999-01-01T00:00:00Z", batch_size=10)
@@ -378,3 +415,34 @@ def test_sqlite_connection_settings_do_not_outlive_a_lent_connection(sqlite_url,
         assert store.delete_user_data(user) == {"conversations": 1, "messages": 1}
         with store.connection() as connection:
             assert connection.execute("SELECT count(*) FROM messages").fetchone() == (0,)
+
+
+def test_a_view_cannot_claim_or_edit_another_users_named_conversation(application_url, user):
+    """As an application role, under row-level security: ensuring a name
+    another user's conversation holds is refused inside a transaction that
+    goes on, and the edits of the new operations reach nothing of it."""
+    with convstore.connect(application_url, migrate=False) as store:
+        alice, bob = f"{user}-alice", f"{user}-bob"
+        name = f"{user}-shared-name"
+        store.for_user(alice).ensure_conversation(name, title="alice's")
+        store.add_message(name, "user", "alice's words", tokens=5)
+        bob_view = store.for_user(bob)
+        with bob_view.transaction():
+            with pytest.raises(convstore.ConversationExists):
+                bob_view.ensure_conversation(name)
+            mine = bob_view.ensure_conversation(f"{name}-bob")  # the transaction goes on
+        assert store.get_conversation(mine["id"])["user_id"] == bob
+        with pytest.raises(NotFound):
+            bob_view.replace_message(name, 1, {"role": "user", "content": "rewritten"})
+        with pytest.raises(NotFound):
+            bob_view.update_conversation(name, metadata_patch={"owner": bob})
+        assert bob_view.delete_messages(name) == 0
+        assert bob_view.pop_message(name) is None
+        assert bob_view.get_message_fingerprints(name) == []
+        conversation = store.get_conversation(name)
+        assert (conversation["user_id"], conversation["title"], conversation["metadata"]) == (
+            alice,
+            "alice's",
+            {},
+        )
+        assert [m["content"] for m in conversation["messages"]] == ["alice's words"]

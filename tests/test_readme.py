@@ -31,5 +31,10 @@ def test_quick_reference_runs(tmp_path):
     assert (tmp_path / "conversations.db").is_file()
 
 
+def test_adapter_operations_example_runs(tmp_path):
+    output = _run_example("## Threads, edits and items: what framework adapters need", tmp_path)
+    assert output.split() == ["3", "['message',", "'reasoning']", "True", "2"]
+
+
 def test_async_example_runs(tmp_path):
     assert _run_example("## The async API", tmp_path).split() == ["11", "11"]

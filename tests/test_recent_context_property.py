@@ -1,5 +1,5 @@
 """get_recent_context against a plain-Python reference, on both databases,
-after random appends, token edits and deletes."""
+after random appends, token edits, replacements, deletes, truncations and pops."""
 
 from __future__ import annotations
 
@@ -65,6 +65,20 @@ def _append(store, conversation_id, role, tokens, pinned):
     )["seq"]
 
 
+def _replace(store, conversation_id, message: Stored):
+    return store.replace_message(
+        conversation_id,
+        message.seq,
+        {
+            "role": message.role,
+            "content": f"replaced {message.role} text",
+            "tokens": message.tokens,
+            "pinned": message.pinned,
+            "tool_call_id": "call_1" if message.role == "tool" else None,
+        },
+    )
+
+
 def _check(store, conversation_id, messages, budgets):
     for keep_tool_groups in (True, False):
         for max_tokens in sorted(budgets):
@@ -84,10 +98,15 @@ def _check(store, conversation_id, messages, budgets):
 token_count = st.one_of(st.none(), st.integers(0, 3), st.integers(0, 200), st.integers(0, 10**6))
 roles = st.sampled_from(["user", "assistant", "tool", "system"])
 pinned = st.sampled_from([False, False, False, True])
+position = st.integers(0, 10**6)
 operation = st.one_of(
     st.tuples(st.just("append"), roles, token_count, pinned),
-    st.tuples(st.just("set_tokens"), st.integers(0, 10**6), token_count),
-    st.tuples(st.just("delete"), st.integers(0, 10**6)),
+    st.tuples(st.just("set_tokens"), position, token_count),
+    st.tuples(st.just("delete"), position),
+    st.tuples(st.just("replace"), position, roles, token_count, pinned),
+    st.tuples(st.just("truncate"), position),
+    st.tuples(st.just("clear")),
+    st.tuples(st.just("pop")),
 )
 
 
@@ -118,6 +137,24 @@ def test_context_matches_reference_after_appends_edits_and_deletes(
         elif messages and kind == "delete":
             chosen = messages.pop(arguments[0] % len(messages))
             assert store.delete_message(conversation_id, chosen.seq) is True
+        elif messages and kind == "replace":
+            chosen = messages[arguments[0] % len(messages)]
+            chosen.role, chosen.tokens, chosen.pinned = arguments[1:]
+            replaced = _replace(store, conversation_id, chosen)
+            assert (replaced["seq"], replaced["tokens"]) == (chosen.seq, chosen.tokens)
+        elif messages and kind == "truncate":
+            kept = arguments[0] % len(messages)
+            after_seq = messages[kept].seq
+            deleted = store.delete_messages(conversation_id, after_seq=after_seq)
+            assert deleted == len(messages) - kept - 1
+            del messages[kept + 1 :]
+        elif kind == "clear":
+            assert store.delete_messages(conversation_id) == len(messages)
+            messages.clear()
+        elif kind == "pop":
+            popped = store.pop_message(conversation_id)
+            newest = messages.pop() if messages else None
+            assert (popped and popped["seq"]) == (newest and newest.seq)
     _check(store, conversation_id, messages, _budgets_worth_trying(messages, extra_budgets))
 
 

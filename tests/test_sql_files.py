@@ -80,12 +80,16 @@ def _sample_parameters(query, user, conversation_id):
         "created_at": "2026-01-01T00:00:00Z",
         "updated_at": "2026-01-01T00:00:00Z",
         "batch_size": 1,
+        "set_title": True,
+        "after_seq": 0,
         "messages": json.dumps(
             [{"role": "user", "content": "x", "pinned": False, "metadata": "{}"}]
         ),
     }
     if query.name == "import_message":  # a seq and a key of its own, or it conflicts
         samples.update(seq=999, idempotency_key=None)
+    if query.name == "replace_message":  # keeps the key of the message it replaces
+        samples.update(idempotency_key=None)
     deltas = {"delta", "unpinned_tokens_delta", "pinned_tokens_delta", "message_count_delta"}
     return {name: 0 if name in deltas else samples.get(name) for name in query.parameters}
 

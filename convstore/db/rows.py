@@ -1,7 +1,9 @@
 """Plain Python values out of database rows, the same on both databases.
 
 Result columns follow naming rules that every query file keeps: columns named
-``metadata``, ``tool_calls`` or ending in ``_metadata`` hold JSON, columns
+``metadata``, ``tool_calls``, ``payload`` or ending in ``_metadata`` hold
+JSON (an object or an array, never a bare string, which SQLite's text and
+PostgreSQL's parsed jsonb could not tell apart), columns
 ending in ``_at`` hold timestamps, ``pinned`` is a boolean, and ``id`` or
 ``*_id`` columns may hold UUIDs. Ids come back as ``str``, timestamps as
 timezone-aware UTC ``datetime``, JSON as dicts and lists.
@@ -52,7 +54,7 @@ def converter_for(column: str) -> Converter | None:
     :class:`~convstore.errors.DatabaseError` for a value it cannot convert."""
     if column.endswith("_at"):
         return _reporting(column, "an ISO 8601 timestamp", _timestamp)
-    if column in ("metadata", "tool_calls") or column.endswith("_metadata"):
+    if column in ("metadata", "tool_calls", "payload") or column.endswith("_metadata"):
         return _reporting(column, "JSON", _json)
     if column == "pinned":
         return bool  # SQLite has no boolean type: 0 and 1

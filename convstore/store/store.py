@@ -46,6 +46,7 @@ from ..types import (
     ImportedMessage,
     ImportResult,
     Message,
+    MessageFingerprint,
     MessageHit,
     MetadataMatch,
     NewMessage,
@@ -53,7 +54,7 @@ from ..types import (
     Unchanged,
     UserStats,
 )
-from ..validation import DEFAULT_LIMITS, Limits
+from ..validation import CHAT_MESSAGE, DEFAULT_LIMITS, Limits
 
 BATCH_JSON_BYTES = 64 * 1024 * 1024
 """The most UTF-8 bytes of JSON ``add_messages`` sends in one statement; a
@@ -308,6 +309,8 @@ class Store:
         name: str | None = None,
         pinned: bool = False,
         idempotency_key: str | None = None,
+        kind: str = CHAT_MESSAGE,
+        payload: Any = None,
     ) -> Message:
         """Append a message and return it as stored, with its ``seq``.
 
@@ -322,8 +325,13 @@ class Store:
         lost -- nothing new is stored and the stored message is returned, even
         when both attempts race. Retry on errors whose ``retryable`` is true.
 
+        ``kind`` and ``payload`` store an item that is not a chat message (a
+        reasoning item, a function call of the Responses API ...) exactly as
+        its producer gave it: :class:`~convstore.types.NewMessage` says how
+        such items are counted, searched, sent and exported.
+
         :raises NotFound: if the conversation does not exist.
-        :raises InvalidInput: for a bad role, count, metadata or text.
+        :raises InvalidInput: for a bad role, kind, count, metadata, payload or text.
         """
         params = validation.message(
             role=role,
@@ -336,6 +344,8 @@ class Store:
             name=name,
             pinned=pinned,
             idempotency_key=idempotency_key,
+            kind=kind,
+            payload=payload,
             limits=self.limits,
         )
         checked_id = validation.conversation_id(conversation_id, self.limits)
@@ -449,6 +459,55 @@ class Store:
             (message,) = self.run("get_message", conversation_id=checked_id, seq=checked_seq)
         return cast(Message, message)
 
+    def replace_message(
+        self, conversation_id: str, seq: int, message: NewMessage | Mapping[str, Any]
+    ) -> Message:
+        """Replace message ``seq`` by ``message`` (a
+        :class:`~convstore.types.NewMessage`, as :meth:`add_messages` takes
+        them, checked by the rules of :meth:`add_message`) and return it as stored.
+
+        It keeps its ``seq`` and ``created_at``; every other field becomes the
+        one given (absent: the default), except the idempotency key, which
+        ``None`` leaves as it is (a retry of the first append must still find
+        it). The running totals are shifted in the same transaction, as
+        :meth:`set_message_tokens` does, so :meth:`get_recent_context` stays
+        exact. Repeating a call that lost its answer is safe.
+
+        :raises NotFound: if the conversation or the message does not exist.
+        :raises InvalidInput: as :meth:`add_message`, or for an idempotency
+            key another message of the conversation holds. Nothing is changed.
+        """
+        params = validation.new_message(message, self.limits)
+        checked_id = validation.conversation_id(conversation_id, self.limits)
+        checked_seq = validation.count("seq", seq, minimum=1)
+        with _safe_to_repeat(), self.transaction():
+            old = self._lock_message(checked_id, checked_seq)
+            try:
+                (new,) = self.run(
+                    "replace_message", conversation_id=checked_id, seq=checked_seq, **params
+                )
+            except DuplicateIdempotencyKey as error:
+                raise InvalidInput(
+                    f"conversation {checked_id} holds idempotency_key "
+                    f"{validation.show(params['idempotency_key'])} at another seq"
+                ) from error
+            if new["pinned"] == old["pinned"]:
+                self._shift_totals(
+                    checked_id,
+                    checked_seq,
+                    new["counted_tokens"] - old["counted_tokens"],
+                    pinned=old["pinned"],
+                )
+            else:  # its tokens move between the running totals and the pinned sum
+                self._shift_totals(
+                    checked_id, checked_seq, -old["counted_tokens"], pinned=old["pinned"]
+                )
+                self._shift_totals(
+                    checked_id, checked_seq, new["counted_tokens"], pinned=new["pinned"]
+                )
+            (message,) = self.run("get_message", conversation_id=checked_id, seq=checked_seq)
+        return cast(Message, message)
+
     def delete_message(self, conversation_id: str, seq: int) -> bool:
         """Delete one message; ``True`` if it existed. Its ``seq`` is not reused.
 
@@ -471,6 +530,63 @@ class Store:
                 message_count_delta=-1,
             )
         return True
+
+    def delete_messages(self, conversation_id: str, after_seq: int = 0) -> int:
+        """Delete the messages after ``after_seq`` -- with ``0`` (the default),
+        every message: the conversation is cleared but kept -- and return how
+        many were deleted (``0`` also when the conversation does not exist).
+
+        Atomic under concurrent callers: the conversation is locked, so an
+        append waits and lands after the deletion, never inside it. The seqs
+        of deleted messages are not reused. Deleting the newest messages
+        shifts no other message's running total, so the cost is that of the
+        deleted rows. Repeating a call that lost its answer is safe.
+
+        :raises InvalidInput: for a bad id or a negative ``after_seq``.
+        """
+        checked_id = validation.conversation_id(conversation_id, self.limits)
+        checked_after = validation.count("after_seq", after_seq)
+        with _safe_to_repeat(), self.transaction():
+            if not self.run("lock_conversation", conversation_id=checked_id):
+                return 0
+            return self._delete_after(checked_id, checked_after)
+
+    def pop_message(self, conversation_id: str) -> Message | None:
+        """Delete the newest message and return it as it was stored; ``None``
+        if the conversation has no message or does not exist.
+
+        Atomic under concurrent callers: two pops never return the same
+        message, and an append waits for the pop. A pop whose answer was lost
+        (:class:`OutcomeUnknown`) may have happened: read before popping again.
+        """
+        checked_id = validation.conversation_id(conversation_id, self.limits)
+        with self.transaction():
+            if not self.run("lock_conversation", conversation_id=checked_id):
+                return None
+            newest = self.run("get_messages", conversation_id=checked_id, limit=1, before_seq=None)
+            if not newest:
+                return None
+            self._delete_after(checked_id, newest[0]["seq"] - 1)
+        return cast(Message, newest[0])
+
+    def _delete_after(self, conversation_id: str, after_seq: int) -> int:
+        """Holding the conversation's lock (taken first: a statement that
+        waited for it would have counted an older snapshot), take the
+        messages after ``after_seq`` off the counters and delete them; how many."""
+        (after,) = self.run(
+            "messages_after_totals", conversation_id=conversation_id, after_seq=after_seq
+        )
+        if not after["messages"]:
+            return 0
+        self.run(
+            "adjust_conversation_totals",
+            conversation_id=conversation_id,
+            unpinned_tokens_delta=-after["unpinned_tokens"],
+            pinned_tokens_delta=-after["pinned_tokens"],
+            message_count_delta=-after["messages"],
+        )
+        self.run("delete_messages_after", conversation_id=conversation_id, after_seq=after_seq)
+        return int(after["messages"])
 
     def _lock_message(self, conversation_id: str, seq: int) -> dict[str, Any]:
         """Lock the conversation against concurrent appends and edits; return
@@ -702,6 +818,20 @@ class Store:
                 else validation.count("before_seq", before_seq),
             )
         return cast("list[Message]", found)
+
+    def get_message_fingerprints(self, conversation_id: str) -> list[MessageFingerprint]:
+        """What the conversation holds, without its content, oldest first: each
+        message's ``seq``, ``kind``, ``idempotency_key`` and ``fingerprint``
+        (:func:`convstore.validation.message_fingerprint` of the message as
+        written). A mirror of another history (a framework's messages)
+        compares these with the fingerprints of the messages it would write,
+        and replaces, deletes or appends only what differs. Reads no content:
+        the cost is that of the conversation's index entries and rows."""
+        found = self.run(
+            "message_fingerprints",
+            conversation_id=validation.conversation_id(conversation_id, self.limits),
+        )
+        return cast("list[MessageFingerprint]", found)
 
     def list_conversations(self, user_id: str | None = None, limit: int = 20) -> list[Conversation]:
         """A user's conversations, most recently active first (without messages)."""

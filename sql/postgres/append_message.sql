@@ -19,6 +19,9 @@
 -- :pinned           true to keep the message in every token-budget context
 -- :metadata         a JSON object, as text
 -- :idempotency_key  the caller's label for this append, or NULL
+-- :kind             'message' (or NULL) for a chat message, or another item's kind
+-- :payload          the item as its producer gave it (JSON text), or NULL
+-- :fingerprint      SHA-256 (hex) of what the message says, computed by convstore
 -- Index: conversations primary key (the row lock), messages primary key,
 --        messages_idempotency_key.
 WITH appended AS (
@@ -48,10 +51,11 @@ WITH appended AS (
 )
 INSERT INTO messages (conversation_id, seq, user_id, role, content, tool_calls,
                       tool_call_id, name, tokens, latency_ms, pinned, tokens_before,
-                      metadata, idempotency_key, created_at)
+                      metadata, idempotency_key, created_at, kind, payload, fingerprint)
 SELECT id, seq, user_id, :role, :content, :tool_calls::jsonb,
        :tool_call_id, :name, :tokens::integer, :latency_ms::integer, pinned, tokens_before,
-       :metadata::jsonb, :idempotency_key, updated_at
+       :metadata::jsonb, :idempotency_key, updated_at,
+       coalesce(:kind, 'message'), :payload::jsonb, :fingerprint
   FROM allocated
 RETURNING conversation_id, seq, role, content, tool_calls, tool_call_id, name,
-          tokens, latency_ms, pinned, metadata, idempotency_key, created_at;
+          tokens, latency_ms, pinned, metadata, idempotency_key, created_at, kind, payload;

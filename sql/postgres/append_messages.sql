@@ -12,8 +12,9 @@
 -- :user_id          limit to this owner's conversations, or NULL for any owner
 -- :messages         a JSON array of objects with role, content, tool_calls (JSON
 --                   text or null), tool_call_id, name, tokens, latency_ms, pinned,
---                   metadata (JSON text) and idempotency_key, in the order to
---                   append them
+--                   metadata (JSON text), idempotency_key, kind ('message' or
+--                   null for a chat message), payload (JSON text or null) and
+--                   fingerprint, in the order to append them
 -- Index: conversations primary key (the row lock), messages primary key,
 --        messages_idempotency_key.
 WITH requested AS (
@@ -22,9 +23,10 @@ WITH requested AS (
                jsonb_to_recordset(:messages::jsonb)
                AS (role text, content text, tool_calls text, tool_call_id text, name text,
                    tokens integer, latency_ms integer, pinned boolean, metadata text,
-                   idempotency_key text)
+                   idempotency_key text, kind text, payload text, fingerprint text)
            ) WITH ORDINALITY AS r(role, content, tool_calls, tool_call_id, name, tokens,
-                                  latency_ms, pinned, metadata, idempotency_key, requested_at)
+                                  latency_ms, pinned, metadata, idempotency_key, kind,
+                                  payload, fingerprint, requested_at)
 ), batch AS (
     SELECT r.*,
            row_number() OVER (ORDER BY r.requested_at) AS position,
@@ -62,12 +64,12 @@ WITH requested AS (
 )
 INSERT INTO messages (conversation_id, seq, user_id, role, content, tool_calls,
                       tool_call_id, name, tokens, latency_ms, pinned, tokens_before,
-                      metadata, idempotency_key, created_at)
+                      metadata, idempotency_key, created_at, kind, payload, fingerprint)
 SELECT a.id, a.seq_before + b.position, a.user_id, b.role, b.content, b.tool_calls::jsonb,
        b.tool_call_id, b.name, b.tokens, b.latency_ms, b.pinned,
        a.tokens_before + b.unpinned_tokens_before, b.metadata::jsonb, b.idempotency_key,
-       a.updated_at
+       a.updated_at, coalesce(b.kind, 'message'), b.payload::jsonb, b.fingerprint
   FROM allocated AS a, batch AS b
  ORDER BY b.position
 RETURNING conversation_id, seq, role, content, tool_calls, tool_call_id, name,
-          tokens, latency_ms, pinned, metadata, idempotency_key, created_at;
+          tokens, latency_ms, pinned, metadata, idempotency_key, created_at, kind, payload;

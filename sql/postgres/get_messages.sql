@@ -6,7 +6,8 @@
 -- :before_seq       page back from this seq (exclusive), or NULL for the newest
 -- Index: messages primary key (conversation_id, seq), read backwards from the boundary.
 SELECT conversation_id, seq, role, content, tool_calls, tool_call_id, name,
-       tokens, latency_ms, pinned, metadata, idempotency_key, created_at
+       tokens, latency_ms, pinned, metadata, idempotency_key, created_at,
+       kind, payload
   FROM (SELECT *
           FROM messages
          WHERE conversation_id = :conversation_id

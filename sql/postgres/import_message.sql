@@ -13,14 +13,17 @@
 -- :pinned           whether it is pinned
 -- :metadata         a JSON object, as text
 -- :idempotency_key  its idempotency key, or NULL
+-- :kind             'message' (or NULL) for a chat message, or another item's kind
+-- :payload          the item as its producer gave it (JSON text), or NULL
+-- :fingerprint      SHA-256 (hex) of what the message says, computed by convstore
 -- :created_at       an ISO 8601 timestamp
 -- Index: messages primary key.
 INSERT INTO messages (conversation_id, seq, user_id, role, content, tool_calls, tool_call_id,
                       name, tokens, latency_ms, pinned, tokens_before, metadata,
-                      idempotency_key, created_at)
+                      idempotency_key, created_at, kind, payload, fingerprint)
 SELECT id, :seq::bigint, user_id, :role, :content, :tool_calls::jsonb, :tool_call_id,
        :name, :tokens::integer, :latency_ms::integer, :pinned::boolean, 0, :metadata::jsonb,
-       :idempotency_key, :created_at::timestamptz
+       :idempotency_key, :created_at::timestamptz, coalesce(:kind, 'message'), :payload::jsonb, :fingerprint
   FROM conversations
  WHERE id = :conversation_id
    AND (:user_id::text IS NULL OR user_id = :user_id)

@@ -42,7 +42,7 @@ WITH budget AS (
 ), context AS (
     SELECT m.conversation_id, m.seq, m.role, m.content, m.tool_calls, m.tool_call_id,
            m.name, m.tokens, m.latency_ms, m.pinned, m.metadata, m.idempotency_key,
-           m.created_at
+           m.created_at, m.kind, m.payload
       FROM messages AS m
      WHERE m.conversation_id = :conversation_id
        -- The upper bound holds for every message; it tells the planner that
@@ -52,7 +52,7 @@ WITH budget AS (
     UNION ALL
     SELECT m.conversation_id, m.seq, m.role, m.content, m.tool_calls, m.tool_call_id,
            m.name, m.tokens, m.latency_ms, m.pinned, m.metadata, m.idempotency_key,
-           m.created_at
+           m.created_at, m.kind, m.payload
       FROM messages AS m
      WHERE m.conversation_id = :conversation_id
        AND m.pinned
@@ -60,7 +60,7 @@ WITH budget AS (
        AND EXISTS (SELECT 1 FROM budget)
 )
 SELECT conversation_id, seq, role, content, tool_calls, tool_call_id, name,
-       tokens, latency_ms, pinned, metadata, idempotency_key, created_at,
+       tokens, latency_ms, pinned, metadata, idempotency_key, created_at, kind, payload,
        sum(coalesce(tokens, 100)) OVER (
            ORDER BY seq DESC
            ROWS BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW

@@ -21,13 +21,17 @@
 -- :pinned           1 to keep the message in every token-budget context, else 0
 -- :metadata         a JSON object, as text
 -- :idempotency_key  the caller's label for this append, or NULL
+-- :kind             'message' (or NULL) for a chat message, or another item's kind
+-- :payload          the item as its producer gave it (JSON text), or NULL
+-- :fingerprint      SHA-256 (hex) of what the message says, computed by convstore
 -- Index: conversations primary key, messages primary key, messages_idempotency_key.
 INSERT INTO messages (conversation_id, seq, user_id, role, content, tool_calls,
                       tool_call_id, name, tokens, latency_ms, pinned, tokens_before,
-                      metadata, idempotency_key, created_at)
+                      metadata, idempotency_key, created_at, kind, payload, fingerprint)
 SELECT id, last_seq + 1, user_id, :role, :content, :tool_calls,
        :tool_call_id, :name, :tokens, :latency_ms, :pinned, total_tokens,
-       :metadata, :idempotency_key, strftime('%Y-%m-%dT%H:%M:%f', 'now') || '000Z'
+       :metadata, :idempotency_key, strftime('%Y-%m-%dT%H:%M:%f', 'now') || '000Z',
+       coalesce(:kind, 'message'), :payload, :fingerprint
   FROM conversations
  WHERE id = :conversation_id
    AND (:user_id IS NULL OR user_id = :user_id)
@@ -36,4 +40,4 @@ SELECT id, last_seq + 1, user_id, :role, :content, :tool_calls,
                     WHERE conversation_id = :conversation_id
                       AND idempotency_key = :idempotency_key)
 RETURNING conversation_id, seq, role, content, tool_calls, tool_call_id, name,
-          tokens, latency_ms, pinned, metadata, idempotency_key, created_at;
+          tokens, latency_ms, pinned, metadata, idempotency_key, created_at, kind, payload;

@@ -13,8 +13,9 @@
 -- :user_id          limit to this owner's conversations, or NULL for any owner
 -- :messages         a JSON array of objects with role, content, tool_calls (JSON
 --                   text or null), tool_call_id, name, tokens, latency_ms, pinned,
---                   metadata (JSON text) and idempotency_key, in the order to
---                   append them
+--                   metadata (JSON text), idempotency_key, kind ('message' or
+--                   null for a chat message), payload (JSON text or null) and
+--                   fingerprint, in the order to append them
 -- Index: conversations primary key, messages primary key, messages_idempotency_key.
 WITH conversation AS MATERIALIZED (
     SELECT id, user_id, last_seq, total_tokens
@@ -32,7 +33,10 @@ WITH conversation AS MATERIALIZED (
            json_extract(value, '$.latency_ms') AS latency_ms,
            json_extract(value, '$.pinned') AS pinned,
            json_extract(value, '$.metadata') AS metadata,
-           json_extract(value, '$.idempotency_key') AS idempotency_key
+           json_extract(value, '$.idempotency_key') AS idempotency_key,
+           json_extract(value, '$.kind') AS kind,
+           json_extract(value, '$.payload') AS payload,
+           json_extract(value, '$.fingerprint') AS fingerprint
       FROM json_each(:messages)
 ), batch AS MATERIALIZED (
     SELECT r.*,
@@ -49,12 +53,12 @@ WITH conversation AS MATERIALIZED (
 )
 INSERT INTO messages (conversation_id, seq, user_id, role, content, tool_calls,
                       tool_call_id, name, tokens, latency_ms, pinned, tokens_before,
-                      metadata, idempotency_key, created_at)
+                      metadata, idempotency_key, created_at, kind, payload, fingerprint)
 SELECT c.id, c.last_seq + b.position, c.user_id, b.role, b.content, b.tool_calls,
        b.tool_call_id, b.name, b.tokens, b.latency_ms, b.pinned,
        c.total_tokens + b.unpinned_tokens_before, b.metadata, b.idempotency_key,
-       strftime('%Y-%m-%dT%H:%M:%f', 'now') || '000Z'
+       strftime('%Y-%m-%dT%H:%M:%f', 'now') || '000Z', coalesce(b.kind, 'message'), b.payload, b.fingerprint
   FROM conversation AS c, batch AS b
  ORDER BY b.position
 RETURNING conversation_id, seq, role, content, tool_calls, tool_call_id, name,
-          tokens, latency_ms, pinned, metadata, idempotency_key, created_at;
+          tokens, latency_ms, pinned, metadata, idempotency_key, created_at, kind, payload;

@@ -4,7 +4,8 @@
 -- :seq              the message's sequence number
 -- Index: messages primary key (conversation_id, seq).
 SELECT conversation_id, seq, role, content, tool_calls, tool_call_id, name,
-       tokens, latency_ms, pinned, metadata, idempotency_key, created_at
+       tokens, latency_ms, pinned, metadata, idempotency_key, created_at,
+       kind, payload
   FROM messages
  WHERE conversation_id = :conversation_id
    AND (:user_id IS NULL OR user_id = :user_id)

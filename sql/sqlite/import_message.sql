@@ -13,15 +13,18 @@
 -- :pinned           whether it is pinned
 -- :metadata         a JSON object, as text
 -- :idempotency_key  its idempotency key, or NULL
+-- :kind             'message' (or NULL) for a chat message, or another item's kind
+-- :payload          the item as its producer gave it (JSON text), or NULL
+-- :fingerprint      SHA-256 (hex) of what the message says, computed by convstore
 -- :created_at       a timestamp as SQLite stores it (UTC,
 --                   2026-11-25T13:38:38.123000Z; convstore converts any ISO 8601 input)
 -- Index: messages primary key.
 INSERT INTO messages (conversation_id, seq, user_id, role, content, tool_calls, tool_call_id,
                       name, tokens, latency_ms, pinned, tokens_before, metadata,
-                      idempotency_key, created_at)
+                      idempotency_key, created_at, kind, payload, fingerprint)
 SELECT id, :seq, user_id, :role, :content, :tool_calls, :tool_call_id,
        :name, :tokens, :latency_ms, :pinned, 0, :metadata,
-       :idempotency_key, :created_at
+       :idempotency_key, :created_at, coalesce(:kind, 'message'), :payload, :fingerprint
   FROM conversations
  WHERE id = :conversation_id
    AND (:user_id IS NULL OR user_id = :user_id)

@@ -5,7 +5,8 @@
 -- :idempotency_keys  a JSON array of keys
 -- Index: messages_idempotency_key (conversation_id, idempotency_key).
 SELECT conversation_id, seq, role, content, tool_calls, tool_call_id, name,
-       tokens, latency_ms, pinned, metadata, idempotency_key, created_at
+       tokens, latency_ms, pinned, metadata, idempotency_key, created_at,
+       kind, payload
   FROM messages
  WHERE conversation_id = :conversation_id
    AND (:user_id IS NULL OR user_id = :user_id)
