@@ -313,7 +313,7 @@ def measure_concurrency(url: str, plan: Plan, results: Results) -> None:
     label = f"AsyncStore, {CONCURRENT_TASKS} tasks"
     _add_concurrency(results, label, rate, latencies)
     results.add(f"{label}: event loop lag p99, ms", statistics.quantiles(lags, n=100)[98] * 1000)
-    if url.startswith("postgresql"):
+    if convstore.DatabaseURL.of(url).dialect == POSTGRES:
         rounds = _native_async_rounds(url, conversations, plan.concurrent_rounds)
         rate, latencies = asyncio.run(rounds)
         _add_concurrency(results, f"{NATIVE_ASYNC}, {CONCURRENT_TASKS} tasks", rate, latencies)

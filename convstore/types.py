@@ -134,7 +134,7 @@ class Message(TypedDict):
 
 
 class MessageFingerprint(TypedDict):
-    """A message of ``get_message_fingerprints``: what a mirror compares."""
+    """A message of ``get_message_fingerprints``: what a mirror compares, without its content."""
 
     seq: int
     kind: str
@@ -143,6 +143,10 @@ class MessageFingerprint(TypedDict):
     """:func:`convstore.validation.message_fingerprint` of the message as it
     was written; ``None`` for a message written before convstore kept them
     (migrations ``pg_0017`` / ``sqlite_0010``)."""
+    tokens: int | None
+    """Its token count, which the fingerprint leaves out."""
+    pinned: bool
+    """Its pin, which the fingerprint leaves out."""
 
 
 class ContextMessage(Message):
@@ -195,7 +199,9 @@ class ConversationWithMessages(Conversation):
 
 class _ImportedConversationId(TypedDict):
     id: str
-    """Its id, a UUID (kept: an import does not make a new one)."""
+    """Its id, a UUID or a name that stands for one
+    (:func:`convstore.validation.conversation_id`), kept: an import does not
+    make a new one."""
 
 
 class _ImportedConversationOptional(_ImportedConversationId, total=False):

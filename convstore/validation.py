@@ -46,6 +46,7 @@ from typing import Any
 from .errors import ConfigurationError, InvalidInput
 from .types import (
     IMPORTED_MESSAGE_FIELDS,
+    MESSAGE_FIELDS,
     NEW_MESSAGE_FIELDS,
     REQUIRED_IMPORTED_MESSAGE_FIELDS,
     REQUIRED_NEW_MESSAGE_FIELDS,
@@ -137,20 +138,33 @@ conversation id ``uuid.uuid5(CONVERSATION_NAMESPACE, n)`` (RFC 9562, section
 5.5: SHA-1 of the namespace and the name's UTF-8 bytes)."""
 
 
-def conversation_id(value: Any, limits: Limits = DEFAULT_LIMITS) -> str:
+MAX_NAME_BYTES = 1024
+"""The longest conversation name, as UTF-8. Names are not stored, so no
+store's :class:`Limits` apply: a name is valid on every store or on none."""
+
+_ALMOST_A_UUID = re.compile(r"(?i)(?:urn:uuid:)?\{?([0-9a-f-]+)\}?")
+"""Text shaped like a UUID: its hex digits (and dashes) in group 1."""
+
+
+def conversation_id(value: Any) -> str:
     """The canonical text form of a conversation id: a UUID, or the UUID a
     name stands for.
 
     A ``uuid.UUID``, or text that ``uuid.UUID`` reads (``"6f1e7c52-..."``,
-    upper case, braces, ``urn:uuid:``), is that UUID. Any other non-empty text
-    is a *name* -- a framework's thread or session id such as
-    ``"user-42-conv-7"`` -- and stands for ``uuid.uuid5(CONVERSATION_NAMESPACE,
-    name)``: the same conversation for everyone who uses that name, on every
-    database. Names are global, not per user: put the user in the name when two
-    users could pick the same one. The name itself is not stored.
+    upper case, braces, ``urn:uuid:``, 32 hex digits), is that UUID. Other
+    text is a *name* -- a framework's thread or session id such as
+    ``"user-42-conv-7"`` or ``"1"`` -- and stands for
+    ``uuid.uuid5(CONVERSATION_NAMESPACE, name)``: the same conversation for
+    everyone who uses that name, on every database. Names are global, not per
+    user: put the user in the name when two users could pick the same one. The
+    name itself is not stored.
+
+    So that a mistyped UUID is an error, not another conversation, a name may
+    not be a UUID with a digit too many or too few (text of hex digits, dashes
+    and braces with 28 to 36 hex digits), nor start or end with whitespace.
 
     :raises InvalidInput: for anything else: not a string, empty, a NUL
-        character, or a name over ``limits.max_identifier_bytes``.
+        character, such a name, or a name over :data:`MAX_NAME_BYTES`.
     """
     if isinstance(value, uuid.UUID):
         return str(value)
@@ -161,7 +175,19 @@ def conversation_id(value: Any, limits: Limits = DEFAULT_LIMITS) -> str:
             pass
     if not isinstance(value, str) or not value:
         raise InvalidInput(f"conversation_id must be a UUID or a non-empty name, got {show(value)}")
-    return str(uuid.uuid5(CONVERSATION_NAMESPACE, identifier("conversation_id", value, limits)))
+    shaped = _ALMOST_A_UUID.fullmatch(value)
+    if shaped and 28 <= len(shaped.group(1).replace("-", "")) <= 36:
+        raise InvalidInput(f"conversation_id {show(value)} is not a valid UUID")
+    if value != value.strip():
+        raise InvalidInput(
+            f"conversation_id {show(value)}: a name may not start or end with whitespace"
+        )
+    size = len(text("conversation_id", value).encode("utf-8"))
+    if size > MAX_NAME_BYTES:
+        raise InvalidInput(
+            f"conversation_id is a name of {size:,} bytes; the limit is {MAX_NAME_BYTES:,}"
+        )
+    return str(uuid.uuid5(CONVERSATION_NAMESPACE, value))
 
 
 def user_id(value: Any, limits: Limits = DEFAULT_LIMITS) -> str:
@@ -240,6 +266,19 @@ def count(field: str, value: Any, *, minimum: int = 0) -> int:
             f"{field} must be between {minimum} and {MAX_INTEGER}, got {show(value)}"
         )
     return value
+
+
+def seqs_json(field: str, value: Any) -> str:
+    """A list of message seqs (whole numbers of at least 1) as a JSON array,
+    sorted, each once.
+
+    :raises InvalidInput: for a value that is not a list or tuple of them.
+    """
+    if not isinstance(value, (list, tuple)):
+        raise InvalidInput(f"{field} must be a list of seqs, got {show(value)}")
+    return json.dumps(
+        sorted({count(f"{field}[{i}]", seq, minimum=1) for i, seq in enumerate(value)})
+    )
 
 
 def optional_count(field: str, value: Any) -> int | None:
@@ -470,6 +509,10 @@ KIND_PATTERN = re.compile(r"[a-z0-9_.:-]{1,64}")
 
 
 def kind_name(value: Any) -> str:
+    """A message's ``kind``, as :data:`KIND_PATTERN` allows.
+
+    :raises InvalidInput: otherwise.
+    """
     if not isinstance(value, str) or not KIND_PATTERN.fullmatch(value):
         raise InvalidInput(
             "kind must be 1 to 64 lower-case letters, digits or _ . : - "
@@ -547,6 +590,9 @@ def payload_json(value: Any, limits: Limits = DEFAULT_LIMITS) -> str | None:
     return json_text("payload", value, limits)
 
 
+STORED_ONLY_FIELDS = frozenset({*MESSAGE_FIELDS, "suffix_tokens"} - {*NEW_MESSAGE_FIELDS})
+"""What a stored message (or one of a context) has and a new one does not."""
+
 FINGERPRINTED = (
     "kind",
     "role",
@@ -567,16 +613,22 @@ def message_fingerprint(value: Any, limits: Limits = DEFAULT_LIMITS) -> str:
     digits, of the JSON array of its :data:`FINGERPRINTED` fields as checked
     (metadata ``None`` is ``{}``, an empty ``tool_calls`` list is ``None``),
     with JSON objects' keys sorted, no spaces and non-ASCII characters as
-    they are. ``value`` is a :class:`~convstore.types.NewMessage`: a mirror
-    computes the fingerprint of the message it would write and compares it
-    with ``Store.get_message_fingerprints`` to find what changed. ``limits``
-    are those of the store that wrote it (``store.limits``).
+    they are. Numbers are taken as given: ``1`` and ``1.0`` differ.
+
+    ``value`` is a :class:`~convstore.types.NewMessage` -- a mirror computes
+    the fingerprint of the message it would write and compares it with
+    ``Store.get_message_fingerprints`` to find what changed -- or a stored
+    :class:`~convstore.types.Message`, whose stored-only fields (``seq``,
+    ``created_at`` ...) are left aside. ``limits`` only bound what is
+    accepted (pass ``store.limits`` for a message that store accepted).
 
     :raises InvalidInput: as :func:`new_message`.
     :raises ConfigurationError: if ``limits`` is not a :class:`Limits`.
     """
     if not isinstance(limits, Limits):
         raise ConfigurationError(f"limits must be a convstore.Limits, not {show(limits)}")
+    if isinstance(value, Mapping):
+        value = {key: value[key] for key in value if key not in STORED_ONLY_FIELDS}
     fingerprint: str = new_message(value, limits)["fingerprint"]
     return fingerprint
 

@@ -220,19 +220,32 @@ def test_every_method_succeeds_or_raises_convstore_error_leaving_data_unchanged(
 
 
 def test_ids_that_are_neither_uuids_nor_names_are_invalid_everywhere(store):
-    for bad in ("", 42, None, b"x", "a\x00b", "n" * 2001):
+    for bad in ("", 42, None, b"x", "a\x00b", "n" * 1025, " thread", "thread\n"):
         with pytest.raises(InvalidInput, match="conversation_id"):
             store.get_conversation(bad)
         with pytest.raises(InvalidInput, match="conversation_id"):
             store.delete_conversation(bad)
 
 
-def test_text_that_is_almost_a_uuid_is_a_name_of_another_conversation(store, user):
+def test_a_mistyped_uuid_is_invalid_not_a_name_of_another_conversation(store, user):
     conversation_id = store.create_conversation(user)
-    almost = conversation_id.replace("-", "") + "0"
-    assert store.get_conversation(almost) is None
-    assert store.delete_conversation(almost) is False
-    assert store.get_conversation(conversation_id) is not None
+    for almost in (
+        conversation_id[:-1],
+        conversation_id + "0",
+        conversation_id.replace("-", "") + "0",
+        "{" + conversation_id[1:] + "}",
+        "urn:uuid:" + conversation_id[:-2],
+        f" {conversation_id}",
+    ):
+        with pytest.raises(InvalidInput, match="conversation_id"):
+            store.get_conversation(almost)
+        with pytest.raises(InvalidInput, match="conversation_id"):
+            store.ensure_conversation(almost, user)
+    # short hex and long hex digests are names: LangGraph's thread "1", a SHA-1
+    for name in ("1", "deadbeef", "f" * 40):
+        assert store.get_messages(name) == []
+        named = store.create_conversation(user, conversation_id=f"{user}-{name}")
+        assert named == str(uuid.uuid5(convstore.CONVERSATION_NAMESPACE, f"{user}-{name}"))
 
 
 @pytest.mark.parametrize("statement_timeout", [0.0004, 3e6])

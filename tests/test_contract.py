@@ -881,11 +881,46 @@ def test_fingerprints_say_what_each_message_holds(store, user):
     # key order of objects, counts, pins and keys do not change a fingerprint
     same = {"content": "hi", "role": "user", "metadata": {"b": [1, 2], "a": 1}, "tokens": 9}
     assert message_fingerprint(same) == held[0]["fingerprint"]
+    assert [(f["tokens"], f["pinned"]) for f in held] == [(None, False), (None, False)]
     store.set_message_tokens(conversation_id, 1, 40)
-    assert store.get_message_fingerprints(conversation_id) == held
+    after_count = store.get_message_fingerprints(conversation_id)
+    assert [f["fingerprint"] for f in after_count] == [f["fingerprint"] for f in held]
+    assert after_count[0]["tokens"] == 40
+    # a stored message is its own fingerprint's input
+    assert message_fingerprint(store.get_message(conversation_id, 2)) == held[1]["fingerprint"]
     store.replace_message(conversation_id, 1, {"role": "user", "content": "hello"})
     assert store.get_message_fingerprints(conversation_id)[0]["fingerprint"] == (
         message_fingerprint({"role": "user", "content": "hello"})
     )
     assert message_fingerprint({"role": "user", "content": "hello"}) != held[0]["fingerprint"]
     assert store.get_message_fingerprints(str(uuid.uuid4())) == []
+
+
+def test_delete_messages_by_seqs_keeps_the_rest_and_its_totals(store, user):
+    conversation_id = store.create_conversation(user)
+    store.add_message(conversation_id, "system", "rules", tokens=3, pinned=True)
+    store.add_messages(
+        conversation_id,
+        [{"role": "user", "content": f"m{n}", "tokens": n} for n in range(2, 9)],
+    )
+    assert store.delete_messages(conversation_id, seqs=[2, 5, 8, 5, 99]) == 3
+    assert _contents(store.get_messages(conversation_id)) == ["rules", "m3", "m4", "m6", "m7"]
+    context = store.get_recent_context(conversation_id, max_tokens=3 + 7 + 6 + 4)
+    assert _contents(context) == ["rules", "m4", "m6", "m7"]
+    assert context[0]["suffix_tokens"] == 20
+    assert store.delete_messages(conversation_id, seqs=[1]) == 1  # a pinned one
+    assert _contents(store.get_recent_context(conversation_id, max_tokens=20)) == [
+        "m3",
+        "m4",
+        "m6",
+        "m7",
+    ]
+    assert store.get_conversation(conversation_id)["message_count"] == 4
+    assert store.delete_messages(conversation_id, seqs=[]) == 0
+    with pytest.raises(InvalidInput, match="not both"):
+        store.delete_messages(conversation_id, after_seq=2, seqs=[3])
+    with pytest.raises(InvalidInput, match=r"seqs\[1\]"):
+        store.delete_messages(conversation_id, seqs=[3, 0])
+    with pytest.raises(InvalidInput, match="list of seqs"):
+        store.delete_messages(conversation_id, seqs=3)
+    assert store.get_conversation(conversation_id)["message_count"] == 4

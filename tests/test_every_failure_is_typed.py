@@ -398,6 +398,7 @@ VALID: dict[str, Callable[[World, Seed, str], Any]] = {
     "metadata_patch": lambda w, s, t: {"channel": None},
     "value": lambda w, s, t: {"role": "user", "content": "hello"},  # message_fingerprint
     "message": lambda w, s, t: {"role": "user", "content": "hello"},  # replace_message
+    "seqs": lambda w, s, t: None,  # delete_messages
     "role": lambda w, s, t: "user",
     "content": lambda w, s, t: "hello",
     "tokens": lambda w, s, t: 3,
@@ -480,6 +481,7 @@ QUERY_VALID: dict[str, Callable[[World, Seed, str], Any]] = {
     "title": lambda w, s, t: "a title",
     "set_title": lambda w, s, t: True,
     "after_seq": lambda w, s, t: 10**6,  # keeps every message
+    "seqs": lambda w, s, t: "[999]",  # a seq the seed does not hold
     "metadata": lambda w, s, t: '{"k": 1}',
     **{
         key: lambda w, s, t, value=value: value

@@ -174,7 +174,12 @@ INVALID = [
     ("conversation", "user_id", "u" * 33, "Limits.max_identifier_bytes"),
     ("conversation", "user_id", None, "user_id must be a non-empty string"),
     ("conversation", "id", 42, "conversation.id must be a UUID or a non-empty name"),
-    ("conversation", "id", "c" * 33, "conversation.id is 33 bytes"),
+    (
+        "conversation",
+        "id",
+        "6f1e7c52-2b7e-4c1a-9d55-0c7f1b0e9a3",
+        "conversation.id .* not a valid UUID",
+    ),
     ("conversation", "created_at", "yesterday", "created_at must be an ISO 8601"),
     ("conversation", "updated_at", "infinity", "updated_at must be an ISO 8601"),
     ("conversation", "titel", "typo", "unknown conversation fields: titel"),

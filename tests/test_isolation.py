@@ -108,6 +108,12 @@ def test_every_query_run_through_a_view_is_limited_to_its_user(store, people):
         {"messages": 0, "unpinned_tokens": 0, "pinned_tokens": 0}
     ]
     bob_view.run("delete_messages_after", conversation_id=alices, after_seq=0)
+    listed = {"conversation_id": alices, "seqs": "[1]"}
+    assert bob_view.run("listed_messages_totals", **listed) == [
+        {"messages": 0, "unpinned_tokens": 0, "pinned_tokens": 0}
+    ]
+    bob_view.run("shift_tokens_before_listed", **listed)
+    bob_view.run("delete_listed_messages", **listed)
     assert bob_view.run("message_fingerprints", conversation_id=alices) == []
     assert (
         bob_view.run(

@@ -105,6 +105,7 @@ operation = st.one_of(
     st.tuples(st.just("delete"), position),
     st.tuples(st.just("replace"), position, roles, token_count, pinned),
     st.tuples(st.just("truncate"), position),
+    st.tuples(st.just("delete_listed"), st.lists(position, max_size=6)),
     st.tuples(st.just("clear")),
     st.tuples(st.just("pop")),
 )
@@ -148,6 +149,12 @@ def test_context_matches_reference_after_appends_edits_and_deletes(
             deleted = store.delete_messages(conversation_id, after_seq=after_seq)
             assert deleted == len(messages) - kept - 1
             del messages[kept + 1 :]
+        elif messages and kind == "delete_listed":
+            chosen_seqs = {messages[p % len(messages)].seq for p in arguments[0]}
+            missing_seq = messages[-1].seq + 1  # listed, but not there: ignored
+            deleted = store.delete_messages(conversation_id, seqs=[*chosen_seqs, missing_seq])
+            assert deleted == len(chosen_seqs)
+            messages[:] = [m for m in messages if m.seq not in chosen_seqs]
         elif kind == "clear":
             assert store.delete_messages(conversation_id) == len(messages)
             messages.clear()

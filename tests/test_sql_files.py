@@ -82,6 +82,7 @@ def _sample_parameters(query, user, conversation_id):
         "batch_size": 1,
         "set_title": True,
         "after_seq": 0,
+        "seqs": "[999]",  # none: delete_message still has its sample message
         "messages": json.dumps(
             [{"role": "user", "content": "x", "pinned": False, "metadata": "{}"}]
         ),
@@ -106,7 +107,8 @@ def _deletes_last(name):
 
 
 def _returns_rows(query):
-    return "RETURNING" in query.sql or query.sql.startswith(("SELECT", "WITH"))
+    """A SELECT (also ... FOR UPDATE), a read WITH, or a write that RETURNs."""
+    return "RETURNING" in query.sql or query.sql.startswith("SELECT") or not query.writes
 
 
 def test_both_dialects_return_the_same_columns(postgres_url, sqlite_url, user):

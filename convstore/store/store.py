@@ -184,9 +184,7 @@ class Store:
             created = self.run("create_conversation", **params)
         except OutcomeUnknown as lost:
             try:
-                created = self.run("create_conversation", **params) or self.run(
-                    "get_conversation", conversation_id=params["id"], user_id=params["user_id"]
-                )
+                created = self._create_or_find(params)
             except ConvstoreError as error:
                 raise lost from error
         if not created:
@@ -218,13 +216,18 @@ class Store:
         params = self._new_conversation(conversation_id, user_id, title, metadata)
         with _safe_to_repeat():
             for _ in range(2):  # a second round if it was deleted between the two
-                found = self.run("create_conversation", **params) or self.run(
-                    "get_conversation", conversation_id=params["id"], user_id=params["user_id"]
-                )
+                found = self._create_or_find(params)
                 if found:
                     return cast(Conversation, found[0])
         raise ConversationExists(
             f"conversation {params['id']} belongs to another user than {params['user_id']!r}"
+        )
+
+    def _create_or_find(self, params: Mapping[str, Any]) -> list[dict[str, Any]]:
+        """The conversation ``params`` creates, or if its id is taken, the one
+        of the same owner; no row if another user's has it."""
+        return self.run("create_conversation", **params) or self.run(
+            "get_conversation", conversation_id=params["id"], user_id=params["user_id"]
         )
 
     def _new_conversation(
@@ -236,7 +239,7 @@ class Store:
     ) -> dict[str, Any]:
         """The checked parameters of ``create_conversation``."""
         return {
-            "id": validation.conversation_id(conversation_id, self.limits),
+            "id": validation.conversation_id(conversation_id),
             "user_id": self._owner(user_id),
             "title": validation.optional_text("title", title, self.limits),
             "metadata": validation.metadata_json("metadata", metadata, self.limits),
@@ -265,7 +268,7 @@ class Store:
         :raises InvalidInput: for both ``metadata`` and ``metadata_patch``, or
             a bad title, metadata, patch, or a patched object over the limits.
         """
-        checked_id = validation.conversation_id(conversation_id, self.limits)
+        checked_id = validation.conversation_id(conversation_id)
         if metadata is not None and metadata_patch is not None:
             raise InvalidInput("give metadata (a replacement) or metadata_patch, not both")
         params = {
@@ -348,7 +351,7 @@ class Store:
             payload=payload,
             limits=self.limits,
         )
-        checked_id = validation.conversation_id(conversation_id, self.limits)
+        checked_id = validation.conversation_id(conversation_id)
         (message,) = self._append(checked_id, [idempotency_key], "append_message", **params)
         return message
 
@@ -364,7 +367,7 @@ class Store:
         :meth:`add_message` calls. A batch over ``BATCH_JSON_BYTES`` of JSON
         is sent in several statements of one transaction (PostgreSQL's jsonb
         holds at most 256 MB)."""
-        checked_id = validation.conversation_id(conversation_id, self.limits)
+        checked_id = validation.conversation_id(conversation_id)
         if not isinstance(messages, (list, tuple)):
             raise InvalidInput(
                 f"messages must be a list of mappings, got {type(messages).__name__}"
@@ -442,20 +445,15 @@ class Store:
 
         :raises NotFound: if the conversation or the message does not exist.
         """
-        checked_id = validation.conversation_id(conversation_id, self.limits)
+        checked_id = validation.conversation_id(conversation_id)
         checked_seq = validation.count("seq", seq, minimum=1)
         new_tokens = validation.optional_count("tokens", tokens)
         with _safe_to_repeat(), self.transaction():
-            old = self._lock_message(checked_id, checked_seq)
-            (new,) = self.run(
+            counted_before = self._lock_message(checked_id, checked_seq)
+            (counted_after,) = self.run(
                 "set_message_tokens", conversation_id=checked_id, seq=checked_seq, tokens=new_tokens
             )
-            self._shift_totals(
-                checked_id,
-                checked_seq,
-                new["counted_tokens"] - old["counted_tokens"],
-                pinned=old["pinned"],
-            )
+            self._retotal(checked_id, checked_seq, counted_before, counted_after)
             (message,) = self.run("get_message", conversation_id=checked_id, seq=checked_seq)
         return cast(Message, message)
 
@@ -478,12 +476,12 @@ class Store:
             key another message of the conversation holds. Nothing is changed.
         """
         params = validation.new_message(message, self.limits)
-        checked_id = validation.conversation_id(conversation_id, self.limits)
+        checked_id = validation.conversation_id(conversation_id)
         checked_seq = validation.count("seq", seq, minimum=1)
         with _safe_to_repeat(), self.transaction():
-            old = self._lock_message(checked_id, checked_seq)
+            counted_before = self._lock_message(checked_id, checked_seq)
             try:
-                (new,) = self.run(
+                (counted_after,) = self.run(
                     "replace_message", conversation_id=checked_id, seq=checked_seq, **params
                 )
             except DuplicateIdempotencyKey as error:
@@ -491,20 +489,7 @@ class Store:
                     f"conversation {checked_id} holds idempotency_key "
                     f"{validation.show(params['idempotency_key'])} at another seq"
                 ) from error
-            if new["pinned"] == old["pinned"]:
-                self._shift_totals(
-                    checked_id,
-                    checked_seq,
-                    new["counted_tokens"] - old["counted_tokens"],
-                    pinned=old["pinned"],
-                )
-            else:  # its tokens move between the running totals and the pinned sum
-                self._shift_totals(
-                    checked_id, checked_seq, -old["counted_tokens"], pinned=old["pinned"]
-                )
-                self._shift_totals(
-                    checked_id, checked_seq, new["counted_tokens"], pinned=new["pinned"]
-                )
+            self._retotal(checked_id, checked_seq, counted_before, counted_after)
             (message,) = self.run("get_message", conversation_id=checked_id, seq=checked_seq)
         return cast(Message, message)
 
@@ -514,7 +499,7 @@ class Store:
         Like :meth:`set_message_tokens`, this shifts the running totals of every
         later message in the same transaction.
         """
-        checked_id = validation.conversation_id(conversation_id, self.limits)
+        checked_id = validation.conversation_id(conversation_id)
         checked_seq = validation.count("seq", seq, minimum=1)
         with _safe_to_repeat(), self.transaction():
             try:
@@ -531,25 +516,38 @@ class Store:
             )
         return True
 
-    def delete_messages(self, conversation_id: str, after_seq: int = 0) -> int:
+    def delete_messages(
+        self, conversation_id: str, after_seq: int = 0, *, seqs: Sequence[int] | None = None
+    ) -> int:
         """Delete the messages after ``after_seq`` -- with ``0`` (the default),
-        every message: the conversation is cleared but kept -- and return how
-        many were deleted (``0`` also when the conversation does not exist).
+        every message: the conversation is cleared but kept -- or, given
+        ``seqs``, exactly the messages of those seqs (missing ones are
+        ignored). Return how many were deleted (``0`` also when the
+        conversation does not exist).
 
         Atomic under concurrent callers: the conversation is locked, so an
         append waits and lands after the deletion, never inside it. The seqs
         of deleted messages are not reused. Deleting the newest messages
-        shifts no other message's running total, so the cost is that of the
-        deleted rows. Repeating a call that lost its answer is safe.
+        shifts no other message's running total, so it costs the deleted rows
+        only; deleting ``seqs`` updates each later message once, however many
+        are listed (where a :meth:`delete_message` per seq updates them once
+        per seq). A call whose answer was lost (:class:`OutcomeUnknown`) is
+        not repeated blindly: messages appended since could go too.
 
-        :raises InvalidInput: for a bad id or a negative ``after_seq``.
+        :raises InvalidInput: for a bad id, a negative ``after_seq``, a seq
+            below 1, or both ``after_seq`` and ``seqs``.
         """
-        checked_id = validation.conversation_id(conversation_id, self.limits)
+        checked_id = validation.conversation_id(conversation_id)
         checked_after = validation.count("after_seq", after_seq)
-        with _safe_to_repeat(), self.transaction():
+        if seqs is not None and checked_after:
+            raise InvalidInput("give after_seq or seqs, not both")
+        listed = None if seqs is None else validation.seqs_json("seqs", seqs)
+        with self.transaction():
             if not self.run("lock_conversation", conversation_id=checked_id):
                 return 0
-            return self._delete_after(checked_id, checked_after)
+            if listed is None:
+                return self._delete_after(checked_id, checked_after)
+            return self._delete_listed(checked_id, listed)
 
     def pop_message(self, conversation_id: str) -> Message | None:
         """Delete the newest message and return it as it was stored; ``None``
@@ -557,36 +555,55 @@ class Store:
 
         Atomic under concurrent callers: two pops never return the same
         message, and an append waits for the pop. A pop whose answer was lost
-        (:class:`OutcomeUnknown`) may have happened: read before popping again.
+        (:class:`OutcomeUnknown`) may have happened: compare
+        :meth:`get_message_fingerprints` before popping again.
+
+        :raises InvalidInput: for a bad id.
         """
-        checked_id = validation.conversation_id(conversation_id, self.limits)
+        checked_id = validation.conversation_id(conversation_id)
         with self.transaction():
             if not self.run("lock_conversation", conversation_id=checked_id):
                 return None
-            newest = self.run("get_messages", conversation_id=checked_id, limit=1, before_seq=None)
-            if not newest:
+            newest_page = self.run(
+                "get_messages", conversation_id=checked_id, limit=1, before_seq=None
+            )
+            if not newest_page:
                 return None
-            self._delete_after(checked_id, newest[0]["seq"] - 1)
-        return cast(Message, newest[0])
+            self._delete_after(checked_id, newest_page[0]["seq"] - 1)
+        return cast(Message, newest_page[0])
 
     def _delete_after(self, conversation_id: str, after_seq: int) -> int:
         """Holding the conversation's lock (taken first: a statement that
         waited for it would have counted an older snapshot), take the
         messages after ``after_seq`` off the counters and delete them; how many."""
-        (after,) = self.run(
-            "messages_after_totals", conversation_id=conversation_id, after_seq=after_seq
-        )
-        if not after["messages"]:
-            return 0
+        tail = {"conversation_id": conversation_id, "after_seq": after_seq}
+        (deleted,) = self.run("messages_after_totals", **tail)
+        if deleted["messages"]:
+            self._subtract(conversation_id, deleted)
+            self.run("delete_messages_after", **tail)
+        return int(deleted["messages"])
+
+    def _delete_listed(self, conversation_id: str, seqs_json: str) -> int:
+        """As :meth:`_delete_after`, for the messages of the seqs listed in
+        ``seqs_json``, shifting the running totals of the later ones."""
+        listed = {"conversation_id": conversation_id, "seqs": seqs_json}
+        (deleted,) = self.run("listed_messages_totals", **listed)
+        if deleted["messages"]:
+            self._subtract(conversation_id, deleted)
+            self.run("shift_tokens_before_listed", **listed)
+            self.run("delete_listed_messages", **listed)
+        return int(deleted["messages"])
+
+    def _subtract(self, conversation_id: str, deleted: Mapping[str, Any]) -> None:
+        """Take ``deleted`` (``messages``, ``unpinned_tokens``,
+        ``pinned_tokens``) off the conversation's counters."""
         self.run(
             "adjust_conversation_totals",
             conversation_id=conversation_id,
-            unpinned_tokens_delta=-after["unpinned_tokens"],
-            pinned_tokens_delta=-after["pinned_tokens"],
-            message_count_delta=-after["messages"],
+            unpinned_tokens_delta=-deleted["unpinned_tokens"],
+            pinned_tokens_delta=-deleted["pinned_tokens"],
+            message_count_delta=-deleted["messages"],
         )
-        self.run("delete_messages_after", conversation_id=conversation_id, after_seq=after_seq)
-        return int(after["messages"])
 
     def _lock_message(self, conversation_id: str, seq: int) -> dict[str, Any]:
         """Lock the conversation against concurrent appends and edits; return
@@ -597,6 +614,26 @@ class Store:
         if not found:
             raise NotFound(f"conversation {conversation_id} has no message {seq}")
         return found[0]
+
+    def _retotal(
+        self,
+        conversation_id: str,
+        seq: int,
+        counted_before: Mapping[str, Any],
+        counted_after: Mapping[str, Any],
+    ) -> None:
+        """Keep the running totals exact after message ``seq``'s
+        ``counted_tokens`` and ``pinned`` changed from ``counted_before`` to
+        ``counted_after``: a change of pin moves its tokens between the
+        running totals and the pinned sum."""
+        if counted_before["pinned"] == counted_after["pinned"]:
+            delta = counted_after["counted_tokens"] - counted_before["counted_tokens"]
+            self._shift_totals(conversation_id, seq, delta, pinned=counted_before["pinned"])
+            return
+        for counted, sign in ((counted_before, -1), (counted_after, 1)):
+            self._shift_totals(
+                conversation_id, seq, sign * counted["counted_tokens"], pinned=counted["pinned"]
+            )
 
     def _shift_totals(
         self,
@@ -624,7 +661,7 @@ class Store:
 
     def delete_conversation(self, conversation_id: str) -> bool:
         """Delete a conversation and all its messages; ``True`` if it existed."""
-        checked_id = validation.conversation_id(conversation_id, self.limits)
+        checked_id = validation.conversation_id(conversation_id)
         with _safe_to_repeat():
             return bool(self.run("delete_conversation", conversation_id=checked_id))
 
@@ -666,7 +703,7 @@ class Store:
         was new. Every importer of convstore calls this, so all get the same rules.
 
         ``conversation`` is an :class:`~convstore.types.ImportedConversation`:
-        ``id`` (a UUID), ``user_id`` (on a user-scoped view it may be left
+        ``id`` (a UUID, or a name that stands for one), ``user_id`` (on a user-scoped view it may be left
         out, and may only be the view's user), ``created_at`` and
         ``updated_at`` (all required), ``title`` and ``metadata`` (optional).
         Each message is an :class:`~convstore.types.ImportedMessage`: the
@@ -706,7 +743,7 @@ class Store:
             REQUIRED_IMPORTED_CONVERSATION_FIELDS,
         )
         try:
-            conversation_id = validation.conversation_id(given["id"], self.limits)
+            conversation_id = validation.conversation_id(given["id"])
         except InvalidInput as error:
             raise InvalidInput(
                 str(error).replace("conversation_id", "conversation.id", 1)
@@ -780,7 +817,7 @@ class Store:
     def get_conversation(self, conversation_id: str) -> ConversationWithMessages | None:
         """The conversation with all its messages (oldest first) under
         ``"messages"``, or ``None`` if it does not exist."""
-        checked_id = validation.conversation_id(conversation_id, self.limits)
+        checked_id = validation.conversation_id(conversation_id)
         with self._user_scope(), self.database.transaction(write=False):
             found = self.run("get_conversation", conversation_id=checked_id)
             if not found:
@@ -792,7 +829,7 @@ class Store:
         """One message, or ``None`` if it does not exist."""
         found = self.run(
             "get_message",
-            conversation_id=validation.conversation_id(conversation_id, self.limits),
+            conversation_id=validation.conversation_id(conversation_id),
             seq=validation.count("seq", seq, minimum=1),
         )
         return cast(Message, found[0]) if found else None
@@ -805,7 +842,7 @@ class Store:
         Page back through a long conversation by passing the smallest ``seq``
         of one page as ``before_seq`` for the next.
         """
-        checked_id = validation.conversation_id(conversation_id, self.limits)
+        checked_id = validation.conversation_id(conversation_id)
         if limit is None and before_seq is None:
             found = self.run("conversation_messages", conversation_id=checked_id)
         else:
@@ -820,16 +857,19 @@ class Store:
         return cast("list[Message]", found)
 
     def get_message_fingerprints(self, conversation_id: str) -> list[MessageFingerprint]:
-        """What the conversation holds, without its content, oldest first: each
-        message's ``seq``, ``kind``, ``idempotency_key`` and ``fingerprint``
+        """What the conversation holds, without its content, oldest first
+        (``[]`` if it does not exist): each message's ``seq``, ``kind``,
+        ``idempotency_key``, ``fingerprint``
         (:func:`convstore.validation.message_fingerprint` of the message as
-        written). A mirror of another history (a framework's messages)
-        compares these with the fingerprints of the messages it would write,
-        and replaces, deletes or appends only what differs. Reads no content:
-        the cost is that of the conversation's index entries and rows."""
+        written), and its ``tokens`` and ``pinned``, which the fingerprint
+        leaves out. A mirror of another history (a framework's messages)
+        compares these with the messages it would write, and replaces,
+        deletes or appends only what differs. No content is returned; on
+        SQLite each row is still read whole (PostgreSQL keeps long content out
+        of line and does not read it)."""
         found = self.run(
             "message_fingerprints",
-            conversation_id=validation.conversation_id(conversation_id, self.limits),
+            conversation_id=validation.conversation_id(conversation_id),
         )
         return cast("list[MessageFingerprint]", found)
 
@@ -863,7 +903,7 @@ class Store:
         """
         found = self.run(
             "recent_context",
-            conversation_id=validation.conversation_id(conversation_id, self.limits),
+            conversation_id=validation.conversation_id(conversation_id),
             max_tokens=validation.count("max_tokens", max_tokens),
             keep_tool_groups=validation.flag("keep_tool_groups", keep_tool_groups),
         )
@@ -897,7 +937,7 @@ class Store:
             limit,
             conversation_id=None
             if conversation_id is None
-            else validation.conversation_id(conversation_id, self.limits),
+            else validation.conversation_id(conversation_id),
         )
         return cast("list[MessageHit]", found)
 
@@ -994,7 +1034,7 @@ class Store:
         the conversation does not exist."""
         found = self.run(
             "conversation_stats",
-            conversation_id=validation.conversation_id(conversation_id, self.limits),
+            conversation_id=validation.conversation_id(conversation_id),
         )
         return cast(ConversationStats, found[0]) if found else None
 

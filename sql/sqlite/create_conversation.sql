@@ -1,6 +1,8 @@
--- Creates a conversation and returns it; returns no row if a conversation with
--- this id exists already (the caller's earlier attempt, whose answer was lost:
--- ids are fresh UUIDs, so a retry with the same id is safe).
+-- Creates a conversation and returns it; returns no row, and aborts nothing, if
+-- a conversation with this id exists already: the caller's earlier attempt whose
+-- answer was lost, or for a chosen id or name, an existing conversation (on
+-- PostgreSQL, an insert of the same id by a transaction still open is waited
+-- for). The store then reads the existing one (ensure_conversation) or refuses.
 -- :id        the new conversation's id (a UUID chosen by the caller)
 -- :user_id   its owner
 -- :title     a title, or NULL
