@@ -142,6 +142,14 @@ MAX_NAME_BYTES = 1024
 """The longest conversation name, as UTF-8. Names are not stored, so no
 store's :class:`Limits` apply: a name is valid on every store or on none."""
 
+_UUID_SPELLING = re.compile(
+    r"(?i)(?:urn:uuid:)?(\{)?[0-9a-f]{8}(-?)[0-9a-f]{4}\2[0-9a-f]{4}\2[0-9a-f]{4}\2[0-9a-f]{12}(?(1)\})"
+)
+"""The spellings of a UUID convstore reads (RFC 9562's hex-and-dash form, or
+its 32 hex digits alone; any case; in braces; after ``urn:uuid:``). Not
+``uuid.UUID``'s own parser, which also reads what ``int(text, 16)`` does (a
+``0x`` prefix, a sign, underscores, spaces, non-ASCII digits): such text is a name."""
+
 _ALMOST_A_UUID = re.compile(r"(?i)(?:urn:uuid:)?\{?([0-9a-f-]+)\}?")
 """Text shaped like a UUID: its hex digits (and dashes) in group 1."""
 
@@ -150,8 +158,9 @@ def conversation_id(value: Any) -> str:
     """The canonical text form of a conversation id: a UUID, or the UUID a
     name stands for.
 
-    A ``uuid.UUID``, or text that ``uuid.UUID`` reads (``"6f1e7c52-..."``,
-    upper case, braces, ``urn:uuid:``, 32 hex digits), is that UUID. Other
+    A ``uuid.UUID``, or text spelling one (:data:`_UUID_SPELLING`:
+    ``"6f1e7c52-..."``, upper case, braces, ``urn:uuid:``, 32 hex digits), is
+    that UUID. Other
     text is a *name* -- a framework's thread or session id such as
     ``"user-42-conv-7"`` or ``"1"`` -- and stands for
     ``uuid.uuid5(CONVERSATION_NAMESPACE, name)``: the same conversation for
@@ -168,11 +177,8 @@ def conversation_id(value: Any) -> str:
     """
     if isinstance(value, uuid.UUID):
         return str(value)
-    if isinstance(value, str):
-        try:
-            return str(uuid.UUID(value))
-        except ValueError:
-            pass
+    if isinstance(value, str) and _UUID_SPELLING.fullmatch(value):
+        return str(uuid.UUID(value))
     if not isinstance(value, str) or not value:
         raise InvalidInput(f"conversation_id must be a UUID or a non-empty name, got {show(value)}")
     shaped = _ALMOST_A_UUID.fullmatch(value)

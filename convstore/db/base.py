@@ -140,7 +140,11 @@ class Database(ABC):
         bound = bind(statement, params)
         commits_alone = statement.writes and not self.in_transaction()
         slot = self.write_slot() if commits_alone else nullcontext()
-        with self.translate_errors(), slot, self.connection() as connection:
+        # A connection first, then the turn to write: the order a transaction
+        # takes them in (a connection, then begin()). In the other order a lone
+        # write holding the turn waits for a connection that transactions hold
+        # while they wait for the turn: all wait until the timeout.
+        with self.translate_errors(), self.connection() as connection, slot:
             self._trace(statement, bound)
             with self._outcome_checked(statement.name) if commits_alone else nullcontext():
                 return self.execute(connection, statement, bound)

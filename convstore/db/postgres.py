@@ -231,9 +231,12 @@ class PostgresDatabase(Database):
 
     def reset_session(self, connection: psycopg.Connection) -> None:
         """``DISCARD ALL``: settings back to the session's defaults, prepared
-        statements (and psycopg's record of them), temporary objects, cursors,
-        listeners and advisory locks gone. If it fails, the connection is
-        closed and the pool replaces it."""
+        statements, temporary objects, cursors, listeners and advisory locks
+        gone. The session then prepares no more statements: psycopg notices a
+        ``DISCARD ALL`` only the first time its cache meets that statement, so
+        after a second one it would name statements the server dropped
+        (psycopg 3.3, ``PrepareManager.validate``). If it fails, the connection
+        is closed and the pool replaces it."""
         query = self.queries["reset_session"]
         self._trace(query, {})
         try:
@@ -241,6 +244,7 @@ class PostgresDatabase(Database):
         except psycopg.Error:
             connection.close()
             raise
+        connection.prepare_threshold = None
 
     @property
     def max_connections(self) -> int:

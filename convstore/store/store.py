@@ -56,6 +56,10 @@ from ..types import (
 )
 from ..validation import CHAT_MESSAGE, DEFAULT_LIMITS, Limits
 
+ENSURE_ROUNDS = 5
+"""How often ``ensure_conversation`` tries to create or find a conversation
+that is deleted between the two each time before it gives up."""
+
 BATCH_JSON_BYTES = 64 * 1024 * 1024
 """The most UTF-8 bytes of JSON ``add_messages`` sends in one statement; a
 larger batch is split into several statements of one transaction."""
@@ -215,12 +219,13 @@ class Store:
         """
         params = self._new_conversation(conversation_id, user_id, title, metadata)
         with _safe_to_repeat():
-            for _ in range(2):  # a second round if it was deleted between the two
+            for _ in range(ENSURE_ROUNDS):
                 found = self._create_or_find(params)
                 if found:
                     return cast(Conversation, found[0])
         raise ConversationExists(
-            f"conversation {params['id']} belongs to another user than {params['user_id']!r}"
+            f"conversation {params['id']} belongs to another user than {params['user_id']!r} "
+            f"(or was deleted each of {ENSURE_ROUNDS} times it was about to be read)"
         )
 
     def _create_or_find(self, params: Mapping[str, Any]) -> list[dict[str, Any]]:
@@ -777,8 +782,10 @@ class Store:
         _unique("idempotency_key", [params["idempotency_key"] for _, params in accepted])
         with _safe_to_repeat(), self.transaction():
             created = bool(self.run("import_conversation", **checked))
+            # Locked before the recounts below: an UPDATE that waited for an
+            # append's lock would recount from the snapshot taken before it.
             if not created and not self.run(
-                "get_conversation", conversation_id=conversation_id, user_id=checked["user_id"]
+                "lock_conversation", conversation_id=conversation_id, user_id=checked["user_id"]
             ):
                 raise InvalidInput(
                     f"conversation {conversation_id} belongs to another user than "

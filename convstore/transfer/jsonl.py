@@ -308,7 +308,8 @@ def _message_parts(index: int, chat: Any, stored: Any) -> dict[str, Any]:
     message["content"] = chat.get("content")  # an assistant's tool calls may come without
     if "name" in chat:
         message["name"] = chat["name"]
-    message.update((key, stored[key]) for key in (*STORED_ONLY, "payload") if key in stored)
+    exact = (*STORED_ONLY, "payload", *IN_CHAT_FORMAT)
+    message.update((key, stored[key]) for key in exact if key in stored)
     return message
 
 
@@ -374,10 +375,15 @@ def _conversations(store: Store, user_id: str, since: str | None) -> Iterator[di
 
 def _stored_fields(message: Mapping[str, Any]) -> dict[str, Any]:
     """What the OpenAI format leaves out of a chat message and an exact import
-    needs (:data:`STORED_ONLY`, and its payload if it has one)."""
+    needs (:data:`STORED_ONLY`, and its payload if it has one), and each field
+    the OpenAI format carries otherwise than stored (a tool call's extra keys,
+    such as a stream's ``index``, or calls the API would refuse; content
+    ``None`` sent as ``""``): the stored value wins on import."""
     fields = {key: message[key] for key in STORED_ONLY}
     if message["payload"] is not None:
         fields["payload"] = message["payload"]
+    sent = openai_message(message)
+    fields.update((key, message[key]) for key in IN_CHAT_FORMAT if sent.get(key) != message[key])
     return fields
 
 

@@ -1,5 +1,6 @@
 -- Recomputes a conversation's counters from its messages (after an import or
--- a repair) and moves its last activity time forward to :updated_at or its
+-- a repair) -- but last_seq, which never moves back (a deleted message's seq is
+-- not reused) -- and moves its last activity time forward to :updated_at or its
 -- newest message, never back (re-importing an older export must not make an
 -- active conversation look idle to a purge). It takes a new place in the order
 -- of writes when messages were added since its last one (SQLite's trigger does
@@ -9,7 +10,8 @@
 -- :updated_at       an ISO 8601 timestamp
 -- Index: messages primary key (conversation_id, seq).
 UPDATE conversations AS c
-   SET last_seq = (SELECT coalesce(max(seq), 0) FROM messages WHERE conversation_id = :conversation_id),
+   SET last_seq = greatest(c.last_seq, (SELECT coalesce(max(seq), 0)
+                                          FROM messages WHERE conversation_id = :conversation_id)),
        message_count = (SELECT count(*) FROM messages WHERE conversation_id = :conversation_id),
        total_tokens = (SELECT coalesce(sum(coalesce(tokens, 100)), 0)
                          FROM messages WHERE conversation_id = :conversation_id AND NOT pinned),
