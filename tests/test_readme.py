@@ -41,5 +41,9 @@ def test_openai_agents_example_runs(tmp_path):
     assert _run_example("## OpenAI Agents SDK sessions", tmp_path) == "1 ['assistant', 'tool']\n"
 
 
+def test_pydantic_ai_example_runs(tmp_path):
+    assert _run_example("## pydantic-ai histories", tmp_path) == "True 2\n"
+
+
 def test_async_example_runs(tmp_path):
     assert _run_example("## The async API", tmp_path).split() == ["11", "11"]
