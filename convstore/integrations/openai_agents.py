@@ -33,6 +33,7 @@ from agents.items import TResponseInputItem
 from agents.memory import SessionSettings
 from agents.memory.session_settings import resolve_session_limit
 
+from ..errors import InvalidInput, NotFound
 from ..store.async_store import AsyncStore
 from ..types import Message
 
@@ -69,17 +70,19 @@ class ConvstoreSession:
         self.session_settings = session_settings
         self.store = store
         self.user_id = user_id
-        self._ensured = False
 
     async def get_items(self, limit: int | None = None) -> list[TResponseInputItem]:
         """The newest ``limit`` items, oldest first; all when ``limit`` and
-        ``session_settings.limit`` are ``None`` (the SDK's rule). A limited
-        read never starts on an item the Responses API rejects without what
-        it leaves out -- a tool's output without its call, or the item a
+        ``session_settings.limit`` are ``None`` or ``limit`` is negative, none
+        when it is 0 (the rules of the SDK's ``SQLiteSession``). A limited
+        read leaves out what the Responses API rejects without an item it
+        leaves out -- a tool's output without its call, or the item a
         reasoning item belongs to (the one right after it) without the
         reasoning item -- so it may return fewer."""
         newest = resolve_session_limit(limit, self.session_settings)
-        if newest is not None and newest <= 0:
+        if newest is not None and newest < 0:
+            newest = None
+        if newest == 0:
             return []
         window = None if newest is None else newest + 1  # and the item before it
         messages = await self.store.get_messages(self.session_id, limit=window)
@@ -90,16 +93,28 @@ class ConvstoreSession:
         left_out = before[-1] if before else None
         while items and (_type(items[0]).endswith(OUTPUT_SUFFIX) or _type(left_out) == "reasoning"):
             left_out = items.pop(0)
-        return items
+        calls = {item.get("call_id") for item in items if not _type(item).endswith(OUTPUT_SUFFIX)}
+        return [
+            item
+            for item in items
+            if not _type(item).endswith(OUTPUT_SUFFIX) or item.get("call_id") in calls
+        ]
 
     async def add_items(self, items: list[TResponseInputItem]) -> None:
-        """Append ``items`` in order, all or none (one statement)."""
+        """Append ``items`` in order, all or none (one statement), creating
+        the conversation when it does not exist (also again, after it was
+        deleted).
+
+        :raises convstore.InvalidInput: for an item that is not a mapping.
+        """
         if not items:
             return
-        if not self._ensured:
+        messages = [_message_of(item) for item in items]
+        try:
+            await self.store.add_messages(self.session_id, messages)
+        except NotFound:
             await self.store.ensure_conversation(self.session_id, self.user_id)
-            self._ensured = True
-        await self.store.add_messages(self.session_id, [_message_of(item) for item in items])
+            await self.store.add_messages(self.session_id, messages)
 
     async def pop_item(self) -> TResponseInputItem | None:
         """Remove and return the newest item; ``None`` if there is none. (A
@@ -119,6 +134,8 @@ def _type(item: Mapping[str, Any] | None) -> str:
 
 def _message_of(item: Mapping[str, Any]) -> dict[str, Any]:
     """The convstore message that stores ``item`` (the module docstring's rules)."""
+    if not isinstance(item, Mapping):
+        raise InvalidInput(f"an item is a mapping (a Responses-API input item), not {item!r:.80}")
     kind = _type(item)
     role = item.get("role") or ("tool" if kind.endswith(OUTPUT_SUFFIX) else "assistant")
     text = _text_of(item)

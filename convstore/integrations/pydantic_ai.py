@@ -25,8 +25,14 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from pydantic_ai.messages import ModelMessage, ModelMessagesTypeAdapter
+from pydantic_ai.messages import (
+    ModelMessage,
+    ModelMessagesTypeAdapter,
+    ModelRequest,
+    ModelResponse,
+)
 
+from ..errors import InvalidInput, NotFound
 from ..store.async_store import AsyncStore
 from ..types import Message
 
@@ -55,18 +61,29 @@ class PydanticAIHistory:
         self.conversation_id = conversation_id
         self.store = store
         self.user_id = user_id
-        self._ensured = False
 
     async def add(self, messages: Sequence[ModelMessage]) -> None:
         """Append ``messages`` (say ``result.new_messages()``) in order, all or
-        none (one statement)."""
+        none (one statement), creating the conversation when it does not exist
+        (also again, after it was deleted).
+
+        :raises convstore.InvalidInput: for an entry that is not a
+            ``ModelRequest`` or ``ModelResponse``.
+        """
         if not messages:
             return
-        if not self._ensured:
-            await self.store.ensure_conversation(self.conversation_id, self.user_id)
-            self._ensured = True
+        for message in messages:
+            if not isinstance(message, (ModelRequest, ModelResponse)):
+                raise InvalidInput(
+                    f"a history holds ModelRequest and ModelResponse, not {message!r:.80}"
+                )
         dumped = ModelMessagesTypeAdapter.dump_python(list(messages), mode="json")
-        await self.store.add_messages(self.conversation_id, [_stored(m) for m in dumped])
+        stored = [_stored(m) for m in dumped]
+        try:
+            await self.store.add_messages(self.conversation_id, stored)
+        except NotFound:
+            await self.store.ensure_conversation(self.conversation_id, self.user_id)
+            await self.store.add_messages(self.conversation_id, stored)
 
     async def load(self, max_tokens: int | None = None) -> list[ModelMessage]:
         """The history, oldest first, to pass to ``agent.run(...,
