@@ -20,7 +20,11 @@ def test_queries_lists_every_query_with_its_sql(capsys):
     assert "-- recent_context  (" in listing and "sql/postgres/recent_context.sql" in listing
     assert "-- parameters: max_tokens, conversation_id, user_id, keep_tool_groups" in listing
     assert "sum(coalesce(tokens, 100)) OVER (" in listing
-    assert listing.count("-- parameters:") == len(list((ROOT / "sql" / "postgres").rglob("*.sql")))
+    postgres_files = [
+        *(ROOT / "sql" / "postgres").rglob("*.sql"),
+        *(ROOT / "sql" / "transfer" / "postgres").glob("*.sql"),
+    ]
+    assert listing.count("-- parameters:") == len(postgres_files)
 
 
 def test_queries_shows_one_query_in_the_chosen_dialect(capsys):

@@ -134,7 +134,7 @@ def test_a_message_appended_during_a_transfer_is_copied_with_its_counters_or_not
         appended = []
 
         def append_while_copying(statement: str, params: object) -> None:
-            if "transfer/destination_state.sql" in statement and not appended:
+            if "transfer/postgres/destination_state.sql" in statement and not appended:
                 appended.extend(
                     writer.add_messages(
                         conversation_id,

@@ -8,10 +8,12 @@ import re
 import sqlite3
 import subprocess
 import uuid
+from pathlib import Path
 
 import psycopg
 import pytest
 
+import convstore
 from convstore import queries
 from convstore.errors import QueryFileError
 from convstore.sqlfiles.catalog import catalogue, queries_of, report_names
@@ -26,23 +28,29 @@ def test_both_dialects_hold_the_same_queries_with_the_same_parameters():
         assert set(query.parameters) == set(postgres_queries[name].parameters), name
 
 
-ONE_WAY = "transfer."
-"""The transfer copies SQLite into PostgreSQL: its reads exist only in
-sql/sqlite/transfer/, its writes (and the destination's checks) only in
-sql/postgres/transfer/."""
+SQL = Path(convstore.__file__).resolve().parent.parent / "sql"
 
 
-def test_every_statement_but_the_one_way_transfers_is_in_both_dialects():
+def _files(folder: Path) -> list[str]:
+    return sorted(str(path.relative_to(folder)) for path in folder.rglob("*.sql"))
+
+
+def test_the_dialects_folders_hold_the_same_files_with_the_same_parameters():
+    """sql/sqlite/ and sql/postgres/ hold the same files, subfolders included;
+    the transfer, which goes one way, lives apart in sql/transfer/<dialect>/."""
+    assert _files(SQL / SQLITE) == _files(SQL / POSTGRES)
     sqlite_statements, postgres_statements = catalogue(SQLITE), catalogue(POSTGRES)
-    both_ways = {name for name in sqlite_statements if not name.startswith(ONE_WAY)}
-    assert both_ways == {name for name in postgres_statements if not name.startswith(ONE_WAY)}
-    for name in both_ways:
-        assert set(sqlite_statements[name].parameters) == set(
-            postgres_statements[name].parameters
-        ), name
-    sqlite_side = {name for name in sqlite_statements if name.startswith(ONE_WAY)}
-    postgres_side = {name for name in postgres_statements if name.startswith(ONE_WAY)}
-    assert sqlite_side and postgres_side and not sqlite_side & postgres_side
+    for name, statement in sqlite_statements.items():
+        if not statement.path.is_relative_to(SQL / "transfer"):
+            assert set(statement.parameters) == set(postgres_statements[name].parameters), name
+
+
+def test_the_transfers_sides_are_apart_and_share_no_name():
+    sources = {f"transfer.{Path(f).stem}" for f in _files(SQL / "transfer" / SQLITE)}
+    destinations = {f"transfer.{Path(f).stem}" for f in _files(SQL / "transfer" / POSTGRES)}
+    assert sources and destinations and not sources & destinations
+    assert {n for n in catalogue(SQLITE) if n.startswith("transfer.")} == sources
+    assert {n for n in catalogue(POSTGRES) if n.startswith("transfer.")} == destinations
 
 
 def test_every_header_says_what_it_returns_each_parameter_and_its_index():

@@ -1,17 +1,20 @@
 """Every SQL file of the package, loaded once per dialect, by name.
 
-One convention, in ``sql/<dialect>/``:
+One convention, in ``sql/<dialect>/`` (and ``sql/transfer/<dialect>/``):
 
 - ``*.sql``: the queries of the API, named by the file (``append_message``);
 - ``reports/*.sql``: analysts' reports, named and called like those queries;
 - ``<namespace>/*.sql``: the statements of one part of the package, named
-  ``<namespace>.<file>`` (``transfer.copy_messages``, ``legacy.messages``,
-  ``migrate.take_migration_lock``). They are not public queries: the Store's
-  ``run`` and :mod:`convstore.queries` do not offer them.
+  ``<namespace>.<file>`` (``legacy.messages``, ``migrate.take_migration_lock``).
+  They are not public queries: the Store's ``run`` and
+  :mod:`convstore.queries` do not offer them.
+
+``sql/sqlite/`` and ``sql/postgres/`` hold the same names. The transfer's
+statements go one way -- it reads SQLite and writes PostgreSQL -- so they live
+apart, each side in ``sql/transfer/<dialect>/``, named ``transfer.<file>``
+(``transfer.copy_messages``) in that dialect's catalogue.
 
 A name is held by one file only: a duplicate is refused, never resolved.
-Both dialects hold the same names, except ``transfer.*``: the transfer reads
-SQLite and writes PostgreSQL, so each side holds only its own statements.
 """
 
 from __future__ import annotations
@@ -24,7 +27,7 @@ from types import MappingProxyType
 from ..errors import QueryFileError
 from ..validation import query_parameter, report_parameter
 from .parser import Query, load_query
-from .resources import sql_dir
+from .resources import sql_dir, transfer_dir
 
 REPORTS = "reports"
 """The subfolder of analysts' reports, named and called like every other query."""
@@ -32,9 +35,9 @@ REPORTS = "reports"
 
 @cache
 def catalogue(dialect: str) -> Mapping[str, Query]:
-    """Every statement of the dialect by name, public and namespaced, read on
-    first use (:func:`queries_in`)."""
-    return queries_in(sql_dir(dialect), dialect)
+    """Every statement of the dialect by name, public and namespaced (the
+    transfer's side of it included), read on first use (:func:`queries_in`)."""
+    return queries_in(sql_dir(dialect), dialect, {"transfer": transfer_dir(dialect)})
 
 
 @cache
@@ -51,8 +54,12 @@ def is_public(name: str) -> bool:
     return "." not in name
 
 
-def queries_in(folder: Path, dialect: str) -> Mapping[str, Query]:
-    """The statements of ``folder`` by name, as the module docstring lays them out.
+def queries_in(
+    folder: Path, dialect: str, namespaces_elsewhere: Mapping[str, Path] | None = None
+) -> Mapping[str, Query]:
+    """The statements of ``folder`` by name, as the module docstring lays them
+    out, and those of each folder of ``namespaces_elsewhere`` (namespace name:
+    folder), named as a subfolder's would be.
 
     :raises QueryFileError: for a file that does not parse, a file name
         with a dot (the dot separates a namespace), or a name two files would
@@ -61,8 +68,11 @@ def queries_in(folder: Path, dialect: str) -> Mapping[str, Query]:
     """
     files = [(path.stem, path) for path in sorted(folder.glob("*.sql"))]
     files += [(path.stem, path) for path in sorted((folder / REPORTS).glob("*.sql"))]
-    for namespace in sorted(p for p in folder.iterdir() if p.is_dir() and p.name != REPORTS):
-        files += [(f"{namespace.name}.{p.stem}", p) for p in sorted(namespace.glob("*.sql"))]
+    namespaces = {p.name: p for p in folder.iterdir() if p.is_dir() and p.name != REPORTS}
+    for name in set(namespaces) & set(namespaces_elsewhere or {}):
+        raise QueryFileError(f"{namespaces[name]}: the {name} statements live elsewhere")
+    for name, namespace in sorted({**namespaces, **(namespaces_elsewhere or {})}.items()):
+        files += [(f"{name}.{p.stem}", p) for p in sorted(namespace.glob("*.sql"))]
     queries: dict[str, Query] = {}
     for name, path in files:
         if "." in path.stem:

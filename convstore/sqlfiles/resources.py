@@ -23,5 +23,10 @@ def sql_dir(dialect: str) -> Path:
     return _locate("sql") / dialect
 
 
+def transfer_dir(dialect: str) -> Path:
+    """The transfer's statements on the ``dialect`` side (``sql/transfer/<dialect>/``)."""
+    return _locate("sql") / "transfer" / dialect
+
+
 def migrations_dir(dialect: str) -> Path:
     return _locate("migrations") / dialect
