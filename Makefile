@@ -8,7 +8,7 @@ CONVSTORE_URL ?= sqlite:///conversations.db
 $(BIN)/convstore: pyproject.toml
 	python3 -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip
-	$(BIN)/pip install --quiet -e '.[dev,agent,openai-agents,pydantic-ai]'
+	$(BIN)/pip install --quiet -e '.[dev,agent,openai-agents,pydantic-ai,langgraph]'
 	touch $@
 
 demo: $(BIN)/convstore  ## store a short conversation on the SQLite default and show it

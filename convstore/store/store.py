@@ -825,7 +825,7 @@ class Store:
         """The conversation with all its messages (oldest first) under
         ``"messages"``, or ``None`` if it does not exist."""
         checked_id = validation.conversation_id(conversation_id)
-        with self._user_scope(), self.database.transaction(write=False):
+        with self.snapshot():
             found = self.run("get_conversation", conversation_id=checked_id)
             if not found:
                 return None
@@ -1053,6 +1053,15 @@ class Store:
         when the outermost block ends, none if it raises. Blocks nest (as
         savepoints). On SQLite the write lock is taken when the block starts."""
         with self._user_scope(), self.database.transaction():
+            yield self
+
+    @contextmanager
+    def snapshot(self) -> Iterator[Store]:
+        """Make the reads inside the block see one snapshot of the database
+        (a read transaction: SQLite's deferred transaction, which takes no
+        write lock; REPEATABLE READ on PostgreSQL). Inside a transaction it
+        is a savepoint of that transaction."""
+        with self._user_scope(), self.database.transaction(write=False):
             yield self
 
     @contextmanager
