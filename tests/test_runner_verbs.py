@@ -123,7 +123,12 @@ def test_the_catalogue_holds_every_statement_once_under_its_namespace(dialect):
     public = queries_of(dialect)
     assert set(public) <= set(statements)
     namespaced = set(statements) - set(public)
-    assert {name.split(".")[0] for name in namespaced} == {"transfer", "legacy", "migrate", "langgraph"}
+    assert {name.split(".")[0] for name in namespaced} == {
+        "transfer",
+        "legacy",
+        "migrate",
+        "langgraph",
+    }
     assert statements["migrate.take_migration_lock"].statement.startswith(
         f"/* convstore: sql/{dialect}/migrate/take_migration_lock.sql */"
     )
