@@ -37,6 +37,12 @@ def test_adapter_operations_example_runs(tmp_path):
         assert _run_example(heading, tmp_path) == "On it. ['message', 'reasoning'] True 2\n"
 
 
+def test_langgraph_example_runs(tmp_path):
+    assert _run_example("## LangGraph checkpoints", tmp_path) == (
+        "[('user', 'Hi there'), ('assistant', 'Hello! How can I help?')]\n2 2\n"
+    )
+
+
 def test_openai_agents_example_runs(tmp_path):
     assert _run_example("## OpenAI Agents SDK sessions", tmp_path) == "1 ['assistant', 'tool']\n"
 
