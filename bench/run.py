@@ -22,8 +22,9 @@ import tempfile
 import threading
 import time
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
+from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from urllib.parse import urlsplit
@@ -33,7 +34,7 @@ from psycopg import sql
 from psycopg_pool import AsyncConnectionPool
 
 import convstore
-from bench import dataset
+from bench import dataset, langgraph_turns
 from convstore import validation
 from convstore.sqlfiles.catalog import bind, queries_of
 from convstore.store import Store
@@ -66,12 +67,16 @@ class Plan:
     concurrent_rounds: int = 5
     """Rounds of (append, read the budgeted context) per conversation of the
     concurrency measurement (200 asyncio tasks, or 16 threads)."""
+    langgraph_turns: int = 30
+    """LangGraph turns timed per saver and thread length (bench/langgraph_turns.py)."""
 
 
 FULL = Plan(
     (1_000, 10_000, 100_000, 1_000_000), (1_000, 100_000), 600, 1_000, 1_600, 3, 1_000, 1_000
 )
-QUICK = Plan((1_000, 10_000), (100, 1_000), 200, 500, 320, 3, 50, 200, concurrent_rounds=2)
+QUICK = Plan(
+    (1_000, 10_000), (100, 1_000), 200, 500, 320, 3, 50, 200, concurrent_rounds=2, langgraph_turns=4
+)
 
 
 @dataclass
@@ -435,8 +440,8 @@ async def _native_async_rounds(
 # -- databases and the report ----------------------------------------------------------------
 
 
-def scratch_postgres() -> tuple[str, Callable[[], None]]:
-    name = f"convstore_bench_{os.getpid()}"
+def scratch_postgres(suffix: str = "") -> tuple[str, Callable[[], None]]:
+    name = f"convstore_bench_{os.getpid()}{suffix}"
     admin = psycopg.connect(ADMIN_URL, autocommit=True)
     admin.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
 
@@ -465,7 +470,30 @@ def run_dialect(dialect: str, plan: Plan) -> Results:
             measure_concurrency(url, plan, results)
         finally:
             cleanup()
+        langgraph_turns.measure(
+            _fresh_databases(dialect, folder), plan.langgraph_turns, results.add
+        )
     return results
+
+
+def _fresh_databases(dialect: str, folder: str) -> Callable[[], Iterator[str]]:
+    """A context manager giving the URL of a new migrated database each time."""
+    count = itertools.count()
+
+    @contextmanager
+    def fresh() -> Iterator[str]:
+        number = next(count)
+        if dialect == SQLITE:
+            url, cleanup = f"sqlite:///{folder}/fresh-{number}.db", lambda: None
+        else:
+            url, cleanup = scratch_postgres(f"_{number}")
+        try:
+            convstore.migrate(url)
+            yield url
+        finally:
+            cleanup()
+
+    return fresh
 
 
 def write_report(all_results: list[Results], plan: Plan, quick: bool, folder: Path) -> str:

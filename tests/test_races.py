@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import threading
 import time
+import uuid
 from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
 from datetime import timedelta
@@ -296,3 +297,21 @@ def test_racing_ensures_inside_transactions_all_commit(race_url):
             seqs = list(pool.map(ensure_and_append, range(8)))
         assert sorted(seqs) == list(range(1, 9))
         assert [c["message_count"] for c in store.list_conversations("racer")] == [8]
+
+
+def test_ensures_released_at_once_never_fail_on_the_owner_index(race_url):
+    """Many rounds of threads released together ensuring one new conversation
+    each: an insert racing another of the same id meets the (id, user_id)
+    index as well as the primary key; neither may raise."""
+    with convstore.connect(race_url, max_size=6) as store:
+        for round_number in range(40):
+            name = f"released-{uuid.uuid4().hex}-{round_number}"
+            start = threading.Barrier(6)
+
+            def ensure(_: int, name: str = name, start: threading.Barrier = start) -> str:
+                start.wait()
+                with store.transaction():
+                    return store.ensure_conversation(name, "racer")["id"]
+
+            with ThreadPoolExecutor(max_workers=6) as pool:
+                assert len(set(pool.map(ensure, range(6)))) == 1

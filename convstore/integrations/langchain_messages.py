@@ -27,7 +27,8 @@ U+FFFD in the mirror (the checkpoint keeps the message exactly).
 from __future__ import annotations
 
 import json
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 from typing import Any
 
 from langchain_core.messages import (
@@ -39,7 +40,7 @@ from langchain_core.messages import (
 )
 
 from ..store.store import Store
-from ..types import MessageFingerprint, NewMessage
+from ..types import Message, NewMessage
 from ..validation import ROLES, message_fingerprint
 
 REPLACEMENT = "\ufffd"
@@ -78,57 +79,104 @@ def new_message(message: BaseMessage) -> NewMessage:
     return mirrored
 
 
+@dataclass(frozen=True)
+class MirrorHint:
+    """What a saver knows of a conversation's messages: they mirror a list
+    of ``length`` messages whose first ``unchanged`` start the new list."""
+
+    length: int
+    unchanged: int
+
+
 def mirror(
-    store: Store, conversation_id: str, wanted: Sequence[NewMessage], fingerprints: Sequence[str]
+    store: Store,
+    conversation_id: str,
+    messages: Sequence[BaseMessage],
+    hint: MirrorHint | None = None,
 ) -> None:
-    """Make the conversation's messages ``wanted`` (with their
-    :func:`~convstore.validation.message_fingerprint`\\ s), writing only what
-    differs from what it holds: appended messages are appended; messages
-    changed in place (same count) are replaced, keeping their seqs; messages
-    removed from the middle are deleted; anything else replaces the messages
-    after the longest unchanged start. Runs in the caller's transaction,
-    which holds the conversation's lock."""
-    stored = store.get_message_fingerprints(conversation_id)
+    """Make the conversation's messages those ``messages`` are mirrored as,
+    writing only what differs: appended messages are appended; messages
+    changed in place (the same count) are replaced, keeping their seqs;
+    messages removed from the middle are deleted; anything else replaces the
+    messages after the longest unchanged start.
+
+    With a ``hint`` whose length is the conversation's message count, its
+    unchanged messages are taken as they are and only the rest is compared,
+    so a turn costs its new messages, not the thread; without one (or if the
+    count differs) every message is compared. Runs in the caller's
+    transaction, which holds the conversation's lock.
+    """
+    start = 0
+    stored: Sequence[Mapping[str, Any]] | None = None
+    if hint is not None:
+        found = store.run("get_conversation", conversation_id=conversation_id)
+        if found and found[0]["message_count"] == hint.length:
+            start = hint.unchanged
+            tail = (
+                store.get_messages(conversation_id, limit=hint.length - start)
+                if hint.length > start
+                else []
+            )
+            stored = [_fingerprinted(message, store) for message in tail]
+    if stored is None:
+        stored = store.get_message_fingerprints(conversation_id)
+    taken = {message.id for message in messages[:start] if message.id}
+    wanted = _unique_keys([new_message(message) for message in messages[start:]], taken)
+    fingerprints = [message_fingerprint(message, store.limits) for message in wanted]
+    _write_difference(store, conversation_id, stored, wanted, fingerprints)
+
+
+def _write_difference(
+    store: Store,
+    conversation_id: str,
+    stored: Sequence[Mapping[str, Any]],
+    wanted: Sequence[NewMessage],
+    fingerprints: Sequence[str],
+) -> None:
+    """Turn the ``stored`` messages (their seqs and fingerprints) into ``wanted``."""
     same = [_unchanged(s, w, f) for s, w, f in zip(stored, wanted, fingerprints, strict=False)]
     start = same.index(False) if False in same else len(same)
     if start == len(stored) == len(wanted):
         return
     if len(stored) == len(wanted):
-        for seq, message, unchanged in zip((s["seq"] for s in stored), wanted, same, strict=False):
+        for old, message, unchanged in zip(stored, wanted, same, strict=True):
             if not unchanged:
-                store.replace_message(conversation_id, seq, message)
+                store.replace_message(conversation_id, old["seq"], message)
         return
     end = _common_end(stored[start:], wanted[start:], fingerprints[start:])
-    if start + end == len(wanted):
-        removed = [s["seq"] for s in stored[start : len(stored) - end]]
-        store.delete_messages(conversation_id, seqs=removed)
-        return
-    if start < len(stored):
-        store.delete_messages(conversation_id, after_seq=stored[start - 1]["seq"] if start else 0)
-    store.add_messages(conversation_id, list(wanted[start:]))
+    removed = stored[start : len(stored) - end] if start + end == len(wanted) else stored[start:]
+    if removed:
+        store.delete_messages(conversation_id, seqs=[old["seq"] for old in removed])
+    if start + end < len(wanted):
+        store.add_messages(conversation_id, list(wanted[start:]))
 
 
-def unique_keys(messages: list[NewMessage]) -> list[NewMessage]:
-    """``messages`` with the idempotency key of every message whose id an
-    earlier one has already taken dropped (a list not built by
-    ``add_messages`` may repeat ids; a conversation's keys are unique)."""
-    seen: set[str] = set()
+def _unique_keys(messages: list[NewMessage], taken: set[str]) -> list[NewMessage]:
+    """``messages`` without the idempotency key of any message whose id is
+    ``taken`` or an earlier one's (a list not built by ``add_messages`` may
+    repeat ids; a conversation's keys are unique)."""
     for message in messages:
         key = message.get("idempotency_key")
         if key is None:
             continue
-        if key in seen:
+        if key in taken:
             del message["idempotency_key"]
-        seen.add(key)
+        taken.add(key)
     return messages
 
 
-def fingerprints_of(messages: Sequence[NewMessage], store: Store) -> list[str]:
-    """Each message's fingerprint, as the store computes it."""
-    return [message_fingerprint(message, store.limits) for message in messages]
+def _fingerprinted(message: Message, store: Store) -> dict[str, Any]:
+    """A stored message as :meth:`Store.get_message_fingerprints` gives it."""
+    return {
+        "seq": message["seq"],
+        "fingerprint": message_fingerprint(message, store.limits),
+        "tokens": message["tokens"],
+        "pinned": message["pinned"],
+        "idempotency_key": message["idempotency_key"],
+    }
 
 
-def _unchanged(stored: MessageFingerprint, wanted: NewMessage, fingerprint: str) -> bool:
+def _unchanged(stored: Mapping[str, Any], wanted: NewMessage, fingerprint: str) -> bool:
     return (
         stored["fingerprint"] == fingerprint
         and stored["tokens"] == wanted.get("tokens")
@@ -138,7 +186,7 @@ def _unchanged(stored: MessageFingerprint, wanted: NewMessage, fingerprint: str)
 
 
 def _common_end(
-    stored: Sequence[MessageFingerprint], wanted: Sequence[NewMessage], fingerprints: Sequence[str]
+    stored: Sequence[Mapping[str, Any]], wanted: Sequence[NewMessage], fingerprints: Sequence[str]
 ) -> int:
     """How many messages at the end of ``stored`` and ``wanted`` are unchanged."""
     count = 0

@@ -53,7 +53,7 @@ from ..store.async_store import AsyncStore
 from ..store.langgraph_tables import LangGraphTables
 from ..store.store import Store
 from ..validation import CONVERSATION_NAMESPACE, conversation_id
-from .langchain_messages import fingerprints_of, is_message_list, mirror, new_message, unique_keys
+from .langchain_messages import MirrorHint, is_message_list, mirror
 
 LIST_VALUE = "convstore.list"
 """The ``value_type`` of a list stored item by item."""
@@ -243,12 +243,16 @@ class ConvstoreSaver(BaseCheckpointSaver[str]):
         body = {key: value for key, value in checkpoint.items() if key != "channel_values"}
         with self.store.transaction():
             self._lock_thread(conversation, owner, thread_id)
-            newest = self._newest(conversation, namespace) if namespace == "" else None
-            parent_versions = self._parent_versions(
-                conversation, namespace, configurable.get("checkpoint_id")
-            )
-            for channel, version in new_versions.items():
-                self._put_value(
+            parent_id = configurable.get("checkpoint_id")
+            newest = self._checkpoint(conversation, namespace, None) if namespace == "" else None
+            follows_newest = newest is not None and newest["checkpoint_id"] == parent_id
+            if follows_newest or parent_id is None:
+                parent = newest if follows_newest else None
+            else:
+                parent = self._checkpoint(conversation, namespace, parent_id)
+            parent_versions = _versions(parent)
+            shared = {
+                channel: self._put_value(
                     conversation,
                     owner,
                     namespace,
@@ -257,6 +261,8 @@ class ConvstoreSaver(BaseCheckpointSaver[str]):
                     checkpoint["channel_values"],
                     parent_versions.get(channel),
                 )
+                for channel, version in new_versions.items()
+            }
             self.tables.run(
                 "put_checkpoint",
                 conversation_id=conversation,
@@ -269,7 +275,8 @@ class ConvstoreSaver(BaseCheckpointSaver[str]):
                 metadata=json.dumps(get_serializable_checkpoint_metadata(config, metadata)),
             )
             if namespace == "":
-                self._mirror(conversation, checkpoint, newest)
+                hint = shared.get(self.messages_channel) if follows_newest else None
+                self._mirror(conversation, checkpoint, newest, hint)
         return _config(thread_id, namespace, checkpoint["id"])
 
     def put_writes(
@@ -313,11 +320,12 @@ class ConvstoreSaver(BaseCheckpointSaver[str]):
         self.store.delete_conversation(conversation_id_of(thread_id))
 
     def get_next_version(self, current: str | int | float | None, channel: None) -> str:
-        """The version after ``current``: its number plus one, then a random
-        fraction, so that two branches forked from one checkpoint never give
-        one version two values (as LangGraph's PostgreSQL saver does)."""
+        """The version after ``current``: its number plus one (16 digits, so
+        versions order as text too), then 48 random bits, so that two branches
+        forked from one checkpoint do not give one version two values (as
+        LangGraph's PostgreSQL saver does, with longer strings)."""
         number = 0 if current is None else int(str(current).split(".")[0])
-        return f"{number + 1:032d}.{secrets.randbelow(10**16):016d}"
+        return f"{number + 1:016d}.{secrets.token_hex(6)}"
 
     def _lock_thread(self, conversation: str, owner: str, thread_id: str) -> None:
         """Lock the thread's conversation for the transaction, creating it
@@ -328,34 +336,19 @@ class ConvstoreSaver(BaseCheckpointSaver[str]):
             )
             self.store.run("lock_conversation", conversation_id=conversation, user_id=owner)
 
-    def _newest(self, conversation: str, namespace: str) -> dict[str, Any] | None:
+    def _checkpoint(
+        self, conversation: str, namespace: str, checkpoint_id: str | None
+    ) -> dict[str, Any] | None:
+        """A stored checkpoint's row (the namespace's newest for
+        ``checkpoint_id=None``), or ``None`` if there is none."""
         found = self.tables.run(
             "checkpoint",
             conversation_id=conversation,
             user_id=None,
             checkpoint_ns=namespace,
-            checkpoint_id=None,
+            checkpoint_id=checkpoint_id,
         )
         return found[0] if found else None
-
-    def _parent_versions(
-        self, conversation: str, namespace: str, parent_id: str | None
-    ) -> dict[str, str]:
-        """The channel versions of the checkpoint a new one follows (``{}``
-        for none): a list shares its items with its parent's version."""
-        if parent_id is None:
-            return {}
-        found = self.tables.run(
-            "checkpoint",
-            conversation_id=conversation,
-            user_id=None,
-            checkpoint_ns=namespace,
-            checkpoint_id=parent_id,
-        )
-        if not found:
-            return {}
-        versions = json.loads(found[0]["checkpoint"])["channel_versions"]
-        return {channel: str(version) for channel, version in versions.items()}
 
     def _put_value(
         self,
@@ -366,7 +359,9 @@ class ConvstoreSaver(BaseCheckpointSaver[str]):
         version: str,
         values: dict[str, Any],
         parent_version: str | None,
-    ) -> None:
+    ) -> MirrorHint | None:
+        """Store a channel's value at ``version``; for a list, what it
+        shares with ``parent_version`` (see :meth:`_put_list`)."""
         row = {
             "conversation_id": conversation,
             "user_id": owner,
@@ -375,8 +370,7 @@ class ConvstoreSaver(BaseCheckpointSaver[str]):
             "version": version,
         }
         if isinstance(values.get(channel), list):
-            self._put_list(row, values[channel], parent_version)
-            return
+            return self._put_list(row, values[channel], parent_version)
         value_type, value = (
             self.serde.dumps_typed(values[channel]) if channel in values else (EMPTY_VALUE, None)
         )
@@ -389,15 +383,18 @@ class ConvstoreSaver(BaseCheckpointSaver[str]):
             kept_items=None,
             item_count=None,
         )
+        return None
 
     def _put_list(
         self, row: dict[str, Any], items: builtins.list[Any], base_version: str | None
-    ) -> None:
+    ) -> MirrorHint:
         """Store a list as the items it does not share with ``base_version``
-        (the parent checkpoint's version of the channel)."""
+        (the parent checkpoint's version of the channel); the base's length
+        and how many of its first items the list keeps."""
         typed = [self.serde.dumps_typed(item) for item in items]
         digests = [_digest(value_type, value) for value_type, value in typed]
         kept = 0
+        stored: builtins.list[dict[str, Any]] = []
         if base_version is not None and base_version != row["version"]:
             stored = self.tables.run(
                 "list_items",
@@ -428,13 +425,19 @@ class ConvstoreSaver(BaseCheckpointSaver[str]):
                 value=value,
                 digest=digests[position],
             )
+        return MirrorHint(length=len(stored), unchanged=kept)
 
     def _mirror(
-        self, conversation: str, checkpoint: Checkpoint, newest: dict[str, Any] | None
+        self,
+        conversation: str,
+        checkpoint: Checkpoint,
+        newest: dict[str, Any] | None,
+        hint: MirrorHint | None,
     ) -> None:
         """Mirror the root graph's messages when ``checkpoint`` is its newest
         and its message list is another version than ``newest``'s (the
-        newest before it): after a turn, an edit, or a fork."""
+        newest before it): after a turn, an edit, or a fork. ``hint``: what
+        its list shares with ``newest``'s, when it follows that one."""
         channel = self.messages_channel
         if newest is not None and newest["checkpoint_id"] > checkpoint["id"]:
             return
@@ -449,8 +452,7 @@ class ConvstoreSaver(BaseCheckpointSaver[str]):
         messages = values.get(channel, [])
         if not is_message_list(messages):
             return
-        wanted = unique_keys([new_message(message) for message in messages])
-        mirror(self.store, conversation, wanted, fingerprints_of(wanted, self.store))
+        mirror(self.store, conversation, messages, hint)
 
     # -- owners -------------------------------------------------------------------------
 
@@ -529,6 +531,14 @@ def _config(thread_id: str, namespace: str, checkpoint_id: str) -> RunnableConfi
             "checkpoint_id": checkpoint_id,
         }
     }
+
+
+def _versions(row: dict[str, Any] | None) -> dict[str, str]:
+    """The channel versions of a checkpoint's row, as text (``{}`` for none)."""
+    if row is None:
+        return {}
+    versions = json.loads(row["checkpoint"])["channel_versions"]
+    return {channel: str(version) for channel, version in versions.items()}
 
 
 def _digest(value_type: str, value: bytes) -> bytes:

@@ -10,5 +10,8 @@
 -- Index: conversations primary key.
 INSERT INTO conversations (id, user_id, title, metadata, created_at, updated_at)
 VALUES (:id, :user_id, :title, :metadata::jsonb, :created_at::timestamptz, :updated_at::timestamptz)
-ON CONFLICT (id) DO NOTHING
+-- No conflict target: a concurrent insert of the same id meets the unique
+-- index conversations_id_owner too, and a conflict on an index that is not
+-- the target raises instead of doing nothing.
+ON CONFLICT DO NOTHING
 RETURNING id;
