@@ -1,7 +1,8 @@
 """One LangGraph turn -- load the thread's state, one model step, save -- on
-threads of 10, 100 and 1,000 prior messages: convstore's saver beside the
-stock saver of the same database (``SqliteSaver``, ``PostgresSaver``), each in
-a fresh database of its own, with the same graph and scripted model.
+threads of 10, 100 and 1,000 prior messages grown turn by turn: convstore's
+saver beside the stock saver of the same database (``SqliteSaver``,
+``PostgresSaver``), each in a fresh database of its own, with the same graph
+and scripted model (replies of about 300 characters).
 
 Time per turn is the median of the turns; bytes per turn the growth of the
 whole database over the turns (for convstore's saver that includes the
@@ -14,12 +15,12 @@ import itertools
 import random
 import statistics
 import time
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import AbstractContextManager, contextmanager
 from typing import Any
 
 from langchain_core.language_models.fake_chat_models import GenericFakeChatModel
-from langchain_core.messages import AIMessage, HumanMessage
+from langchain_core.messages import HumanMessage
 from langgraph.checkpoint.base import BaseCheckpointSaver
 from langgraph.checkpoint.postgres import PostgresSaver
 from langgraph.checkpoint.sqlite import SqliteSaver
@@ -29,7 +30,6 @@ import convstore
 from bench import dataset
 from convstore.integrations.langgraph import ConvstoreSaver
 
-THREAD_LENGTHS = (10, 100, 1_000)
 USER = "bench-langgraph"
 
 
@@ -48,29 +48,39 @@ def graph_with(saver: BaseCheckpointSaver) -> Any:
 
 
 def measure(
-    open_database: Callable[[], Iterator[str]], turns: int, add: Callable[[str, float], None]
+    open_database: Callable[[], AbstractContextManager[str]],
+    thread_lengths: Sequence[int],
+    turns: int,
+    add: Callable[[str, float], None],
 ) -> None:
-    """``open_database()`` is a context manager giving the URL of a fresh,
-    migrated database; each saver and thread length gets one."""
-    generator = random.Random(11)
-    for length in THREAD_LENGTHS:
-        history = [
-            (HumanMessage if n % 2 == 0 else AIMessage)(_text(generator)) for n in range(length)
-        ]
-        for label, saver_for in (("convstore saver", _convstore_saver), ("stock saver", _stock)):
-            with open_database() as url, saver_for(url) as saver, convstore.connect(url) as store:
-                graph = graph_with(saver)
-                config = {"configurable": {"thread_id": f"thread-{length}", "user_id": USER}}
-                graph.invoke({"messages": history}, config)
+    """Grow a thread turn by turn (two messages a turn, as a chat does: the
+    savers keep every version), and when it holds each of
+    ``thread_lengths`` prior messages, time ``turns`` more turns and the
+    bytes they add. ``open_database()`` gives the URL of a fresh, migrated
+    database; each saver gets its own."""
+    for label, saver_for in (("convstore saver", _convstore_saver), ("stock saver", _stock)):
+        generator = random.Random(11)
+        with open_database() as url, saver_for(url) as saver, convstore.connect(url) as store:
+            graph = graph_with(saver)
+            config = {"configurable": {"thread_id": "bench-thread", "user_id": USER}}
+            length = 0
+            for target in thread_lengths:
+                while length < target:
+                    _turn(graph, config, generator)
+                    length += 2
                 size_before = _size(store)
-                timings = []
-                for _ in range(turns):
-                    started = time.perf_counter()
-                    graph.invoke({"messages": [HumanMessage(_text(generator))]}, config)
-                    timings.append((time.perf_counter() - started) * 1000)
+                timings = [_turn(graph, config, generator) for _ in range(turns)]
+                length += 2 * turns
                 grown = _size(store) - size_before
-            add(f"LangGraph turn at {length:,} msgs, {label}, ms", statistics.median(timings))
-            add(f"LangGraph turn at {length:,} msgs, {label}, bytes stored", grown / turns)
+                add(f"LangGraph turn at {target:,} msgs, {label}, ms", statistics.median(timings))
+                add(f"LangGraph turn at {target:,} msgs, {label}, bytes stored", grown / turns)
+
+
+def _turn(graph: Any, config: dict[str, Any], generator: random.Random) -> float:
+    """One turn; its milliseconds."""
+    started = time.perf_counter()
+    graph.invoke({"messages": [HumanMessage(_text(generator))]}, config)
+    return (time.perf_counter() - started) * 1000
 
 
 @contextmanager

@@ -67,15 +67,27 @@ class Plan:
     concurrent_rounds: int = 5
     """Rounds of (append, read the budgeted context) per conversation of the
     concurrency measurement (200 asyncio tasks, or 16 threads)."""
-    langgraph_turns: int = 30
-    """LangGraph turns timed per saver and thread length (bench/langgraph_turns.py)."""
+    langgraph_lengths: tuple[int, ...] = (10, 100, 1_000)
+    """Thread lengths (prior messages) a LangGraph turn is timed at (bench/langgraph_turns.py)."""
+    langgraph_turns: int = 20
+    """LangGraph turns timed per saver and thread length."""
 
 
 FULL = Plan(
     (1_000, 10_000, 100_000, 1_000_000), (1_000, 100_000), 600, 1_000, 1_600, 3, 1_000, 1_000
 )
 QUICK = Plan(
-    (1_000, 10_000), (100, 1_000), 200, 500, 320, 3, 50, 200, concurrent_rounds=2, langgraph_turns=4
+    (1_000, 10_000),
+    (100, 1_000),
+    200,
+    500,
+    320,
+    3,
+    50,
+    200,
+    concurrent_rounds=2,
+    langgraph_lengths=(10, 100),
+    langgraph_turns=4,
 )
 
 

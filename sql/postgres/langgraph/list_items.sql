@@ -18,25 +18,35 @@ WITH RECURSIVE chain (version, base_version, kept_items, upper_bound) AS (
        AND version = :version
        AND value_type = 'convstore.list'
     UNION ALL
+    -- LATERAL, kept apart by LIMIT (and OFFSET 0 below): one primary-key
+    -- lookup per step, whatever the planner guesses of the table's size
     SELECT base.version, base.base_version, base.kept_items,
            least(chain.upper_bound, chain.kept_items)
       FROM chain
-      JOIN langgraph_channel_values AS base
-        ON base.conversation_id = :conversation_id
-       AND base.checkpoint_ns = :checkpoint_ns
-       AND base.channel = :channel
-       AND base.version = chain.base_version
+     CROSS JOIN LATERAL (
+           SELECT version, base_version, kept_items
+             FROM langgraph_channel_values
+            WHERE conversation_id = :conversation_id
+              AND checkpoint_ns = :checkpoint_ns
+              AND channel = :channel
+              AND version = chain.base_version
+            LIMIT 1
+           ) AS base
      WHERE least(chain.upper_bound, chain.kept_items) > 0
 )
 SELECT item.position, item.digest,
        CASE WHEN :with_values::boolean THEN item.value_type END AS value_type,
        CASE WHEN :with_values::boolean THEN item.value END AS value
   FROM chain
-  JOIN langgraph_list_items AS item
-    ON item.conversation_id = :conversation_id
-   AND item.checkpoint_ns = :checkpoint_ns
-   AND item.channel = :channel
-   AND item.version = chain.version
-   AND item.position >= chain.kept_items
-   AND item.position < chain.upper_bound
+ CROSS JOIN LATERAL (
+       SELECT position, digest, value_type, value
+         FROM langgraph_list_items
+        WHERE conversation_id = :conversation_id
+          AND checkpoint_ns = :checkpoint_ns
+          AND channel = :channel
+          AND version = chain.version
+          AND position >= chain.kept_items
+          AND position < chain.upper_bound
+       OFFSET 0
+       ) AS item
  ORDER BY item.position;
