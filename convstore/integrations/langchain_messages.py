@@ -20,13 +20,18 @@ Each LangChain message is one convstore chat message:
 - the message's ``id`` is its idempotency key (the one LangGraph's
   ``add_messages`` reducer matches messages by).
 
-NUL characters, which PostgreSQL cannot store in text, are replaced by
-U+FFFD in the mirror (the checkpoint keeps the message exactly).
+The mirror never fails a graph step over what a message holds (the
+checkpoint keeps every message exactly): a NUL character or a lone surrogate,
+which PostgreSQL cannot store in text, becomes U+FFFD; text over the store's
+:class:`~convstore.Limits` is cut to fit, and the message's metadata says
+``"truncated": true``; an id too long for an idempotency key, or a token
+count out of range, is left out.
 """
 
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -41,10 +46,14 @@ from langchain_core.messages import (
 
 from ..store.store import Store
 from ..types import Message, NewMessage
-from ..validation import ROLES, message_fingerprint
+from ..validation import MAX_INTEGER, ROLES, Limits, message_fingerprint
 
 REPLACEMENT = "\ufffd"
-"""What a NUL character becomes in the mirror."""
+"""What a character PostgreSQL text cannot hold becomes in the mirror."""
+
+UNSTORABLE = re.compile("[\x00\ud800-\udfff]")
+"""NUL, and the surrogates a well-formed string holds only in pairs (which
+Python keeps apart, so any one found here is alone)."""
 
 
 def is_message_list(value: Any) -> bool:
@@ -52,31 +61,78 @@ def is_message_list(value: Any) -> bool:
     return isinstance(value, list) and all(isinstance(item, BaseMessage) for item in value)
 
 
-def new_message(message: BaseMessage) -> NewMessage:
+def new_message(message: BaseMessage, limits: Limits) -> NewMessage:
     """The convstore message a LangChain message is mirrored as (see the
-    module's docstring); its ``idempotency_key`` is the message's id."""
+    module's docstring), within ``limits``."""
+    fit = _Fitting(limits)
     role, pinned = _role(message)
-    text = _text(message.content)
+    text = fit.text(_text(message.content))
     mirrored = NewMessage(role=role, content=text, pinned=pinned)
     calls = message.tool_calls if isinstance(message, AIMessage) else []
     if calls:
-        mirrored["tool_calls"] = [_tool_call(call, index) for index, call in enumerate(calls)]
+        mirrored["tool_calls"] = fit.tool_calls(
+            [_tool_call(call, index) for index, call in enumerate(calls)]
+        )
         mirrored["content"] = text or None
     if isinstance(message, ToolMessage):
-        mirrored["tool_call_id"] = _clean(message.tool_call_id)
+        mirrored["tool_call_id"] = fit.text(message.tool_call_id)
     if message.name:
-        mirrored["name"] = _clean(message.name)
-    usage = getattr(message, "usage_metadata", None)
-    if usage and isinstance(usage.get("output_tokens"), int):
-        mirrored["tokens"] = usage["output_tokens"]
-    metadata: dict[str, Any] = {"langchain_type": message.type}
+        mirrored["name"] = fit.text(message.name)
+    usage = getattr(message, "usage_metadata", None) or {}
+    tokens = usage.get("output_tokens")
+    if isinstance(tokens, int) and not isinstance(tokens, bool) and 0 <= tokens <= MAX_INTEGER:
+        mirrored["tokens"] = tokens
+    metadata: dict[str, Any] = {"langchain_type": fit.text(message.type)}
     model = message.response_metadata.get("model_name")
     if isinstance(model, str):
-        metadata["model"] = _clean(model)
+        metadata["model"] = fit.text(model)
+    if fit.truncated:
+        metadata["truncated"] = True
     mirrored["metadata"] = metadata
-    if message.id:
-        mirrored["idempotency_key"] = _clean(message.id)
+    key = _key(message, limits)
+    if key is not None:
+        mirrored["idempotency_key"] = key
     return mirrored
+
+
+def _key(message: BaseMessage, limits: Limits) -> str | None:
+    """The message's id as an idempotency key, if it can be one."""
+    key = clean(message.id or "")
+    return key if key and len(key.encode("utf-8")) <= limits.max_identifier_bytes else None
+
+
+def clean(text: str) -> str:
+    """``text`` with what PostgreSQL text cannot hold replaced by U+FFFD."""
+    return UNSTORABLE.sub(REPLACEMENT, text)
+
+
+class _Fitting:
+    """Fits a message's text into the store's limits, noting any cut."""
+
+    def __init__(self, limits: Limits) -> None:
+        self.limits = limits
+        self.truncated = False
+
+    def text(self, text: str, max_bytes: int | None = None) -> str:
+        encoded = clean(text).encode("utf-8")
+        limit = self.limits.max_text_bytes if max_bytes is None else max_bytes
+        if len(encoded) <= limit:
+            return clean(text)
+        self.truncated = True
+        return encoded[:limit].decode("utf-8", errors="ignore")
+
+    def tool_calls(self, calls: list[dict[str, Any]]) -> list[dict[str, Any]]:
+        """The calls, their arguments cut when the whole is over the JSON
+        limit (each to an equal share of it)."""
+        if len(json.dumps(calls, ensure_ascii=False).encode("utf-8")) <= self.limits.max_json_bytes:
+            return calls
+        share = self.limits.max_json_bytes // (2 * len(calls))
+        for call in calls:
+            function = call["function"]
+            function["arguments"] = self.text(function["arguments"], max(share - 512, 0))
+            function["name"] = self.text(function["name"], 256)
+            call["id"] = self.text(call["id"], 256)
+        return calls
 
 
 @dataclass(frozen=True)
@@ -95,10 +151,12 @@ def mirror(
     hint: MirrorHint | None = None,
 ) -> None:
     """Make the conversation's messages those ``messages`` are mirrored as,
-    writing only what differs: appended messages are appended; messages
-    changed in place (the same count) are replaced, keeping their seqs;
-    messages removed from the middle are deleted; anything else replaces the
-    messages after the longest unchanged start.
+    writing only what differs: messages whose ids are gone are deleted; the
+    longest unchanged start stays; after it, messages changed in place (the
+    same ids at the same places) are replaced, keeping their seqs, and
+    anything else is replaced by the new messages. So an appended message
+    is one insert, an ``add_messages`` edit one replacement, a
+    ``RemoveMessage`` (trimming the oldest, say) one deletion.
 
     With a ``hint`` whose length is the conversation's message count, its
     unchanged messages are taken as they are and only the rest is compared,
@@ -120,8 +178,8 @@ def mirror(
             stored = [_fingerprinted(message, store) for message in tail]
     if stored is None:
         stored = store.get_message_fingerprints(conversation_id)
-    taken = {message.id for message in messages[:start] if message.id}
-    wanted = _unique_keys([new_message(message) for message in messages[start:]], taken)
+    taken = {key for m in messages[:start] if (key := _key(m, store.limits)) is not None}
+    wanted = _unique_keys([new_message(m, store.limits) for m in messages[start:]], taken)
     fingerprints = [message_fingerprint(message, store.limits) for message in wanted]
     _write_difference(store, conversation_id, stored, wanted, fingerprints)
 
@@ -133,21 +191,24 @@ def _write_difference(
     wanted: Sequence[NewMessage],
     fingerprints: Sequence[str],
 ) -> None:
-    """Turn the ``stored`` messages (their seqs and fingerprints) into ``wanted``."""
-    same = [_unchanged(s, w, f) for s, w, f in zip(stored, wanted, fingerprints, strict=False)]
+    """Turn the ``stored`` messages (their seqs, keys and fingerprints) into ``wanted``."""
+    wanted_keys = {message.get("idempotency_key") for message in wanted} - {None}
+    gone = [old for old in stored if old["idempotency_key"] not in wanted_keys | {None}]
+    remaining = [old for old in stored if old not in gone]
+    same = [_unchanged(s, w, f) for s, w, f in zip(remaining, wanted, fingerprints, strict=False)]
     start = same.index(False) if False in same else len(same)
-    if start == len(stored) == len(wanted):
-        return
-    if len(stored) == len(wanted):
-        for old, message, unchanged in zip(stored, wanted, same, strict=True):
+    in_place = len(remaining) == len(wanted) and all(
+        old["idempotency_key"] == message.get("idempotency_key")
+        for old, message in zip(remaining[start:], wanted[start:], strict=True)
+    )
+    replaced = [] if in_place else remaining[start:]
+    if gone or replaced:
+        store.delete_messages(conversation_id, seqs=[old["seq"] for old in gone + replaced])
+    if in_place:
+        for old, message, unchanged in zip(remaining, wanted, same, strict=True):
             if not unchanged:
                 store.replace_message(conversation_id, old["seq"], message)
-        return
-    end = _common_end(stored[start:], wanted[start:], fingerprints[start:])
-    removed = stored[start : len(stored) - end] if start + end == len(wanted) else stored[start:]
-    if removed:
-        store.delete_messages(conversation_id, seqs=[old["seq"] for old in removed])
-    if start + end < len(wanted):
+    elif start < len(wanted):
         store.add_messages(conversation_id, list(wanted[start:]))
 
 
@@ -185,18 +246,6 @@ def _unchanged(stored: Mapping[str, Any], wanted: NewMessage, fingerprint: str) 
     )
 
 
-def _common_end(
-    stored: Sequence[Mapping[str, Any]], wanted: Sequence[NewMessage], fingerprints: Sequence[str]
-) -> int:
-    """How many messages at the end of ``stored`` and ``wanted`` are unchanged."""
-    count = 0
-    for s, w, f in zip(reversed(stored), reversed(wanted), reversed(fingerprints), strict=False):
-        if not _unchanged(s, w, f):
-            break
-        count += 1
-    return count
-
-
 def _role(message: BaseMessage) -> tuple[str, bool]:
     """The role and whether the message is pinned."""
     if isinstance(message, ToolMessage):
@@ -212,13 +261,13 @@ def _role(message: BaseMessage) -> tuple[str, bool]:
 
 def _text(content: str | list[Any]) -> str:
     if isinstance(content, str):
-        return _clean(content)
+        return clean(content)
     parts = [
         block if isinstance(block, str) else block.get("text", "")
         for block in content
         if isinstance(block, str) or (isinstance(block, dict) and block.get("type") == "text")
     ]
-    return _clean("".join(part for part in parts if isinstance(part, str)))
+    return clean("".join(part for part in parts if isinstance(part, str)))
 
 
 def _tool_call(call: Any, index: int) -> dict[str, Any]:
@@ -226,11 +275,7 @@ def _tool_call(call: Any, index: int) -> dict[str, Any]:
     (which the Chat Completions API would refuse) is named by its position."""
     arguments = json.dumps(call.get("args") or {}, ensure_ascii=False, default=str)
     return {
-        "id": _clean(call.get("id") or f"call_{index}"),
+        "id": clean(call.get("id") or f"call_{index}"),
         "type": "function",
-        "function": {"name": _clean(call.get("name") or ""), "arguments": _clean(arguments)},
+        "function": {"name": clean(call.get("name") or ""), "arguments": clean(arguments)},
     }
-
-
-def _clean(text: str) -> str:
-    return text.replace("\x00", REPLACEMENT)

@@ -30,9 +30,10 @@ import asyncio
 import builtins
 import hashlib
 import json
+import math
 import secrets
 import uuid
-from collections.abc import AsyncIterator, Iterator, Sequence
+from collections.abc import AsyncIterator, Iterator, Mapping, Sequence
 from typing import Any
 
 from langchain_core.runnables import RunnableConfig
@@ -48,12 +49,12 @@ from langgraph.checkpoint.base import (
 )
 from langgraph.checkpoint.serde.base import SerializerProtocol
 
-from ..errors import DatabaseError, InvalidInput
+from ..errors import DatabaseError, DatabaseUnavailable, InvalidInput
 from ..store.async_store import AsyncStore
 from ..store.langgraph_tables import LangGraphTables
-from ..store.store import Store
+from ..store.store import ENSURE_ROUNDS, Store
 from ..validation import CONVERSATION_NAMESPACE, conversation_id
-from .langchain_messages import MirrorHint, is_message_list, mirror
+from .langchain_messages import MirrorHint, clean, is_message_list, mirror
 
 LIST_VALUE = "convstore.list"
 """The ``value_type`` of a list stored item by item."""
@@ -117,15 +118,16 @@ class ConvstoreSaver(BaseCheckpointSaver[str]):
         """The checkpoint ``config`` names (its ``checkpoint_id``, else the
         thread namespace's newest), with its pending writes; ``None`` if none."""
         configurable = config["configurable"]
+        thread_id = _thread_id(configurable)
         with self.store.snapshot():
             found = self.tables.run(
                 "checkpoint",
-                conversation_id=conversation_id_of(configurable["thread_id"]),
+                conversation_id=conversation_id_of(thread_id),
                 user_id=self._owner(config),
                 checkpoint_ns=configurable.get("checkpoint_ns", ""),
                 checkpoint_id=get_checkpoint_id(config),
             )
-            return self._tuple(found[0]) if found else None
+            return self._tuple(found[0], thread_id) if found else None
 
     def list(
         self,
@@ -141,24 +143,28 @@ class ConvstoreSaver(BaseCheckpointSaver[str]):
         ``filter``, older than ``before``'s checkpoint, ``limit`` at most.
         They are read in one snapshot when the iteration starts."""
         configurable = (config or {}).get("configurable", {})
+        thread_id = _thread_id(configurable) if "thread_id" in configurable else None
+        if limit == 0:
+            return
         with self.store.snapshot():
             found = self.tables.run(
                 "list_checkpoints",
-                conversation_id=conversation_id_of(configurable["thread_id"])
-                if "thread_id" in configurable
-                else None,
+                conversation_id=None if thread_id is None else conversation_id_of(thread_id),
                 user_id=self._owner(config or {}),
                 checkpoint_ns=configurable.get("checkpoint_ns"),
                 checkpoint_id=configurable.get("checkpoint_id"),
-                metadata=None if not filter else json.dumps(filter),
+                metadata=None if not filter else _json(filter),
                 before_checkpoint_id=None if before is None else get_checkpoint_id(before),
                 limit=limit,
             )
-            tuples = [self._tuple(row) for row in found]
+            tuples = [self._tuple(row, thread_id) for row in found]
         yield from tuples
 
-    def _tuple(self, row: dict[str, Any]) -> CheckpointTuple:
-        conversation = conversation_id_of(row["thread_id"])
+    def _tuple(self, row: dict[str, Any], thread_id: str | None) -> CheckpointTuple:
+        """A checkpoint's row as LangGraph's tuple; its configs name the
+        thread as the caller did (``thread_id``; else as it was written)."""
+        thread_id = row["thread_id"] if thread_id is None else thread_id
+        conversation = conversation_id_of(thread_id)
         namespace = row["checkpoint_ns"]
         checkpoint = json.loads(row["checkpoint"])
         checkpoint["channel_values"] = self._values(
@@ -171,10 +177,10 @@ class ConvstoreSaver(BaseCheckpointSaver[str]):
             checkpoint_id=row["checkpoint_id"],
         )
         return CheckpointTuple(
-            config=_config(row["thread_id"], namespace, row["checkpoint_id"]),
+            config=_config(thread_id, namespace, row["checkpoint_id"]),
             checkpoint=checkpoint,
             metadata=row["metadata"],
-            parent_config=_config(row["thread_id"], namespace, row["parent_checkpoint_id"])
+            parent_config=_config(thread_id, namespace, row["parent_checkpoint_id"])
             if row["parent_checkpoint_id"]
             else None,
             pending_writes=[
@@ -236,13 +242,12 @@ class ConvstoreSaver(BaseCheckpointSaver[str]):
         """Store a checkpoint and the values of ``new_versions``; on the root
         graph's newest checkpoint, mirror its messages. One transaction."""
         configurable = config["configurable"]
-        thread_id = str(configurable["thread_id"])
+        thread_id = _thread_id(configurable)
         namespace = configurable.get("checkpoint_ns", "")
         conversation = conversation_id_of(thread_id)
-        owner = self._writer(config)
         body = {key: value for key, value in checkpoint.items() if key != "channel_values"}
         with self.store.transaction():
-            self._lock_thread(conversation, owner, thread_id)
+            owner = self._lock_thread(conversation, config, thread_id)
             parent_id = configurable.get("checkpoint_id")
             newest = self._checkpoint(conversation, namespace, None) if namespace == "" else None
             follows_newest = newest is not None and newest["checkpoint_id"] == parent_id
@@ -271,12 +276,20 @@ class ConvstoreSaver(BaseCheckpointSaver[str]):
                 checkpoint_ns=namespace,
                 checkpoint_id=checkpoint["id"],
                 parent_checkpoint_id=configurable.get("checkpoint_id"),
-                checkpoint=json.dumps(body),
-                metadata=json.dumps(get_serializable_checkpoint_metadata(config, metadata)),
+                checkpoint=_json(body),
+                metadata=_json(get_serializable_checkpoint_metadata(config, metadata)),
             )
             if namespace == "":
-                hint = shared.get(self.messages_channel) if follows_newest else None
-                self._mirror(conversation, checkpoint, newest, hint)
+                shared_list = shared.get(self.messages_channel)
+                # Only a list that adds to the newest one's says what the
+                # conversation holds: that one was all messages, so mirrored.
+                appended = shared_list is not None and shared_list.unchanged == shared_list.length
+                self._mirror(
+                    conversation,
+                    checkpoint,
+                    newest,
+                    shared_list if follows_newest and appended else None,
+                )
         return _config(thread_id, namespace, checkpoint["id"])
 
     def put_writes(
@@ -290,12 +303,11 @@ class ConvstoreSaver(BaseCheckpointSaver[str]):
         its index is kept, except LangGraph's special writes (errors,
         interrupts ...), which replace it, as its own savers do."""
         configurable = config["configurable"]
-        thread_id = str(configurable["thread_id"])
+        thread_id = _thread_id(configurable)
         conversation = conversation_id_of(thread_id)
-        owner = self._writer(config)
         replace = all(channel in WRITES_IDX_MAP for channel, _ in writes)
         with self.store.transaction():
-            self._lock_thread(conversation, owner, thread_id)
+            owner = self._lock_thread(conversation, config, thread_id)
             for index, (channel, value) in enumerate(writes):
                 value_type, value_bytes = self.serde.dumps_typed(value)
                 self.tables.run(
@@ -316,8 +328,10 @@ class ConvstoreSaver(BaseCheckpointSaver[str]):
     def delete_thread(self, thread_id: str) -> None:
         """Delete the thread: its conversation, messages, checkpoints and
         writes (nothing if it does not exist, or belongs to another user
-        than a view's)."""
-        self.store.delete_conversation(conversation_id_of(thread_id))
+        than the saver's or its view's)."""
+        owner = self._owner({})
+        store = self.store if owner is None else self.store.for_user(owner)
+        store.delete_conversation(conversation_id_of(_thread_id({"thread_id": thread_id})))
 
     def get_next_version(self, current: str | int | float | None, channel: None) -> str:
         """The version after ``current``: its number plus one (16 digits, so
@@ -327,14 +341,39 @@ class ConvstoreSaver(BaseCheckpointSaver[str]):
         number = 0 if current is None else int(str(current).split(".")[0])
         return f"{number + 1:016d}.{secrets.token_hex(6)}"
 
-    def _lock_thread(self, conversation: str, owner: str, thread_id: str) -> None:
+    def _lock_thread(self, conversation: str, config: RunnableConfig, thread_id: str) -> str:
         """Lock the thread's conversation for the transaction, creating it
-        (owned by ``owner``) if it does not exist."""
-        if not self.store.run("lock_conversation", conversation_id=conversation, user_id=owner):
+        if it does not exist; its owner. A thread whose owner ``config``
+        does not name (a config LangGraph returned, say) is its
+        conversation's owner's.
+
+        :raises InvalidInput: for a new thread whose owner is not known.
+        :raises ConversationExists: if another user owns the conversation.
+        :raises DatabaseUnavailable: (retryable) if the conversation was
+            deleted each time it was about to be locked.
+        """
+        owner = self._owner(config)
+        for _ in range(ENSURE_ROUNDS):
+            if owner is None:
+                found = self.store.run("get_conversation", conversation_id=conversation)
+                owner = found[0]["user_id"] if found else None
+            if owner is None:
+                raise InvalidInput(
+                    "the thread's owner is not known: give ConvstoreSaver a user_id, use a "
+                    'user-scoped store (store.for_user(...)), or pass {"configurable": '
+                    '{"user_id": ...}} with the thread_id'
+                )
+            if self.store.run("lock_conversation", conversation_id=conversation, user_id=owner):
+                return owner
             self.store.ensure_conversation(
                 conversation, owner, metadata={"langgraph_thread_id": thread_id}
             )
-            self.store.run("lock_conversation", conversation_id=conversation, user_id=owner)
+            if self.store.run("lock_conversation", conversation_id=conversation, user_id=owner):
+                return owner
+        raise DatabaseUnavailable(
+            f"conversation {conversation} was deleted each of {ENSURE_ROUNDS} times it was "
+            "about to be written; retrying is safe"
+        )
 
     def _checkpoint(
         self, conversation: str, namespace: str, checkpoint_id: str | None
@@ -447,9 +486,9 @@ class ConvstoreSaver(BaseCheckpointSaver[str]):
         ):
             return
         values = checkpoint["channel_values"]
-        if version is not None and channel not in values:
-            return  # not in this checkpoint (a delta channel): nothing to compare with
-        messages = values.get(channel, [])
+        if version is None or channel not in values:
+            return  # no such channel, or its value is not in the checkpoint (a delta channel)
+        messages = values[channel]
         if not is_message_list(messages):
             return
         mirror(self.store, conversation, messages, hint)
@@ -466,16 +505,6 @@ class ConvstoreSaver(BaseCheckpointSaver[str]):
             raise InvalidInput(f"this saver's store is limited to user {view!r}, not {given!r}")
         owner = view or given or self.user_id
         return None if owner is None else str(owner)
-
-    def _writer(self, config: RunnableConfig) -> str:
-        owner = self._owner(config)
-        if owner is None:
-            raise InvalidInput(
-                "the thread's owner is not known: give ConvstoreSaver a user_id, "
-                'use a user-scoped store (store.for_user(...)), or pass {"configurable": '
-                '{"user_id": ...}} with the thread_id'
-            )
-        return owner
 
     # -- async twins --------------------------------------------------------------------
 
@@ -539,6 +568,36 @@ def _versions(row: dict[str, Any] | None) -> dict[str, str]:
         return {}
     versions = json.loads(row["checkpoint"])["channel_versions"]
     return {channel: str(version) for channel, version in versions.items()}
+
+
+def _thread_id(configurable: Mapping[str, Any]) -> str:
+    """The thread id of a config, as text.
+
+    :raises InvalidInput: for one with a NUL character (PostgreSQL's text cannot hold it).
+    """
+    thread_id = str(configurable["thread_id"])
+    if "\x00" in thread_id:
+        raise InvalidInput(f"thread_id {thread_id!r} holds a NUL character, which no thread id may")
+    return thread_id
+
+
+def _json(value: Any) -> str:
+    """``value`` as JSON text both databases store: text PostgreSQL cannot
+    hold (NUL, a lone surrogate) made U+FFFD in keys and strings alike, and
+    a float that JSON has not (infinite, NaN) its name as a string."""
+    return json.dumps(_storable(value), allow_nan=False)
+
+
+def _storable(value: Any) -> Any:
+    if isinstance(value, str):
+        return clean(value)
+    if isinstance(value, float) and not math.isfinite(value):
+        return json.dumps(value)
+    if isinstance(value, Mapping):
+        return {clean(str(key)): _storable(item) for key, item in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_storable(item) for item in value]
+    return value
 
 
 def _digest(value_type: str, value: bytes) -> bytes:
