@@ -24,7 +24,7 @@ import time
 import uuid
 from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, contextmanager
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from urllib.parse import urlsplit
@@ -483,12 +483,15 @@ def run_dialect(dialect: str, plan: Plan) -> Results:
         finally:
             cleanup()
         langgraph_turns.measure(
-            _fresh_databases(dialect, folder), plan.langgraph_turns, results.add
+            _fresh_databases(dialect, folder),
+            plan.langgraph_lengths,
+            plan.langgraph_turns,
+            results.add,
         )
     return results
 
 
-def _fresh_databases(dialect: str, folder: str) -> Callable[[], Iterator[str]]:
+def _fresh_databases(dialect: str, folder: str) -> Callable[[], AbstractContextManager[str]]:
     """A context manager giving the URL of a new migrated database each time."""
     count = itertools.count()
 

@@ -153,9 +153,11 @@ def application_url(postgres_url: str) -> Iterator[str]:
     with psycopg.connect(postgres_url, autocommit=True) as admin:
         admin.execute(sql.SQL("CREATE ROLE {} LOGIN").format(sql.Identifier(role)))
         admin.execute(
-            sql.SQL("GRANT SELECT, INSERT, UPDATE, DELETE ON conversations, messages TO {}").format(
-                sql.Identifier(role)
-            )
+            sql.SQL(
+                "GRANT SELECT, INSERT, UPDATE, DELETE ON conversations, messages, "
+                "langgraph_checkpoints, langgraph_channel_values, langgraph_list_items, "
+                "langgraph_writes TO {}"
+            ).format(sql.Identifier(role))
         )
     yield login_url(postgres_url, role)
     with psycopg.connect(postgres_url, autocommit=True) as admin:

@@ -54,6 +54,28 @@ def test_200_concurrent_appends_to_one_conversation_keep_seq_gapless(database_ur
     }
 
 
+def test_a_snapshot_spans_awaits_and_sees_one_state(database_url, user):
+    """Reads in ``async with store.snapshot()`` see the database as it was
+    when the block started: an append committed meanwhile is not in them."""
+
+    async def main() -> tuple[int, int, int]:
+        async with await convstore.connect_async(database_url) as store:
+            conversation_id = await store.create_conversation(user)
+            await store.add_message(conversation_id, "user", "before")
+            async with store.snapshot():
+                first = len(await store.get_messages(conversation_id))
+                await _append_elsewhere(database_url, conversation_id)
+                second = len(await store.get_messages(conversation_id))
+            return first, second, len(await store.get_messages(conversation_id))
+
+    assert asyncio.run(main()) == (1, 1, 2)
+
+
+async def _append_elsewhere(url: str, conversation_id: str) -> None:
+    async with await convstore.connect_async(url) as other:
+        await other.add_message(conversation_id, "user", "meanwhile")
+
+
 def test_tasks_racing_to_ensure_one_conversation_in_transactions_all_commit(database_url, user):
     name = f"{user}-raced"
 

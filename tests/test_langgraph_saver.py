@@ -335,3 +335,38 @@ def test_a_turn_writes_only_its_new_messages(store, saver, thread_id):
         written.append(after[0]["items"] - before[0]["items"])
     assert written == [2] * 12  # the question and the answer
     assert len(assert_mirrors(store, graph, thread_id)) == 24
+
+
+def test_row_level_security_covers_the_checkpoints(application_url, user):
+    """Through a user view, even SQL of one's own sees only that user's
+    checkpoint rows (the application role is not the tables' owner)."""
+    alice, bob = f"{user}-alice", f"{user}-bob"
+    owners = load_query(TEST_SQL / "langgraph_owners.sql", "postgres", "owners")
+    with convstore.connect(application_url, migrate=False) as store:
+        for owner in (alice, bob):
+            graph = chat_graph(
+                [asks_weather("Bergen"), "Wet."], ConvstoreSaver(store.for_user(owner))
+            )
+            graph.invoke({"messages": [HumanMessage("weather?")]}, config_of(f"{owner}-thread"))
+        with store.for_user(alice).connection() as connection:
+            seen = connection.execute(owners.statement).fetchall()
+        everyone = store.database.run(owners)
+    assert {table for table, _ in seen} == {
+        "langgraph_checkpoints",
+        "langgraph_channel_values",
+        "langgraph_list_items",
+        "langgraph_writes",
+    }
+    assert {owner for _, owner in seen} == {alice}
+    assert {row["user_id"] for row in everyone} >= {alice, bob}
+
+
+def test_a_graph_runs_through_pgbouncer(pgbouncer_url, user):
+    """Transaction pooling: no prepared statements, user scopes per transaction."""
+    with convstore.connect(pgbouncer_url, transaction_pooling=True) as store:
+        saver = ConvstoreSaver(store.for_user(user))
+        graph = chat_graph([asks_weather("Oslo"), "Cold.", "Bye."], saver)
+        thread_id = f"{user}-bounced"
+        graph.invoke({"messages": [HumanMessage("weather?")]}, config_of(thread_id))
+        graph.invoke({"messages": [HumanMessage("thanks")]}, config_of(thread_id))
+        assert len(assert_mirrors(store, graph, thread_id)) == 6

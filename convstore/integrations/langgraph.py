@@ -87,14 +87,20 @@ class ConvstoreSaver(BaseCheckpointSaver[str]):
 
     The owner of a thread is the store's user on a user-scoped view
     (``store.for_user(...)``), else ``config["configurable"]["user_id"]``
-    (or ``config["metadata"]["user_id"]``), else ``user_id``; reads are
-    limited to that owner when one is known, and a thread of another owner
-    behaves as one that does not exist.
+    (or ``config["metadata"]["user_id"]``), else ``user_id``, else, for a
+    thread that exists, its conversation's owner; reads are limited to the
+    owner when one is known, and a thread of another owner behaves as one
+    that does not exist. Do not run a graph inside ``store.transaction()``:
+    LangGraph saves from threads of its own.
 
-    :raises convstore.InvalidInput: (from the methods) when writing a thread
-        whose owner is not known, or a config naming another user than the view's.
-    :raises convstore.ConversationExists: (from ``put``) if another user owns
-        the thread's conversation.
+    :raises convstore.InvalidInput: (from the methods) for a thread id with
+        a NUL character, when writing a new thread whose owner is not known,
+        or for a config naming another user than the view's.
+    :raises convstore.ConversationExists: (from ``put`` and ``put_writes``)
+        if another user owns the thread's conversation.
+    :raises convstore.DatabaseUnavailable: (retryable; from ``put`` and
+        ``put_writes``) if the conversation was deleted each time the write
+        was about to lock it.
     """
 
     def __init__(
@@ -275,7 +281,7 @@ class ConvstoreSaver(BaseCheckpointSaver[str]):
                 thread_id=thread_id,
                 checkpoint_ns=namespace,
                 checkpoint_id=checkpoint["id"],
-                parent_checkpoint_id=configurable.get("checkpoint_id"),
+                parent_checkpoint_id=parent_id,
                 checkpoint=_json(body),
                 metadata=_json(get_serializable_checkpoint_metadata(config, metadata)),
             )

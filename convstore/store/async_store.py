@@ -89,10 +89,10 @@ class AsyncStore:
 
     Every method of :class:`Store` is here as a coroutine (``await
     store.add_message(...)``) with the same arguments, results and errors,
-    except: ``transaction()`` is an async context manager, ``close()`` is
-    :meth:`aclose`, and ``connection()`` (a driver connection for SQL of your
-    own, which belongs to one thread) is not offered: run your named queries
-    with ``await store.run(name, ...)``. Use it as ``async with``, or call
+    except: ``transaction()`` and ``snapshot()`` are async context managers,
+    ``close()`` is :meth:`aclose`, and ``connection()`` (a driver connection
+    for SQL of your own, which belongs to one thread) is not offered: run
+    your named queries with ``await store.run(name, ...)``. Use it as ``async with``, or call
     :meth:`aclose`, to release the connections and threads.
     """
 
@@ -184,8 +184,29 @@ class AsyncStore:
         :raises InvalidInput: for a nested block opened by another task than
             the one whose transaction is open (their savepoints would interleave).
         """
+        async with self._on_one_thread(self.sync_store.transaction):
+            yield self
+
+    @asynccontextmanager
+    async def snapshot(self) -> AsyncIterator[AsyncStore]:
+        """:meth:`Store.snapshot` across ``await``\\ s: the reads of this task
+        inside the block see one snapshot, on one thread of its own, as a
+        :meth:`transaction` block's calls do.
+
+        :raises InvalidInput: as :meth:`transaction`.
+        """
+        async with self._on_one_thread(self.sync_store.snapshot):
+            yield self
+
+    @asynccontextmanager
+    async def _on_one_thread(
+        self, open_block: Callable[[], AbstractContextManager[Any]]
+    ) -> AsyncIterator[None]:
+        """Run the sync block ``open_block()`` opens, and the calls made
+        inside it, on one thread: entered and ended there, whatever cancels
+        the task (see :meth:`transaction`)."""
         async with self._transaction_thread():
-            block = self.sync_store.transaction()
+            block = open_block()
             entering = asyncio.ensure_future(self._in_thread(block.__enter__))
             try:
                 await asyncio.shield(entering)
@@ -196,7 +217,7 @@ class AsyncStore:
                 await self._ending(block, cancelled)
                 raise
             try:
-                yield self
+                yield
             except BaseException as error:
                 await self._ending(block, error)
                 raise
