@@ -114,24 +114,29 @@ class _Fitting:
         self.truncated = False
 
     def text(self, text: str, max_bytes: int | None = None) -> str:
-        encoded = clean(text).encode("utf-8")
+        """``text`` cleaned and cut to ``max_bytes`` of UTF-8 (default: the text limit)."""
+        cleaned = clean(text)
+        encoded = cleaned.encode("utf-8")
         limit = self.limits.max_text_bytes if max_bytes is None else max_bytes
         if len(encoded) <= limit:
-            return clean(text)
+            return cleaned
         self.truncated = True
         return encoded[:limit].decode("utf-8", errors="ignore")
 
     def tool_calls(self, calls: list[dict[str, Any]]) -> list[dict[str, Any]]:
-        """The calls, their arguments cut when the whole is over the JSON
-        limit (each to an equal share of it)."""
-        if len(json.dumps(calls, ensure_ascii=False).encode("utf-8")) <= self.limits.max_json_bytes:
-            return calls
-        share = self.limits.max_json_bytes // (2 * len(calls))
-        for call in calls:
-            function = call["function"]
-            function["arguments"] = self.text(function["arguments"], max(share - 512, 0))
-            function["name"] = self.text(function["name"], 256)
-            call["id"] = self.text(call["id"], 256)
+        """The calls, each one's arguments (and a long name or id) cut by
+        half until the whole fits the JSON limit (calls so many that even
+        empty they do not fit stay over it, and the store refuses them)."""
+        share = self.limits.max_json_bytes
+        while (
+            len(json.dumps(calls, ensure_ascii=False).encode("utf-8")) > self.limits.max_json_bytes
+        ):
+            share //= 2
+            for call in calls:
+                function = call["function"]
+                function["arguments"] = self.text(function["arguments"], share)
+                function["name"] = self.text(function["name"], min(share, 256))
+                call["id"] = self.text(call["id"], min(share, 256)) or "call"
         return calls
 
 
