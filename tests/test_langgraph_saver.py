@@ -370,3 +370,18 @@ def test_a_graph_runs_through_pgbouncer(pgbouncer_url, user):
         graph.invoke({"messages": [HumanMessage("weather?")]}, config_of(thread_id))
         graph.invoke({"messages": [HumanMessage("thanks")]}, config_of(thread_id))
         assert len(assert_mirrors(store, graph, thread_id)) == 6
+
+
+def test_two_savers_taking_turns_on_one_thread(database_url, user):
+    """Two processes' savers (each its own store and memory of the lists it
+    wrote) alternate on one thread: every turn builds on the other's."""
+    thread_id = f"{user}-shared"
+    with convstore.connect(database_url) as first, convstore.connect(database_url) as second:
+        savers = [ConvstoreSaver(first, user_id=user), ConvstoreSaver(second, user_id=user)]
+        for turn in range(6):
+            graph = chat_graph([f"reply {turn}"], savers[turn % 2])
+            graph.invoke({"messages": [HumanMessage(f"turn {turn}")]}, config_of(thread_id))
+        for store, saver in zip((first, second), savers, strict=True):
+            state = assert_mirrors(store, chat_graph([], saver), thread_id)
+            assert [m.content for m in state][-2:] == ["turn 5", "reply 5"]
+            assert len(state) == 12

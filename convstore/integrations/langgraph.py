@@ -31,8 +31,11 @@ import builtins
 import hashlib
 import json
 import math
+import re
 import secrets
+import threading
 import uuid
+from collections import OrderedDict
 from collections.abc import AsyncIterator, Iterator, Mapping, Sequence
 from typing import Any
 
@@ -64,6 +67,12 @@ EMPTY_VALUE = "empty"
 
 DIGEST_BYTES = 16
 """Bytes of SHA-256 kept per list item to compare lists by."""
+
+DIGEST_CACHE_LISTS = 256
+"""Lists whose item digests a saver keeps in memory (see ``_DigestCache``)."""
+
+OWN_VERSION = re.compile(r"[0-9]{16}\.[0-9a-f]{12}")
+"""The form of the versions :meth:`ConvstoreSaver.get_next_version` gives."""
 
 
 def conversation_id_of(thread_id: Any) -> str:
@@ -117,6 +126,7 @@ class ConvstoreSaver(BaseCheckpointSaver[str]):
         self.messages_channel = messages_channel
         """The root graph's channel mirrored into the conversation's messages."""
         self.tables = LangGraphTables(self.store)
+        self._digests = _DigestCache()
 
     # -- reading ------------------------------------------------------------------------
 
@@ -252,6 +262,7 @@ class ConvstoreSaver(BaseCheckpointSaver[str]):
         namespace = configurable.get("checkpoint_ns", "")
         conversation = conversation_id_of(thread_id)
         body = {key: value for key, value in checkpoint.items() if key != "channel_values"}
+        written: dict[tuple[str, ...], tuple[bytes, ...]] = {}
         with self.store.transaction():
             owner = self._lock_thread(conversation, config, thread_id)
             parent_id = configurable.get("checkpoint_id")
@@ -271,6 +282,7 @@ class ConvstoreSaver(BaseCheckpointSaver[str]):
                     str(version),
                     checkpoint["channel_values"],
                     parent_versions.get(channel),
+                    written,
                 )
                 for channel, version in new_versions.items()
             }
@@ -296,6 +308,7 @@ class ConvstoreSaver(BaseCheckpointSaver[str]):
                     newest,
                     shared_list if follows_newest and appended else None,
                 )
+        self._digests.remember(written)  # committed: the versions exist
         return _config(thread_id, namespace, checkpoint["id"])
 
     def put_writes(
@@ -404,6 +417,7 @@ class ConvstoreSaver(BaseCheckpointSaver[str]):
         version: str,
         values: dict[str, Any],
         parent_version: str | None,
+        written: dict[tuple[str, ...], tuple[bytes, ...]],
     ) -> MirrorHint | None:
         """Store a channel's value at ``version``; for a list, what it
         shares with ``parent_version`` (see :meth:`_put_list`)."""
@@ -415,7 +429,7 @@ class ConvstoreSaver(BaseCheckpointSaver[str]):
             "version": version,
         }
         if isinstance(values.get(channel), list):
-            return self._put_list(row, values[channel], parent_version)
+            return self._put_list(row, values[channel], parent_version, written)
         value_type, value = (
             self.serde.dumps_typed(values[channel]) if channel in values else (EMPTY_VALUE, None)
         )
@@ -431,24 +445,34 @@ class ConvstoreSaver(BaseCheckpointSaver[str]):
         return None
 
     def _put_list(
-        self, row: dict[str, Any], items: builtins.list[Any], base_version: str | None
+        self,
+        row: dict[str, Any],
+        items: builtins.list[Any],
+        base_version: str | None,
+        written: dict[tuple[str, ...], tuple[bytes, ...]],
     ) -> MirrorHint:
         """Store a list as the items it does not share with ``base_version``
-        (the parent checkpoint's version of the channel); the base's length
-        and how many of its first items the list keeps."""
+        (the parent checkpoint's version of the channel), noting its digests
+        in ``written``; the base's length and how many of its first items
+        the list keeps."""
         typed = [self.serde.dumps_typed(item) for item in items]
-        digests = [_digest(value_type, value) for value_type, value in typed]
+        digests = tuple(_digest(value_type, value) for value_type, value in typed)
+        place = tuple(row[key] for key in ("conversation_id", "checkpoint_ns", "channel"))
+        written[(*place, row["version"])] = digests
         kept = 0
-        stored: builtins.list[dict[str, Any]] = []
+        base: tuple[bytes, ...] = ()
         if base_version is not None and base_version != row["version"]:
-            stored = self.tables.run(
-                "list_items",
-                **{key: row[key] for key in ("conversation_id", "checkpoint_ns", "channel")},
-                version=base_version,
-                with_values=False,
+            base = self._digests.get((*place, base_version)) or tuple(
+                bytes(item["digest"])
+                for item in self.tables.run(
+                    "list_items",
+                    **{key: row[key] for key in ("conversation_id", "checkpoint_ns", "channel")},
+                    version=base_version,
+                    with_values=False,
+                )
             )
-            for item, digest in zip(stored, digests, strict=False):
-                if bytes(item["digest"]) != digest:
+            for stored, digest in zip(base, digests, strict=False):
+                if stored != digest:
                     break
                 kept += 1
         self.tables.run(
@@ -470,7 +494,7 @@ class ConvstoreSaver(BaseCheckpointSaver[str]):
                 value=value,
                 digest=digests[position],
             )
-        return MirrorHint(length=len(stored), unchanged=kept)
+        return MirrorHint(length=len(base), unchanged=kept)
 
     def _mirror(
         self,
@@ -556,6 +580,35 @@ class ConvstoreSaver(BaseCheckpointSaver[str]):
     async def adelete_thread(self, thread_id: str) -> None:
         """:meth:`delete_thread`, in a thread."""
         await asyncio.to_thread(self.delete_thread, thread_id)
+
+
+class _DigestCache:
+    """The item digests of the lists this saver wrote last, so that the next
+    turn compares its list with its parent's without reading the parent's
+    items back. Only versions of :meth:`ConvstoreSaver.get_next_version`'s
+    form are kept: their 48 random bits make a version name one value for
+    good (a thread deleted and begun again gets new ones), where versions
+    given by hand, such as ``1``, come back after a deletion with other values."""
+
+    def __init__(self) -> None:
+        self._lists: OrderedDict[tuple[str, ...], tuple[bytes, ...]] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def get(self, key: tuple[str, ...]) -> tuple[bytes, ...] | None:
+        with self._lock:
+            found = self._lists.get(key)
+            if found is not None:
+                self._lists.move_to_end(key)
+            return found
+
+    def remember(self, written: dict[tuple[str, ...], tuple[bytes, ...]]) -> None:
+        with self._lock:
+            for key, digests in written.items():
+                if OWN_VERSION.fullmatch(key[-1]):
+                    self._lists[key] = digests
+                    self._lists.move_to_end(key)
+            while len(self._lists) > DIGEST_CACHE_LISTS:
+                self._lists.popitem(last=False)
 
 
 def _config(thread_id: str, namespace: str, checkpoint_id: str) -> RunnableConfig:
