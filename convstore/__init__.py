@@ -14,6 +14,7 @@ from .compat import PostgresConversationStore, SQLiteConversationStore
 from .connect import connect, connect_async
 from .db.base import PoolOptions
 from .errors import (
+    BranchConflict,
     ConfigurationError,
     ConversationExists,
     ConvstoreError,
@@ -39,6 +40,7 @@ __all__ = [
     "CONVERSATION_NAMESPACE",
     "UNCHANGED",
     "AsyncStore",
+    "BranchConflict",
     "ConfigurationError",
     "ConversationExists",
     "ConvstoreError",

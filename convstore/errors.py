@@ -43,6 +43,13 @@ class InvalidInput(ConvstoreError, ValueError):
     """An argument was rejected before anything was written; the message says which."""
 
 
+class BranchConflict(InvalidInput):
+    """The call would change or delete history that branches share: a
+    message a branch of the conversation shares, a branch's message that is
+    its parent's, or a conversation that has branches. Shared history is
+    never changed in place: ``edit_message`` forks instead. Nothing was written."""
+
+
 class ConversationExists(InvalidInput):
     """A conversation with the id a call chose exists already (for
     ``ensure_conversation``: and belongs to another user). Nothing was written."""

@@ -187,7 +187,12 @@ class Conversation(TypedDict):
     updated_at: datetime
     """Its last activity: its creation or its newest message, UTC."""
     message_count: int
-    """How many messages it holds now."""
+    """How many messages it holds now (a branch: those it shares included)."""
+    parent_id: str | None
+    """For a branch, the conversation it was forked from; ``None`` for a root."""
+    fork_seq: int | None
+    """For a branch, the last seq it shares with its parent (its own messages
+    come after); ``None`` for a root."""
 
 
 class ConversationWithMessages(Conversation):
@@ -210,6 +215,11 @@ class _ImportedConversationOptional(_ImportedConversationId, total=False):
     title: str | None
     metadata: Mapping[str, Any] | None
     """A JSON object; ``None`` or absent means ``{}``."""
+    parent_id: str | None
+    """For a branch: the conversation it was forked from, which must be
+    imported first (same owner); ``None`` or absent for a root."""
+    fork_seq: int | None
+    """For a branch: the last seq it shares with its parent; given with ``parent_id``."""
 
 
 class ImportedConversation(_ImportedConversationOptional):
@@ -255,12 +265,16 @@ class TextMatch(TypedDict):
 
 
 class MessageHit(TextMatch):
-    """A result of ``search_messages``."""
+    """A result of ``search_messages``. A message that branches share is
+    found once, with the conversation that wrote it as ``conversation_id``."""
 
     rank: float
     """How well it matches; higher is better (comparable within one search only)."""
     snippet: str
     """Its content around the matched words, which are marked «like this»."""
+    branch_ids: list[str]
+    """The branches that share it (forked at or after it), in id order; ``[]``
+    when none does."""
 
 
 class ConversationHit(Conversation):
@@ -323,11 +337,54 @@ class UserStats(TypedDict):
     """The latest activity in any of the user's conversations; ``None`` without any."""
 
 
+class Branch(TypedDict):
+    """A conversation in its tree of branches, as ``list_branches`` returns it."""
+
+    conversation_id: str
+    parent_id: str | None
+    """The conversation it was forked from; ``None`` for a root."""
+    fork_seq: int | None
+    """The last seq it shares with its parent (its own messages come after);
+    ``None`` for a root."""
+    title: str | None
+    metadata: dict[str, Any]
+    created_at: datetime
+    updated_at: datetime
+    message_count: int
+    """How many messages it holds, those it shares included."""
+
+
+class TreeBranch(Branch):
+    """A member of a tree, as ``get_conversation_tree`` returns it."""
+
+    depth: int
+    """0 for the root, 1 for its branches, 2 for theirs ..."""
+
+
+class BranchPlace(TypedDict):
+    """Where a conversation is in its tree, as ``get_branch`` returns it."""
+
+    conversation_id: str
+    parent_id: str | None
+    """The conversation it was forked from; ``None`` for a root."""
+    fork_seq: int | None
+    """The last seq it shares with its parent; ``None`` for a root."""
+    root_id: str
+    """The tree's root (itself for a root)."""
+    depth: int
+    """0 for the root, 1 for its branches ..."""
+    active_branch_id: str
+    """The tree's active branch, which a client shows (ChatGPT's
+    ``current_node``): the root unless ``set_active_branch`` chose another."""
+
+
 class DeletionCounts(TypedDict):
     """What ``delete_user_data`` and ``purge_conversations`` deleted."""
 
     conversations: int
     messages: int
+    """The messages they stored (a branch's shared messages are its
+    ancestors', counted there)."""
 
 
 # -- field lists, derived ---------------------------------------------------------------

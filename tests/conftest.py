@@ -155,7 +155,7 @@ def application_url(postgres_url: str) -> Iterator[str]:
         admin.execute(
             sql.SQL(
                 "GRANT SELECT, INSERT, UPDATE, DELETE ON conversations, messages, "
-                "langgraph_checkpoints, langgraph_channel_values, langgraph_list_items, "
+                "conversation_ancestors, langgraph_checkpoints, langgraph_channel_values, langgraph_list_items, "
                 "langgraph_writes TO {}"
             ).format(sql.Identifier(role))
         )

@@ -65,7 +65,7 @@ def test_suite_fails_loudly_without_postgres(tmp_path):
             "-q",
             "-p",
             "no:cacheprovider",
-            "tests/test_contract.py::test_conversation_stats",
+            "tests/contract/test_contract.py::test_conversation_stats",
         ],
         env={"PATH": "/usr/bin:/bin", "CONVSTORE_TEST_DSN": "postgresql://postgres@127.0.0.1:1/x"},
         capture_output=True,

@@ -121,11 +121,12 @@ shared server may be restarting (other suites restart it)."""
 
 @dataclass
 class Seed:
-    """A fresh user with one conversation of three messages."""
+    """A fresh user with one conversation of three messages, and an empty one."""
 
     store: Store
     user: str
     conversation_id: str
+    empty_conversation_id: str
 
     @cached_property
     def export_lines(self) -> list[str]:
@@ -165,7 +166,7 @@ class World:
                 {"role": "assistant", "content": "hello, how can I help?", "tokens": 6},
             ],
         )
-        return Seed(store, user, conversation_id)
+        return Seed(store, user, conversation_id, store.create_conversation(user))
 
     def once(self, key: str, make: Callable[[], Any]) -> Any:
         if key not in self._cache:
@@ -421,6 +422,9 @@ VALID: dict[str, Callable[[World, Seed, str], Any]] = {
     },
     "skip_invalid": lambda w, s, t: False,
     "seq": lambda w, s, t: 2,
+    "at_seq": lambda w, s, t: 1,
+    "branch_id": lambda w, s, t: None,
+    "with_branches": lambda w, s, t: False,
     "limit": lambda w, s, t: 10,
     "before_seq": lambda w, s, t: None,
     "max_tokens": lambda w, s, t: 100,
@@ -491,6 +495,14 @@ QUERY_VALID: dict[str, Callable[[World, Seed, str], Any]] = {
     "messages": lambda w, s, t: json.dumps([_MESSAGE]),
     "idempotency_keys": lambda w, s, t: '["k"]',
     "seq": lambda w, s, t: 2,
+    "at_seq": lambda w, s, t: 1,
+    # create_branch_ancestors records a branch: the empty conversation, as one of the seed's
+    "branch_id": lambda w, s, t: s.empty_conversation_id,
+    "parent_id": lambda w, s, t: s.conversation_id,
+    "fork_seq": lambda w, s, t: 1,
+    "messages_through": lambda w, s, t: 1,
+    "tokens_through": lambda w, s, t: 100,
+    "pinned_tokens_through": lambda w, s, t: 0,
     "before_seq": lambda w, s, t: None,
     "limit": lambda w, s, t: 10,
     "max_tokens": lambda w, s, t: 100,

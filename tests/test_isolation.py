@@ -329,9 +329,10 @@ def owner_and_application(request, owner_url):
         admin.execute(sql.SQL("CREATE ROLE {} LOGIN").format(sql.Identifier(role)))
     with psycopg.connect(owner_url, autocommit=True) as owner:
         owner.execute(
-            sql.SQL("GRANT SELECT, INSERT, UPDATE, DELETE ON conversations, messages TO {}").format(
-                sql.Identifier(role)
-            )
+            sql.SQL(
+                "GRANT SELECT, INSERT, UPDATE, DELETE "
+                "ON conversations, messages, conversation_ancestors TO {}"
+            ).format(sql.Identifier(role))
         )
     yield login_url(owner_url, role)
     with psycopg.connect(login_url(owner_url, "postgres"), autocommit=True) as admin:

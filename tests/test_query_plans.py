@@ -39,6 +39,32 @@ def long_conversation(database_url, user):
     return database_url, query, params
 
 
+@pytest.fixture
+def deep_branch(database_url, user):
+    """A branch three forks deep whose context reaches back through every
+    ancestor: the root's 6,000 messages, forked at 3,000, 3,050 and 3,100,
+    each branch adding 60 messages of its own."""
+    with convstore.connect(database_url) as store:
+        conversation_id = store.create_conversation(user)
+        store.add_messages(
+            conversation_id,
+            [{"role": "user", "content": "x", "tokens": 100} for _ in range(MESSAGES)],
+        )
+        for fork_seq in (MESSAGES // 2, MESSAGES // 2 + 50, MESSAGES // 2 + 100):
+            conversation_id = store.fork_conversation(conversation_id, fork_seq)
+            store.add_messages(
+                conversation_id, [{"role": "user", "content": "x", "tokens": 100}] * 60
+            )
+        query = store.database.queries["recent_context"]
+    params = {
+        "conversation_id": conversation_id,
+        "max_tokens": 20_000,  # 200 messages: the branch's 60 and the rest from each ancestor
+        "keep_tool_groups": True,
+        "user_id": user,
+    }
+    return database_url, query, params
+
+
 def _postgres_rows_read(plan: dict) -> int:
     """Rows the plan's nodes on ``messages`` produced or threw away."""
     read = 0
@@ -53,8 +79,10 @@ def _postgres_rows_read(plan: dict) -> int:
     return read
 
 
-def test_context_plan_reads_only_the_returned_rows(long_conversation):
-    url, query, params = long_conversation
+@pytest.mark.parametrize("history", ["long_conversation", "deep_branch"])
+def test_context_plan_reads_only_the_returned_rows(request, database_url, history):
+    url, query, params = request.getfixturevalue(history)
+    budget = params["max_tokens"]
     if url.startswith("sqlite"):
         connection = sqlite3.connect(url.removeprefix("sqlite:///"))
         try:
@@ -79,4 +107,4 @@ def test_context_plan_reads_only_the_returned_rows(long_conversation):
             returned = len(connection.execute(query.statement, params).fetchall())
         read = _postgres_rows_read(plan["Plan"])
         assert read <= returned + 5, (read, returned, plan)
-    assert 5 <= returned <= BUDGET // 100 + 1
+    assert budget // 200 <= returned <= budget // 100 + 1

@@ -64,6 +64,9 @@ def test_every_header_says_what_it_returns_each_parameter_and_its_index():
             assert "Index:" in query.description, f"{query.path} does not name its index"
 
 
+SAMPLE_BRANCH_ID = str(uuid.uuid4())
+
+
 def _sample_parameters(query, user, conversation_id):
     samples = {
         "id": str(uuid.uuid4()),
@@ -94,7 +97,16 @@ def _sample_parameters(query, user, conversation_id):
         "messages": json.dumps(
             [{"role": "user", "content": "x", "pinned": False, "metadata": "{}"}]
         ),
+        "at_seq": 1,
+        "fork_seq": 1,
+        "parent_id": conversation_id,
+        "branch_id": SAMPLE_BRANCH_ID,
+        "messages_through": 1,
+        "tokens_through": 100,
+        "pinned_tokens_through": 0,
     }
+    if query.name == "create_branch":  # the branch create_branch_ancestors then records
+        samples.update(id=SAMPLE_BRANCH_ID)
     if query.name == "import_message":  # a seq and a key of its own, or it conflicts
         samples.update(seq=999, idempotency_key=None)
     if query.name == "replace_message":  # keeps the key of the message it replaces
@@ -107,7 +119,12 @@ REPORTS = set(report_names(SQLITE))  # their rows are checked against the shells
 # Session plumbing, run outside transactions (the pool on each new session, a lent
 # connection afterwards): tests/test_isolation.py covers them.
 SESSION_SCOPE = {"claim_scope_key", "set_session_user_scope", "reset_session"}
-DELETES_CONVERSATIONS = {"delete_conversation", "delete_user_conversations", "purge_conversations"}
+DELETES_CONVERSATIONS = {
+    "delete_conversation",
+    "delete_conversation_tree",
+    "delete_user_conversations",
+    "purge_conversations",
+}
 
 
 def _deletes_last(name):

@@ -4,8 +4,9 @@ Result columns follow naming rules that every query file keeps: columns named
 ``metadata``, ``tool_calls``, ``payload`` or ending in ``_metadata`` hold
 JSON (an object or an array, never a bare string, which SQLite's text and
 PostgreSQL's parsed jsonb could not tell apart), columns
-ending in ``_at`` hold timestamps, ``pinned`` is a boolean, and ``id`` or
-``*_id`` columns may hold UUIDs. Ids come back as ``str``, timestamps as
+ending in ``_at`` hold timestamps, ``pinned`` is a boolean, ``id`` or
+``*_id`` columns may hold UUIDs, and ``*_ids`` columns hold a JSON array of
+ids (a list of ``str``). Ids come back as ``str``, timestamps as
 timezone-aware UTC ``datetime``, JSON as dicts and lists.
 
 The conversion of each column is chosen once per result set from its name, not
@@ -48,6 +49,10 @@ def _identifier(value: Any) -> Any:
     return str(value) if isinstance(value, uuid.UUID) else value
 
 
+def _identifiers(value: Any) -> list[Any]:
+    return [_identifier(each) for each in _json(value)]
+
+
 def converter_for(column: str) -> Converter | None:
     """How to turn a non-NULL value of ``column`` into a plain value; ``None``
     when the driver's value is already plain. The converter raises
@@ -60,6 +65,8 @@ def converter_for(column: str) -> Converter | None:
         return bool  # SQLite has no boolean type: 0 and 1
     if column == "id" or column.endswith("_id"):
         return _identifier
+    if column.endswith("_ids"):
+        return _reporting(column, "a JSON array of ids", _identifiers)
     return None
 
 

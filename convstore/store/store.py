@@ -23,6 +23,7 @@ from ..content import search_query, snippets
 from ..content.json_merge_patch import merge_patch
 from ..db.base import Database, Tracer, logger
 from ..errors import (
+    BranchConflict,
     ConversationExists,
     ConvstoreError,
     DatabaseUnavailable,
@@ -36,6 +37,8 @@ from ..types import (
     IMPORTED_CONVERSATION_FIELDS,
     REQUIRED_IMPORTED_CONVERSATION_FIELDS,
     UNCHANGED,
+    Branch,
+    BranchPlace,
     ContextMessage,
     Conversation,
     ConversationHit,
@@ -51,6 +54,7 @@ from ..types import (
     MetadataMatch,
     NewMessage,
     TextMatch,
+    TreeBranch,
     Unchanged,
     UserStats,
 )
@@ -547,8 +551,9 @@ class Store:
         if seqs is not None and checked_after:
             raise InvalidInput("give after_seq or seqs, not both")
         listed = None if seqs is None else validation.seqs_json("seqs", seqs)
+        first_seq = checked_after + 1 if listed is None else min(json.loads(listed), default=0)
         with self.transaction():
-            if not self.run("lock_conversation", conversation_id=checked_id):
+            if not first_seq or not self._lock_own_messages(checked_id, first_seq):
                 return 0
             if listed is None:
                 return self._delete_after(checked_id, checked_after)
@@ -574,6 +579,7 @@ class Store:
             )
             if not newest_page:
                 return None
+            self._lock_own_messages(checked_id, newest_page[0]["seq"])
             self._delete_after(checked_id, newest_page[0]["seq"] - 1)
         return cast(Message, newest_page[0])
 
@@ -611,14 +617,38 @@ class Store:
         )
 
     def _lock_message(self, conversation_id: str, seq: int) -> dict[str, Any]:
-        """Lock the conversation against concurrent appends and edits; return
-        the message's counted tokens and pinned flag."""
-        if not self.run("lock_conversation", conversation_id=conversation_id):
+        """Lock the conversation against concurrent appends, edits and forks;
+        return the message's counted tokens and pinned flag.
+
+        :raises BranchConflict: if branches share the message."""
+        if not self._lock_own_messages(conversation_id, seq):
             raise NotFound(f"conversation {conversation_id} does not exist")
         found = self.run("message_tokens", conversation_id=conversation_id, seq=seq)
         if not found:
             raise NotFound(f"conversation {conversation_id} has no message {seq}")
         return found[0]
+
+    def _lock_own_messages(self, conversation_id: str, first_seq: int) -> bool:
+        """Lock the conversation (``False`` if it does not exist) and refuse a
+        change of its messages from ``first_seq`` on that reaches history
+        branches share: the messages a branch shows of its parent, and those
+        of its own that a branch of it shows, are never changed in place."""
+        if not self.run("lock_conversation", conversation_id=conversation_id):
+            return False
+        (shared,) = self.run("shared_seqs", conversation_id=conversation_id)
+        if first_seq <= shared["fork_seq"]:
+            raise BranchConflict(
+                f"message {first_seq} of conversation {conversation_id} is its parent's: "
+                f"the branch shares messages 1..{shared['fork_seq']} and changes only its "
+                "own; edit_message starts a branch with a changed copy"
+            )
+        if first_seq <= shared["shared_through"]:
+            raise BranchConflict(
+                f"message {first_seq} of conversation {conversation_id} is shared by its "
+                f"branches (they share its messages up to {shared['shared_through']}); "
+                "edit_message starts a branch with a changed copy, or delete the branches first"
+            )
+        return True
 
     def _retotal(
         self,
@@ -664,11 +694,30 @@ class Store:
             message_count_delta=message_count_delta,
         )
 
-    def delete_conversation(self, conversation_id: str) -> bool:
-        """Delete a conversation and all its messages; ``True`` if it existed."""
+    def delete_conversation(self, conversation_id: str, *, with_branches: bool = False) -> bool:
+        """Delete a conversation and all its messages; ``True`` if it existed.
+
+        Deleting a branch deletes only what it stored: the messages it shares
+        stay with the conversations that wrote them. A conversation with
+        branches is deleted only with ``with_branches``, which deletes it and
+        every branch forked from it, at any depth, in one transaction.
+
+        :raises BranchConflict: if it has branches and ``with_branches`` is false.
+        """
         checked_id = validation.conversation_id(conversation_id)
-        with _safe_to_repeat():
-            return bool(self.run("delete_conversation", conversation_id=checked_id))
+        deleting_branches = validation.flag("with_branches", with_branches)
+        with _safe_to_repeat(), self.transaction():
+            if not self.run("lock_conversation", conversation_id=checked_id):
+                return False
+            if not deleting_branches:
+                branches = self.run("list_branches", conversation_id=checked_id)
+                if branches:
+                    raise BranchConflict(
+                        f"conversation {checked_id} has {len(branches)} branch(es) sharing "
+                        "its messages; delete them first, or pass with_branches=True"
+                    )
+            query_name = "delete_conversation_tree" if deleting_branches else "delete_conversation"
+            return bool(self.run(query_name, conversation_id=checked_id))
 
     def delete_user_data(self, user_id: str | None = None) -> DeletionCounts:
         """Erase every conversation and message of ``user_id`` (say, for a
@@ -681,7 +730,9 @@ class Store:
         """Delete the conversations with no activity in the last ``older_than``,
         with their messages, oldest first, ``batch_size`` conversations per
         transaction (so the tables are never locked for long); return how many
-        conversations and messages were deleted."""
+        conversations and messages were deleted. A conversation with branches
+        stays until they are deleted: an inactive tree goes branches first,
+        and a branch that is still active keeps the history it shares."""
         cutoff = validation.age_cutoff(older_than)
         batch_size = validation.count("batch_size", batch_size, minimum=1)
         totals = DeletionCounts(conversations=0, messages=0)
@@ -691,8 +742,179 @@ class Store:
             counts = _deletion_counts(deleted)
             totals["conversations"] += counts["conversations"]
             totals["messages"] += counts["messages"]
-            if len(deleted) < batch_size:
+            freed_parents = any(row["parent_id"] is not None for row in deleted)
+            if len(deleted) < batch_size and not freed_parents:
                 return totals
+
+    # -- branches --------------------------------------------------------------------
+
+    def fork_conversation(
+        self,
+        conversation_id: str,
+        at_seq: int,
+        *,
+        title: str | None | Unchanged = UNCHANGED,
+        metadata: Mapping[str, Any] | None = None,
+        branch_id: str | uuid.UUID | None = None,
+    ) -> str:
+        """Fork a conversation after message ``at_seq``; return the new
+        branch's id (a UUID string: a new random one, or ``branch_id``).
+
+        The branch shares the conversation's messages ``1..at_seq`` without
+        copying them (``0`` shares none) and then grows on its own: its next
+        message gets seq ``at_seq + 1``. Every read treats it as a whole
+        conversation (its messages, pages, context, stats and search include
+        what it shares), so forking costs the same few rows for a conversation
+        of ten messages or a million. The shared messages are frozen while the
+        branch exists: neither conversation can change or delete them
+        (:class:`BranchConflict`; :meth:`edit_message` forks instead). The
+        branch has the conversation's owner, and its title and metadata unless
+        ``title`` or ``metadata`` are given.
+
+        :raises NotFound: if the conversation does not exist.
+        :raises InvalidInput: for an ``at_seq`` past its last seq, or a bad
+            id, title or metadata.
+        :raises ConversationExists: if ``branch_id`` is taken.
+        """
+        checked_id = validation.conversation_id(conversation_id)
+        checked_at = validation.count("at_seq", at_seq)
+        new_id = validation.conversation_id(uuid.uuid4() if branch_id is None else branch_id)
+        new_title = (
+            None if title is UNCHANGED else validation.optional_text("title", title, self.limits)
+        )
+        new_metadata = (
+            None
+            if metadata is None
+            else validation.metadata_json("metadata", metadata, self.limits)
+        )
+        try:
+            with self.transaction():
+                if not self.run("lock_conversation", conversation_id=checked_id):
+                    raise NotFound(f"conversation {checked_id} does not exist")
+                found = self.run("fork_point", conversation_id=checked_id, at_seq=checked_at)
+                if not found:
+                    raise InvalidInput(
+                        f"at_seq {checked_at} is past the last seq of conversation {checked_id}"
+                    )
+                shared = found[0]
+                created = self.run(
+                    "create_branch",
+                    id=new_id,
+                    user_id=shared["user_id"],
+                    title=shared["title"] if title is UNCHANGED else new_title,
+                    metadata=new_metadata
+                    or validation.metadata_json("metadata", shared["metadata"], self.limits),
+                    parent_id=checked_id,
+                    fork_seq=checked_at,
+                    messages_through=shared["messages_through"],
+                    tokens_through=shared["tokens_through"],
+                    pinned_tokens_through=shared["pinned_tokens_through"],
+                    created_at=None,
+                )
+                if not created:
+                    raise ConversationExists(f"conversation {new_id} exists already")
+                self.run(
+                    "create_branch_ancestors",
+                    branch_id=new_id,
+                    parent_id=checked_id,
+                    fork_seq=checked_at,
+                    tokens_through=shared["tokens_through"],
+                )
+        except OutcomeUnknown as lost:
+            place = self._read_after_loss(lost, "get_branch", conversation_id=new_id)
+            if place and (place[0]["parent_id"], place[0]["fork_seq"]) == (checked_id, checked_at):
+                return new_id
+            raise
+        return new_id
+
+    def _read_after_loss(
+        self, lost: OutcomeUnknown, query_name: str, **params: Any
+    ) -> list[dict[str, Any]]:
+        """``query_name``'s rows, read to learn whether a write whose answer
+        was lost happened; ``lost`` itself if that read fails too."""
+        try:
+            return self.run(query_name, **params)
+        except ConvstoreError as error:
+            raise lost from error
+
+    def edit_message(
+        self, conversation_id: str, seq: int, message: NewMessage | Mapping[str, Any]
+    ) -> Message:
+        """Edit message ``seq`` without changing history: fork the
+        conversation after ``seq - 1`` and append ``message`` (a
+        :class:`~convstore.types.NewMessage`, checked as :meth:`add_messages`
+        checks it) to the new branch as its message ``seq``. Return it as
+        stored: its ``conversation_id`` is the branch's. The original message
+        and everything after it stay as they were, in the conversation;
+        the branch becomes its tree's active branch (as an edit in ChatGPT
+        shows the edited version). One transaction.
+
+        :raises NotFound: if the conversation or the message does not exist.
+        :raises InvalidInput: as :meth:`add_message`. Nothing is written.
+        """
+        with self.transaction():
+            branch_id = self._fork_at_message(conversation_id, seq)
+            (stored,) = self.add_messages(branch_id, [message])
+        return stored
+
+    def regenerate(self, conversation_id: str, seq: int) -> str:
+        """Start another version of message ``seq`` (typically an assistant
+        answer): fork the conversation after ``seq - 1``; return the new
+        branch's id, which becomes its tree's active branch. Append the new
+        answer to it (:class:`~convstore.agent.PersistentAgent.regenerate`
+        asks the model for one). The original message stays in the conversation.
+
+        :raises NotFound: if the conversation or the message does not exist.
+        """
+        with self.transaction():
+            return self._fork_at_message(conversation_id, seq)
+
+    def _fork_at_message(self, conversation_id: str, seq: int) -> str:
+        """Inside a transaction: a branch sharing what comes before message
+        ``seq``, made its tree's active branch."""
+        checked_id = validation.conversation_id(conversation_id)
+        checked_seq = validation.count("seq", seq, minimum=1)
+        if not self.run("get_message", conversation_id=checked_id, seq=checked_seq):
+            raise NotFound(f"conversation {checked_id} has no message {checked_seq}")
+        branch_id = self.fork_conversation(checked_id, checked_seq - 1)
+        self.run("set_active_branch", conversation_id=branch_id)
+        return branch_id
+
+    def get_branch(self, conversation_id: str) -> BranchPlace | None:
+        """Where a conversation is in its tree: its ``parent_id`` and
+        ``fork_seq`` (``None`` for a root), ``root_id``, ``depth`` and the
+        tree's ``active_branch_id``; ``None`` if it does not exist."""
+        found = self.run("get_branch", conversation_id=validation.conversation_id(conversation_id))
+        return cast(BranchPlace, found[0]) if found else None
+
+    def list_branches(self, conversation_id: str) -> list[Branch]:
+        """The branches forked from a conversation (not their own branches),
+        by fork point, then oldest first; ``[]`` for none or a missing one."""
+        found = self.run(
+            "list_branches", conversation_id=validation.conversation_id(conversation_id)
+        )
+        return cast("list[Branch]", found)
+
+    def get_conversation_tree(self, conversation_id: str) -> list[TreeBranch]:
+        """Every conversation of the tree that holds ``conversation_id``: the
+        root (``depth`` 0) first, then the branches by depth, fork point and
+        age, each with its ``parent_id`` and ``fork_seq``; ``[]`` if it does
+        not exist (a conversation without branches is a tree of one)."""
+        found = self.run(
+            "conversation_tree", conversation_id=validation.conversation_id(conversation_id)
+        )
+        return cast("list[TreeBranch]", found)
+
+    def set_active_branch(self, conversation_id: str) -> None:
+        """Make ``conversation_id`` its tree's active branch, the one a client
+        shows (ChatGPT's ``current_node``); :meth:`get_branch` reads it back.
+
+        :raises NotFound: if the conversation does not exist.
+        """
+        checked_id = validation.conversation_id(conversation_id)
+        with _safe_to_repeat():
+            if not self.run("set_active_branch", conversation_id=checked_id):
+                raise NotFound(f"conversation {checked_id} does not exist")
 
     # -- importing -------------------------------------------------------------------
 
@@ -765,6 +987,7 @@ class Store:
             "created_at": validation.timestamp("conversation.created_at", given["created_at"]),
             "updated_at": validation.timestamp("conversation.updated_at", given["updated_at"]),
         }
+        fork = _fork_of_import(given)
         if not isinstance(messages, (list, tuple)):
             raise InvalidInput(
                 f"messages must be a list of mappings, got {type(messages).__name__}"
@@ -781,7 +1004,10 @@ class Store:
         _unique("seq", [params["seq"] for _, params in accepted])
         _unique("idempotency_key", [params["idempotency_key"] for _, params in accepted])
         with _safe_to_repeat(), self.transaction():
-            created = bool(self.run("import_conversation", **checked))
+            if fork is None:
+                created = bool(self.run("import_conversation", **checked))
+            else:
+                created = self._import_branch(checked, *fork)
             # Locked before the recounts below: an UPDATE that waited for an
             # append's lock would recount from the snapshot taken before it.
             if not created and not self.run(
@@ -791,6 +1017,7 @@ class Store:
                     f"conversation {conversation_id} belongs to another user than "
                     f"{checked['user_id']!r}"
                 )
+            accepted = self._unshared(conversation_id, accepted, rejected, skip_invalid)
             new_messages = 0
             for index, params in accepted:
                 try:
@@ -807,6 +1034,103 @@ class Store:
                 updated_at=checked["updated_at"],
             )
         return ImportResult(created, new_messages, tuple(sorted(rejected)))
+
+    def _import_branch(self, checked: Mapping[str, Any], parent_id: str, fork_seq: int) -> bool:
+        """Inside an import's transaction: create the branch ``checked`` of
+        ``parent_id`` at ``fork_seq`` as :meth:`fork_conversation` does;
+        ``False`` if it exists already (then as that branch)."""
+        owner = checked["user_id"]
+        found = self.run("get_branch", conversation_id=checked["id"], user_id=owner)
+        if found:
+            if (found[0]["parent_id"], found[0]["fork_seq"]) != (parent_id, fork_seq):
+                raise InvalidInput(
+                    f"conversation {checked['id']} exists already, but not as a branch of "
+                    f"{parent_id} after seq {fork_seq}"
+                )
+            return False
+        if not self.run("lock_conversation", conversation_id=parent_id, user_id=owner):
+            raise NotFound(
+                f"conversation.parent_id: conversation {parent_id} (of {owner!r}) is not in "
+                "this store; import it before its branches"
+            )
+        point = self.run("fork_point", conversation_id=parent_id, at_seq=fork_seq, user_id=owner)
+        if not point:
+            raise InvalidInput(
+                f"conversation.fork_seq {fork_seq} is past the last seq of its parent {parent_id}"
+            )
+        created = self.run(
+            "create_branch",
+            id=checked["id"],
+            user_id=owner,
+            title=checked["title"],
+            metadata=checked["metadata"],
+            parent_id=parent_id,
+            fork_seq=fork_seq,
+            messages_through=point[0]["messages_through"],
+            tokens_through=point[0]["tokens_through"],
+            pinned_tokens_through=point[0]["pinned_tokens_through"],
+            created_at=checked["created_at"],
+        )
+        if created:
+            self.run(
+                "create_branch_ancestors",
+                branch_id=checked["id"],
+                parent_id=parent_id,
+                fork_seq=fork_seq,
+                tokens_through=point[0]["tokens_through"],
+                user_id=owner,
+            )
+        return bool(created)
+
+    def _unshared(
+        self,
+        conversation_id: str,
+        accepted: list[tuple[int, dict[str, Any]]],
+        rejected: list[tuple[int, str]],
+        skip_invalid: bool,
+    ) -> list[tuple[int, dict[str, Any]]]:
+        """The imported messages to write, under the conversation's lock:
+        those a branch shares with its parent are not written but must be
+        what the parent holds, and no message may be added where branches
+        share this conversation's history (a refusal is raised, or with
+        ``skip_invalid`` added to ``rejected``)."""
+        (shared,) = self.run("shared_seqs", conversation_id=conversation_id)
+        frozen_through = max(shared["fork_seq"], shared["shared_through"])
+        if not any(params["seq"] <= frozen_through for _, params in accepted):
+            return accepted
+        held = {
+            stored["seq"]: stored
+            for stored in self.run("message_fingerprints", conversation_id=conversation_id)
+        }
+        kept = []
+        for index, params in accepted:
+            seq = params["seq"]
+            if seq > frozen_through:
+                kept.append((index, params))
+                continue
+            if (
+                seq in held
+                and self._fingerprint(conversation_id, held[seq]) == params["fingerprint"]
+            ):
+                continue  # there already: shared, or imported before
+            reason = (
+                f"message {seq} is the parent's, and the parent's says something else"
+                if seq <= shared["fork_seq"] and seq in held
+                else f"seq {seq} is in the history branches share (through seq "
+                f"{frozen_through}) and the conversation holds no such message"
+            )
+            if not skip_invalid:
+                raise BranchConflict(f"messages[{index}]: {reason}")
+            rejected.append((index, reason))
+        return kept
+
+    def _fingerprint(self, conversation_id: str, stored: Mapping[str, Any]) -> str:
+        """A stored message's fingerprint (computed for one written before
+        convstore kept them)."""
+        if stored["fingerprint"] is not None:
+            return str(stored["fingerprint"])
+        message = self.run("get_message", conversation_id=conversation_id, seq=stored["seq"])
+        return validation.message_fingerprint(message[0], self.limits)
 
     def _import_message(self, conversation_id: str, params: dict[str, Any]) -> int:
         """Insert one checked message at its seq; 1 if it was new, 0 if that
@@ -969,6 +1293,8 @@ class Store:
         found = self.run(query_name, user_id=owner, query=expression, limit=limit, **params)
         for row in found:
             row["snippet"] = snippets.snippet(row["content"], parsed)
+            if query_name == "search_messages":
+                row["branch_ids"].sort()  # SQLite's json_group_array has no ORDER BY
             if query_name == "search_conversations":
                 del row["content"]  # the best match's, for its snippet
         return found
@@ -1141,6 +1467,25 @@ def _deletion_counts(deleted: list[dict[str, Any]]) -> DeletionCounts:
         conversations=len(deleted),
         messages=sum(conversation["message_count"] for conversation in deleted),
     )
+
+
+def _fork_of_import(given: Mapping[str, Any]) -> tuple[str, int] | None:
+    """The checked parent and fork seq of an imported branch; ``None`` for a root."""
+    parent_id, fork_seq = given.get("parent_id"), given.get("fork_seq")
+    if (parent_id is None) != (fork_seq is None):
+        raise InvalidInput(
+            "conversation.parent_id and conversation.fork_seq go together: "
+            "both for a branch, neither for a root"
+        )
+    if parent_id is None:
+        return None
+    try:
+        checked_parent = validation.conversation_id(parent_id)
+    except InvalidInput as error:
+        raise InvalidInput(
+            str(error).replace("conversation_id", "conversation.parent_id", 1)
+        ) from None
+    return checked_parent, validation.count("conversation.fork_seq", fork_seq)
 
 
 def _unique(field: str, values: list[Any]) -> None:

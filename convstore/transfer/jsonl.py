@@ -24,6 +24,15 @@ and each keeps its seq, kind and payload, and so its fingerprint, which is
 computed from what it says (a message written before convstore kept
 fingerprints, which has none, gets one).
 
+A branch (a conversation forked from another, sharing its first messages)
+is a whole conversation on its line: ``"messages"`` hold what it shares with
+its ancestors too, so each line stays a complete chat, and its
+``"convstore"``, ``"conversation"`` names its ``parent_id`` and ``fork_seq``.
+An import writes only a branch's own messages and checks that the shared
+ones are what its parent holds, so the tree comes back exactly, sharing
+again. Lines follow activity, so a branch may come before its parent: it
+waits, in memory, until its parent's line is imported.
+
 An import checks each line completely (its shape at every depth, then every
 value as :meth:`convstore.Store.import_conversation` checks an import,
 timestamps included) before it writes anything of it, and writes each line in
@@ -42,7 +51,7 @@ from typing import Any, NamedTuple, TextIO
 
 from .. import validation
 from ..content.chat_format import is_chat_message, openai_message
-from ..errors import ConvstoreError, InvalidInput
+from ..errors import ConvstoreError, InvalidInput, NotFound
 from ..store.store import Store
 from ..types import IMPORTED_CONVERSATION_FIELDS, MESSAGE_FIELDS
 
@@ -93,6 +102,8 @@ def export_conversations(
     checked_since = validation.optional_timestamp("since", since)
     written = 0
     for conversation in _conversations(store, checked_user, checked_since):
+        if conversation["parent_id"] is None:  # a root: its line is as before branches
+            del conversation["parent_id"], conversation["fork_seq"]
         stored = store.get_messages(conversation["id"], limit=None)
         messages = [message for message in stored if is_chat_message(message)]
         items = [item for item in stored if not is_chat_message(item)]
@@ -153,12 +164,16 @@ def import_lines(store: Store, lines: Iterable[str | bytes]) -> Iterator[Importe
     :class:`ImportedLine` as each non-blank line is committed, so a caller
     knows what is stored when a later line fails. Nothing is read or written
     until the iterator is advanced; each line is read, checked and written in
-    its own transaction before the next is read.
+    its own transaction before the next is read, but a branch whose parent is
+    not stored yet, which waits for its parent's line.
 
     :raises InvalidInput: as :func:`import_conversations`, when the failing line is reached.
+    :raises NotFound: at the end, for the first branch whose parent was on
+        no line and is not in the store (its branches are not imported).
     :raises ConvstoreError: as :func:`import_conversations`.
     """
     _check_store(store)
+    waiting: dict[str, list[_Line]] = {}
     for number, line in _numbered_lines(lines):
         if not line.strip():
             continue
@@ -166,12 +181,57 @@ def import_lines(store: Store, lines: Iterable[str | bytes]) -> Iterator[Importe
             conversation, messages = _line_parts(_parsed(line))
         except InvalidInput as error:
             raise InvalidInput(f"line {number}: {error}") from None
+        yield from _import_with_waiting(store, _Line(number, conversation, messages), waiting)
+    if waiting:
+        first = min((line for lines in waiting.values() for line in lines), key=_line_number)
+        raise NotFound(
+            f"line {first.number}: convstore.conversation.parent_id: conversation "
+            f"{first.conversation['parent_id']} is neither in the store nor on a line "
+            "of the input; import it before its branches"
+        )
+
+
+class _Line(NamedTuple):
+    """A parsed line, to import."""
+
+    number: int
+    conversation: dict[str, Any]
+    messages: list[tuple[str, dict[str, Any]]]
+
+
+def _import_with_waiting(
+    store: Store, line: _Line, waiting: dict[str, list[_Line]]
+) -> Iterator[ImportedLine]:
+    """Import ``line``, then the lines of its branches that waited for it
+    (an export lists conversations by activity, so a branch may come before
+    its parent). A branch whose parent is not stored yet waits in ``waiting``."""
+    ready = [line]
+    while ready:
+        number, conversation, messages = ready.pop(0)
         try:
             imported = store.import_conversation(conversation, [given for _, given in messages])
+        except NotFound:  # only a branch's parent can be missing
+            waiting.setdefault(_id_of(conversation["parent_id"]), []).append(
+                _Line(number, conversation, messages)
+            )
+            continue
         except ConvstoreError as error:
             where = _in_line(str(error), [path for path, _ in messages])
             raise type(error)(f"line {number}: {where}") from error
         yield ImportedLine(number, int(imported.created), imported.messages)
+        ready += waiting.pop(_id_of(conversation["id"]), [])
+
+
+def _line_number(line: _Line) -> int:
+    return line.number
+
+
+def _id_of(conversation_id: str) -> str:
+    """The UUID a line's conversation id stands for (checked by the import)."""
+    try:
+        return validation.conversation_id(conversation_id)
+    except InvalidInput:
+        return conversation_id
 
 
 GIVEN_MESSAGE = re.compile(r"messages\[(\d+)\]: ")

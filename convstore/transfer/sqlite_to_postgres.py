@@ -1,7 +1,9 @@
 """Moving data from SQLite to PostgreSQL: fast (``COPY``), idempotent and
 resumable, in bounded memory, and verified at the end.
 
-Conversations are copied in id order, a page at a time; each page is one
+Conversations are copied in id order (the roots, then the branches, each
+after its parent: a branch keeps its place in its tree and shares its
+ancestors' messages at the destination as at the source), a page at a time; each page is one
 destination transaction, so an interrupted run (even ``kill -9``) leaves whole
 pages behind and the next run carries on. A conversation already at the
 destination gets only the messages after its last ``seq`` there, so running
@@ -92,7 +94,7 @@ def transfer(
 
             def copy(page: list[dict[str, Any]]) -> None:
                 _copy_page(source, destination, page, report)
-                bar.update(sum(c["message_count"] for c in page))
+                bar.update(sum(c["message_count"] - c["inherited_messages"] for c in page))
 
             _each_page(source, page_size, copy)
         if verify:
@@ -128,18 +130,25 @@ def _urls(
 def _each_page(
     source: Store, page_size: int, handle: Callable[[list[dict[str, Any]]], None]
 ) -> None:
-    """Call ``handle`` with each page of source conversations, in id order,
+    """Call ``handle`` with each page of source conversations -- the roots in
+    id order, then the branches, each after its parent (by depth, then id) --
     inside a read transaction on the source: the page and whatever ``handle``
     reads from the source (its messages) are one snapshot, so the counters
     read with a conversation count exactly the messages read with it."""
-    after_id = ""
-    while True:
-        with source.database.transaction(write=False):
-            page = _source_conversations(source, after_id=after_id, limit=page_size)
-            if not page:
-                return
-            handle(page)
-        after_id = page[-1]["id"]
+    for query_name, after in (
+        ("source_conversations", {"after_id": ""}),
+        ("source_branches", {"after_depth": 0, "after_id": ""}),
+    ):
+        while True:
+            with source.database.transaction(write=False):
+                page = _run(source, query_name, limit=page_size, order_offset=ORDER_OFFSET, **after)
+                if not page:
+                    break
+                depths = [conversation.pop("branch_depth", 0) for conversation in page]
+                handle(page)
+            after = {**after, "after_depth": depths[-1], "after_id": page[-1]["id"]}
+            if query_name == "source_conversations":
+                del after["after_depth"]
 
 
 def _copy_page(
@@ -165,6 +174,10 @@ def _copy_page(
             elif conversation["last_seq"] > there["last_seq"]:
                 grown.append(conversation)
         database.copy_rows("transfer.copy_conversations", map(_copy_row, new))
+        branches = [c["id"] for c in new if c["parent_id"] is not None]
+        if branches:
+            ancestry = _run(source, "source_ancestors", ids=json.dumps(branches))
+            database.copy_rows("transfer.copy_conversation_ancestors", map(_copy_row, ancestry))
         for conversation in grown:
             _run(destination, "advance_conversation", **_counters(conversation))
         after_seqs = dict.fromkeys((c["id"] for c in new), 0)
@@ -188,18 +201,6 @@ def _copy_page(
     report.conversations_copied += len(new)
     report.messages_copied += messages_copied
     report.conflicting += conflicting
-
-
-def _source_conversations(source: Store, *, after_id: str, limit: int) -> list[dict[str, Any]]:
-    """A page of source conversations in id order, after ``after_id`` ('' for
-    the first), each row in the columns of ``COPY conversations``."""
-    return _run(
-        source,
-        "source_conversations",
-        after_id=after_id,
-        limit=limit,
-        order_offset=ORDER_OFFSET,
-    )
 
 
 def _source_messages(

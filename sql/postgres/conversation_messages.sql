@@ -1,11 +1,33 @@
--- Returns every message of a conversation, oldest first.
+-- Returns every message of a conversation, oldest first: a branch's include
+-- those it shares with its ancestors (each returned with the branch's id).
 -- :conversation_id  the conversation
 -- :user_id          limit to this owner's conversations, or NULL for any owner
--- Index: messages primary key (conversation_id, seq).
-SELECT conversation_id, seq, role, content, tool_calls, tool_call_id, name,
-       tokens, latency_ms, pinned, metadata, idempotency_key, created_at,
-       kind, payload
-  FROM messages
- WHERE conversation_id = :conversation_id
-   AND (:user_id::text IS NULL OR user_id = :user_id)
- ORDER BY seq;
+-- Index: messages primary key (conversation_id, seq), a range of the
+--        conversation and of each ancestor; conversation_ancestors primary key.
+-- OFFSET 0 keeps each LATERAL subquery an index range scan per segment of the
+-- history: pulled up into a plain join, the planner, which cannot estimate the
+-- segments, may hash-join a scan of every message.
+WITH segments AS (
+    SELECT c.id AS stored_in, coalesce(c.fork_seq, 0) AS after_seq, c.last_seq AS through_seq
+      FROM conversations AS c
+     WHERE c.id = :conversation_id
+       AND (:user_id::text IS NULL OR c.user_id = :user_id)
+    UNION ALL
+    SELECT a.ancestor_id, a.after_seq, a.through_seq
+      FROM conversation_ancestors AS a
+     WHERE a.conversation_id = :conversation_id
+       AND (:user_id::text IS NULL OR a.user_id = :user_id)
+       AND a.after_seq < a.through_seq
+)
+SELECT :conversation_id::uuid AS conversation_id, m.seq, m.role, m.content, m.tool_calls,
+       m.tool_call_id, m.name, m.tokens, m.latency_ms, m.pinned, m.metadata,
+       m.idempotency_key, m.created_at, m.kind, m.payload
+  FROM segments AS s
+  CROSS JOIN LATERAL (
+         SELECT m.*
+           FROM messages AS m
+          WHERE m.conversation_id = s.stored_in
+            AND m.seq > s.after_seq
+            AND m.seq <= s.through_seq
+         OFFSET 0) AS m
+ ORDER BY m.seq;

@@ -1,11 +1,28 @@
--- Per-conversation statistics (no row if the conversation does not exist).
+-- Per-conversation statistics (no row if the conversation does not exist);
+-- a branch's count the messages it shares with its ancestors.
 -- total_tokens sums the reported token counts; messages without one are not counted.
 -- avg_latency_ms is the exact sum divided once in double precision, as SQLite's
 -- avg() computes it (avg()::double precision rounds twice: 13333.333333333332
 -- for 13333, 13333, 13334 where SQLite gives 13333.333333333334).
 -- :conversation_id  the conversation
 -- :user_id          limit to this owner's conversations, or NULL for any owner
--- Index: conversations primary key; messages primary key (conversation_id, seq).
+-- Index: conversations primary key; messages primary key (conversation_id, seq);
+--        conversation_ancestors primary key.
+-- OFFSET 0 keeps each LATERAL subquery an index range scan per segment of the
+-- history: pulled up into a plain join, the planner, which cannot estimate the
+-- segments, may hash-join a scan of every message.
+WITH segments AS (
+    SELECT c.id AS stored_in, coalesce(c.fork_seq, 0) AS after_seq, c.last_seq AS through_seq
+      FROM conversations AS c
+     WHERE c.id = :conversation_id
+       AND (:user_id::text IS NULL OR c.user_id = :user_id)
+    UNION ALL
+    SELECT a.ancestor_id, a.after_seq, a.through_seq
+      FROM conversation_ancestors AS a
+     WHERE a.conversation_id = :conversation_id
+       AND (:user_id::text IS NULL OR a.user_id = :user_id)
+       AND a.after_seq < a.through_seq
+)
 SELECT c.id AS conversation_id,
        count(m.seq) AS message_count,
        coalesce(sum(m.tokens), 0) AS total_tokens,
@@ -13,7 +30,13 @@ SELECT c.id AS conversation_id,
        c.created_at AS started_at,
        max(m.created_at) AS last_message_at
   FROM conversations AS c
-  LEFT JOIN messages AS m ON m.conversation_id = c.id
+  JOIN segments AS s ON true
+  LEFT JOIN LATERAL (
+         SELECT m.*
+           FROM messages AS m
+          WHERE m.conversation_id = s.stored_in
+            AND m.seq > s.after_seq
+            AND m.seq <= s.through_seq
+         OFFSET 0) AS m ON true
  WHERE c.id = :conversation_id
-   AND (:user_id::text IS NULL OR c.user_id = :user_id)
  GROUP BY c.id;

@@ -1,7 +1,10 @@
 -- Deletes up to :batch_size of the conversations with no activity since
 -- :cutoff, oldest first, with their messages (by cascade); returns each deleted
--- conversation's id and message count. Run it until it deletes fewer than
--- :batch_size: each batch is a short transaction, so the table is never
+-- conversation's id, the number of messages it stored (not those it shared
+-- as a branch) and its parent. A conversation with branches waits until they
+-- are deleted: branches go first, and a parent whose last branch a batch
+-- deleted can go in the next. Run it until it deletes fewer than :batch_size
+-- and no branch: each batch is a short transaction, so the table is never
 -- locked for long.
 -- The candidates are locked as they are chosen, and a locked one is skipped:
 -- a conversation whose row is locked is being written to, so it is not
@@ -15,12 +18,19 @@
 -- means that none are left, and the purge never waits for a writer.
 -- :cutoff      an ISO 8601 timestamp with a time zone
 -- :batch_size  how many conversations at most
--- Index: conversations_updated_at (updated_at); messages primary key for the cascade.
+-- A fork of a candidate committed after this statement's snapshot is not
+-- seen by its NOT EXISTS: the branch's foreign key then refuses the whole
+-- statement (nothing is deleted), and the next run skips the new parent.
+-- Index: conversations_updated_at (updated_at); conversations_branches (is it a
+--        parent?); messages primary key for the cascade.
 DELETE FROM conversations
  WHERE id IN (SELECT id
                 FROM conversations
                WHERE updated_at < :cutoff::timestamptz
+                 AND NOT EXISTS (SELECT 1
+                                   FROM conversations AS branch
+                                  WHERE branch.parent_id = conversations.id)
                ORDER BY updated_at
                LIMIT :batch_size
                  FOR UPDATE SKIP LOCKED)
-RETURNING id, message_count;
+RETURNING id, message_count - inherited_messages AS message_count, parent_id;

@@ -4,18 +4,39 @@
 -- newest message, never back (re-importing an older export must not make an
 -- active conversation look idle to a purge). It takes a new place in the order
 -- of writes when messages were added since its last one (SQLite's trigger does
--- that for each message).
+-- that for each message). A branch's counters count the history it shares too:
+-- its fork's running total (conversation_ancestors.tokens_through of its
+-- parent), its inherited messages and their pinned tokens.
 -- :conversation_id  the conversation
 -- :user_id          limit to this owner's conversations, or NULL for any owner
 -- :updated_at       an ISO 8601 timestamp
 -- Index: messages primary key (conversation_id, seq).
+-- OFFSET 0 keeps each LATERAL subquery an index range scan per segment of the
+-- history: pulled up into a plain join, the planner, which cannot estimate the
+-- segments, may hash-join a scan of every message.
 UPDATE conversations AS c
    SET last_seq = greatest(c.last_seq, (SELECT coalesce(max(seq), 0)
                                           FROM messages WHERE conversation_id = :conversation_id)),
-       message_count = (SELECT count(*) FROM messages WHERE conversation_id = :conversation_id),
-       total_tokens = (SELECT coalesce(sum(coalesce(tokens, 100)), 0)
-                         FROM messages WHERE conversation_id = :conversation_id AND NOT pinned),
-       pinned_tokens = (SELECT coalesce(sum(coalesce(tokens, 100)), 0)
+       message_count = inherited_messages
+                       + (SELECT count(*) FROM messages WHERE conversation_id = :conversation_id),
+       total_tokens = coalesce((SELECT tokens_through
+                                  FROM conversation_ancestors
+                                 WHERE conversation_id = :conversation_id
+                                   AND depth = 1), 0)
+                      + (SELECT coalesce(sum(coalesce(tokens, 100)), 0)
+                           FROM messages WHERE conversation_id = :conversation_id AND NOT pinned),
+       pinned_tokens = (SELECT coalesce(sum(coalesce(m.tokens, 100)), 0)
+                          FROM conversation_ancestors AS a
+                          CROSS JOIN LATERAL (
+                                 SELECT m.*
+                                   FROM messages AS m
+                                  WHERE m.conversation_id = a.ancestor_id
+                                    AND m.pinned
+                                    AND m.seq > a.after_seq
+                                    AND m.seq <= a.through_seq
+                                 OFFSET 0) AS m
+                         WHERE a.conversation_id = :conversation_id)
+                     + (SELECT coalesce(sum(coalesce(tokens, 100)), 0)
                           FROM messages WHERE conversation_id = :conversation_id AND pinned),
        updated_at = greatest(c.updated_at, :updated_at::timestamptz,
                              (SELECT max(created_at) FROM messages

@@ -1,5 +1,7 @@
 -- Full-text search over one user's messages: the best matches first, each with
--- its conversation's title and a rank (higher is better); equal ranks newest
+-- its conversation's title and a rank (higher is better), and branch_ids, the
+-- branches that share it (a message is stored, and found, once: in the
+-- conversation that wrote it); equal ranks newest
 -- written first (write order, never a timestamp, which can tie). :query is a
 -- tsquery of folded words, which convstore builds from what the user typed
 -- (words, "quoted phrases", -excluded, or; README "Search, metadata and
@@ -7,9 +9,11 @@
 -- 'tile' <-> 'museum' & !'closed'.
 -- :user_id          whose messages to search
 -- :query            the tsquery
--- :conversation_id  limit to one conversation, or NULL for all
+-- :conversation_id  limit to one conversation (a branch: with the messages it
+--                   shares), or NULL for all
 -- :limit            how many messages at most
--- Index: messages_search (user_id, search_vector), one GIN scan for both.
+-- Index: conversation_ancestors_by_ancestor (branch_ids);
+--        messages_search (user_id, search_vector), one GIN scan for both.
 WITH search AS (
     SELECT CAST(:query AS tsquery) AS terms
 ), hits AS (
@@ -18,12 +22,26 @@ WITH search AS (
       FROM messages AS m, search AS s
      WHERE m.user_id = :user_id
        AND m.search_vector @@ s.terms
-       AND (:conversation_id::uuid IS NULL OR m.conversation_id = :conversation_id)
+       AND (:conversation_id::uuid IS NULL
+            OR m.conversation_id = :conversation_id
+            OR EXISTS (SELECT 1
+                         FROM conversation_ancestors AS a
+                        WHERE a.conversation_id = :conversation_id
+                          AND a.ancestor_id = m.conversation_id
+                          AND m.seq > a.after_seq
+                          AND m.seq <= a.through_seq))
      ORDER BY rank DESC, m.write_order DESC NULLS LAST
      LIMIT :limit
 )
 SELECT h.conversation_id,
        (SELECT title FROM conversations WHERE id = h.conversation_id) AS title,
-       h.seq, h.role, h.content, h.rank, h.created_at
+       h.seq, h.role, h.content, h.rank, h.created_at,
+       coalesce(jsonb_agg(b.conversation_id ORDER BY b.conversation_id)
+                         FILTER (WHERE b.conversation_id IS NOT NULL), '[]') AS branch_ids
   FROM hits AS h
+  -- The branches that share the message (forked at or after it).
+  LEFT JOIN conversation_ancestors AS b
+    ON b.ancestor_id = h.conversation_id
+   AND b.through_seq >= h.seq
+ GROUP BY h.conversation_id, h.seq, h.role, h.content, h.rank, h.created_at, h.write_order
  ORDER BY h.rank DESC, h.write_order DESC NULLS LAST;

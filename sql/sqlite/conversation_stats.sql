@@ -1,8 +1,22 @@
--- Per-conversation statistics (no row if the conversation does not exist).
+-- Per-conversation statistics (no row if the conversation does not exist);
+-- a branch's count the messages it shares with its ancestors.
 -- total_tokens sums the reported token counts; messages without one are not counted.
 -- :conversation_id  the conversation
 -- :user_id          limit to this owner's conversations, or NULL for any owner
--- Index: conversations primary key; messages primary key (conversation_id, seq).
+-- Index: conversations primary key; messages primary key (conversation_id, seq);
+--        conversation_ancestors primary key.
+WITH segments AS (
+    SELECT c.id AS stored_in, coalesce(c.fork_seq, 0) AS after_seq, c.last_seq AS through_seq
+      FROM conversations AS c
+     WHERE c.id = :conversation_id
+       AND (:user_id IS NULL OR c.user_id = :user_id)
+    UNION ALL
+    SELECT a.ancestor_id, a.after_seq, a.through_seq
+      FROM conversation_ancestors AS a
+     WHERE a.conversation_id = :conversation_id
+       AND (:user_id IS NULL OR a.user_id = :user_id)
+       AND a.after_seq < a.through_seq
+)
 SELECT c.id AS conversation_id,
        count(m.seq) AS message_count,
        coalesce(sum(m.tokens), 0) AS total_tokens,
@@ -10,7 +24,10 @@ SELECT c.id AS conversation_id,
        c.created_at AS started_at,
        max(m.created_at) AS last_message_at
   FROM conversations AS c
-  LEFT JOIN messages AS m ON m.conversation_id = c.id
+  JOIN segments AS s ON 1
+  LEFT JOIN messages AS m
+    ON m.conversation_id = s.stored_in
+   AND m.seq > s.after_seq
+   AND m.seq <= s.through_seq
  WHERE c.id = :conversation_id
-   AND (:user_id IS NULL OR c.user_id = :user_id)
  GROUP BY c.id;

@@ -5,7 +5,8 @@
 -- :metadata  a JSON object, as text
 -- :limit     how many conversations at most
 -- Index: conversations_user_activity (user_id, activity_order DESC, id DESC).
-SELECT id, user_id, title, metadata, created_at, updated_at, message_count
+SELECT id, user_id, title, metadata, created_at, updated_at, message_count,
+       parent_id, fork_seq
   FROM conversations
  WHERE user_id = :user_id
    AND convstore_json_contains(metadata, :metadata)

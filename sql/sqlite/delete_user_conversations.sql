@@ -4,4 +4,4 @@
 -- Index: conversations_user_recent (user_id, ...); messages primary key for the cascade.
 DELETE FROM conversations
  WHERE user_id = :user_id
-RETURNING id, message_count;
+RETURNING id, message_count - inherited_messages AS message_count;

@@ -1,12 +1,28 @@
--- Returns one message (no row if it does not exist).
+-- Returns one message of a conversation by its seq (no row if there is none);
+-- a branch's include those it shares with its ancestors (returned with the
+-- branch's id).
 -- :conversation_id  the conversation
 -- :user_id          limit to this owner's conversations, or NULL for any owner
--- :seq              the message's sequence number
--- Index: messages primary key (conversation_id, seq).
-SELECT conversation_id, seq, role, content, tool_calls, tool_call_id, name,
-       tokens, latency_ms, pinned, metadata, idempotency_key, created_at,
-       kind, payload
-  FROM messages
- WHERE conversation_id = :conversation_id
-   AND (:user_id IS NULL OR user_id = :user_id)
-   AND seq = :seq;
+-- :seq              the message's seq
+-- Index: messages primary key; conversation_ancestors primary key.
+WITH segments AS (
+    SELECT c.id AS stored_in, coalesce(c.fork_seq, 0) AS after_seq, c.last_seq AS through_seq
+      FROM conversations AS c
+     WHERE c.id = :conversation_id
+       AND (:user_id IS NULL OR c.user_id = :user_id)
+    UNION ALL
+    SELECT a.ancestor_id, a.after_seq, a.through_seq
+      FROM conversation_ancestors AS a
+     WHERE a.conversation_id = :conversation_id
+       AND (:user_id IS NULL OR a.user_id = :user_id)
+       AND a.after_seq < a.through_seq
+)
+SELECT :conversation_id AS conversation_id, m.seq, m.role, m.content, m.tool_calls,
+       m.tool_call_id, m.name, m.tokens, m.latency_ms, m.pinned, m.metadata,
+       m.idempotency_key, m.created_at, m.kind, m.payload
+  FROM segments AS s
+  JOIN messages AS m
+    ON m.conversation_id = s.stored_in
+   AND m.seq = :seq
+ WHERE :seq > s.after_seq
+   AND :seq <= s.through_seq;

@@ -3,66 +3,85 @@
 -- :max_tokens minus the pinned messages' tokens; oldest first. With
 -- :keep_tool_groups the run never starts on a tool message, so a tool result is
 -- never sent without the assistant message that called it. Pinned messages are
--- returned even when they alone exceed the budget.
+-- returned even when they alone exceed the budget. A branch's context may
+-- reach into the messages it shares with its ancestors (returned with the
+-- branch's id).
 -- suffix_tokens is each row's running total counted from the newest message, so
 -- the oldest returned row carries the context's total.
 --
 -- Cost O(log n + k) for k returned rows: the run from message s costs
 -- total_tokens - tokens_before(s), so it fits when tokens_before(s) >=
 -- total_tokens - budget; `start` finds the first such message in one index
--- descent, and the window below runs over the returned rows only. The start is
--- looked up on its own first: written as one filtered scan ordered by seq,
--- SQLite would walk the primary key and test every message.
+-- descent per segment of the history (the conversation's own messages, and
+-- each ancestor's shared ones, whose running totals a branch continues: a
+-- segment's end, tokens_through, bounds its descent), and the window below
+-- runs over the returned rows only.
 -- :conversation_id   the conversation
 -- :user_id           limit to this owner's conversations, or NULL for any owner
 -- :max_tokens        the budget
--- :keep_tool_groups  1 to never start on a tool message, else 0
--- Index: messages_context_start (conversation_id, tokens_before, seq) WHERE pinned = 0
+-- :keep_tool_groups  true to never start on a tool message
+-- Index: messages_context_start (conversation_id, tokens_before, seq) WHERE NOT pinned
 --        to find the start; messages primary key for the run; messages_pinned for
---        the pinned messages before it.
+--        the pinned messages before it; conversation_ancestors primary key.
 WITH budget AS (
     SELECT total_tokens - (:max_tokens - pinned_tokens) AS start_at_or_after,
            :max_tokens >= pinned_tokens AS any_unpinned_fits,
-           last_seq
+           coalesce(fork_seq, 0) AS fork_seq, last_seq, total_tokens
       FROM conversations
      WHERE id = :conversation_id
        AND (:user_id IS NULL OR user_id = :user_id)
+), segments AS (
+    SELECT :conversation_id AS stored_in, b.fork_seq AS after_seq,
+           b.last_seq AS through_seq, b.total_tokens AS tokens_through
+      FROM budget AS b
+    UNION ALL
+    SELECT a.ancestor_id, a.after_seq, a.through_seq, a.tokens_through
+      FROM conversation_ancestors AS a
+     WHERE a.conversation_id = :conversation_id
+       AND a.after_seq < a.through_seq
+       AND EXISTS (SELECT 1 FROM budget)
 ), start AS (
     SELECT coalesce(
-               (SELECT m.seq
-                  FROM messages AS m
-                 WHERE m.conversation_id = :conversation_id
-                   AND m.pinned = 0
-                   AND m.tokens_before >= (SELECT start_at_or_after
-                                             FROM budget
-                                            WHERE any_unpinned_fits)
-                   AND (NOT :keep_tool_groups OR m.role <> 'tool')
-                 ORDER BY m.tokens_before, m.seq
-                 LIMIT 1),
+               min((SELECT m.seq
+                      FROM messages AS m
+                     WHERE m.conversation_id = s.stored_in
+                       AND m.pinned = 0
+                       AND m.tokens_before >= (SELECT start_at_or_after
+                                                 FROM budget
+                                                WHERE any_unpinned_fits)
+                       AND m.tokens_before <= s.tokens_through
+                       -- Unary plus: SQLite would pick these terms for an index
+                       -- range on the primary key and filter every row.
+                       AND +m.seq > s.after_seq
+                       AND +m.seq <= s.through_seq
+                       AND (NOT :keep_tool_groups OR m.role <> 'tool')
+                     ORDER BY m.tokens_before, m.seq
+                     LIMIT 1)),
                9223372036854775807  -- nothing fits: only the pinned messages
            ) AS seq
+      FROM segments AS s
 ), context AS (
-    SELECT m.conversation_id, m.seq, m.role, m.content, m.tool_calls, m.tool_call_id,
-           m.name, m.tokens, m.latency_ms, m.pinned, m.metadata, m.idempotency_key,
-           m.created_at, m.kind, m.payload
-      FROM messages AS m
-     WHERE m.conversation_id = :conversation_id
-       -- The upper bound holds for every message; it tells the planner that
-       -- the range is narrow (with `>=` alone PostgreSQL expects a third of
-       -- the conversation and may choose a sequential scan).
-       AND m.seq BETWEEN (SELECT seq FROM start) AND (SELECT last_seq FROM budget)
+    SELECT m.seq, m.role, m.content, m.tool_calls, m.tool_call_id, m.name, m.tokens,
+           m.latency_ms, m.pinned, m.metadata, m.idempotency_key, m.created_at, m.kind,
+           m.payload
+      FROM segments AS s
+      JOIN messages AS m
+        ON m.conversation_id = s.stored_in
+       AND m.seq BETWEEN max(s.after_seq + 1, (SELECT seq FROM start)) AND s.through_seq
     UNION ALL
-    SELECT m.conversation_id, m.seq, m.role, m.content, m.tool_calls, m.tool_call_id,
-           m.name, m.tokens, m.latency_ms, m.pinned, m.metadata, m.idempotency_key,
-           m.created_at, m.kind, m.payload
-      FROM messages AS m
-     WHERE m.conversation_id = :conversation_id
+    SELECT m.seq, m.role, m.content, m.tool_calls, m.tool_call_id, m.name, m.tokens,
+           m.latency_ms, m.pinned, m.metadata, m.idempotency_key, m.created_at, m.kind,
+           m.payload
+      FROM segments AS s
+      JOIN messages AS m
+        ON m.conversation_id = s.stored_in
        AND m.pinned = 1
-       AND m.seq < (SELECT seq FROM start)
-       AND EXISTS (SELECT 1 FROM budget)
+       AND m.seq > s.after_seq
+       AND m.seq < min(s.through_seq + 1, (SELECT seq FROM start))
 )
-SELECT conversation_id, seq, role, content, tool_calls, tool_call_id, name,
-       tokens, latency_ms, pinned, metadata, idempotency_key, created_at, kind, payload,
+SELECT :conversation_id AS conversation_id, seq, role, content, tool_calls,
+       tool_call_id, name, tokens, latency_ms, pinned, metadata, idempotency_key,
+       created_at, kind, payload,
        sum(coalesce(tokens, 100)) OVER (
            ORDER BY seq DESC
            ROWS BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW

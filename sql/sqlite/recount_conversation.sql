@@ -12,10 +12,23 @@
 UPDATE conversations
    SET last_seq = max(last_seq, (SELECT coalesce(max(seq), 0)
                                    FROM messages WHERE conversation_id = :conversation_id)),
-       message_count = (SELECT count(*) FROM messages WHERE conversation_id = :conversation_id),
-       total_tokens = (SELECT coalesce(sum(coalesce(tokens, 100)), 0)
-                         FROM messages WHERE conversation_id = :conversation_id AND pinned = 0),
-       pinned_tokens = (SELECT coalesce(sum(coalesce(tokens, 100)), 0)
+       message_count = inherited_messages
+                       + (SELECT count(*) FROM messages WHERE conversation_id = :conversation_id),
+       total_tokens = coalesce((SELECT tokens_through
+                                  FROM conversation_ancestors
+                                 WHERE conversation_id = :conversation_id
+                                   AND depth = 1), 0)
+                      + (SELECT coalesce(sum(coalesce(tokens, 100)), 0)
+                           FROM messages WHERE conversation_id = :conversation_id AND pinned = 0),
+       pinned_tokens = (SELECT coalesce(sum(coalesce(m.tokens, 100)), 0)
+                          FROM conversation_ancestors AS a
+                          JOIN messages AS m
+                            ON m.conversation_id = a.ancestor_id
+                           AND m.pinned = 1
+                           AND m.seq > a.after_seq
+                           AND m.seq <= a.through_seq
+                         WHERE a.conversation_id = :conversation_id)
+                     + (SELECT coalesce(sum(coalesce(tokens, 100)), 0)
                           FROM messages WHERE conversation_id = :conversation_id AND pinned = 1),
        updated_at = max(updated_at, :updated_at,
                         coalesce((SELECT max(created_at) FROM messages

@@ -1,5 +1,7 @@
 -- Full-text search over one user's messages: the best matches first, each with
--- its conversation's title and a rank (higher is better); equal ranks newest
+-- its conversation's title and a rank (higher is better), and branch_ids, the
+-- branches that share it (a message is stored, and found, once: in the
+-- conversation that wrote it); equal ranks newest
 -- written first (write order, never a timestamp, which can tie). :query is an FTS5
 -- expression that convstore builds from what the user typed (words, "quoted
 -- phrases", -excluded, or), of folded words in quoted strings (README "Search,
@@ -8,9 +10,11 @@
 -- this user's matches.
 -- :user_id          whose messages to search
 -- :query            the FTS5 expression
--- :conversation_id  limit to one conversation, or NULL for all
+-- :conversation_id  limit to one conversation (a branch: with the messages it
+--                   shares), or NULL for all
 -- :limit            how many messages at most
--- Index: messages_fts (FTS5, owner token and folded content).
+-- Index: messages_fts (FTS5, owner token and folded content);
+--        conversation_ancestors_by_ancestor (branch_ids).
 WITH hits AS (
     SELECT m.conversation_id, m.seq, m.role, m.content, m.created_at, m.write_order,
            -bm25(messages_fts, 1.0, 0.0) AS rank
@@ -18,12 +22,26 @@ WITH hits AS (
       JOIN messages AS m ON m.rowid = messages_fts.rowid
      WHERE messages_fts MATCH printf('owner:u%064d%s', 0, hex(:user_id)) || ' AND content : (' || :query || ')'
        AND m.user_id = :user_id
-       AND (:conversation_id IS NULL OR m.conversation_id = :conversation_id)
+       AND (:conversation_id IS NULL
+            OR m.conversation_id = :conversation_id
+            OR EXISTS (SELECT 1
+                         FROM conversation_ancestors AS a
+                        WHERE a.conversation_id = :conversation_id
+                          AND a.ancestor_id = m.conversation_id
+                          AND m.seq > a.after_seq
+                          AND m.seq <= a.through_seq))
      ORDER BY rank DESC, m.write_order DESC
      LIMIT :limit
 )
 SELECT h.conversation_id,
        (SELECT title FROM conversations WHERE id = h.conversation_id) AS title,
-       h.seq, h.role, h.content, h.rank, h.created_at
+       h.seq, h.role, h.content, h.rank, h.created_at,
+       json_group_array(b.conversation_id)
+           FILTER (WHERE b.conversation_id IS NOT NULL) AS branch_ids
   FROM hits AS h
+  -- The branches that share the message (forked at or after it).
+  LEFT JOIN conversation_ancestors AS b
+    ON b.ancestor_id = h.conversation_id
+   AND b.through_seq >= h.seq
+ GROUP BY h.conversation_id, h.seq, h.role, h.content, h.rank, h.created_at, h.write_order
  ORDER BY h.rank DESC, h.write_order DESC;

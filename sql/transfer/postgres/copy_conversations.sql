@@ -1,6 +1,8 @@
--- Transfer, destination side (PostgreSQL): new conversations, counters and
--- place in the order of writes included.
+-- Transfer, destination side (PostgreSQL): new conversations, counters,
+-- place in the order of writes and place in a tree of branches included
+-- (a branch is copied after its parent).
 -- Index: conversations primary key and its other indexes are maintained.
 COPY conversations (id, user_id, title, metadata, created_at, updated_at, last_seq,
-                    message_count, total_tokens, pinned_tokens, activity_order)
+                    message_count, total_tokens, pinned_tokens, activity_order,
+                    parent_id, fork_seq, inherited_messages, active_branch_id)
 FROM STDIN;
