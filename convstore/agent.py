@@ -46,7 +46,7 @@ import time
 import uuid
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, NamedTuple
 
 from . import validation
 from .content.chat_format import (
@@ -57,7 +57,7 @@ from .content.chat_format import (
     unanswered_result,
     valid_history,
 )
-from .errors import ConfigurationError, InvalidInput, ModelError
+from .errors import ConfigurationError, ConversationExists, InvalidInput, ModelError, NotFound
 from .store.store import Message, Store
 from .urls import redact
 
@@ -161,6 +161,15 @@ def tool_result_text(value: Any, max_bytes: int = validation.DEFAULT_LIMITS.max_
     return _cut(text, max_bytes)
 
 
+class BranchReply(NamedTuple):
+    """What :meth:`PersistentAgent.edit` and :meth:`PersistentAgent.regenerate` return."""
+
+    conversation_id: str
+    """The new branch, where the conversation goes on."""
+    reply: str
+    """The model's reply, as :meth:`PersistentAgent.chat` returns it."""
+
+
 class PersistentAgent:
     """An OpenAI chat loop whose history lives in ``store``.
 
@@ -235,15 +244,123 @@ class PersistentAgent:
 
         :raises ModelError: if the API call fails.
         """
-        offered = {tool.name: tool for tool in map(_as_tool, tools)}
+        offered = _offered(tools)
         self._answer_unanswered_calls(conversation_id, UNANSWERED_TOOL_CALL)
         user = self._store_user_message(conversation_id, user_message, request_id)
+        return self._answer(conversation_id, offered, user)
+
+    def edit(
+        self,
+        conversation_id: str,
+        seq: int,
+        new_text: str,
+        tools: Sequence[Tool | Callable[..., Any]] = (),
+        request_id: str | None = None,
+    ) -> BranchReply:
+        """Edit user message ``seq`` as a chat app does, and answer it: a new
+        branch shares the messages before it, gets ``new_text`` as its
+        message ``seq`` and the model's reply (as :meth:`chat` makes one,
+        with ``tools``), and becomes its tree's active branch
+        (:meth:`convstore.Store.edit_message`). The original message and
+        what followed it stay in the conversation. Continue with
+        ``chat(reply.conversation_id, ...)``.
+
+        Pass the same ``request_id`` when retrying a failed call: the same
+        branch is used and the edited message is not stored twice.
+
+        :raises NotFound: if the conversation or the message does not exist.
+        :raises InvalidInput: if message ``seq`` is not a user message.
+        :raises ModelError: if the API call fails (the branch and the edited
+            message stay stored).
+        """
+        offered = _offered(tools)
+        self._message_of_role(conversation_id, seq, "user", "edit")
+        message = {
+            "role": "user",
+            "content": new_text,
+            "tokens": estimate_tokens(new_text),
+            "idempotency_key": f"user:{request_id or uuid.uuid4()}",
+        }
+        branch_id = self._branch_name(conversation_id, seq, "edit", request_id)
+        try:
+            user = self.store.edit_message(conversation_id, seq, message, branch_id=branch_id)
+        except ConversationExists:  # a retry: the first attempt made the branch
+            self._check_retried_branch(conversation_id, seq, branch_id)
+            (user,) = self.store.add_messages(str(branch_id), [message])
+        return BranchReply(
+            user["conversation_id"], self._answer(user["conversation_id"], offered, user)
+        )
+
+    def regenerate(
+        self,
+        conversation_id: str,
+        seq: int,
+        tools: Sequence[Tool | Callable[..., Any]] = (),
+        request_id: str | None = None,
+    ) -> BranchReply:
+        """Ask for another version of assistant message ``seq``: a new branch
+        shares the messages before it, gets the model's new reply (as
+        :meth:`chat` makes one, with ``tools``), and becomes its tree's
+        active branch (:meth:`convstore.Store.regenerate`). The original
+        answer stays in the conversation. Continue with
+        ``chat(reply.conversation_id, ...)``; a retry with the same
+        ``request_id`` uses the same branch.
+
+        :raises NotFound: if the conversation or the message does not exist.
+        :raises InvalidInput: if message ``seq`` is not an assistant message.
+        :raises ModelError: if the API call fails (the branch stays).
+        """
+        offered = _offered(tools)
+        self._message_of_role(conversation_id, seq, "assistant", "regenerate")
+        branch_id = self._branch_name(conversation_id, seq, "regenerate", request_id)
+        try:
+            branch = self.store.regenerate(conversation_id, seq, branch_id=branch_id)
+        except ConversationExists:
+            self._check_retried_branch(conversation_id, seq, branch_id)
+            branch = str(branch_id)
+        return BranchReply(branch, self._answer(branch, offered, None))
+
+    def _message_of_role(self, conversation_id: str, seq: int, role: str, verb: str) -> None:
+        """Refuse to ``verb`` message ``seq`` unless it is a ``role`` message."""
+        message = self.store.get_message(conversation_id, seq)
+        if message is None:
+            raise NotFound(f"conversation {conversation_id} has no message {seq}")
+        if message["role"] != role or not is_chat_message(message):
+            raise InvalidInput(
+                f"message {seq} is a {message['role']} {message['kind']}: {verb} takes "
+                f"a {role} message"
+            )
+
+    @staticmethod
+    def _branch_name(
+        conversation_id: str, seq: int, verb: str, request_id: str | None
+    ) -> str | None:
+        """The id of the branch a request makes: a name of the request (so
+        a retry finds it), or ``None`` for a new random one."""
+        if request_id is None:
+            return None
+        parent = validation.conversation_id(conversation_id)
+        return validation.conversation_id(f"{parent}/{seq}/{verb}/{request_id}")
+
+    def _check_retried_branch(self, conversation_id: str, seq: int, branch_id: str | None) -> None:
+        """A taken branch id is a retry's only if it forks the same message."""
+        place = None if branch_id is None else self.store.get_branch(branch_id)
+        expected = (validation.conversation_id(conversation_id), seq - 1)
+        if place is None or (place["parent_id"], place["fork_seq"]) != expected:
+            raise ConversationExists(
+                f"conversation {branch_id} exists and is not this request's branch"
+            )
+
+    def _answer(self, conversation_id: str, offered: dict[str, Tool], user: Message | None) -> str:
+        """Ask the model about the conversation as it is and store its
+        reply, running the ``offered`` tools as :meth:`chat` says; the
+        reply's text. The first prompt's usage corrects ``user``'s estimated tokens."""
         for round_number in range(self.max_tool_rounds + 1):
             messages, context_tokens = self._request_messages(conversation_id)
             started = time.perf_counter()
             completion = self._call(messages, tools=[t.schema() for t in offered.values()])
             latency_ms = round((time.perf_counter() - started) * 1000)
-            if round_number == 0:  # later prompts also carry this turn's tool messages
+            if round_number == 0 and user is not None:  # later prompts carry tool messages
                 self._correct_user_tokens(user, completion.usage, context_tokens)
             stored = self._store_reply(conversation_id, completion, latency_ms)
             if not stored["tool_calls"]:
@@ -551,6 +668,11 @@ def stored_tool_calls(tool_calls: Sequence[Any]) -> list[dict[str, Any]]:
     if replaced:
         logger.warning("gave %d tool calls of a model reply a new id", replaced)
     return calls
+
+
+def _offered(tools: Sequence[Tool | Callable[..., Any]]) -> dict[str, Tool]:
+    """The tools of a call by name."""
+    return {tool.name: tool for tool in map(_as_tool, tools)}
 
 
 def _as_tool(tool: Tool | Callable[..., Any]) -> Tool:

@@ -37,6 +37,16 @@ def test_adapter_operations_example_runs(tmp_path):
         assert _run_example(heading, tmp_path) == "On it. ['message', 'reasoning'] True 2\n"
 
 
+def test_branches_example_runs(tmp_path):
+    for _ in range(2):  # it deletes what it made, so it prints the same again
+        assert _run_example("## Branches: edit, regenerate, fork", tmp_path) == (
+            "['Plan thre', 'Day 1: Al', 'Make it c', 'Walk inst']\n"
+            "['Plan thre', 'Day 1: Al', 'Add a day', 'Day 4: Po']\n"
+            "['Plan thre', 'Day 1: Al', 'Make it c', 'Buy a Viv']\n"
+            "[(0, None), (1, 2), (1, 3)] True [1] 2\n"
+        )
+
+
 def test_langgraph_example_runs(tmp_path):
     assert _run_example("## LangGraph checkpoints", tmp_path) == (
         "[('user', 'Hi there'), ('assistant', 'Hello! How can I help?')]\n2 2\n"

@@ -453,6 +453,7 @@ class Store:
         grows with the number of messages after ``seq``.
 
         :raises NotFound: if the conversation or the message does not exist.
+        :raises BranchConflict: if branches share the message (it is frozen).
         """
         checked_id = validation.conversation_id(conversation_id)
         checked_seq = validation.count("seq", seq, minimum=1)
@@ -483,6 +484,8 @@ class Store:
         :raises NotFound: if the conversation or the message does not exist.
         :raises InvalidInput: as :meth:`add_message`, or for an idempotency
             key another message of the conversation holds. Nothing is changed.
+        :raises BranchConflict: if branches share the message (it is frozen:
+            :meth:`edit_message` forks instead).
         """
         params = validation.new_message(message, self.limits)
         checked_id = validation.conversation_id(conversation_id)
@@ -507,6 +510,8 @@ class Store:
 
         Like :meth:`set_message_tokens`, this shifts the running totals of every
         later message in the same transaction.
+
+        :raises BranchConflict: if branches share the message (it is frozen).
         """
         checked_id = validation.conversation_id(conversation_id)
         checked_seq = validation.count("seq", seq, minimum=1)
@@ -545,6 +550,8 @@ class Store:
 
         :raises InvalidInput: for a bad id, a negative ``after_seq``, a seq
             below 1, or both ``after_seq`` and ``seqs``.
+        :raises BranchConflict: if it would delete history that branches
+            share: ``after_seq``, or the lowest listed seq, within it.
         """
         checked_id = validation.conversation_id(conversation_id)
         checked_after = validation.count("after_seq", after_seq)
@@ -569,6 +576,7 @@ class Store:
         :meth:`get_message_fingerprints` before popping again.
 
         :raises InvalidInput: for a bad id.
+        :raises BranchConflict: if branches share the newest message.
         """
         checked_id = validation.conversation_id(conversation_id)
         with self.transaction():
@@ -765,7 +773,9 @@ class Store:
         message gets seq ``at_seq + 1``. Every read treats it as a whole
         conversation (its messages, pages, context, stats and search include
         what it shares), so forking costs the same few rows for a conversation
-        of ten messages or a million. The shared messages are frozen while the
+        of ten messages or a million (and the same few index lookups, unless
+        messages were deleted from the part it shares: then it counts them,
+        reading that part of the index). The shared messages are frozen while the
         branch exists: neither conversation can change or delete them
         (:class:`BranchConflict`; :meth:`edit_message` forks instead). The
         branch has the conversation's owner, and its title and metadata unless
@@ -838,7 +848,12 @@ class Store:
             raise lost from error
 
     def edit_message(
-        self, conversation_id: str, seq: int, message: NewMessage | Mapping[str, Any]
+        self,
+        conversation_id: str,
+        seq: int,
+        message: NewMessage | Mapping[str, Any],
+        *,
+        branch_id: str | uuid.UUID | None = None,
     ) -> Message:
         """Edit message ``seq`` without changing history: fork the
         conversation after ``seq - 1`` and append ``message`` (a
@@ -847,38 +862,47 @@ class Store:
         stored: its ``conversation_id`` is the branch's. The original message
         and everything after it stay as they were, in the conversation;
         the branch becomes its tree's active branch (as an edit in ChatGPT
-        shows the edited version). One transaction.
+        shows the edited version). One transaction. ``branch_id`` names the
+        branch, as :meth:`fork_conversation` takes it.
 
         :raises NotFound: if the conversation or the message does not exist.
         :raises InvalidInput: as :meth:`add_message`. Nothing is written.
+        :raises ConversationExists: if ``branch_id`` is taken.
         """
         with self.transaction():
-            branch_id = self._fork_at_message(conversation_id, seq)
-            (stored,) = self.add_messages(branch_id, [message])
+            new_branch = self._fork_at_message(conversation_id, seq, branch_id)
+            (stored,) = self.add_messages(new_branch, [message])
         return stored
 
-    def regenerate(self, conversation_id: str, seq: int) -> str:
+    def regenerate(
+        self, conversation_id: str, seq: int, *, branch_id: str | uuid.UUID | None = None
+    ) -> str:
         """Start another version of message ``seq`` (typically an assistant
         answer): fork the conversation after ``seq - 1``; return the new
         branch's id, which becomes its tree's active branch. Append the new
         answer to it (:class:`~convstore.agent.PersistentAgent.regenerate`
-        asks the model for one). The original message stays in the conversation.
+        asks the model for one). The original message stays in the
+        conversation. ``branch_id`` names the branch, as
+        :meth:`fork_conversation` takes it.
 
         :raises NotFound: if the conversation or the message does not exist.
+        :raises ConversationExists: if ``branch_id`` is taken.
         """
         with self.transaction():
-            return self._fork_at_message(conversation_id, seq)
+            return self._fork_at_message(conversation_id, seq, branch_id)
 
-    def _fork_at_message(self, conversation_id: str, seq: int) -> str:
+    def _fork_at_message(
+        self, conversation_id: str, seq: int, branch_id: str | uuid.UUID | None
+    ) -> str:
         """Inside a transaction: a branch sharing what comes before message
         ``seq``, made its tree's active branch."""
         checked_id = validation.conversation_id(conversation_id)
         checked_seq = validation.count("seq", seq, minimum=1)
         if not self.run("get_message", conversation_id=checked_id, seq=checked_seq):
             raise NotFound(f"conversation {checked_id} has no message {checked_seq}")
-        branch_id = self.fork_conversation(checked_id, checked_seq - 1)
-        self.run("set_active_branch", conversation_id=branch_id)
-        return branch_id
+        new_branch = self.fork_conversation(checked_id, checked_seq - 1, branch_id=branch_id)
+        self.run("set_active_branch", conversation_id=new_branch)
+        return new_branch
 
     def get_branch(self, conversation_id: str) -> BranchPlace | None:
         """Where a conversation is in its tree: its ``parent_id`` and
