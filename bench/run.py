@@ -16,6 +16,7 @@ import asyncio
 import itertools
 import json
 import os
+import random
 import resource
 import statistics
 import tempfile
@@ -153,6 +154,7 @@ def measure_reads(store: Store, plan: Plan, results: Results) -> None:
         results.figures[f"get_recent_context({BUDGET}) at {last:,} msgs, ms"]
         / results.figures[f"get_recent_context({BUDGET}) at {first:,} msgs, ms"],
     )
+    measure_branches(store, heavy, results)
     for crowd in crowds:
         user = crowd[0].user_id
         results.add(
@@ -179,6 +181,127 @@ def measure_reads(store: Store, plan: Plan, results: Results) -> None:
         f"set_message_tokens on the first of {edited.message_count:,} msgs, ms",
         median_ms(lambda: store.set_message_tokens(edited.id, 1, next(new_counts)), 3),
     )
+
+
+BRANCH_TAIL = 20
+"""Messages a branch adds after its fork point in the branch measurements."""
+DEEP_FORKS = 5
+"""Forks chained one after another in the deep branch."""
+
+
+def measure_branches(
+    store: Store, heavy_specs: list[dataset.ConversationSpec], results: Results
+) -> None:
+    """Branches of the heavy conversations, already loaded: the time and the
+    rows of a fork at the middle (neither should grow with the conversation),
+    and the budgeted context of a branch as long as the conversation beside
+    the same call on the conversation itself (timed in turn with it), for a
+    branch forked ``BRANCH_TAIL`` messages from the end (its context crosses
+    the fork point) and for a deep one, ``DEEP_FORKS`` forks chained near the
+    end, each adding ``BRANCH_TAIL`` messages.
+
+    Every branch made here is deleted before the next measurement; the heavy
+    conversations stay as loaded. (Later measurements count the heavy user's
+    conversations, and a branch freezes the messages it shares.)"""
+    rows_before = _table_rows(store)
+    for spec in heavy_specs:
+        made: list[str] = []  # the branches forked from the heavy conversation itself
+        try:
+            _measure_branches_of(store, spec, made, results)
+        finally:
+            for branch_id in made:  # each with the branches forked from it (the deep chain)
+                store.delete_conversation(branch_id, with_branches=True)
+    left = _table_rows(store) - rows_before
+    assert left == 0, f"the branch measurements left {left} rows behind"
+    first, last = heavy_specs[0].message_count, heavy_specs[-1].message_count
+    results.add(
+        f"fork time at {last:,} vs {first:,} msgs, x",
+        results.figures[f"fork at the middle of {last:,} msgs, ms"]
+        / results.figures[f"fork at the middle of {first:,} msgs, ms"],
+    )
+
+
+def _measure_branches_of(
+    store: Store, spec: dataset.ConversationSpec, made: list[str], results: Results
+) -> None:
+    n = spec.message_count
+    size = f"{n:,}"
+
+    def fork_at_the_middle() -> None:
+        made.append(store.fork_conversation(spec.id, n // 2))
+
+    results.add(f"fork at the middle of {size} msgs, ms", median_ms(fork_at_the_middle, 10))
+    before = _table_rows(store)
+    fork_at_the_middle()
+    results.add(
+        f"rows written by the fork at the middle of {size} msgs", _table_rows(store) - before
+    )
+
+    tails = _branch_messages(spec)
+    near_end = store.fork_conversation(spec.id, n - BRANCH_TAIL)
+    made.append(near_end)
+    store.add_messages(near_end, next(tails))
+    deep = store.fork_conversation(spec.id, n - DEEP_FORKS * BRANCH_TAIL)
+    made.append(deep)
+    for depth in range(1, DEEP_FORKS + 1):
+        store.add_messages(deep, next(tails))
+        if depth < DEEP_FORKS:
+            deep = store.fork_conversation(deep, n - (DEEP_FORKS - depth) * BRANCH_TAIL)
+    for branch_id in (near_end, deep):
+        length = store.get_conversation_stats(branch_id)["message_count"]
+        assert length == n, f"branch {branch_id} has {length} messages, not {n}"
+
+    linear, branch, chained = _paired_medians(
+        [
+            lambda: store.get_recent_context(spec.id, BUDGET),
+            lambda: store.get_recent_context(near_end, BUDGET),
+            lambda: store.get_recent_context(deep, BUDGET),
+        ],
+        50,
+    )
+    context = f"get_recent_context({BUDGET})"
+    forked = f"branch of {size} msgs forked {BRANCH_TAIL} from the end"
+    chain = f"branch of {size} msgs {DEEP_FORKS} forks deep"
+    results.add(f"{context}, linear conversation of {size} msgs, ms", linear)
+    results.add(f"{context}, {forked}, ms", branch)
+    results.add(f"{context}, {forked} vs the linear conversation, x", branch / linear)
+    results.add(f"{context}, {chain}, ms", chained)
+    results.add(f"{context}, {chain} vs the linear conversation, x", chained / linear)
+
+
+def _table_rows(store: Store) -> int:
+    """Rows of the tables a fork may write to (bench/sql/<dialect>/table_rows.sql)."""
+    (counts,) = run_bench_query(store, "table_rows")
+    return sum(counts.values())
+
+
+def _branch_messages(spec: dataset.ConversationSpec) -> Iterator[list[dict]]:
+    """Batches of ``BRANCH_TAIL`` messages like the dataset's: its sentences,
+    its 1-200 token counts, alternating roles."""
+    generator = random.Random(f"branch-{spec.id}")
+    while True:
+        yield [
+            {
+                "role": "user" if i % 2 else "assistant",
+                "content": dataset.sentence(generator),
+                "tokens": generator.randint(1, 200),
+            }
+            for i in range(1, BRANCH_TAIL + 1)
+        ]
+
+
+def _paired_medians(calls: list[Callable[[], object]], repeats: int) -> list[float]:
+    """The median time of each call, in ms, the calls taken in turn each
+    repeat so drift on a shared machine hits them all alike."""
+    for call in calls:
+        call()  # warm caches and prepared statements
+    timings: list[list[float]] = [[] for _ in calls]
+    for _ in range(repeats):
+        for call, times in zip(calls, timings, strict=True):
+            started = time.perf_counter()
+            call()
+            times.append((time.perf_counter() - started) * 1000)
+    return [statistics.median(times) for times in timings]
 
 
 def measure_search(store: Store, plan: Plan, results: Results) -> None:

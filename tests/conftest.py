@@ -156,7 +156,7 @@ def application_url(postgres_url: str) -> Iterator[str]:
             sql.SQL(
                 "GRANT SELECT, INSERT, UPDATE, DELETE ON conversations, messages, "
                 "conversation_ancestors, langgraph_checkpoints, langgraph_channel_values, langgraph_list_items, "
-                "langgraph_writes TO {}"
+                "langgraph_writes TO {0}; GRANT SELECT ON conversation_segments TO {0}"
             ).format(sql.Identifier(role))
         )
     yield login_url(postgres_url, role)

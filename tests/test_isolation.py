@@ -331,7 +331,8 @@ def owner_and_application(request, owner_url):
         owner.execute(
             sql.SQL(
                 "GRANT SELECT, INSERT, UPDATE, DELETE "
-                "ON conversations, messages, conversation_ancestors TO {}"
+                "ON conversations, messages, conversation_ancestors TO {0}; "
+                "GRANT SELECT ON conversation_segments TO {0}"
             ).format(sql.Identifier(role))
         )
     yield login_url(owner_url, role)

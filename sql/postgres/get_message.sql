@@ -9,16 +9,10 @@
 -- history: pulled up into a plain join, the planner, which cannot estimate the
 -- segments, may hash-join a scan of every message.
 WITH segments AS (
-    SELECT c.id AS stored_in, coalesce(c.fork_seq, 0) AS after_seq, c.last_seq AS through_seq
-      FROM conversations AS c
-     WHERE c.id = :conversation_id
-       AND (:user_id::text IS NULL OR c.user_id = :user_id)
-    UNION ALL
-    SELECT a.ancestor_id, a.after_seq, a.through_seq
-      FROM conversation_ancestors AS a
-     WHERE a.conversation_id = :conversation_id
-       AND (:user_id::text IS NULL OR a.user_id = :user_id)
-       AND a.after_seq < a.through_seq
+    SELECT stored_in, after_seq, through_seq
+      FROM conversation_segments
+     WHERE conversation_id = :conversation_id
+       AND (:user_id::text IS NULL OR user_id = :user_id)
 )
 SELECT :conversation_id::uuid AS conversation_id, m.seq, m.role, m.content, m.tool_calls,
        m.tool_call_id, m.name, m.tokens, m.latency_ms, m.pinned, m.metadata,

@@ -10,16 +10,10 @@
 --        boundary in the conversation and in each ancestor it shares messages
 --        of (at most :limit rows each); conversation_ancestors primary key.
 WITH segments AS (
-    SELECT c.id AS stored_in, coalesce(c.fork_seq, 0) AS after_seq, c.last_seq AS through_seq
-      FROM conversations AS c
-     WHERE c.id = :conversation_id
-       AND (:user_id::text IS NULL OR c.user_id = :user_id)
-    UNION ALL
-    SELECT a.ancestor_id, a.after_seq, a.through_seq
-      FROM conversation_ancestors AS a
-     WHERE a.conversation_id = :conversation_id
-       AND (:user_id::text IS NULL OR a.user_id = :user_id)
-       AND a.after_seq < a.through_seq
+    SELECT stored_in, after_seq, through_seq
+      FROM conversation_segments
+     WHERE conversation_id = :conversation_id
+       AND (:user_id::text IS NULL OR user_id = :user_id)
 )
 SELECT :conversation_id::uuid AS conversation_id, seq, role, content, tool_calls,
        tool_call_id, name, tokens, latency_ms, pinned, metadata, idempotency_key,

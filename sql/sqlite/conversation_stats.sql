@@ -6,16 +6,10 @@
 -- Index: conversations primary key; messages primary key (conversation_id, seq);
 --        conversation_ancestors primary key.
 WITH segments AS (
-    SELECT c.id AS stored_in, coalesce(c.fork_seq, 0) AS after_seq, c.last_seq AS through_seq
-      FROM conversations AS c
-     WHERE c.id = :conversation_id
-       AND (:user_id IS NULL OR c.user_id = :user_id)
-    UNION ALL
-    SELECT a.ancestor_id, a.after_seq, a.through_seq
-      FROM conversation_ancestors AS a
-     WHERE a.conversation_id = :conversation_id
-       AND (:user_id IS NULL OR a.user_id = :user_id)
-       AND a.after_seq < a.through_seq
+    SELECT stored_in, after_seq, through_seq
+      FROM conversation_segments
+     WHERE conversation_id = :conversation_id
+       AND (:user_id IS NULL OR user_id = :user_id)
 )
 SELECT c.id AS conversation_id,
        count(m.seq) AS message_count,

@@ -11,20 +11,15 @@
 --        tokens_before is the running total; the count when seqs have gaps),
 --        messages_pinned; conversation_ancestors primary key.
 WITH parent AS (
-    SELECT id, user_id, title, metadata, coalesce(fork_seq, 0) AS fork_seq, last_seq,
-           message_count, total_tokens
+    SELECT id, user_id, title, metadata, last_seq, message_count, total_tokens
       FROM conversations
      WHERE id = :conversation_id
        AND (:user_id IS NULL OR user_id = :user_id)
        AND :at_seq <= last_seq
 ), segments AS (
-    SELECT p.id AS stored_in, p.fork_seq AS after_seq, p.last_seq AS through_seq
-      FROM parent AS p
-    UNION ALL
-    SELECT a.ancestor_id, a.after_seq, a.through_seq
-      FROM conversation_ancestors AS a
-     WHERE a.conversation_id = :conversation_id
-       AND a.after_seq < a.through_seq
+    SELECT s.stored_in, s.after_seq, s.through_seq
+      FROM conversation_segments AS s
+     WHERE s.conversation_id = :conversation_id
        AND EXISTS (SELECT 1 FROM parent)
 )
 SELECT p.user_id, p.title, p.metadata,

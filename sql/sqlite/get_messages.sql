@@ -12,18 +12,11 @@
 --        LATERAL), so at most :limit rows of each are read; conversation_ancestors
 --        primary key.
 WITH segments AS (
-    SELECT c.id AS stored_in, coalesce(c.fork_seq, 0) AS after_seq,
-           min(c.last_seq, coalesce(:before_seq, 9223372036854775807) - 1) AS through_seq
-      FROM conversations AS c
-     WHERE c.id = :conversation_id
-       AND (:user_id IS NULL OR c.user_id = :user_id)
-    UNION ALL
-    SELECT a.ancestor_id, a.after_seq,
-           min(a.through_seq, coalesce(:before_seq, 9223372036854775807) - 1)
-      FROM conversation_ancestors AS a
-     WHERE a.conversation_id = :conversation_id
-       AND (:user_id IS NULL OR a.user_id = :user_id)
-       AND a.after_seq < a.through_seq
+    SELECT stored_in, after_seq,
+           min(through_seq, coalesce(:before_seq, 9223372036854775807) - 1) AS through_seq
+      FROM conversation_segments
+     WHERE conversation_id = :conversation_id
+       AND (:user_id IS NULL OR user_id = :user_id)
 ), lowest AS (
     SELECT s.stored_in, s.through_seq,
            CASE WHEN :limit IS NULL THEN s.after_seq + 1

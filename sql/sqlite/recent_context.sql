@@ -25,20 +25,14 @@
 --        the pinned messages before it; conversation_ancestors primary key.
 WITH budget AS (
     SELECT total_tokens - (:max_tokens - pinned_tokens) AS start_at_or_after,
-           :max_tokens >= pinned_tokens AS any_unpinned_fits,
-           coalesce(fork_seq, 0) AS fork_seq, last_seq, total_tokens
+           :max_tokens >= pinned_tokens AS any_unpinned_fits
       FROM conversations
      WHERE id = :conversation_id
        AND (:user_id IS NULL OR user_id = :user_id)
 ), segments AS (
-    SELECT :conversation_id AS stored_in, b.fork_seq AS after_seq,
-           b.last_seq AS through_seq, b.total_tokens AS tokens_through
-      FROM budget AS b
-    UNION ALL
-    SELECT a.ancestor_id, a.after_seq, a.through_seq, a.tokens_through
-      FROM conversation_ancestors AS a
-     WHERE a.conversation_id = :conversation_id
-       AND a.after_seq < a.through_seq
+    SELECT stored_in, after_seq, through_seq, tokens_through
+      FROM conversation_segments
+     WHERE conversation_id = :conversation_id
        AND EXISTS (SELECT 1 FROM budget)
 ), start AS (
     SELECT coalesce(

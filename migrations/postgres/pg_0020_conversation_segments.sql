@@ -1,0 +1,27 @@
+-- conversation_segments: where each conversation's history is stored, one
+-- row per segment: its own messages (stored_in = the conversation itself,
+-- seqs after its fork_seq, through its last_seq) and, for a branch, the
+-- messages of each ancestor it shares (stored_in = the ancestor, after_seq <
+-- seq <= through_seq). tokens_through is the running total at the end of the
+-- segment (for its own messages, the conversation's total). Every read of a
+-- conversation's messages joins this view (an index range of messages per
+-- segment), and so can a DBA's or an analyst's SQL:
+--
+--   SELECT m.* FROM conversation_segments AS s
+--     JOIN messages AS m ON m.conversation_id = s.stored_in
+--                       AND m.seq > s.after_seq AND m.seq <= s.through_seq
+--    WHERE s.conversation_id = '...' ORDER BY m.seq;
+--
+-- security_invoker: the tables' row-level security applies to the caller, as
+-- if the caller read them directly (an application role needs SELECT on the
+-- view too).
+-- depends: pg_0019_branches
+
+CREATE OR REPLACE VIEW conversation_segments WITH (security_invoker = true) AS
+SELECT id AS conversation_id, user_id, id AS stored_in, coalesce(fork_seq, 0) AS after_seq,
+       last_seq AS through_seq, total_tokens AS tokens_through
+  FROM conversations
+UNION ALL
+SELECT conversation_id, user_id, ancestor_id, after_seq, through_seq, tokens_through
+  FROM conversation_ancestors
+ WHERE after_seq < through_seq;
