@@ -16,7 +16,11 @@ WITH parent AS (
      WHERE id = :conversation_id
        AND (:user_id IS NULL OR user_id = :user_id)
        AND :at_seq <= last_seq
-), segments AS (
+), segments AS NOT MATERIALIZED (
+    -- Not materialized: read in place, the segments are known to be few (one
+    -- row per ancestor), so SQLite joins them to messages by index lookups.
+    -- Materialized, it cannot tell, and (after ANALYZE) builds a Bloom filter
+    -- on messages for the join, reading the whole table at every call.
     SELECT s.stored_in, s.after_seq, s.through_seq
       FROM conversation_segments AS s
      WHERE s.conversation_id = :conversation_id

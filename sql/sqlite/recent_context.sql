@@ -29,7 +29,11 @@ WITH budget AS (
       FROM conversations
      WHERE id = :conversation_id
        AND (:user_id IS NULL OR user_id = :user_id)
-), segments AS (
+), segments AS NOT MATERIALIZED (
+    -- Not materialized: read in place, the segments are known to be few (one
+    -- row per ancestor), so SQLite joins them to messages by index lookups.
+    -- Materialized, it cannot tell, and (after ANALYZE) builds a Bloom filter
+    -- on messages for the join, reading the whole table at every call.
     SELECT stored_in, after_seq, through_seq, tokens_through
       FROM conversation_segments
      WHERE conversation_id = :conversation_id
