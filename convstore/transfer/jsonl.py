@@ -28,10 +28,13 @@ A branch (a conversation forked from another, sharing its first messages)
 is a whole conversation on its line: ``"messages"`` hold what it shares with
 its ancestors too, so each line stays a complete chat, and its
 ``"convstore"``, ``"conversation"`` names its ``parent_id`` and ``fork_seq``.
-An import writes only a branch's own messages and checks that the shared
-ones are what its parent holds, so the tree comes back exactly, sharing
-again. Lines follow activity, so a branch may come before its parent: it
-waits, in memory, until its parent's line is imported.
+A root's line names its tree's active branch under ``"convstore"``,
+``"active_branch_id"`` (left out when it is the root). An import writes
+only a branch's own messages and checks that the shared ones are what its
+parent holds, so the tree comes back exactly, sharing again, with its active
+branch (for a root the import creates). Lines follow activity, so a branch
+may come before its parent: it waits, in memory, until its parent's line is
+imported, and so lists after it.
 
 An import checks each line completely (its shape at every depth, then every
 value as :meth:`convstore.Store.import_conversation` checks an import,
@@ -102,6 +105,7 @@ def export_conversations(
     checked_since = validation.optional_timestamp("since", since)
     written = 0
     for conversation in _conversations(store, checked_user, checked_since):
+        active_branch_id = conversation.pop("active_branch_id")
         if conversation["parent_id"] is None:  # a root: its line is as before branches
             del conversation["parent_id"], conversation["fork_seq"]
         stored = store.get_messages(conversation["id"], limit=None)
@@ -113,6 +117,8 @@ def export_conversations(
         }
         if items:
             exact["items"] = [_item_fields(item) for item in items]
+        if active_branch_id is not None:
+            exact["active_branch_id"] = active_branch_id
         line = {"messages": [openai_message(message) for message in messages], "convstore": exact}
         out.write(json.dumps(line, ensure_ascii=False, default=_timestamp) + "\n")
         written += 1
@@ -174,14 +180,15 @@ def import_lines(store: Store, lines: Iterable[str | bytes]) -> Iterator[Importe
     """
     _check_store(store)
     waiting: dict[str, list[_Line]] = {}
+    showing: set[str] = set()
     for number, line in _numbered_lines(lines):
         if not line.strip():
             continue
         try:
-            conversation, messages = _line_parts(_parsed(line))
+            parsed = _Line(number, *_line_parts(_parsed(line)))
         except InvalidInput as error:
             raise InvalidInput(f"line {number}: {error}") from None
-        yield from _import_with_waiting(store, _Line(number, conversation, messages), waiting)
+        yield from _import_with_waiting(store, parsed, waiting, showing)
     if waiting:
         first = min((line for lines in waiting.values() for line in lines), key=_line_number)
         raise NotFound(
@@ -197,29 +204,37 @@ class _Line(NamedTuple):
     number: int
     conversation: dict[str, Any]
     messages: list[tuple[str, dict[str, Any]]]
+    active_branch_id: str | None
 
 
 def _import_with_waiting(
-    store: Store, line: _Line, waiting: dict[str, list[_Line]]
+    store: Store, line: _Line, waiting: dict[str, list[_Line]], showing: set[str]
 ) -> Iterator[ImportedLine]:
     """Import ``line``, then the lines of its branches that waited for it
     (an export lists conversations by activity, so a branch may come before
-    its parent). A branch whose parent is not stored yet waits in ``waiting``."""
+    its parent). A branch whose parent is not stored yet waits in
+    ``waiting``. A new root's active branch is chosen when that branch is
+    imported (``showing`` holds the ones still to come)."""
     ready = [line]
     while ready:
-        number, conversation, messages = ready.pop(0)
+        current = ready.pop(0)
+        conversation, messages = current.conversation, current.messages
         try:
             imported = store.import_conversation(conversation, [given for _, given in messages])
         except NotFound:  # only a branch's parent can be missing
-            waiting.setdefault(_id_of(conversation["parent_id"]), []).append(
-                _Line(number, conversation, messages)
-            )
+            waiting.setdefault(_id_of(conversation["parent_id"]), []).append(current)
             continue
         except ConvstoreError as error:
             where = _in_line(str(error), [path for path, _ in messages])
-            raise type(error)(f"line {number}: {where}") from error
-        yield ImportedLine(number, int(imported.created), imported.messages)
-        ready += waiting.pop(_id_of(conversation["id"]), [])
+            raise type(error)(f"line {current.number}: {where}") from error
+        conversation_id = _id_of(conversation["id"])
+        if imported.created and current.active_branch_id is not None:
+            showing.add(_id_of(current.active_branch_id))
+        if conversation_id in showing:
+            store.set_active_branch(conversation_id)
+            showing.discard(conversation_id)
+        yield ImportedLine(current.number, int(imported.created), imported.messages)
+        ready += waiting.pop(conversation_id, [])
 
 
 def _line_number(line: _Line) -> int:
@@ -316,12 +331,12 @@ def _no_constant(name: str) -> Any:
     raise ValueError(f"{name} is not a JSON value")
 
 
-def _line_parts(record: Any) -> tuple[dict[str, Any], list[tuple[str, dict[str, Any]]]]:
-    """The conversation of an export line, and its messages and items in
+def _line_parts(record: Any) -> tuple[dict[str, Any], list[tuple[str, dict[str, Any]]], Any]:
+    """The conversation of an export line, its messages and items in
     ``seq`` order, each with where the line holds it (``messages[i]``,
     ``convstore.items[i]``), for :meth:`~convstore.Store.import_conversation`,
-    which checks their values; raises InvalidInput for a line of another
-    shape, naming the member."""
+    which checks their values, and a root's active branch (``None``: the
+    root); raises InvalidInput for a line of another shape, naming the member."""
     if not isinstance(record, dict):
         raise InvalidInput(f"{_json_kind(record)}, not a JSON object (a convstore export line)")
     chat_messages = _member(record, "messages", list)
@@ -349,7 +364,10 @@ def _line_parts(record: Any) -> tuple[dict[str, Any], list[tuple[str, dict[str, 
     ]
     # In the order they were written: searches list a conversation's newest writes first.
     in_order = sorted([*imported_messages, *imported_items], key=lambda entry: entry[1]["seq"])
-    return imported_conversation, in_order
+    active_branch_id = exact.get("active_branch_id")
+    if active_branch_id is not None:
+        _member(exact, "active_branch_id", str, "convstore.")
+    return imported_conversation, in_order, active_branch_id
 
 
 def _message_parts(index: int, chat: Any, stored: Any) -> dict[str, Any]:

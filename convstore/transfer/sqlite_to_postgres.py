@@ -12,7 +12,7 @@ timestamps (UTC, as stored), tool-call fields, metadata, ``kind``, ``payload``
 and ``fingerprint`` (as stored: ``None`` for a row written before convstore
 kept fingerprints stays ``None``) exactly.
 Messages edited or deleted at the source after they were copied are not
-propagated; the verification reports such conversations.
+propagated (a root's active branch is); the verification reports such conversations.
 
 Each page's conversations and their messages are read from the source in one
 read transaction, so a message appended while the transfer runs is either
@@ -162,6 +162,7 @@ def _copy_page(
         present = {row["id"]: row for row in states}
         new: list[dict[str, Any]] = []
         grown: list[dict[str, Any]] = []
+        rechosen: list[dict[str, Any]] = []
         conflicting: list[str] = []
         for conversation in page:
             there = present.get(conversation["id"])
@@ -171,8 +172,11 @@ def _copy_page(
                 # The same id under another owner is another user's conversation,
                 # not an earlier copy of this one: never written to, only reported.
                 conflicting.append(conversation["id"])
-            elif conversation["last_seq"] > there["last_seq"]:
-                grown.append(conversation)
+            else:
+                if conversation["last_seq"] > there["last_seq"]:
+                    grown.append(conversation)
+                if conversation["active_branch_id"] != there["active_branch_id"]:
+                    rechosen.append(conversation)
         database.copy_rows("transfer.copy_conversations", map(_copy_row, new))
         branches = [c["id"] for c in new if c["parent_id"] is not None]
         if branches:
@@ -180,6 +184,13 @@ def _copy_page(
             database.copy_rows("transfer.copy_conversation_ancestors", map(_copy_row, ancestry))
         for conversation in grown:
             _run(destination, "advance_conversation", **_counters(conversation))
+        for conversation in rechosen:
+            _run(
+                destination,
+                "choose_active_branch",
+                id=conversation["id"],
+                active_branch_id=conversation["active_branch_id"],
+            )
         after_seqs = dict.fromkeys((c["id"] for c in new), 0)
         after_seqs.update((c["id"], present[c["id"]]["last_seq"]) for c in grown)
         with _source_messages(source, after_seqs) as messages:
@@ -305,10 +316,11 @@ def _difference(
 
 VERIFIED_CONVERSATION_FIELDS = (
     *(field for field in CONVERSATION_FIELDS if field != "id"),
-    *("last_seq", "total_tokens", "pinned_tokens"),
+    *("last_seq", "total_tokens", "pinned_tokens", "active_branch_id"),
 )
 """What the verification compares of a conversation: its public fields
-(:class:`~convstore.types.Conversation`) and the counters behind the token budget."""
+(:class:`~convstore.types.Conversation`), the counters behind the token
+budget and the active branch of a tree's root."""
 
 VERIFIED_MESSAGE_FIELDS = (
     *(field for field in MESSAGE_FIELDS if field != "conversation_id"),

@@ -1,7 +1,8 @@
 -- The next page of a user's conversations active since :since, in the order
 -- of writes (oldest activity first; a conversation last written by a version
 -- before pg_0016 first of all), for export: imported in this order, they list
--- in the order they had. A branch has its parent_id and fork_seq (NULL for a root).
+-- in the order they had. A branch has its parent_id and fork_seq (NULL for a root),
+-- a root its active_branch_id (NULL: itself).
 -- :user_id      whose conversations
 -- :since        an ISO 8601 timestamp, or NULL for all
 -- :after_order  export_order of the last conversation of the previous page
@@ -11,6 +12,10 @@
 -- Index: conversations_user_activity finds the user's conversations, then they
 -- are sorted (an export reads them all).
 SELECT id, user_id, title, metadata, created_at, updated_at, parent_id, fork_seq,
+       (SELECT a.conversation_id  -- a root's active branch, while it is in the tree
+          FROM conversation_ancestors AS a
+         WHERE a.conversation_id = conversations.active_branch_id
+           AND a.ancestor_id = conversations.id) AS active_branch_id,
        coalesce(activity_order, -9223372036854775808) AS export_order
   FROM conversations
  WHERE user_id = :user_id
