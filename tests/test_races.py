@@ -70,7 +70,8 @@ def test_purge_spares_a_conversation_revived_while_the_purge_waited(race_url):
     SQLite cannot show the race: it admits one writer at a time, and a write
     statement takes the file's write lock before it reads anything. The purge
     therefore waits (busy timeout) for the append to commit and then reads the
-    conversation as revived; the test checks exactly that.
+    conversation as revived; the test checks exactly that (the purge's
+    transaction begins with BEGIN IMMEDIATE, which waits for the append's).
     """
     old = "2001-01-01T00:00:00+00:00"
     with convstore.connect(race_url) as store, convstore.connect(race_url) as purger:
@@ -84,20 +85,18 @@ def test_purge_spares_a_conversation_revived_while_the_purge_waited(race_url):
             )
         revived, *inactive = conversations  # the oldest is revived
 
-        started = []  # the purge's first statement is on its way to the database
         with ThreadPoolExecutor(max_workers=1) as pool:
             with store.transaction(), store.connection() as connection:
                 store.add_message(revived, "user", "back again")  # holds the row lock
-                with purger.tracer(lambda statement, params: started.append(statement)):
-                    purge: Future = pool.submit(
-                        purger.purge_conversations, timedelta(days=30), batch_size=2
-                    )
-                    if store.dialect == "postgres":
-                        blocked = _blocked_by(race_url, connection.info.backend_pid)
-                        _wait_until(lambda: purge.done() or blocked(), "blocked or done")
-                    else:
-                        _wait_until(lambda: bool(started), "sent")
-                        assert not purge.done(), "the purge wrote while an append held the lock"
+                purge: Future = pool.submit(
+                    purger.purge_conversations, timedelta(days=30), batch_size=2
+                )
+                if store.dialect == "postgres":
+                    blocked = _blocked_by(race_url, connection.info.backend_pid)
+                    _wait_until(lambda: purge.done() or blocked(), "blocked or done")
+                else:  # its transaction's BEGIN IMMEDIATE waits for the append's
+                    time.sleep(0.5)
+                    assert not purge.done(), "the purge wrote while an append held the lock"
             # The append is committed (acknowledged); now the purge may finish.
             purged = purge.result(timeout=WAIT)
 

@@ -104,6 +104,7 @@ def _sample_parameters(query, user, conversation_id):
         "messages_through": 1,
         "tokens_through": 100,
         "pinned_tokens_through": 0,
+        "ids": json.dumps([conversation_id]),
     }
     if query.name == "create_branch":  # the branch create_branch_ancestors then records
         samples.update(id=SAMPLE_BRANCH_ID)
@@ -122,6 +123,7 @@ SESSION_SCOPE = {"claim_scope_key", "set_session_user_scope", "reset_session"}
 DELETES_CONVERSATIONS = {
     "delete_conversation",
     "delete_conversation_tree",
+    "purge_listed_conversations",
     "delete_user_conversations",
     "purge_conversations",
 }

@@ -658,6 +658,17 @@ class Store:
             )
         return True
 
+    def _lock_in_tree(self, conversation_id: str, user_id: str | None = None) -> bool:
+        """Lock the root of the conversation's tree, then the conversation
+        (``False`` if it does not exist): forks and deletions change a tree,
+        and taking its root first keeps them from waiting for each other in
+        opposite orders (a fork's new rows refer to every ancestor)."""
+        owner = {} if user_id is None else {"user_id": user_id}
+        return bool(
+            self.run("lock_tree_root", conversation_id=conversation_id, **owner)
+            and self.run("lock_conversation", conversation_id=conversation_id, **owner)
+        )
+
     def _retotal(
         self,
         conversation_id: str,
@@ -715,7 +726,7 @@ class Store:
         checked_id = validation.conversation_id(conversation_id)
         deleting_branches = validation.flag("with_branches", with_branches)
         with _safe_to_repeat(), self.transaction():
-            if not self.run("lock_conversation", conversation_id=checked_id):
+            if not self._lock_in_tree(checked_id):
                 return False
             if not deleting_branches:
                 branches = self.run("list_branches", conversation_id=checked_id)
@@ -731,7 +742,10 @@ class Store:
         """Erase every conversation and message of ``user_id`` (say, for a
         right-to-erasure request); return how many of each were deleted."""
         owner = self._owner(user_id)
-        with _safe_to_repeat():
+        with _safe_to_repeat(), self.transaction():
+            # Locked first: the DELETE's snapshot then holds every branch a
+            # concurrent fork committed while it waited.
+            self.run("lock_user_conversations", user_id=owner)
             return _deletion_counts(self.run("delete_user_conversations", user_id=owner))
 
     def purge_conversations(self, older_than: timedelta, batch_size: int = 1000) -> DeletionCounts:
@@ -745,13 +759,19 @@ class Store:
         batch_size = validation.count("batch_size", batch_size, minimum=1)
         totals = DeletionCounts(conversations=0, messages=0)
         while True:
-            with _safe_to_repeat():
-                deleted = self.run("purge_conversations", cutoff=cutoff, batch_size=batch_size)
+            with _safe_to_repeat(), self.transaction():
+                # Locked, then deleted by a statement whose snapshot holds every
+                # branch a concurrent fork committed (purge_conversations.sql says why).
+                candidates = self.run("lock_purge_candidates", cutoff=cutoff, batch_size=batch_size)
+                deleted = self.run(
+                    "purge_listed_conversations",
+                    ids=json.dumps([candidate["id"] for candidate in candidates]),
+                )
             counts = _deletion_counts(deleted)
             totals["conversations"] += counts["conversations"]
             totals["messages"] += counts["messages"]
             freed_parents = any(row["parent_id"] is not None for row in deleted)
-            if len(deleted) < batch_size and not freed_parents:
+            if len(candidates) < batch_size and not freed_parents:
                 return totals
 
     # -- branches --------------------------------------------------------------------
@@ -799,7 +819,7 @@ class Store:
         )
         try:
             with self.transaction():
-                if not self.run("lock_conversation", conversation_id=checked_id):
+                if not self._lock_in_tree(checked_id):
                     raise NotFound(f"conversation {checked_id} does not exist")
                 found = self.run("fork_point", conversation_id=checked_id, at_seq=checked_at)
                 if not found:
@@ -1072,7 +1092,7 @@ class Store:
                     f"{parent_id} after seq {fork_seq}"
                 )
             return False
-        if not self.run("lock_conversation", conversation_id=parent_id, user_id=owner):
+        if not self._lock_in_tree(parent_id, owner):
             raise NotFound(
                 f"conversation.parent_id: conversation {parent_id} (of {owner!r}) is not in "
                 "this store; import it before its branches"

@@ -20,7 +20,9 @@
 -- :batch_size  how many conversations at most
 -- A fork of a candidate committed after this statement's snapshot is not
 -- seen by its NOT EXISTS: the branch's foreign key then refuses the whole
--- statement (nothing is deleted), and the next run skips the new parent.
+-- statement (nothing is deleted; run it again). The store instead locks the
+-- candidates first (lock_purge_candidates.sql) and deletes exactly those
+-- (purge_listed_conversations.sql), whose snapshot is taken after the locks.
 -- Index: conversations_updated_at (updated_at); conversations_branches (is it a
 --        parent?); messages primary key for the cascade.
 DELETE FROM conversations

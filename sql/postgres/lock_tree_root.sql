@@ -1,0 +1,18 @@
+-- Locks the root of the tree of branches that holds a conversation (the
+-- conversation itself when it is a root) for the rest of the transaction;
+-- returns the root's id (no row if the conversation does not exist). Forks
+-- and deletions take it before any other conversation of the tree, so they
+-- never wait for each other in opposite orders.
+-- :conversation_id  any conversation of the tree
+-- :user_id          limit to this owner's conversations, or NULL for any owner
+-- Index: conversation_ancestors primary key, conversations primary key.
+SELECT root.id
+  FROM conversations AS root
+ WHERE root.id = coalesce((SELECT a.ancestor_id
+                             FROM conversation_ancestors AS a
+                            WHERE a.conversation_id = :conversation_id
+                            ORDER BY a.depth DESC
+                            LIMIT 1),
+                           :conversation_id)
+   AND (:user_id::text IS NULL OR root.user_id = :user_id)
+   FOR UPDATE;
