@@ -193,6 +193,9 @@ class Conversation(TypedDict):
     fork_seq: int | None
     """For a branch, the last seq it shares with its parent (its own messages
     come after); ``None`` for a root."""
+    last_seq: int
+    """The highest seq it has given: its next message gets ``last_seq + 1``
+    (the seqs of deleted messages are not given again)."""
 
 
 class ConversationWithMessages(Conversation):
@@ -220,6 +223,10 @@ class _ImportedConversationOptional(_ImportedConversationId, total=False):
     imported first (same owner); ``None`` or absent for a root."""
     fork_seq: int | None
     """For a branch: the last seq it shares with its parent; given with ``parent_id``."""
+    last_seq: int | None
+    """The highest seq it had given (its newest messages may have been
+    deleted since): kept, so that their seqs are not given again. ``None``
+    or absent: its newest message's."""
 
 
 class ImportedConversation(_ImportedConversationOptional):

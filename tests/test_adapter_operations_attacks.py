@@ -10,8 +10,6 @@ import threading
 import uuid
 from concurrent.futures import ThreadPoolExecutor
 
-import pytest
-
 import convstore
 from convstore import CONVERSATION_NAMESPACE, DatabaseUnavailable
 from convstore.transfer.jsonl import export_conversations, import_conversations
@@ -86,17 +84,13 @@ def test_importing_an_export_again_never_lowers_the_next_seq(store, user):
     assert store.add_message(conversation_id, "user", "next")["seq"] == 6
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="a JSONL line carries no last_seq yet: the export format's next change (issue 16)",
-)
 def test_a_restored_export_does_not_hand_out_deleted_seqs_again(store, user):
     """An export "restores it exactly" in any database, and "deleted seqs are
-    not reused". But a line carries no last_seq: restored from its export
-    (after the conversation was lost, or into another database), a
-    conversation whose newest messages were popped or truncated gives their
-    seqs to the next messages -- which a mirror keyed on seqs (or anyone who
-    kept "seq 3" from before) takes for the old ones."""
+    not reused": restored from its export (after the conversation was lost,
+    or into another database), a conversation whose newest messages were
+    popped or truncated must not give their seqs to the next messages --
+    which a mirror keyed on seqs (or anyone who kept "seq 3" from before)
+    would take for the old ones. The line carries its last_seq."""
     conversation_id = store.create_conversation(user)
     store.add_messages(conversation_id, [{"role": "user", "content": f"m{i}"} for i in range(3)])
     assert store.pop_message(conversation_id)["seq"] == 3

@@ -518,6 +518,7 @@ QUERY_VALID: dict[str, Callable[[World, Seed, str], Any]] = {
     "after_order": lambda w, s, t: None,
     "batch_size": lambda w, s, t: 10,
     "ids": lambda w, s, t: json.dumps([jsonl.NIL_UUID]),  # purge_listed_conversations: none
+    "last_seq": lambda w, s, t: 1,  # raise_last_seq: below the seed's, so no change
     "delta": lambda w, s, t: 0,
     "unpinned_tokens_delta": lambda w, s, t: 0,
     "pinned_tokens_delta": lambda w, s, t: 0,

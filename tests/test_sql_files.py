@@ -105,6 +105,7 @@ def _sample_parameters(query, user, conversation_id):
         "tokens_through": 100,
         "pinned_tokens_through": 0,
         "ids": json.dumps([conversation_id]),
+        "last_seq": 1,
     }
     if query.name == "create_branch":  # the branch create_branch_ancestors then records
         samples.update(id=SAMPLE_BRANCH_ID)

@@ -1032,6 +1032,12 @@ class Store:
             "updated_at": validation.timestamp("conversation.updated_at", given["updated_at"]),
         }
         fork = _fork_of_import(given)
+        given_last_seq = given.get("last_seq")
+        last_seq = (
+            None
+            if given_last_seq is None
+            else validation.count("conversation.last_seq", given_last_seq)
+        )
         if not isinstance(messages, (list, tuple)):
             raise InvalidInput(
                 f"messages must be a list of mappings, got {type(messages).__name__}"
@@ -1077,6 +1083,8 @@ class Store:
                 conversation_id=conversation_id,
                 updated_at=checked["updated_at"],
             )
+            if last_seq is not None:
+                self.run("raise_last_seq", conversation_id=conversation_id, last_seq=last_seq)
         return ImportResult(created, new_messages, tuple(sorted(rejected)))
 
     def _import_branch(self, checked: Mapping[str, Any], parent_id: str, fork_seq: int) -> bool:

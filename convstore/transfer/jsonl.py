@@ -28,7 +28,10 @@ A branch (a conversation forked from another, sharing its first messages)
 is a whole conversation on its line: ``"messages"`` hold what it shares with
 its ancestors too, so each line stays a complete chat, and its
 ``"convstore"``, ``"conversation"`` names its ``parent_id`` and ``fork_seq``.
-A root's line names its tree's active branch under ``"convstore"``,
+A conversation whose newest messages were deleted carries its ``last_seq``
+(the highest seq it gave) in ``"conversation"``, so that a restore does not
+give those seqs again; other lines leave it out. A root's line names its
+tree's active branch under ``"convstore"``,
 ``"active_branch_id"`` (left out when it is the root). An import writes
 only a branch's own messages and checks that the shared ones are what its
 parent holds, so the tree comes back exactly, sharing again, with its active
@@ -119,6 +122,8 @@ def export_conversations(
             exact["items"] = [_item_fields(item) for item in items]
         if active_branch_id is not None:
             exact["active_branch_id"] = active_branch_id
+        if conversation["last_seq"] == max((message["seq"] for message in stored), default=0):
+            del conversation["last_seq"]  # nothing after its newest message was deleted
         line = {"messages": [openai_message(message) for message in messages], "convstore": exact}
         out.write(json.dumps(line, ensure_ascii=False, default=_timestamp) + "\n")
         written += 1

@@ -316,11 +316,11 @@ def _difference(
 
 VERIFIED_CONVERSATION_FIELDS = (
     *(field for field in CONVERSATION_FIELDS if field != "id"),
-    *("last_seq", "total_tokens", "pinned_tokens", "active_branch_id"),
+    *("total_tokens", "pinned_tokens", "active_branch_id"),
 )
 """What the verification compares of a conversation: its public fields
-(:class:`~convstore.types.Conversation`), the counters behind the token
-budget and the active branch of a tree's root."""
+(:class:`~convstore.types.Conversation`, ``last_seq`` included), the
+counters behind the token budget and the active branch of a tree's root."""
 
 VERIFIED_MESSAGE_FIELDS = (
     *(field for field in MESSAGE_FIELDS if field != "conversation_id"),

@@ -22,4 +22,4 @@ VALUES (:id, :user_id, :title, :metadata::jsonb, :parent_id, :fork_seq, :fork_se
         coalesce(:created_at::timestamptz, clock_timestamp()))
 ON CONFLICT DO NOTHING
 RETURNING id, user_id, title, metadata, created_at, updated_at,
-          message_count, parent_id, fork_seq;
+          message_count, parent_id, fork_seq, last_seq;

@@ -15,4 +15,4 @@ VALUES (:id, :user_id, :title, :metadata::jsonb)
 -- the target raises instead of doing nothing.
 ON CONFLICT DO NOTHING
 RETURNING id, user_id, title, metadata, created_at, updated_at,
-          message_count, parent_id, fork_seq;
+          message_count, parent_id, fork_seq, last_seq;

@@ -13,4 +13,4 @@ UPDATE conversations
  WHERE id = :conversation_id
    AND (:user_id::text IS NULL OR user_id = :user_id)
 RETURNING id, user_id, title, metadata, created_at, updated_at,
-          message_count, parent_id, fork_seq;
+          message_count, parent_id, fork_seq, last_seq;

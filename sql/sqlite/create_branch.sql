@@ -22,4 +22,4 @@ VALUES (:id, :user_id, :title, :metadata, :parent_id, :fork_seq, :fork_seq,
         coalesce(:created_at, strftime('%Y-%m-%dT%H:%M:%f', 'now') || '000Z'))
 ON CONFLICT DO NOTHING
 RETURNING id, user_id, title, metadata, created_at, updated_at,
-          message_count, parent_id, fork_seq;
+          message_count, parent_id, fork_seq, last_seq;

@@ -15,4 +15,4 @@ VALUES (:id, :user_id, :title, :metadata,
         strftime('%Y-%m-%dT%H:%M:%f', 'now') || '000Z', strftime('%Y-%m-%dT%H:%M:%f', 'now') || '000Z')
 ON CONFLICT (id) DO NOTHING
 RETURNING id, user_id, title, metadata, created_at, updated_at,
-          message_count, parent_id, fork_seq;
+          message_count, parent_id, fork_seq, last_seq;
