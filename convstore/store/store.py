@@ -587,7 +587,7 @@ class Store:
             )
             if not newest_page:
                 return None
-            self._lock_own_messages(checked_id, newest_page[0]["seq"])
+            self._refuse_shared(checked_id, newest_page[0]["seq"])
             self._delete_after(checked_id, newest_page[0]["seq"] - 1)
         return cast(Message, newest_page[0])
 
@@ -643,6 +643,12 @@ class Store:
         of its own that a branch of it shows, are never changed in place."""
         if not self.run("lock_conversation", conversation_id=conversation_id):
             return False
+        self._refuse_shared(conversation_id, first_seq)
+        return True
+
+    def _refuse_shared(self, conversation_id: str, first_seq: int) -> None:
+        """Holding the conversation's lock: raise :class:`BranchConflict` if
+        its messages from ``first_seq`` on reach history branches share."""
         (shared,) = self.run("shared_seqs", conversation_id=conversation_id)
         if first_seq <= shared["fork_seq"]:
             raise BranchConflict(
@@ -656,7 +662,6 @@ class Store:
                 f"branches (they share its messages up to {shared['shared_through']}); "
                 "edit_message starts a branch with a changed copy, or delete the branches first"
             )
-        return True
 
     def _lock_in_tree(self, conversation_id: str, user_id: str | None = None) -> bool:
         """Lock the root of the conversation's tree, then the conversation
@@ -664,9 +669,11 @@ class Store:
         and taking its root first keeps them from waiting for each other in
         opposite orders (a fork's new rows refer to every ancestor)."""
         owner = {} if user_id is None else {"user_id": user_id}
-        return bool(
-            self.run("lock_tree_root", conversation_id=conversation_id, **owner)
-            and self.run("lock_conversation", conversation_id=conversation_id, **owner)
+        root = self.run("lock_tree_root", conversation_id=conversation_id, **owner)
+        if not root:
+            return False
+        return root[0]["id"] == conversation_id or bool(
+            self.run("lock_conversation", conversation_id=conversation_id, **owner)
         )
 
     def _retotal(
