@@ -54,6 +54,7 @@ from .content.chat_format import (
     call_ids,
     call_name,
     is_chat_message,
+    message_text,
     unanswered_result,
     valid_history,
 )
@@ -364,7 +365,7 @@ class PersistentAgent:
                 self._correct_user_tokens(user, completion.usage, context_tokens)
             stored = self._store_reply(conversation_id, completion, latency_ms)
             if not stored["tool_calls"]:
-                return stored["content"] or ""
+                return message_text(stored)
             try:
                 for call in stored["tool_calls"]:
                     self._run_tool(conversation_id, offered, stored["seq"], call)

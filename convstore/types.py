@@ -57,17 +57,34 @@ Timestamp = datetime | date | str
 # -- messages ---------------------------------------------------------------------------
 
 
+ContentPart = dict[str, Any]
+"""One part of a content given as a list, as the OpenAI Chat Completions API
+takes it: ``{"type": "text", "text": ...}``, ``{"type": "image_url",
+"image_url": {"url": ...}}``, ``{"type": "input_audio", "input_audio":
+{"data": ..., "format": ...}}``, ``{"type": "file", "file": {...}}``,
+``{"type": "refusal", "refusal": ...}``, or a part of another type, kept as
+given (see :func:`convstore.validation.content_part_problem`)."""
+
+Content = str | Sequence[Mapping[str, Any]] | None
+"""A message's content: text, a list of :data:`ContentPart`, or ``None``."""
+
+
 class _NewMessageRequired(TypedDict):
     role: str
-    """``system``, ``developer``, ``user``, ``assistant`` or ``tool``."""
-    content: str | None
-    """The text; ``None`` only for an assistant message with ``tool_calls``,
-    or an item of another ``kind``."""
+    """``system``, ``developer``, ``user``, ``assistant``, ``tool`` or
+    ``function`` (the legacy result of a ``function_call``)."""
 
 
 class NewMessage(_NewMessageRequired, total=False):
-    """A message a caller gives to ``add_message`` / ``add_messages``: ``role``
-    and ``content`` required, the rest optional (absent means the default)."""
+    """A message a caller gives to ``add_message`` / ``add_messages``, in the
+    OpenAI chat format with convstore's own fields: ``role`` required, the
+    rest optional (absent means the default)."""
+
+    content: Content
+    """The text, or a list of parts (:data:`ContentPart`); absent or ``None``
+    (the same) only for an assistant message that says something else
+    (``tool_calls``, ``function_call``, ``refusal`` or an ``extra`` field such
+    as ``audio``), a ``function`` message, or an item of another ``kind``."""
 
     tokens: int | None
     """Its token count; ``None`` (the default) means unknown, counted as 100."""
@@ -101,6 +118,19 @@ class NewMessage(_NewMessageRequired, total=False):
     """The item exactly as its producer gave it: a JSON object or array (a
     Responses-API item, a pydantic-ai part), returned as stored; ``None``
     (the default) for none."""
+    function_call: Mapping[str, Any] | None
+    """An assistant message's legacy call of a function, ``{"name": ...,
+    "arguments": "<JSON text>"}`` (answered by a ``function`` message), or ``None``."""
+    refusal: str | None
+    """An assistant message's refusal, or ``None``."""
+    weight: int | None
+    """0 or 1: whether a fine-tuning job learns from this (assistant) message
+    (OpenAI's fine-tuning guide, "weight"); ``None`` (the default) for not given."""
+    extra: Mapping[str, Any] | None
+    """The message's other fields, which convstore has no column for (an
+    assistant message's ``audio``, a provider's own field), kept and given
+    back as given: a JSON object whose keys are not fields of a
+    :class:`NewMessage`; ``None`` (the default) means ``{}``."""
 
 
 class Message(TypedDict):
@@ -113,7 +143,8 @@ class Message(TypedDict):
     """Its place in the conversation: 1, 2, 3 ... in the order of appends;
     a deleted message's ``seq`` is not reused."""
     role: str
-    content: str | None
+    content: str | list[ContentPart] | None
+    """As given: text, a list of parts, or ``None``."""
     tool_calls: list[ToolCall] | None
     tool_call_id: str | None
     name: str | None
@@ -131,6 +162,13 @@ class Message(TypedDict):
     """``"message"`` for a chat message, or another item's kind (:class:`NewMessage`)."""
     payload: Any
     """The item as its producer gave it (a JSON object or array), or ``None``."""
+    function_call: dict[str, Any] | None
+    refusal: str | None
+    weight: int | None
+    extra: dict[str, Any]
+    """Its other fields, as given (``{}`` when none were)."""
+    tokens_estimated: bool
+    """Whether ``tokens`` is convstore's estimate (no count was given)."""
 
 
 class MessageFingerprint(TypedDict):
@@ -157,14 +195,20 @@ class ContextMessage(Message):
     (unknown counts as 100): the first message's is the context's total."""
 
 
-class ImportedMessage(NewMessage):
-    """A message given to :meth:`convstore.Store.import_conversation`: a
-    :class:`NewMessage` with its own ``seq`` and ``created_at``, both required."""
-
+class _ImportedMessageRequired(NewMessage):
     seq: int
     """Its place in the conversation, at least 1, unique among the messages given."""
     created_at: Timestamp
     """When it was written."""
+
+
+class ImportedMessage(_ImportedMessageRequired, total=False):
+    """A message given to :meth:`convstore.Store.import_conversation`: a
+    :class:`NewMessage` with its own ``seq`` and ``created_at``, both required."""
+
+    tokens_estimated: bool
+    """Whether ``tokens`` is an estimate, as a :class:`Message` says (an
+    export keeps it); ``False`` (the default): a count given."""
 
 
 # -- conversations ----------------------------------------------------------------------
@@ -400,7 +444,9 @@ MESSAGE_FIELDS: tuple[str, ...] = tuple(Message.__annotations__)
 """The fields of a stored :class:`Message`, in the order of the columns the
 message queries return: ``conversation_id, seq, role, content, tool_calls,
 tool_call_id, name, tokens, latency_ms, pinned, metadata, idempotency_key,
-created_at, kind, payload``."""
+created_at, kind, payload, function_call, refusal, weight, extra,
+tokens_estimated`` (the queries also return ``content_parts``, which
+:mod:`convstore.db.rows` makes the ``content`` of a message given as parts)."""
 
 CONVERSATION_FIELDS: tuple[str, ...] = tuple(Conversation.__annotations__)
 """The fields of a stored :class:`Conversation`, in the order of the columns
@@ -408,17 +454,16 @@ the conversation queries return: ``id, user_id, title, metadata, created_at,
 updated_at, message_count``."""
 
 NEW_MESSAGE_FIELDS: tuple[str, ...] = tuple(NewMessage.__annotations__)
-"""The fields a :class:`NewMessage` may have: ``role, content`` then the
-optional ones."""
+"""The fields a :class:`NewMessage` may have: ``role`` then the optional ones."""
 
 REQUIRED_NEW_MESSAGE_FIELDS: frozenset[str] = NewMessage.__required_keys__
-"""``role`` and ``content``."""
+"""``role``."""
 
 IMPORTED_MESSAGE_FIELDS: tuple[str, ...] = tuple(ImportedMessage.__annotations__)
 """The fields an :class:`ImportedMessage` may have."""
 
 REQUIRED_IMPORTED_MESSAGE_FIELDS: frozenset[str] = ImportedMessage.__required_keys__
-"""``role``, ``content``, ``seq`` and ``created_at``."""
+"""``role``, ``seq`` and ``created_at``."""
 
 IMPORTED_CONVERSATION_FIELDS: tuple[str, ...] = tuple(ImportedConversation.__annotations__)
 """The fields an :class:`ImportedConversation` may have."""

@@ -52,7 +52,9 @@ from .types import (
     REQUIRED_NEW_MESSAGE_FIELDS,
 )
 
-ROLES = ("system", "developer", "user", "assistant", "tool")
+ROLES = ("system", "developer", "user", "assistant", "tool", "function")
+"""The roles of the OpenAI chat format; ``function`` is the legacy result of
+an assistant's ``function_call`` (Chat Completions API reference)."""
 
 MAX_INDEXABLE_IDENTIFIER_BYTES = 2000
 """The ceiling of :attr:`Limits.max_identifier_bytes`: PostgreSQL's btree holds
@@ -530,7 +532,7 @@ def kind_name(value: Any) -> str:
 def message(
     *,
     role: Any,
-    content: Any,
+    content: Any = None,
     tokens: Any = None,
     latency_ms: Any = None,
     metadata: Any = None,
@@ -541,34 +543,60 @@ def message(
     idempotency_key: Any = None,
     kind: Any = CHAT_MESSAGE,
     payload: Any = None,
+    function_call: Any = None,
+    refusal: Any = None,
+    weight: Any = None,
+    extra: Any = None,
     limits: Limits = DEFAULT_LIMITS,
 ) -> dict[str, Any]:
     """The parameters of ``append_message`` for one message, all checked, with
     its ``fingerprint`` (:func:`message_fingerprint`).
 
-    A chat message (``kind="message"``) may have ``content=None`` only if it
-    is an assistant message that calls tools (an empty ``tool_calls`` list
-    calls none, and is stored as ``None``); a ``tool`` message must say which
-    call it answers (``tool_call_id``). An item of another kind may have no
-    content and no ``tool_call_id``. Each tool call is checked by
-    :func:`tool_call_problem`.
+    The rules of the OpenAI Chat Completions API reference (its ``messages``
+    parameter), kept lenient where a history in the wild differs:
+
+    - ``content`` is text, a list of parts (:func:`content_part_problem`;
+      stored as ``content_parts``, with their text as ``content``), or
+      ``None``. A chat message (``kind="message"``) may have no content only
+      if it is a ``function`` message, or an assistant message that says
+      something else: ``tool_calls`` (an empty list calls none, and is stored
+      as ``None``), ``function_call``, ``refusal`` or an ``extra`` field.
+    - A ``tool`` message must say which call it answers (``tool_call_id``); a
+      ``function`` message names its function (``name``).
+    - Each tool call is checked by :func:`tool_call_problem`, a
+      ``function_call`` the same way; ``weight`` is 0 or 1; ``extra`` is a
+      JSON object of fields that are not a :class:`~convstore.types.NewMessage`'s.
+
+    An item of another kind may have no content and no ``tool_call_id``.
 
     :raises InvalidInput: naming the first field that is not acceptable.
     """
     checked_role = role_name(role)
     checked_kind = kind_name(kind)
     checked_calls = tool_calls_json(tool_calls, limits)
+    checked_function_call = function_call_json(function_call, limits)
+    checked_refusal = optional_text("refusal", refusal, limits)
+    checked_extra = extra_json(extra, limits)
     if checked_kind == CHAT_MESSAGE:
-        if content is None and not (checked_role == "assistant" and checked_calls):
+        says_more = checked_calls or checked_function_call or checked_refusal is not None
+        if content is None and not (
+            checked_role == "function"
+            or (checked_role == "assistant" and (says_more or checked_extra != "{}"))
+        ):
             raise InvalidInput(
-                "content may be None only for an assistant message with tool_calls "
-                '(or an item whose kind is not "message")'
+                "content may be None only for a function message, an assistant message "
+                "with tool_calls, function_call, refusal or an extra field, or an item "
+                'whose kind is not "message"'
             )
         if checked_role == "tool" and tool_call_id is None:
             raise InvalidInput("a tool message needs the tool_call_id of the call it answers")
+        if checked_role == "function" and name is None:
+            raise InvalidInput("a function message needs the name of the function it answers")
+    text_content, parts = content_and_parts(content, limits)
     checked = {
         "role": checked_role,
-        "content": optional_text("content", content, limits),
+        "content": text_content,
+        "content_parts": parts,
         "tool_calls": checked_calls,
         "tool_call_id": optional_text("tool_call_id", tool_call_id, limits),
         "name": optional_text("name", name, limits),
@@ -579,9 +607,119 @@ def message(
         "idempotency_key": optional_identifier("idempotency_key", idempotency_key, limits),
         "kind": checked_kind,
         "payload": payload_json(payload, limits),
+        "function_call": checked_function_call,
+        "refusal": checked_refusal,
+        "weight": optional_weight(weight),
+        "extra": checked_extra,
+        "tokens_estimated": False,
     }
     checked["fingerprint"] = _fingerprint(checked)
     return checked
+
+
+PART_TEXT = {"text": "text", "refusal": "refusal"}
+"""The part types whose text is the message's text (searched, estimated), by
+the key that holds it."""
+
+PART_OBJECT = {"image_url": "url", "input_audio": "data", "file": None}
+"""The part types that hold an object of the same name, by the string member
+that object must have (a ``file`` holds ``file_data`` or ``file_id``)."""
+
+
+def content_and_parts(
+    content: Any, limits: Limits = DEFAULT_LIMITS
+) -> tuple[str | None, str | None]:
+    """A message's content as stored: ``(text, None)`` for text or ``None``;
+    for a list of parts, the text of its text and refusal parts (one after
+    another, a line break between; ``None`` if it has none) and the parts as
+    JSON text (:func:`json_text`).
+
+    :raises InvalidInput: for another value, or a part :func:`content_part_problem` refuses.
+    """
+    if content is None or isinstance(content, str):
+        return optional_text("content", content, limits), None
+    if not isinstance(content, (list, tuple)):
+        raise InvalidInput(f"content must be text, a list of parts or None, got {show(content)}")
+    texts = []
+    for index, part in enumerate(content):
+        problem = content_part_problem(part)
+        if problem is not None:
+            raise InvalidInput(f"content[{index}] {problem}")
+        if part["type"] in PART_TEXT:
+            texts.append(part[PART_TEXT[part["type"]]])
+    text_content = "\n".join(texts) if texts else None
+    return optional_text("content", text_content, limits), json_text("content", content, limits)
+
+
+def content_part_problem(part: Any) -> str | None:
+    """Why ``part`` is not a part of a message's content, or ``None`` when it
+    is: an object with a non-empty string ``type``; a part of a type the
+    OpenAI Chat Completions API reference defines has that type's member:
+    ``text`` and ``refusal`` a string of the same name, ``image_url`` an
+    object with a string ``url``, ``input_audio`` an object with string
+    ``data``, ``file`` an object with a string ``file_data`` or ``file_id``.
+    Their other members, and parts of other types (a provider's, a newer
+    API's), are kept as given."""
+    if not isinstance(part, Mapping):
+        return f"must be an object with a type, got {show(part)}"
+    kind = part.get("type")
+    if not isinstance(kind, str) or not kind:
+        return f"needs a non-empty string type, got {show(kind)}"
+    if kind in PART_TEXT and not isinstance(part.get(PART_TEXT[kind]), str):
+        return f"(a {kind} part) needs {PART_TEXT[kind]} as a string, got {show(part.get(PART_TEXT[kind]))}"
+    if kind in PART_OBJECT:
+        held = part.get(kind)
+        members = (PART_OBJECT[kind],) if PART_OBJECT[kind] else ("file_data", "file_id")
+        if not isinstance(held, Mapping) or not any(isinstance(held.get(m), str) for m in members):
+            wanted = " or ".join(f"{kind}.{member}" for member in members)
+            return f"(a {kind} part) needs {wanted} as a string, got {show(held)}"
+    return None
+
+
+def function_call_json(value: Any, limits: Limits = DEFAULT_LIMITS) -> str | None:
+    """An assistant message's legacy ``function_call`` as JSON text, or
+    ``None``: an object with a string ``name`` and, if present, string
+    ``arguments`` (the JSON text of the arguments); other keys as given.
+
+    :raises InvalidInput: otherwise, or as :func:`json_text`.
+    """
+    if value is None:
+        return None
+    if not isinstance(value, Mapping) or not isinstance(value.get("name"), str):
+        raise InvalidInput(f"function_call must be an object with a string name, got {show(value)}")
+    if not isinstance(value.get("arguments", ""), str):
+        raise InvalidInput(
+            "function_call.arguments must be a string (the arguments' JSON text), "
+            f"got {show(value.get('arguments'))}"
+        )
+    return json_text("function_call", value, limits)
+
+
+def optional_weight(value: Any) -> int | None:
+    """A fine-tuning weight: 0, 1 or ``None`` (OpenAI's fine-tuning guide).
+
+    :raises InvalidInput: otherwise.
+    """
+    if value is None or (value in (0, 1) and type(value) is int):
+        return value
+    raise InvalidInput(f"weight must be 0 or 1, got {show(value)}")
+
+
+def extra_json(value: Any, limits: Limits = DEFAULT_LIMITS) -> str:
+    """A message's other fields (``None`` means none) as JSON object text.
+
+    :raises InvalidInput: for a value that is not a mapping, a key that is a
+        field of a :class:`~convstore.types.NewMessage` or a stored message
+        (it has a place of its own), or as :func:`json_text`.
+    """
+    if value is None:
+        return "{}"
+    if not isinstance(value, Mapping):
+        raise InvalidInput(f"extra must be a JSON object (a dict), got {show(value)}")
+    taken = sorted(str(key) for key in value if key in NEW_MESSAGE_FIELDS or key in MESSAGE_FIELDS)
+    if taken:
+        raise InvalidInput(f"extra may not hold {_listed(taken)}: a message field of its own")
+    return json_text("extra", value, limits)
 
 
 def payload_json(value: Any, limits: Limits = DEFAULT_LIMITS) -> str | None:
@@ -609,9 +747,16 @@ FINGERPRINTED = (
     "payload",
     "metadata",
 )
-"""What a message's fingerprint covers: what it says. Not its token count,
+"""What a message's fingerprint covers: what it says (``content`` as given:
+text or parts), and :data:`FINGERPRINTED_IF_GIVEN`. Not its token count,
 latency, pin or idempotency key, which can change (``set_message_tokens``)
 without the message changing."""
+
+FINGERPRINTED_IF_GIVEN = ("function_call", "refusal", "weight", "extra")
+"""The fields of the OpenAI format a fingerprint covered only once convstore
+kept them (migrations ``pg_0021`` / ``sqlite_0015``): those given (not
+``None``, ``extra`` not ``{}``) follow :data:`FINGERPRINTED` as one JSON
+object, so a message without any keeps the fingerprint it had before."""
 
 
 def message_fingerprint(value: Any, limits: Limits = DEFAULT_LIMITS) -> str:
@@ -640,14 +785,26 @@ def message_fingerprint(value: Any, limits: Limits = DEFAULT_LIMITS) -> str:
 
 
 def _fingerprint(checked: Mapping[str, Any]) -> str:
-    said = [
-        json.loads(checked[field])
-        if field in ("tool_calls", "payload", "metadata") and checked[field] is not None
-        else checked[field]
-        for field in FINGERPRINTED
-    ]
+    said = [_said(checked, field) for field in FINGERPRINTED]
+    given = {
+        field: _said(checked, field)
+        for field in FINGERPRINTED_IF_GIVEN
+        if checked[field] is not None and checked[field] != "{}"
+    }
+    if given:
+        said.append(given)
     canonical = json.dumps(said, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
     return hashlib.sha256(canonical.encode("utf-8")).hexdigest()
+
+
+def _said(checked: Mapping[str, Any], field: str) -> Any:
+    """A checked field as the message gave it: JSON text read back, the
+    content as its parts when it had parts."""
+    if field == "content" and checked["content_parts"] is not None:
+        return json.loads(checked["content_parts"])
+    if field in ("tool_calls", "payload", "metadata", "function_call", "extra"):
+        return None if checked[field] is None else json.loads(checked[field])
+    return checked[field]
 
 
 def new_message(value: Any, limits: Limits = DEFAULT_LIMITS) -> dict[str, Any]:
@@ -655,8 +812,9 @@ def new_message(value: Any, limits: Limits = DEFAULT_LIMITS) -> dict[str, Any]:
     takes it) checked by :func:`message`: the parameters of ``append_message``.
 
     :raises InvalidInput: for a value that is not a mapping, a field that is
-        not one of :data:`~convstore.types.NEW_MESSAGE_FIELDS`, a missing
-        ``role`` or ``content``, or as :func:`message`.
+        not one of :data:`~convstore.types.NEW_MESSAGE_FIELDS` (a field
+        convstore has no place for goes in ``extra``), a missing ``role``, or
+        as :func:`message`.
     """
     given = fields("message", value, NEW_MESSAGE_FIELDS, REQUIRED_NEW_MESSAGE_FIELDS)
     return message(**given, limits=limits)
@@ -664,19 +822,24 @@ def new_message(value: Any, limits: Limits = DEFAULT_LIMITS) -> dict[str, Any]:
 
 def imported_message(value: Any, limits: Limits = DEFAULT_LIMITS) -> dict[str, Any]:
     """An :class:`~convstore.types.ImportedMessage` checked by :func:`message`,
-    with its ``seq`` (at least 1) and ``created_at`` (by :func:`timestamp`):
-    the parameters of ``import_message`` but the conversation's.
+    with its ``seq`` (at least 1), ``created_at`` (by :func:`timestamp`) and
+    ``tokens_estimated`` (kept for a count given with it): the parameters of
+    ``import_message`` but the conversation's.
 
-    :raises InvalidInput: as :func:`new_message`, or for a bad ``seq`` or
-        ``created_at``, naming the field.
+    :raises InvalidInput: as :func:`new_message`, or for a bad ``seq``,
+        ``created_at`` or ``tokens_estimated``, naming the field.
     """
     given = fields("message", value, IMPORTED_MESSAGE_FIELDS, REQUIRED_IMPORTED_MESSAGE_FIELDS)
     seq = given.pop("seq")
     created_at = given.pop("created_at")
+    estimated = flag("tokens_estimated", given.pop("tokens_estimated", False))
+    checked = message(**given, limits=limits)
     return {
-        **message(**given, limits=limits),
+        **checked,
         "seq": count("seq", seq, minimum=1),
         "created_at": timestamp("created_at", created_at),
+        "tokens_estimated": checked["tokens_estimated"]
+        or (estimated and given.get("tokens") is not None),
     }
 
 
@@ -693,7 +856,8 @@ def fields(
         raise InvalidInput(f"each {kind} must be a mapping, got {type(value).__name__}")
     unknown = set(value) - set(allowed)
     if unknown:
-        raise InvalidInput(f"unknown {kind} fields: {', '.join(sorted(map(str, unknown)))}")
+        hint = " (put a field convstore has no place for in extra)" if "extra" in allowed else ""
+        raise InvalidInput(f"unknown {kind} fields: {', '.join(sorted(map(str, unknown)))}{hint}")
     missing = [name for name in allowed if name in required and name not in value]
     if missing:
         raise InvalidInput(f"each {kind} needs the field {_listed(missing)}")

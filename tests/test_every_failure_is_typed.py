@@ -409,6 +409,10 @@ VALID: dict[str, Callable[[World, Seed, str], Any]] = {
     "name": lambda w, s, t: None,
     "pinned": lambda w, s, t: False,
     "idempotency_key": lambda w, s, t: None,
+    "function_call": lambda w, s, t: None,
+    "refusal": lambda w, s, t: None,
+    "weight": lambda w, s, t: None,
+    "extra": lambda w, s, t: None,
     "messages": lambda w, s, t: (
         [{"role": "user", "content": "hello", "seq": 1, "created_at": "2026-01-01"}]
         if t.endswith("import_conversation")

@@ -267,7 +267,7 @@ def test_a_message_the_database_refuses_fails_the_import_or_is_skipped(store, us
 def test_the_checked_message_has_the_fields_of_a_new_message():
     # and the fingerprint of what it says, which the store computes
     checked = set(checked_message(role="user", content="hi"))
-    assert checked == {*NEW_MESSAGE_FIELDS, "fingerprint"}
+    assert checked == {*NEW_MESSAGE_FIELDS, "fingerprint", "content_parts", "tokens_estimated"}
     assert set(IMPORTED_MESSAGE_FIELDS) == set(MESSAGE_FIELDS) - {"conversation_id"}
     assert set(IMPORTED_CONVERSATION_FIELDS) == set(CONVERSATION_FIELDS) - {"message_count"}
 

@@ -83,6 +83,12 @@ def test_every_query_run_through_a_view_is_limited_to_its_user(store, people):
         kind=None,
         payload=None,
         fingerprint=None,
+        content_parts=None,
+        function_call=None,
+        refusal=None,
+        weight=None,
+        extra="{}",
+        tokens_estimated=False,
     )
     assert imported == []
     replaced = bob_view.run(
@@ -102,6 +108,12 @@ def test_every_query_run_through_a_view_is_limited_to_its_user(store, people):
         kind=None,
         payload=None,
         fingerprint=None,
+        content_parts=None,
+        function_call=None,
+        refusal=None,
+        weight=None,
+        extra="{}",
+        tokens_estimated=False,
     )
     assert replaced == []
     assert bob_view.run("messages_after_totals", conversation_id=alices, after_seq=0) == [

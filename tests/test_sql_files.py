@@ -95,7 +95,16 @@ def _sample_parameters(query, user, conversation_id):
         "after_seq": 0,
         "seqs": "[999]",  # none: delete_message still has its sample message
         "messages": json.dumps(
-            [{"role": "user", "content": "x", "pinned": False, "metadata": "{}"}]
+            [
+                {
+                    "role": "user",
+                    "content": "x",
+                    "pinned": False,
+                    "metadata": "{}",
+                    "extra": "{}",
+                    "tokens_estimated": False,
+                }
+            ]
         ),
         "at_seq": 1,
         "fork_seq": 1,
@@ -106,6 +115,8 @@ def _sample_parameters(query, user, conversation_id):
         "pinned_tokens_through": 0,
         "ids": json.dumps([conversation_id]),
         "last_seq": 1,
+        "extra": "{}",
+        "tokens_estimated": False,
     }
     if query.name == "create_branch":  # the branch create_branch_ancestors then records
         samples.update(id=SAMPLE_BRANCH_ID)

@@ -13,6 +13,7 @@ from typing import IO, Any, NamedTuple, NoReturn
 
 from .. import validation
 from ..connect import connect
+from ..db import sql_functions
 from ..db.opening import SQLiteFile, sqlite_file
 from ..errors import (
     ConfigurationError,
@@ -54,7 +55,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 2
     try:
         _place_url(arguments)
-        status = arguments.command(arguments)
+        with sql_functions.interrupts_noted():
+            status = arguments.command(arguments)
         sys.stdout.flush()  # a full disk fails here, while it can still be reported
         return status
     except UsageError as error:

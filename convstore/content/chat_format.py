@@ -9,7 +9,7 @@ import re
 from collections.abc import Mapping, Sequence
 from typing import Any, NamedTuple
 
-from ..validation import CHAT_MESSAGE, tool_call_problem
+from ..validation import CHAT_MESSAGE, PART_TEXT, tool_call_problem
 
 UNANSWERED_TOOL_CALL = "the tool call did not complete: no result was stored"
 """What the model is told about a tool call that has no stored result."""
@@ -27,22 +27,45 @@ def is_chat_message(message: Mapping[str, Any]) -> bool:
     return bool(message["kind"] == CHAT_MESSAGE)
 
 
+def message_text(message: Mapping[str, Any]) -> str:
+    """The text of a stored message: its content, or the text of its text and
+    refusal parts (a line break between), as search indexes it; ``""`` for
+    none."""
+    content = message["content"]
+    if isinstance(content, list):
+        return "\n".join(
+            part[PART_TEXT[part["type"]]] for part in content if part["type"] in PART_TEXT
+        )
+    return content or ""
+
+
 def openai_message(message: Mapping[str, Any]) -> dict[str, Any]:
     """A stored message as the API takes it, whatever was stored (the stored
     message is not changed):
 
+    - its content as stored: text, or the list of parts it was given as;
     - an assistant message carries its :func:`sent_calls` (none for other
-      roles), and content ``""`` when it has neither content nor calls;
+      roles), its legacy ``function_call`` and its ``refusal`` if it has
+      them, and content ``""`` when it has neither content nor a call;
     - a tool message carries its ``tool_call_id`` and no ``name``;
     - another message carries its ``name`` only when the API accepts it
       (:data:`NAME_PATTERN`): ``"Ana María"`` is left out, not rewritten,
       so no two people are ever sent under one made-up name.
+
+    A fine-tuning ``weight`` and the ``extra`` fields are not sent: the API
+    has no place for them.
     """
     sent: dict[str, Any] = {"role": message["role"], "content": message["content"]}
     calls = sent_calls(message) if message["role"] == "assistant" else []
     if calls:
         sent["tool_calls"] = calls
-    elif sent["content"] is None:
+    if message["role"] == "assistant":
+        sent.update(
+            (field, message[field])
+            for field in ("function_call", "refusal")
+            if message.get(field) is not None
+        )
+    if sent["content"] is None and not (calls or "function_call" in sent):
         sent["content"] = ""
     if message["role"] == "tool":
         sent["tool_call_id"] = message["tool_call_id"]

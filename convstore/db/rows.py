@@ -1,12 +1,14 @@
 """Plain Python values out of database rows, the same on both databases.
 
 Result columns follow naming rules that every query file keeps: columns named
-``metadata``, ``tool_calls``, ``payload`` or ending in ``_metadata`` hold
-JSON (an object or an array, never a bare string, which SQLite's text and
-PostgreSQL's parsed jsonb could not tell apart), columns
-ending in ``_at`` hold timestamps, ``pinned`` is a boolean, ``id`` or
-``*_id`` columns may hold UUIDs, and ``*_ids`` columns hold a JSON array of
-ids (a list of ``str``). Ids come back as ``str``, timestamps as
+in :data:`JSON_COLUMNS` or ending in ``_metadata`` hold JSON (an object or an
+array, never a bare string, which SQLite's text and PostgreSQL's parsed jsonb
+could not tell apart), columns ending in ``_at`` hold timestamps, ``pinned``
+and ``tokens_estimated`` are booleans, ``id`` or ``*_id`` columns may hold
+UUIDs, and ``*_ids`` columns hold a JSON array of ids (a list of ``str``). A
+``content_parts`` column that is not NULL (a message's content given as
+parts) becomes the row's ``content``, in its place; the column itself is not
+returned. Ids come back as ``str``, timestamps as
 timezone-aware UTC ``datetime``, JSON as dicts and lists.
 
 The conversion of each column is chosen once per result set from its name, not
@@ -30,6 +32,11 @@ from typing import Any
 from ..errors import DatabaseError
 
 Converter = Callable[[Any], Any]
+
+JSON_COLUMNS = frozenset(
+    {"metadata", "tool_calls", "payload", "content_parts", "function_call", "extra"}
+)
+BOOLEAN_COLUMNS = frozenset({"pinned", "tokens_estimated"})
 
 
 def _timestamp(value: Any) -> datetime:
@@ -59,9 +66,9 @@ def converter_for(column: str) -> Converter | None:
     :class:`~convstore.errors.DatabaseError` for a value it cannot convert."""
     if column.endswith("_at"):
         return _reporting(column, "an ISO 8601 timestamp", _timestamp)
-    if column in ("metadata", "tool_calls", "payload") or column.endswith("_metadata"):
+    if column in JSON_COLUMNS or column.endswith("_metadata"):
         return _reporting(column, "JSON", _json)
-    if column == "pinned":
+    if column in BOOLEAN_COLUMNS:
         return bool  # SQLite has no boolean type: 0 and 1
     if column == "id" or column.endswith("_id"):
         return _identifier
@@ -86,11 +93,16 @@ def _reporting(column: str, expected: str, convert: Converter) -> Converter:
 
 def row_dicts(columns: Sequence[str], rows: Sequence[Sequence[Any]]) -> list[dict[str, Any]]:
     converters = [converter_for(column) for column in columns]
+    with_parts = "content_parts" in columns
     plain = []
     for values in rows:
         row = dict(zip(columns, values, strict=True))
         for column, convert in zip(columns, converters, strict=True):
             if convert is not None and row[column] is not None:
                 row[column] = convert(row[column])
+        if with_parts:
+            parts = row.pop("content_parts")
+            if parts is not None:
+                row["content"] = parts
         plain.append(row)
     return plain

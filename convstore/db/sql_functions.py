@@ -10,10 +10,13 @@ function" rather than answer differently.
 
 from __future__ import annotations
 
+import signal
 import sqlite3
 import threading
-from collections.abc import Callable
-from typing import Any
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from types import FrameType
+from typing import Any, NoReturn
 
 from ..content.json_containment import contains_json
 from ..content.search_text import fold
@@ -44,6 +47,33 @@ def interrupted() -> bool:
 
 
 _interrupts = threading.local()
+
+
+@contextmanager
+def interrupts_noted() -> Iterator[None]:
+    """While it lasts, Ctrl-C (SIGINT) is noted for :func:`interrupted` before
+    it raises ``KeyboardInterrupt``, wherever it strikes. One that arrives
+    while SQLite runs is raised as the next Python code starts, which may be
+    the entry of one of these functions, before the ``try`` of
+    :func:`_interruptible` could note it. For the command line; a no-op
+    outside the main thread or when a program has its own SIGINT handler."""
+    if (
+        threading.current_thread() is not threading.main_thread()
+        or signal.getsignal(signal.SIGINT) is not signal.default_int_handler
+    ):
+        yield
+        return
+    signal.signal(signal.SIGINT, _note_interrupt)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGINT, signal.default_int_handler)
+        _interrupts.struck = False
+
+
+def _note_interrupt(signum: int, frame: FrameType | None) -> NoReturn:
+    _interrupts.struck = True
+    raise KeyboardInterrupt
 
 
 def _null_or(function: Callable[[str], str]) -> Callable[[str | None], str | None]:

@@ -39,6 +39,7 @@ from ..types import (
     UNCHANGED,
     Branch,
     BranchPlace,
+    Content,
     ContextMessage,
     Conversation,
     ConversationHit,
@@ -312,7 +313,7 @@ class Store:
         self,
         conversation_id: str,
         role: str,
-        content: str | None,
+        content: Content = None,
         tokens: int | None = None,
         latency_ms: int | None = None,
         metadata: Mapping[str, Any] | None = None,
@@ -323,8 +324,20 @@ class Store:
         idempotency_key: str | None = None,
         kind: str = CHAT_MESSAGE,
         payload: Any = None,
+        function_call: Mapping[str, Any] | None = None,
+        refusal: str | None = None,
+        weight: int | None = None,
+        extra: Mapping[str, Any] | None = None,
     ) -> Message:
         """Append a message and return it as stored, with its ``seq``.
+
+        The message is in the OpenAI chat format
+        (:class:`~convstore.types.NewMessage` says what each field holds):
+        ``content`` is text, a list of parts (text, images, audio, files ...,
+        kept as given; search finds its text parts) or ``None``; an assistant
+        message may carry ``tool_calls``, a legacy ``function_call``, a
+        ``refusal`` and a fine-tuning ``weight``; ``extra`` keeps fields
+        convstore has no place for. What goes in comes back the same.
 
         The message gets the conversation's next ``seq`` (1, 2, 3 ... with no
         gaps, also under concurrent appends). ``tokens=None`` means unknown; the
@@ -343,7 +356,8 @@ class Store:
         such items are counted, searched, sent and exported.
 
         :raises NotFound: if the conversation does not exist.
-        :raises InvalidInput: for a bad role, kind, count, metadata, payload or text.
+        :raises InvalidInput: for a bad role, kind, count, metadata, payload,
+            part, call, weight or text (:func:`convstore.validation.message`).
         """
         params = validation.message(
             role=role,
@@ -358,6 +372,10 @@ class Store:
             idempotency_key=idempotency_key,
             kind=kind,
             payload=payload,
+            function_call=function_call,
+            refusal=refusal,
+            weight=weight,
+            extra=extra,
             limits=self.limits,
         )
         checked_id = validation.conversation_id(conversation_id)

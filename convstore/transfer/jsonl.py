@@ -61,21 +61,26 @@ from ..errors import ConvstoreError, InvalidInput, NotFound
 from ..store.store import Store
 from ..types import IMPORTED_CONVERSATION_FIELDS, MESSAGE_FIELDS
 
-IN_CHAT_FORMAT = ("role", "content", "tool_calls", "tool_call_id")
-"""The fields of a stored message that a line's OpenAI chat message carries
-(and ``name``, but only when the API accepts it: it is kept under
-``"convstore"`` too)."""
+IN_CHAT_FORMAT = ("role", "content", "tool_calls", "tool_call_id", "function_call", "refusal")
+"""The fields of a stored message that a line's OpenAI chat message carries,
+as :func:`~convstore.content.chat_format.openai_message` sends them (and
+``name``, but only when the API accepts it: it is kept under ``"convstore"``
+too), with its fine-tuning ``weight`` when it has one."""
+
+WHEN_GIVEN = ("payload", "extra", "tokens_estimated")
+"""What ``"convstore"``, ``"messages"`` holds of a chat message only when it
+has one (``extra`` not ``{}``, ``tokens_estimated`` true), so that lines of
+messages without are as they were before convstore kept them."""
 
 STORED_ONLY = tuple(
     field
     for field in MESSAGE_FIELDS
-    if field not in ("conversation_id", *IN_CHAT_FORMAT, "kind", "payload")
+    if field not in ("conversation_id", *IN_CHAT_FORMAT, "weight", "kind", *WHEN_GIVEN)
 )
 """What the OpenAI format leaves out of a chat message and an exact import
 needs, kept under ``"convstore"``, ``"messages"``: ``seq, name, tokens,
 latency_ms, pinned, metadata, idempotency_key, created_at`` (the conversation
-id is the line's, the kind ``"message"``), and ``payload`` only when the
-message has one (lines of messages without are as they were before)."""
+id is the line's, the kind ``"message"``), and :data:`WHEN_GIVEN`."""
 
 ITEM_FIELDS = tuple(field for field in MESSAGE_FIELDS if field != "conversation_id")
 """What ``"convstore"``, ``"items"`` keeps of each item of another kind: every
@@ -124,7 +129,7 @@ def export_conversations(
             exact["active_branch_id"] = active_branch_id
         if conversation["last_seq"] == max((message["seq"] for message in stored), default=0):
             del conversation["last_seq"]  # nothing after its newest message was deleted
-        line = {"messages": [openai_message(message) for message in messages], "convstore": exact}
+        line = {"messages": [_chat_message(message) for message in messages], "convstore": exact}
         out.write(json.dumps(line, ensure_ascii=False, default=_timestamp) + "\n")
         written += 1
     return written
@@ -387,11 +392,8 @@ def _message_parts(index: int, chat: Any, stored: Any) -> dict[str, Any]:
     _member(chat, "role", str, f"messages[{index}].")
     _member(stored, "seq", int, path)
     _member(stored, "created_at", str, path)
-    message = {key: chat[key] for key in IN_CHAT_FORMAT if key in chat}
-    message["content"] = chat.get("content")  # an assistant's tool calls may come without
-    if "name" in chat:
-        message["name"] = chat["name"]
-    exact = (*STORED_ONLY, "payload", *IN_CHAT_FORMAT)
+    message = {key: chat[key] for key in (*IN_CHAT_FORMAT, "name", "weight") if key in chat}
+    exact = (*STORED_ONLY, *WHEN_GIVEN, *IN_CHAT_FORMAT)
     message.update((key, stored[key]) for key in exact if key in stored)
     return message
 
@@ -456,15 +458,24 @@ def _conversations(store: Store, user_id: str, since: str | None) -> Iterator[di
             return
 
 
+def _chat_message(message: Mapping[str, Any]) -> dict[str, Any]:
+    """A line's chat message: as the API takes it, with its fine-tuning weight."""
+    chat = openai_message(message)
+    if message["weight"] is not None:
+        chat["weight"] = message["weight"]
+    return chat
+
+
 def _stored_fields(message: Mapping[str, Any]) -> dict[str, Any]:
     """What the OpenAI format leaves out of a chat message and an exact import
-    needs (:data:`STORED_ONLY`, and its payload if it has one), and each field
-    the OpenAI format carries otherwise than stored (a tool call's extra keys,
-    such as a stream's ``index``, or calls the API would refuse; content
-    ``None`` sent as ``""``): the stored value wins on import."""
+    needs (:data:`STORED_ONLY`, and :data:`WHEN_GIVEN` if it has them), and
+    each field the OpenAI format carries otherwise than stored (a tool call's
+    extra keys, such as a stream's ``index``, or calls the API would refuse;
+    content ``None`` sent as ``""``): the stored value wins on import."""
     fields = {key: message[key] for key in STORED_ONLY}
-    if message["payload"] is not None:
-        fields["payload"] = message["payload"]
+    fields.update(
+        (key, message[key]) for key in WHEN_GIVEN if message[key] not in (None, {}, False)
+    )
     sent = openai_message(message)
     fields.update((key, message[key]) for key in IN_CHAT_FORMAT if sent.get(key) != message[key])
     return fields

@@ -324,11 +324,12 @@ counters behind the token budget and the active branch of a tree's root."""
 
 VERIFIED_MESSAGE_FIELDS = (
     *(field for field in MESSAGE_FIELDS if field != "conversation_id"),
-    *("tokens_before", "fingerprint"),
+    *("tokens_before", "fingerprint", "content_parts"),
 )
 """What it compares of a message: every public field
 (:class:`~convstore.types.Message`: its ``kind`` and ``payload`` too), the
-running total behind the budget and the fingerprint of what it says."""
+running total behind the budget, the fingerprint of what it says and the
+parts of a content given as parts (``content`` is then their text)."""
 
 
 def _conversation_fields(conversation: dict[str, Any]) -> list[Any]:

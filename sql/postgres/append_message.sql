@@ -9,7 +9,7 @@
 -- nothing is allocated; the caller reads the stored message).
 -- :conversation_id  the conversation
 -- :user_id          limit to this owner's conversations, or NULL for any owner
--- :role             system, developer, user, assistant or tool
+-- :role             system, developer, user, assistant, tool or function
 -- :content          the text, or NULL
 -- :tool_calls       a JSON array as text, or NULL
 -- :tool_call_id     the tool call a tool message answers, or NULL
@@ -22,6 +22,13 @@
 -- :kind             'message' (or NULL) for a chat message, or another item's kind
 -- :payload          the item as its producer gave it (JSON text), or NULL
 -- :fingerprint      SHA-256 (hex) of what the message says, computed by convstore
+-- :content_parts    the content given as a list of parts (a JSON array as text;
+--                   :content then holds their text), or NULL
+-- :function_call    an assistant's legacy function call (JSON object text), or NULL
+-- :refusal          an assistant's refusal, or NULL
+-- :weight           0 or 1 (fine-tuning), or NULL
+-- :extra            the message's other fields, a JSON object as text
+-- :tokens_estimated true when :tokens is convstore's estimate
 -- Index: conversations primary key (the row lock), messages primary key,
 --        messages_idempotency_key.
 WITH appended AS (
@@ -51,11 +58,14 @@ WITH appended AS (
 )
 INSERT INTO messages (conversation_id, seq, user_id, role, content, tool_calls,
                       tool_call_id, name, tokens, latency_ms, pinned, tokens_before,
-                      metadata, idempotency_key, created_at, kind, payload, fingerprint)
+                      metadata, idempotency_key, created_at, kind, payload, fingerprint,
+                      content_parts, function_call, refusal, weight, extra, tokens_estimated)
 SELECT id, seq, user_id, :role, :content, :tool_calls::jsonb,
        :tool_call_id, :name, :tokens::integer, :latency_ms::integer, pinned, tokens_before,
        :metadata::jsonb, :idempotency_key, updated_at,
-       coalesce(:kind, 'message'), :payload::jsonb, :fingerprint
+       coalesce(:kind, 'message'), :payload::jsonb, :fingerprint, :content_parts::jsonb,
+       :function_call::jsonb, :refusal, :weight::smallint, :extra::jsonb, :tokens_estimated::boolean
   FROM allocated
 RETURNING conversation_id, seq, role, content, tool_calls, tool_call_id, name,
-          tokens, latency_ms, pinned, metadata, idempotency_key, created_at, kind, payload;
+          tokens, latency_ms, pinned, metadata, idempotency_key, created_at, kind, payload,
+          content_parts, function_call, refusal, weight, extra, tokens_estimated;

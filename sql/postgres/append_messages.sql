@@ -13,8 +13,10 @@
 -- :messages         a JSON array of objects with role, content, tool_calls (JSON
 --                   text or null), tool_call_id, name, tokens, latency_ms, pinned,
 --                   metadata (JSON text), idempotency_key, kind ('message' or
---                   null for a chat message), payload (JSON text or null) and
---                   fingerprint, in the order to append them
+--                   null for a chat message), payload (JSON text or null),
+--                   fingerprint, content_parts, function_call and extra (JSON
+--                   text or null), refusal, weight and tokens_estimated, in
+--                   the order to append them
 -- Index: conversations primary key (the row lock), messages primary key,
 --        messages_idempotency_key.
 WITH requested AS (
@@ -23,10 +25,13 @@ WITH requested AS (
                jsonb_to_recordset(:messages::jsonb)
                AS (role text, content text, tool_calls text, tool_call_id text, name text,
                    tokens integer, latency_ms integer, pinned boolean, metadata text,
-                   idempotency_key text, kind text, payload text, fingerprint text)
+                   idempotency_key text, kind text, payload text, fingerprint text,
+                   content_parts text, function_call text, refusal text, weight smallint,
+                   extra text, tokens_estimated boolean)
            ) WITH ORDINALITY AS r(role, content, tool_calls, tool_call_id, name, tokens,
                                   latency_ms, pinned, metadata, idempotency_key, kind,
-                                  payload, fingerprint, requested_at)
+                                  payload, fingerprint, content_parts, function_call,
+                                  refusal, weight, extra, tokens_estimated, requested_at)
 ), batch AS (
     SELECT r.*,
            row_number() OVER (ORDER BY r.requested_at) AS position,
@@ -64,12 +69,16 @@ WITH requested AS (
 )
 INSERT INTO messages (conversation_id, seq, user_id, role, content, tool_calls,
                       tool_call_id, name, tokens, latency_ms, pinned, tokens_before,
-                      metadata, idempotency_key, created_at, kind, payload, fingerprint)
+                      metadata, idempotency_key, created_at, kind, payload, fingerprint,
+                      content_parts, function_call, refusal, weight, extra, tokens_estimated)
 SELECT a.id, a.seq_before + b.position, a.user_id, b.role, b.content, b.tool_calls::jsonb,
        b.tool_call_id, b.name, b.tokens, b.latency_ms, b.pinned,
        a.tokens_before + b.unpinned_tokens_before, b.metadata::jsonb, b.idempotency_key,
-       a.updated_at, coalesce(b.kind, 'message'), b.payload::jsonb, b.fingerprint
+       a.updated_at, coalesce(b.kind, 'message'), b.payload::jsonb, b.fingerprint,
+       b.content_parts::jsonb, b.function_call::jsonb, b.refusal, b.weight, b.extra::jsonb,
+       b.tokens_estimated
   FROM allocated AS a, batch AS b
  ORDER BY b.position
 RETURNING conversation_id, seq, role, content, tool_calls, tool_call_id, name,
-          tokens, latency_ms, pinned, metadata, idempotency_key, created_at, kind, payload;
+          tokens, latency_ms, pinned, metadata, idempotency_key, created_at, kind, payload,
+          content_parts, function_call, refusal, weight, extra, tokens_estimated;

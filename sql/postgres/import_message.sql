@@ -16,14 +16,24 @@
 -- :kind             'message' (or NULL) for a chat message, or another item's kind
 -- :payload          the item as its producer gave it (JSON text), or NULL
 -- :fingerprint      SHA-256 (hex) of what the message says, computed by convstore
+-- :content_parts    the content given as a list of parts (a JSON array as text;
+--                   :content then holds their text), or NULL
+-- :function_call    an assistant's legacy function call (JSON object text), or NULL
+-- :refusal          an assistant's refusal, or NULL
+-- :weight           0 or 1 (fine-tuning), or NULL
+-- :extra            the message's other fields, a JSON object as text
+-- :tokens_estimated true when :tokens is convstore's estimate
 -- :created_at       an ISO 8601 timestamp
 -- Index: messages primary key.
 INSERT INTO messages (conversation_id, seq, user_id, role, content, tool_calls, tool_call_id,
                       name, tokens, latency_ms, pinned, tokens_before, metadata,
-                      idempotency_key, created_at, kind, payload, fingerprint)
+                      idempotency_key, created_at, kind, payload, fingerprint,
+                      content_parts, function_call, refusal, weight, extra, tokens_estimated)
 SELECT id, :seq::bigint, user_id, :role, :content, :tool_calls::jsonb, :tool_call_id,
        :name, :tokens::integer, :latency_ms::integer, :pinned::boolean, 0, :metadata::jsonb,
-       :idempotency_key, :created_at::timestamptz, coalesce(:kind, 'message'), :payload::jsonb, :fingerprint
+       :idempotency_key, :created_at::timestamptz, coalesce(:kind, 'message'), :payload::jsonb, :fingerprint,
+       :content_parts::jsonb, :function_call::jsonb, :refusal, :weight::smallint, :extra::jsonb,
+       :tokens_estimated::boolean
   FROM conversations
  WHERE id = :conversation_id
    AND (:user_id::text IS NULL OR user_id = :user_id)

@@ -6,7 +6,7 @@
 -- :conversation_id  the conversation
 -- :user_id          limit to this owner's conversations, or NULL for any owner
 -- :seq              the message's sequence number
--- :role             system, developer, user, assistant or tool
+-- :role             system, developer, user, assistant, tool or function
 -- :content          the text, or NULL
 -- :tool_calls       a JSON array as text, or NULL
 -- :tool_call_id     the tool call a tool message answers, or NULL
@@ -19,6 +19,13 @@
 -- :kind             'message' (or NULL) for a chat message, or another item's kind
 -- :payload          the item as its producer gave it (JSON text), or NULL
 -- :fingerprint      SHA-256 (hex) of what the message says, computed by convstore
+-- :content_parts    the content given as a list of parts (a JSON array as text;
+--                   :content then holds their text), or NULL
+-- :function_call    an assistant's legacy function call (JSON object text), or NULL
+-- :refusal          an assistant's refusal, or NULL
+-- :weight           0 or 1 (fine-tuning), or NULL
+-- :extra            the message's other fields, a JSON object as text
+-- :tokens_estimated true when :tokens is convstore's estimate
 -- Index: messages primary key (conversation_id, seq).
 UPDATE messages
    SET role = :role,
@@ -33,7 +40,13 @@ UPDATE messages
        idempotency_key = coalesce(:idempotency_key, idempotency_key),
        kind = coalesce(:kind, 'message'),
        payload = :payload::jsonb,
-       fingerprint = :fingerprint
+       fingerprint = :fingerprint,
+       content_parts = :content_parts::jsonb,
+       function_call = :function_call::jsonb,
+       refusal = :refusal,
+       weight = :weight::smallint,
+       extra = :extra::jsonb,
+       tokens_estimated = :tokens_estimated::boolean
  WHERE conversation_id = :conversation_id
    AND (:user_id::text IS NULL OR user_id = :user_id)
    AND seq = :seq

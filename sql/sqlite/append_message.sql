@@ -11,7 +11,7 @@
 -- has milliseconds, so the last three digits are zeros).
 -- :conversation_id  the conversation
 -- :user_id          limit to this owner's conversations, or NULL for any owner
--- :role             system, developer, user, assistant or tool
+-- :role             system, developer, user, assistant, tool or function
 -- :content          the text, or NULL
 -- :tool_calls       a JSON array as text, or NULL
 -- :tool_call_id     the tool call a tool message answers, or NULL
@@ -24,14 +24,23 @@
 -- :kind             'message' (or NULL) for a chat message, or another item's kind
 -- :payload          the item as its producer gave it (JSON text), or NULL
 -- :fingerprint      SHA-256 (hex) of what the message says, computed by convstore
+-- :content_parts    the content given as a list of parts (a JSON array as text;
+--                   :content then holds their text), or NULL
+-- :function_call    an assistant's legacy function call (JSON object text), or NULL
+-- :refusal          an assistant's refusal, or NULL
+-- :weight           0 or 1 (fine-tuning), or NULL
+-- :extra            the message's other fields, a JSON object as text
+-- :tokens_estimated 1 when :tokens is convstore's estimate
 -- Index: conversations primary key, messages primary key, messages_idempotency_key.
 INSERT INTO messages (conversation_id, seq, user_id, role, content, tool_calls,
                       tool_call_id, name, tokens, latency_ms, pinned, tokens_before,
-                      metadata, idempotency_key, created_at, kind, payload, fingerprint)
+                      metadata, idempotency_key, created_at, kind, payload, fingerprint,
+                      content_parts, function_call, refusal, weight, extra, tokens_estimated)
 SELECT id, last_seq + 1, user_id, :role, :content, :tool_calls,
        :tool_call_id, :name, :tokens, :latency_ms, :pinned, total_tokens,
        :metadata, :idempotency_key, strftime('%Y-%m-%dT%H:%M:%f', 'now') || '000Z',
-       coalesce(:kind, 'message'), :payload, :fingerprint
+       coalesce(:kind, 'message'), :payload, :fingerprint, :content_parts, :function_call,
+       :refusal, :weight, :extra, :tokens_estimated
   FROM conversations
  WHERE id = :conversation_id
    AND (:user_id IS NULL OR user_id = :user_id)
@@ -40,4 +49,5 @@ SELECT id, last_seq + 1, user_id, :role, :content, :tool_calls,
                     WHERE conversation_id = :conversation_id
                       AND idempotency_key = :idempotency_key)
 RETURNING conversation_id, seq, role, content, tool_calls, tool_call_id, name,
-          tokens, latency_ms, pinned, metadata, idempotency_key, created_at, kind, payload;
+          tokens, latency_ms, pinned, metadata, idempotency_key, created_at, kind, payload,
+          content_parts, function_call, refusal, weight, extra, tokens_estimated;

@@ -14,8 +14,10 @@
 -- :messages         a JSON array of objects with role, content, tool_calls (JSON
 --                   text or null), tool_call_id, name, tokens, latency_ms, pinned,
 --                   metadata (JSON text), idempotency_key, kind ('message' or
---                   null for a chat message), payload (JSON text or null) and
---                   fingerprint, in the order to append them
+--                   null for a chat message), payload (JSON text or null),
+--                   fingerprint, content_parts, function_call and extra (JSON
+--                   text or null), refusal, weight and tokens_estimated, in
+--                   the order to append them
 -- Index: conversations primary key, messages primary key, messages_idempotency_key.
 WITH conversation AS MATERIALIZED (
     SELECT id, user_id, last_seq, total_tokens
@@ -36,7 +38,13 @@ WITH conversation AS MATERIALIZED (
            json_extract(value, '$.idempotency_key') AS idempotency_key,
            json_extract(value, '$.kind') AS kind,
            json_extract(value, '$.payload') AS payload,
-           json_extract(value, '$.fingerprint') AS fingerprint
+           json_extract(value, '$.fingerprint') AS fingerprint,
+           json_extract(value, '$.content_parts') AS content_parts,
+           json_extract(value, '$.function_call') AS function_call,
+           json_extract(value, '$.refusal') AS refusal,
+           json_extract(value, '$.weight') AS weight,
+           json_extract(value, '$.extra') AS extra,
+           json_extract(value, '$.tokens_estimated') AS tokens_estimated
       FROM json_each(:messages)
 ), batch AS MATERIALIZED (
     SELECT r.*,
@@ -53,12 +61,15 @@ WITH conversation AS MATERIALIZED (
 )
 INSERT INTO messages (conversation_id, seq, user_id, role, content, tool_calls,
                       tool_call_id, name, tokens, latency_ms, pinned, tokens_before,
-                      metadata, idempotency_key, created_at, kind, payload, fingerprint)
+                      metadata, idempotency_key, created_at, kind, payload, fingerprint,
+                      content_parts, function_call, refusal, weight, extra, tokens_estimated)
 SELECT c.id, c.last_seq + b.position, c.user_id, b.role, b.content, b.tool_calls,
        b.tool_call_id, b.name, b.tokens, b.latency_ms, b.pinned,
        c.total_tokens + b.unpinned_tokens_before, b.metadata, b.idempotency_key,
-       strftime('%Y-%m-%dT%H:%M:%f', 'now') || '000Z', coalesce(b.kind, 'message'), b.payload, b.fingerprint
+       strftime('%Y-%m-%dT%H:%M:%f', 'now') || '000Z', coalesce(b.kind, 'message'), b.payload, b.fingerprint,
+       b.content_parts, b.function_call, b.refusal, b.weight, b.extra, b.tokens_estimated
   FROM conversation AS c, batch AS b
  ORDER BY b.position
 RETURNING conversation_id, seq, role, content, tool_calls, tool_call_id, name,
-          tokens, latency_ms, pinned, metadata, idempotency_key, created_at, kind, payload;
+          tokens, latency_ms, pinned, metadata, idempotency_key, created_at, kind, payload,
+          content_parts, function_call, refusal, weight, extra, tokens_estimated;

@@ -12,7 +12,8 @@ WITH segments AS (
 )
 SELECT :conversation_id AS conversation_id, m.seq, m.role, m.content, m.tool_calls,
        m.tool_call_id, m.name, m.tokens, m.latency_ms, m.pinned, m.metadata,
-       m.idempotency_key, m.created_at, m.kind, m.payload
+       m.idempotency_key, m.created_at, m.kind, m.payload, m.content_parts, m.function_call,
+       m.refusal, m.weight, m.extra, m.tokens_estimated
   FROM segments AS s
   JOIN messages AS m
     ON m.conversation_id = s.stored_in

@@ -34,7 +34,8 @@ WITH segments AS (
 )
 SELECT :conversation_id AS conversation_id, seq, role, content, tool_calls,
        tool_call_id, name, tokens, latency_ms, pinned, metadata, idempotency_key,
-       created_at, kind, payload
+       created_at, kind, payload, content_parts, function_call, refusal, weight, extra,
+       tokens_estimated
   FROM (SELECT m.*
           FROM lowest AS l
           JOIN messages AS m

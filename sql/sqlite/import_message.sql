@@ -16,15 +16,24 @@
 -- :kind             'message' (or NULL) for a chat message, or another item's kind
 -- :payload          the item as its producer gave it (JSON text), or NULL
 -- :fingerprint      SHA-256 (hex) of what the message says, computed by convstore
+-- :content_parts    the content given as a list of parts (a JSON array as text;
+--                   :content then holds their text), or NULL
+-- :function_call    an assistant's legacy function call (JSON object text), or NULL
+-- :refusal          an assistant's refusal, or NULL
+-- :weight           0 or 1 (fine-tuning), or NULL
+-- :extra            the message's other fields, a JSON object as text
+-- :tokens_estimated 1 when :tokens is convstore's estimate
 -- :created_at       a timestamp as SQLite stores it (UTC,
 --                   2026-11-25T13:38:38.123000Z; convstore converts any ISO 8601 input)
 -- Index: messages primary key.
 INSERT INTO messages (conversation_id, seq, user_id, role, content, tool_calls, tool_call_id,
                       name, tokens, latency_ms, pinned, tokens_before, metadata,
-                      idempotency_key, created_at, kind, payload, fingerprint)
+                      idempotency_key, created_at, kind, payload, fingerprint,
+                      content_parts, function_call, refusal, weight, extra, tokens_estimated)
 SELECT id, :seq, user_id, :role, :content, :tool_calls, :tool_call_id,
        :name, :tokens, :latency_ms, :pinned, 0, :metadata,
-       :idempotency_key, :created_at, coalesce(:kind, 'message'), :payload, :fingerprint
+       :idempotency_key, :created_at, coalesce(:kind, 'message'), :payload, :fingerprint,
+       :content_parts, :function_call, :refusal, :weight, :extra, :tokens_estimated
   FROM conversations
  WHERE id = :conversation_id
    AND (:user_id IS NULL OR user_id = :user_id)

@@ -6,7 +6,7 @@
 -- Index: messages_idempotency_key (conversation_id, idempotency_key).
 SELECT conversation_id, seq, role, content, tool_calls, tool_call_id, name,
        tokens, latency_ms, pinned, metadata, idempotency_key, created_at,
-       kind, payload
+       kind, payload, content_parts, function_call, refusal, weight, extra, tokens_estimated
   FROM messages
  WHERE conversation_id = :conversation_id
    AND (:user_id IS NULL OR user_id = :user_id)

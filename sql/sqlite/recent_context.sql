@@ -61,7 +61,8 @@ WITH budget AS (
 ), context AS (
     SELECT m.seq, m.role, m.content, m.tool_calls, m.tool_call_id, m.name, m.tokens,
            m.latency_ms, m.pinned, m.metadata, m.idempotency_key, m.created_at, m.kind,
-           m.payload
+           m.payload, m.content_parts, m.function_call, m.refusal, m.weight, m.extra,
+           m.tokens_estimated
       FROM segments AS s
       JOIN messages AS m
         ON m.conversation_id = s.stored_in
@@ -69,7 +70,8 @@ WITH budget AS (
     UNION ALL
     SELECT m.seq, m.role, m.content, m.tool_calls, m.tool_call_id, m.name, m.tokens,
            m.latency_ms, m.pinned, m.metadata, m.idempotency_key, m.created_at, m.kind,
-           m.payload
+           m.payload, m.content_parts, m.function_call, m.refusal, m.weight, m.extra,
+           m.tokens_estimated
       FROM segments AS s
       JOIN messages AS m
         ON m.conversation_id = s.stored_in
@@ -79,7 +81,8 @@ WITH budget AS (
 )
 SELECT :conversation_id AS conversation_id, seq, role, content, tool_calls,
        tool_call_id, name, tokens, latency_ms, pinned, metadata, idempotency_key,
-       created_at, kind, payload,
+       created_at, kind, payload, content_parts, function_call, refusal, weight, extra,
+       tokens_estimated,
        sum(coalesce(tokens, 100)) OVER (
            ORDER BY seq DESC
            ROWS BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW

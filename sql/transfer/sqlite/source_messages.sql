@@ -10,7 +10,9 @@ SELECT m.conversation_id, m.seq, m.user_id, m.role, m.content,
        m.tool_calls AS tool_calls_json, m.tool_call_id, m.name, m.tokens, m.latency_ms,
        m.pinned, m.tokens_before, m.metadata AS metadata_json, m.idempotency_key,
        m.created_at AS created_at_text, m.write_order + :order_offset AS write_order,
-       m.kind, m.payload AS payload_json, m.fingerprint
+       m.kind, m.payload AS payload_json, m.fingerprint,
+       m.content_parts AS content_parts_json, m.function_call AS function_call_json, m.refusal,
+       m.weight, m.extra AS extra_json, m.tokens_estimated
   FROM json_each(:after_seqs) AS wanted
   JOIN messages AS m ON m.conversation_id = wanted.key AND m.seq > wanted.value
  ORDER BY m.conversation_id, m.seq;
