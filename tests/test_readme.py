@@ -63,3 +63,8 @@ def test_pydantic_ai_example_runs(tmp_path):
 
 def test_async_example_runs(tmp_path):
     assert _run_example("## The async API", tmp_path).split() == ["11", "11"]
+
+
+def test_openai_format_example_runs(tmp_path):
+    for _ in range(2):  # it deletes what it made, so it prints the same again
+        assert _run_example("### The OpenAI chat format in full", tmp_path) == "low [1]\n"
