@@ -585,3 +585,22 @@ def test_a_source_of_another_shape_is_refused_before_the_destination_is_touched(
             import_legacy(source, f"sqlite:///{destination}")
         assert "tutorial" in str(raised.value) or "no SQLite database" in str(raised.value)
         assert not destination.exists()
+
+
+def test_an_export_holding_line_separators_in_text_imports_from_a_file(store, user, tmp_path):
+    """U+2028 and U+0085 are written raw (ensure_ascii=False) and are not line
+    ends: a file reads each line whole, and the CLI imports it."""
+    conversation_id = store.create_conversation(user)
+    store.add_message(conversation_id, "user", "one\u2028two\x85three\u2029four")
+    out = io.StringIO()
+    export_conversations(store, user, out)
+    assert len(out.getvalue().splitlines()) > 1  # what .splitlines() would wrongly make of it
+    with pytest.raises(InvalidInput, match=r"io\.StringIO\(text\)"):
+        import_conversations(store, out.getvalue())
+
+    (tmp_path / "export.jsonl").write_text(out.getvalue(), encoding="utf-8")
+    target = f"sqlite:///{tmp_path / 'target.db'}"
+    convstore.migrate(target)
+    assert main(["--url", target, "import", str(tmp_path / "export.jsonl")]) == 0
+    with convstore.connect(target) as imported:
+        assert imported.get_messages(conversation_id) == store.get_messages(conversation_id)

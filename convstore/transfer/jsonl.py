@@ -282,7 +282,8 @@ def _numbered_lines(lines: Iterable[str | bytes]) -> Iterator[tuple[int, str]]:
     if isinstance(lines, (str, bytes, bytearray)):
         raise InvalidInput(
             "lines must be an iterable of lines (an open file, a list), not one "
-            f"{type(lines).__name__}; split it with .splitlines()"
+            f"{type(lines).__name__}; read it as a file: io.StringIO(text) or io.BytesIO(data) "
+            "(not .splitlines(), which also splits at the U+2028 an export may hold in a string)"
         )
     try:
         iterator = iter(lines)
