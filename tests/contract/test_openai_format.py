@@ -74,39 +74,29 @@ DOCUMENTED = [
 ]
 
 
+OPENAI_FIELDS = (
+    "role",
+    "content",
+    "tool_calls",
+    "tool_call_id",
+    "name",
+    "function_call",
+    "refusal",
+    "weight",
+)
+"""The fields of OpenAI's chat format that convstore has a place for."""
+
+
 def _as_given(message):
     """A documented message as convstore takes it: fields it has no place for in extra."""
-    known = {
-        "role",
-        "content",
-        "tool_calls",
-        "tool_call_id",
-        "name",
-        "function_call",
-        "refusal",
-        "weight",
-    }
-    given = {key: value for key, value in message.items() if key in known}
-    extra = {key: value for key, value in message.items() if key not in known}
+    given = {key: value for key, value in message.items() if key in OPENAI_FIELDS}
+    extra = {key: value for key, value in message.items() if key not in OPENAI_FIELDS}
     return {**given, "extra": extra} if extra else given
 
 
 def _openai_fields(stored):
     """A stored message back in the OpenAI format: the fields it was given."""
-    fields = {
-        key: stored[key]
-        for key in (
-            "role",
-            "content",
-            "tool_calls",
-            "tool_call_id",
-            "name",
-            "function_call",
-            "refusal",
-            "weight",
-        )
-        if stored[key] is not None
-    }
+    fields = {key: stored[key] for key in OPENAI_FIELDS if stored[key] is not None}
     return {**fields, **stored["extra"]}
 
 
