@@ -38,7 +38,7 @@ import reprlib
 import threading
 import uuid
 from collections.abc import Mapping, Sequence, Set
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, datetime, timedelta, timezone
 from decimal import Decimal
 from typing import Any
@@ -72,7 +72,7 @@ class Limits:
     """
 
     max_text_bytes: int = 8 * 1024 * 1024
-    """Content, titles, names and tool call ids, as UTF-8."""
+    """Content (text, or parts as JSON), titles, names and tool call ids, as UTF-8."""
     max_json_bytes: int = 1024 * 1024
     """Metadata, tool calls and payloads, serialised."""
     max_json_depth: int = 64
@@ -632,7 +632,8 @@ def content_and_parts(
     """A message's content as stored: ``(text, None)`` for text or ``None``;
     for a list of parts, the text of its text and refusal parts (one after
     another, a line break between; ``None`` if it has none) and the parts as
-    JSON text (:func:`json_text`).
+    JSON text (:func:`json_text`, within ``limits.max_text_bytes``, as text
+    content is).
 
     :raises InvalidInput: for another value, or a part :func:`content_part_problem` refuses.
     """
@@ -648,7 +649,10 @@ def content_and_parts(
         if part["type"] in PART_TEXT:
             texts.append(part[PART_TEXT[part["type"]]])
     text_content = "\n".join(texts) if texts else None
-    return optional_text("content", text_content, limits), json_text("content", content, limits)
+    parts_limits = replace(limits, max_json_bytes=limits.max_text_bytes)  # content, not metadata
+    return optional_text("content", text_content, limits), json_text(
+        "content", content, parts_limits
+    )
 
 
 def content_part_problem(part: Any) -> str | None:

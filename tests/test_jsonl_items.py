@@ -8,6 +8,7 @@ import io
 import json
 import uuid
 
+import convstore
 from convstore.transfer.jsonl import export_conversations, import_conversations
 
 REASONING = {"type": "reasoning", "id": "rs_1", "summary": [{"type": "summary_text", "text": "t"}]}
@@ -171,3 +172,13 @@ def test_a_line_without_items_is_as_before(store, user):
         store, [written, json.dumps({**line, "convstore": {**line["convstore"], "items": []}})]
     )
     assert _exported(store, user) == written
+
+
+def test_a_chat_message_with_an_empty_payload_keeps_it_through_jsonl(store, tmp_path, user):
+    conversation_id = store.create_conversation(user)
+    store.add_message(conversation_id, "user", "hello", payload={})
+    out = io.StringIO()
+    export_conversations(store, user, out)
+    with convstore.connect(f"sqlite:///{tmp_path / 'copy.db'}", migrate=True) as copy:
+        import_conversations(copy, io.StringIO(out.getvalue()))
+        assert copy.get_message(conversation_id, 1) == store.get_message(conversation_id, 1)

@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import sqlite3
 import subprocess
 import sys
+from contextlib import closing
 from pathlib import Path
 
+import psycopg
 import pytest
 
 import convstore
@@ -117,3 +120,44 @@ def test_cli_migrate_status_rollback(empty_database_url):
     assert "up to date" in cli("migrate")
     assert first in cli("rollback", "--yes")
     assert f"pending {first}" in cli("status")
+
+
+FORMAT_MIGRATION = {
+    "sqlite": "sqlite_0015_openai_message_format",
+    "postgres": "pg_0021_openai_message_format",
+}
+
+
+def test_rolling_back_the_openai_format_keeps_function_results_as_tool_messages(empty_database_url):
+    """The older schema has no role 'function': its rollback keeps those rows
+    as tool messages, so a full rollback of a store holding them succeeds."""
+    with convstore.connect(empty_database_url, migrate=True) as store:
+        conversation_id = store.create_conversation("u")
+        store.add_messages(
+            conversation_id,
+            [
+                {"role": "assistant", "function_call": {"name": "weather", "arguments": "{}"}},
+                {"role": "function", "name": "weather", "content": "sunny"},
+            ],
+        )
+    dialect = _dialect(empty_database_url)
+    rollback_sql = (
+        migrations_dir(dialect) / f"{FORMAT_MIGRATION[dialect]}.rollback.sql"
+    ).read_text()
+    if dialect == "sqlite":
+        with closing(sqlite3.connect(empty_database_url.removeprefix("sqlite:///"))) as connection:
+            connection.executescript(rollback_sql)
+            rows = connection.execute("SELECT seq, role, name, content FROM messages").fetchall()
+    else:
+        with psycopg.connect(empty_database_url, autocommit=True) as connection:
+            connection.execute(rollback_sql)
+            rows = connection.execute("SELECT seq, role, name, content FROM messages").fetchall()
+    assert sorted(rows) == [(1, "assistant", None, None), (2, "tool", "weather", "sunny")]
+
+
+def test_a_full_rollback_of_a_store_holding_function_results_succeeds(empty_database_url):
+    with convstore.connect(empty_database_url, migrate=True) as store:
+        store.add_message(store.create_conversation("u"), "function", "sunny", name="weather")
+    assert sorted(convstore.rollback(empty_database_url)) == _migration_ids(
+        _dialect(empty_database_url)
+    )

@@ -67,10 +67,10 @@ as :func:`~convstore.content.chat_format.openai_message` sends them (and
 ``name``, but only when the API accepts it: it is kept under ``"convstore"``
 too), with its fine-tuning ``weight`` when it has one."""
 
-WHEN_GIVEN = ("payload", "extra", "tokens_estimated")
+WHEN_GIVEN: dict[str, Any] = {"payload": None, "extra": {}, "tokens_estimated": False}
 """What ``"convstore"``, ``"messages"`` holds of a chat message only when it
-has one (``extra`` not ``{}``, ``tokens_estimated`` true), so that lines of
-messages without are as they were before convstore kept them."""
+is not the default given here, so that lines of messages without are as they
+were before convstore kept them."""
 
 STORED_ONLY = tuple(
     field
@@ -475,7 +475,7 @@ def _stored_fields(message: Mapping[str, Any]) -> dict[str, Any]:
     content ``None`` sent as ``""``): the stored value wins on import."""
     fields = {key: message[key] for key in STORED_ONLY}
     fields.update(
-        (key, message[key]) for key in WHEN_GIVEN if message[key] not in (None, {}, False)
+        (key, message[key]) for key, default in WHEN_GIVEN.items() if message[key] != default
     )
     sent = openai_message(message)
     fields.update((key, message[key]) for key in IN_CHAT_FORMAT if sent.get(key) != message[key])

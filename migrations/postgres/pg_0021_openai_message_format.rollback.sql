@@ -1,7 +1,9 @@
--- Keeps every row but the legacy function results (role 'function'), which
--- the older schema cannot hold: delete them first, or the role CHECK fails.
--- Messages given as parts keep their text only; the other new fields and the
--- estimate marks are lost (an estimate stays as the message's count).
+-- Keeps every row. The legacy function results (role 'function'), which the
+-- older schema cannot hold, become tool messages (with their name, and no
+-- tool_call_id). Messages given as parts keep their text only; the other new
+-- fields and the estimate marks are lost (an estimate stays as the count).
+UPDATE messages SET role = 'tool' WHERE role = 'function';
+
 ALTER TABLE messages
     DROP CONSTRAINT IF EXISTS messages_extra_shape,
     DROP CONSTRAINT IF EXISTS messages_weight_values,

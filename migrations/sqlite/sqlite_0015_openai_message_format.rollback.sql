@@ -1,7 +1,7 @@
 -- Back to the table of sqlite_0014, rebuilt as the migration rebuilt it.
--- Keeps every row but the legacy function results (role 'function'), which
--- the older table cannot hold: delete them first, or the copy fails on the
--- role CHECK. Messages given as parts keep their text only; the other new
+-- Keeps every row. The legacy function results (role 'function'), which the
+-- older table cannot hold, become tool messages (with their name, and no
+-- tool_call_id). Messages given as parts keep their text only; the other new
 -- fields and the estimate marks are lost (an estimate stays as the count).
 
 CREATE TABLE messages_rebuilt (
@@ -42,7 +42,8 @@ INSERT INTO messages_rebuilt (rowid, conversation_id, seq, user_id, role, conten
                               tool_call_id, name, tokens, latency_ms, tokens_before, metadata,
                               created_at, pinned, idempotency_key, write_order, kind, payload,
                               fingerprint)
-SELECT rowid, conversation_id, seq, user_id, role, content, tool_calls,
+SELECT rowid, conversation_id, seq, user_id,
+       CASE role WHEN 'function' THEN 'tool' ELSE role END, content, tool_calls,
        tool_call_id, name, tokens, latency_ms, tokens_before, metadata,
        created_at, pinned, idempotency_key, write_order, kind, payload,
        fingerprint

@@ -257,3 +257,12 @@ def test_a_message_that_is_not_valid_is_refused_and_nothing_is_stored(store, use
     with pytest.raises(InvalidInput, match=reason):
         store.replace_message(conversation_id, 1, message)
     assert [m["content"] for m in store.get_messages(conversation_id, limit=None)] == ["kept"]
+
+
+def test_parts_are_content_within_the_text_limit_not_the_json_one(store, user):
+    conversation_id = store.create_conversation(user)
+    large = "x" * 2_000_000  # over max_json_bytes (1 MiB), within max_text_bytes (8 MiB)
+    stored = store.add_message(conversation_id, "user", [{"type": "text", "text": large}])
+    assert stored["content"] == [{"type": "text", "text": large}]
+    with pytest.raises(InvalidInput, match="Limits.max_text_bytes|Limits.max_json_bytes"):
+        store.add_message(conversation_id, "user", [{"type": "text", "text": "x" * 9_000_000}])
