@@ -76,11 +76,20 @@ MESSAGE_KEYS = {
     "user": {"role", "content", "name"},
     "assistant": {"role", "content", "name", "tool_calls", "refusal", "audio", "function_call"},
     "tool": {"role", "content", "tool_call_id"},
+    "function": {"role", "content", "name"},
 }
 """The properties each role's message may have in the API's schema (others
 are refused: openai/openai-node#1161)."""
 NAME = re.compile(r"^[a-zA-Z0-9_-]+$")
 """The pattern the API requires of a message's ``name``."""
+PART_TYPES = {
+    "system": {"text"},
+    "developer": {"text"},
+    "user": {"text", "image_url", "input_audio", "file"},
+    "assistant": {"text", "refusal"},
+    "tool": {"text"},
+}
+"""The content parts each role's message may hold in the API's schema."""
 
 
 def history_errors(body: dict[str, Any]) -> list[str]:
@@ -89,8 +98,11 @@ def history_errors(body: dict[str, Any]) -> list[str]:
     and function-calling guide: an assistant message with ``tool_calls`` must
     be followed by tool messages answering each ``tool_call_id`` before any
     other message; a tool message must answer a call of the assistant message
-    before its run of tool messages; content is a string (``null`` only for an
-    assistant message with tool calls); ``stream_options`` only with ``stream``.
+    before its run of tool messages; content is a string, or a non-empty array
+    of the parts its role takes (:data:`PART_TYPES`; a ``function`` message
+    takes a string or ``null``, and needs its ``name``), ``null`` only for an
+    assistant message with tool calls or a function call; ``stream_options``
+    only with ``stream``.
     And from the API's schema of a message: only the properties of its role
     (:data:`MESSAGE_KEYS`), a ``name`` matching :data:`NAME`, ``tool_calls`` a
     non-empty array of calls each with exactly a non-empty string ``id``,
@@ -102,7 +114,7 @@ def history_errors(body: dict[str, Any]) -> list[str]:
     for index, message in enumerate(body.get("messages", [])):
         role, content = message.get("role"), message.get("content")
         errors.extend(_schema_errors(index, message))
-        if not (isinstance(content, str) or (content is None and message.get("tool_calls"))):
+        if not _content_accepted(message):
             errors.append(f"Invalid type for 'messages[{index}].content': expected a string")
         if role == "tool":
             if caller is None or message.get("tool_call_id") not in pending:
@@ -133,12 +145,31 @@ def history_errors(body: dict[str, Any]) -> list[str]:
     return errors
 
 
+def _content_accepted(message: dict[str, Any]) -> bool:
+    role, content = message.get("role"), message.get("content")
+    if isinstance(content, str):
+        return True
+    if content is None:
+        calls = message.get("tool_calls") or message.get("function_call")
+        return role == "function" or (role == "assistant" and bool(calls))
+    return (
+        isinstance(content, list)
+        and bool(content)
+        and all(
+            isinstance(part, dict) and part.get("type") in PART_TYPES.get(role, ())
+            for part in content
+        )
+    )
+
+
 def _schema_errors(index: int, message: dict[str, Any]) -> list[str]:
     where = f"messages[{index}]"
     unexpected = sorted(set(message) - MESSAGE_KEYS.get(message.get("role"), set()))
     errors: list[str] = []
     if unexpected:
         errors.append(f"Additional properties are not allowed ({unexpected}) - '{where}'")
+    if message.get("role") == "function" and "name" not in message:
+        errors.append(f"Missing required parameter: '{where}.name'.")
     if "name" in message and not (isinstance(message["name"], str) and NAME.match(message["name"])):
         errors.append(
             f"Invalid '{where}.name': string does not match pattern. Expected a string "

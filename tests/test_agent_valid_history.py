@@ -146,6 +146,45 @@ def test_a_history_broken_in_the_middle_is_sent_valid(store, user, fake, client)
     assert_all_valid(fake)
 
 
+def test_a_history_in_the_openai_format_in_full_is_sent_as_the_api_takes_it(
+    store, user, fake, client
+):
+    """Parts (each role only those its API schema takes), a legacy function
+    call and its result, a refusal: the request is valid, and keeps what the
+    API takes as it was stored."""
+    agent = agent_for(store, client)
+    conversation_id = agent.start_conversation(user)
+    image = {"type": "image_url", "image_url": {"url": "https://example.com/tram.jpg"}}
+    store.add_messages(
+        conversation_id,
+        [
+            {"role": "user", "content": [{"type": "text", "text": "Where?"}, image]},
+            {"role": "assistant", "content": [{"type": "text", "text": "Alfama."}, image]},
+            {"role": "assistant", "function_call": {"name": "book", "arguments": "{}"}},
+            {"role": "function", "name": "book", "content": [{"type": "text", "text": "booked"}]},
+            {"role": "assistant", "content": None, "refusal": "I cannot pay for you."},
+            {"role": "user", "content": [{"type": "thinking", "thinking": "not for the API"}]},
+        ],
+    )
+    fake.script.append(text_reply("ok"))
+    agent.chat(conversation_id, "thanks")
+
+    sent = fake.requests[0]["messages"]
+    assert sent[1:7] == [
+        {"role": "user", "content": [{"type": "text", "text": "Where?"}, image]},
+        {"role": "assistant", "content": [{"type": "text", "text": "Alfama."}]},
+        {
+            "role": "assistant",
+            "content": None,
+            "function_call": {"name": "book", "arguments": "{}"},
+        },
+        {"role": "function", "content": "booked", "name": "book"},
+        {"role": "assistant", "content": "", "refusal": "I cannot pay for you."},
+        {"role": "user", "content": ""},
+    ]
+    assert_all_valid(fake)
+
+
 @pytest.mark.parametrize("pinned_call", [False, True])
 def test_a_budget_cut_inside_a_tool_group_is_sent_valid(store, user, fake, client, pinned_call):
     """The budget reaches into a tool group (the run may not start on a tool
@@ -387,9 +426,51 @@ STORED_ITEMS = st.builds(
 )
 """Items of another kind, with anything a chat message could carry."""
 
+PARTS = st.lists(
+    st.sampled_from(
+        [
+            {"type": "text", "text": "t"},
+            {"type": "refusal", "refusal": "no"},
+            {"type": "image_url", "image_url": {"url": "https://example.com/a.png"}},
+            {"type": "input_audio", "input_audio": {"data": "UklGRg==", "format": "wav"}},
+            {"type": "file", "file": {"file_id": "file-1"}},
+            {"type": "thinking", "thinking": "a type the API does not take"},
+        ]
+    ),
+    max_size=3,
+)
+"""Content given as parts, any role's, an empty list included."""
+
+STORED_OPENAI_FORMAT = st.one_of(
+    st.builds(
+        lambda role, parts: {"role": role, "content": parts},
+        st.sampled_from(["system", "developer", "user", "assistant", "tool"]),
+        PARTS,
+    ).map(lambda m: {**m, "tool_call_id": "c1"} if m["role"] == "tool" else m),
+    st.builds(
+        lambda content, refusal: {"role": "assistant", "content": content, "refusal": refusal},
+        st.sampled_from([None, "", "a"]) | PARTS,
+        st.sampled_from([None, "no"]),
+    ),
+    st.builds(
+        lambda content: {
+            "role": "assistant",
+            "content": content,
+            "function_call": {"name": "f", "arguments": "{}"},
+        },
+        st.sampled_from([None, "a"]) | PARTS,
+    ),
+    st.builds(
+        lambda content: {"role": "function", "name": "f", "content": content},
+        st.sampled_from([None, "r"]) | PARTS,
+    ),
+)
+"""Messages of the OpenAI format in full: parts, refusals, legacy function calls."""
+
 STORED_MESSAGES = st.lists(
     st.one_of(
         STORED_ITEMS,
+        STORED_OPENAI_FORMAT,
         st.builds(
             lambda name: {"role": "user", "content": "q", "name": name},
             st.sampled_from([None, "ana", "Ana María", "", "a.b"]),

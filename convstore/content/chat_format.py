@@ -14,6 +14,17 @@ from ..validation import CHAT_MESSAGE, PART_TEXT, tool_call_problem
 UNANSWERED_TOOL_CALL = "the tool call did not complete: no result was stored"
 """What the model is told about a tool call that has no stored result."""
 
+SENT_PART_TYPES = {
+    "system": frozenset({"text"}),
+    "developer": frozenset({"text"}),
+    "user": frozenset({"text", "image_url", "input_audio", "file"}),
+    "assistant": frozenset({"text", "refusal"}),
+    "tool": frozenset({"text"}),
+}
+"""The content parts the Chat Completions API takes in a message of each role
+(its API reference, the ``messages`` parameter); a ``function`` message takes
+text only."""
+
 NAME_PATTERN = re.compile(r"[a-zA-Z0-9_-]+")
 """The ``name`` of a message the Chat Completions API accepts (it refuses
 others with a 400: ``'messages.1.name' does not match '^[a-zA-Z0-9_-]+$'``)."""
@@ -43,19 +54,22 @@ def openai_message(message: Mapping[str, Any]) -> dict[str, Any]:
     """A stored message as the API takes it, whatever was stored (the stored
     message is not changed):
 
-    - its content as stored: text, or the list of parts it was given as;
+    - its content as stored, text or parts, but only the parts its role takes
+      (:data:`SENT_PART_TYPES`; none left, or none given: as no content); a
+      ``function`` message's parts as their text;
     - an assistant message carries its :func:`sent_calls` (none for other
       roles), its legacy ``function_call`` and its ``refusal`` if it has
       them, and content ``""`` when it has neither content nor a call;
     - a tool message carries its ``tool_call_id`` and no ``name``;
-    - another message carries its ``name`` only when the API accepts it
+    - a ``function`` message carries its ``name`` (the function's, which the
+      API requires); another message only when the API accepts it
       (:data:`NAME_PATTERN`): ``"Ana María"`` is left out, not rewritten,
       so no two people are ever sent under one made-up name.
 
     A fine-tuning ``weight`` and the ``extra`` fields are not sent: the API
     has no place for them.
     """
-    sent: dict[str, Any] = {"role": message["role"], "content": message["content"]}
+    sent: dict[str, Any] = {"role": message["role"], "content": _sent_content(message)}
     calls = sent_calls(message) if message["role"] == "assistant" else []
     if calls:
         sent["tool_calls"] = calls
@@ -69,9 +83,21 @@ def openai_message(message: Mapping[str, Any]) -> dict[str, Any]:
         sent["content"] = ""
     if message["role"] == "tool":
         sent["tool_call_id"] = message["tool_call_id"]
-    elif isinstance(message["name"], str) and NAME_PATTERN.fullmatch(message["name"]):
+    elif message["role"] == "function" or (
+        isinstance(message["name"], str) and NAME_PATTERN.fullmatch(message["name"])
+    ):
         sent["name"] = message["name"]
     return sent
+
+
+def _sent_content(message: Mapping[str, Any]) -> str | list[dict[str, Any]] | None:
+    content = message["content"]
+    if not isinstance(content, list):
+        return content  # type: ignore[no-any-return]
+    if message["role"] == "function":
+        return message_text(message)
+    taken = SENT_PART_TYPES.get(message["role"], frozenset())
+    return [part for part in content if part["type"] in taken] or None
 
 
 def sent_calls(message: Mapping[str, Any]) -> list[dict[str, Any]]:
