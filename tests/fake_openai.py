@@ -112,7 +112,7 @@ def history_errors(body: dict[str, Any]) -> list[str]:
     pending: list[str] = []
     caller: int | None = None
     for index, message in enumerate(body.get("messages", [])):
-        role, content = message.get("role"), message.get("content")
+        role = message.get("role")
         errors.extend(_schema_errors(index, message))
         if not _content_accepted(message):
             errors.append(f"Invalid type for 'messages[{index}].content': expected a string")
