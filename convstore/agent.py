@@ -9,9 +9,11 @@ tool result whose call was cut away), stores the reply with its token count,
 latency, model and usage, and returns its text.
 
 Token counts: an assistant message gets the API's ``completion_tokens``. A user
-message is stored with an estimate (4 characters a token) and corrected once
-the reply arrives: the API's ``prompt_tokens`` less the stored counts of the
-context messages sent with it and an estimate of the system prompt.
+message (and a reply without usage, a tool result) is stored without a count,
+so the store keeps its estimate (:mod:`convstore.token_estimate`, marked
+``tokens_estimated``); the user message's is corrected once the reply
+arrives: the API's ``prompt_tokens`` less the stored counts of the context
+messages sent with it and an estimate of the system prompt.
 
 The history sent is always one the API accepts (see
 :func:`convstore.content.chat_format.valid_history` for the rules, from the OpenAI Chat
@@ -48,7 +50,7 @@ from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import Any, NamedTuple
 
-from . import validation
+from . import token_estimate, validation
 from .content.chat_format import (
     UNANSWERED_TOOL_CALL,
     call_ids,
@@ -63,9 +65,6 @@ from .store.store import Message, Store
 from .urls import redact
 
 logger = logging.getLogger("convstore")
-
-CHARACTERS_PER_TOKEN = 4
-"""The estimate used before the API reports real counts."""
 
 PLACEHOLDER_API_KEY = "unused"
 """The API key sent to an ``OPENAI_BASE_URL`` server when ``OPENAI_API_KEY`` is
@@ -107,8 +106,12 @@ class Tool:
 
 
 def estimate_tokens(text: str | None) -> int:
-    """A token count from the length of ``text``: 4 characters a token, at least 1."""
-    return max(1, len(text or "") // CHARACTERS_PER_TOKEN)
+    """The store's estimate of a message of ``text`` alone
+    (:func:`convstore.token_estimate.message_tokens`): what a message stored
+    without a count holds until the API reports a real one."""
+    return token_estimate.message_tokens(
+        text=text, parts=None, name=None, calls=None, function_call=None, refusal=None
+    )
 
 
 def openai_client() -> Any:
@@ -279,7 +282,6 @@ class PersistentAgent:
         message = {
             "role": "user",
             "content": new_text,
-            "tokens": estimate_tokens(new_text),
             "idempotency_key": f"user:{request_id or uuid.uuid4()}",
         }
         branch_id = self._branch_name(conversation_id, seq, "edit", request_id)
@@ -432,9 +434,7 @@ class PersistentAgent:
         self, conversation_id: str, text: str, request_id: str | None
     ) -> Message:
         key = f"user:{request_id or uuid.uuid4()}"
-        return self.store.add_message(
-            conversation_id, "user", text, tokens=estimate_tokens(text), idempotency_key=key
-        )
+        return self.store.add_message(conversation_id, "user", text, idempotency_key=key)
 
     def _request_messages(self, conversation_id: str) -> tuple[list[dict[str, Any]], int]:
         """The system prompt plus the newest history that fits the budget, made
@@ -593,7 +593,7 @@ class PersistentAgent:
             conversation_id,
             "assistant",
             content,
-            tokens=tokens if tokens is not None else estimate_tokens(content),
+            tokens=tokens,
             latency_ms=latency_ms,
             metadata=metadata,
             tool_calls=tool_calls,
@@ -630,7 +630,6 @@ class PersistentAgent:
             conversation_id,
             "tool",
             content,
-            tokens=estimate_tokens(content),
             tool_call_id=call_id,
             name=name,
             idempotency_key=key,

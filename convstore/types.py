@@ -87,7 +87,8 @@ class NewMessage(_NewMessageRequired, total=False):
     as ``audio``), a ``function`` message, or an item of another ``kind``."""
 
     tokens: int | None
-    """Its token count; ``None`` (the default) means unknown, counted as 100."""
+    """Its token count; ``None`` (the default) stores convstore's estimate
+    from its content (:mod:`convstore.token_estimate`), marked ``tokens_estimated``."""
     latency_ms: int | None
     """How long the model took to generate it, in milliseconds, or ``None``."""
     metadata: Mapping[str, Any] | None
@@ -149,7 +150,8 @@ class Message(TypedDict):
     tool_call_id: str | None
     name: str | None
     tokens: int | None
-    """The token count given, or ``None`` (unknown, counted as 100)."""
+    """The token count given, or convstore's estimate (``tokens_estimated``);
+    ``None`` only for a row written before convstore estimated (counted as 100)."""
     latency_ms: int | None
     """Generation latency in milliseconds, or ``None``."""
     pinned: bool
@@ -183,6 +185,8 @@ class MessageFingerprint(TypedDict):
     (migrations ``pg_0017`` / ``sqlite_0010``)."""
     tokens: int | None
     """Its token count, which the fingerprint leaves out."""
+    tokens_estimated: bool
+    """Whether that count is convstore's estimate (none was given)."""
     pinned: bool
     """Its pin, which the fingerprint leaves out."""
 
@@ -192,7 +196,7 @@ class ContextMessage(Message):
 
     suffix_tokens: int
     """The counted tokens from this message to the newest of the context
-    (unknown counts as 100): the first message's is the context's total."""
+    (a ``None`` as 100): the first message's is the context's total."""
 
 
 class _ImportedMessageRequired(NewMessage):
@@ -363,7 +367,7 @@ class ConversationStats(TypedDict):
     conversation_id: str
     message_count: int
     total_tokens: int
-    """The sum of the reported token counts (unknown ones count 0 here)."""
+    """The sum of the reported token counts (estimated and unknown ones count 0 here)."""
     avg_latency_ms: float | None
     """The mean of the reported latencies, in milliseconds; ``None`` if none was."""
     started_at: datetime
@@ -381,7 +385,7 @@ class UserStats(TypedDict):
     messages_by_role: dict[str, int]
     """Message counts by role; roles with no message are absent."""
     tokens: int
-    """The sum of the reported token counts (unknown ones count 0 here)."""
+    """The sum of the reported token counts (estimated and unknown ones count 0 here)."""
     first_activity_at: datetime | None
     """The creation of the user's first conversation; ``None`` without any."""
     last_activity_at: datetime | None

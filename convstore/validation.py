@@ -43,6 +43,7 @@ from datetime import date, datetime, timedelta, timezone
 from decimal import Decimal
 from typing import Any
 
+from . import token_estimate
 from .errors import ConfigurationError, InvalidInput
 from .types import (
     IMPORTED_MESSAGE_FIELDS,
@@ -566,6 +567,8 @@ def message(
     - Each tool call is checked by :func:`tool_call_problem`, a
       ``function_call`` the same way; ``weight`` is 0 or 1; ``extra`` is a
       JSON object of fields that are not a :class:`~convstore.types.NewMessage`'s.
+    - ``tokens=None`` (not given) stores :func:`convstore.token_estimate.message_tokens`
+      of the message, with ``tokens_estimated`` true.
 
     An item of another kind may have no content and no ``tool_call_id``.
 
@@ -611,8 +614,20 @@ def message(
         "refusal": checked_refusal,
         "weight": optional_weight(weight),
         "extra": checked_extra,
-        "tokens_estimated": False,
+        "tokens_estimated": tokens is None,
     }
+    if tokens is None:
+        checked["tokens"] = min(
+            MAX_INTEGER,
+            token_estimate.message_tokens(
+                text=text_content,
+                parts=content if parts is not None else None,
+                name=optional_text("name", name, limits),
+                calls=tool_calls if checked_calls else None,
+                function_call=function_call,
+                refusal=checked_refusal,
+            ),
+        )
     checked["fingerprint"] = _fingerprint(checked)
     return checked
 
@@ -799,6 +814,15 @@ def _fingerprint(checked: Mapping[str, Any]) -> str:
         said.append(given)
     canonical = json.dumps(said, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
     return hashlib.sha256(canonical.encode("utf-8")).hexdigest()
+
+
+def estimated_tokens(value: Mapping[str, Any], limits: Limits = DEFAULT_LIMITS) -> int:
+    """The token estimate of a stored :class:`~convstore.types.Message` (or a
+    :class:`~convstore.types.NewMessage`), whatever its count: what
+    :func:`message` stores without one."""
+    given = {key: value[key] for key in value if key not in STORED_ONLY_FIELDS}
+    estimate: int = new_message({**given, "tokens": None}, limits)["tokens"]
+    return estimate
 
 
 def _said(checked: Mapping[str, Any], field: str) -> Any:

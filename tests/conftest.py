@@ -4,8 +4,11 @@ and a ``store`` fixture that runs each contract test on both."""
 from __future__ import annotations
 
 import os
+import sqlite3
 import uuid
 from collections.abc import Callable, Iterator
+from contextlib import closing
+from pathlib import Path
 from urllib.parse import urlsplit
 
 import psycopg
@@ -94,12 +97,25 @@ def sqlite_url(tmp_path) -> str:
     return f"sqlite:///{tmp_path / 'conversations.db'}"
 
 
+@pytest.fixture(scope="session")
+def migrated_sqlite_file(tmp_path_factory) -> Path:
+    """A SQLite file migrated once for the run (every migration takes about a
+    quarter of a second, which each test's own file would pay again)."""
+    path = tmp_path_factory.mktemp("template") / "migrated.db"
+    convstore.migrate(f"sqlite:///{path}")
+    return path
+
+
 def migrated_url(request, kind: str) -> str:
-    """A migrated database: ``sqlite``, ``postgres``, or ``pgbouncer`` (the
-    PostgreSQL database reached through PgBouncer)."""
+    """A migrated database: ``sqlite`` (the test's own file, a copy of
+    :func:`migrated_sqlite_file` made by SQLite's backup API), ``postgres``,
+    or ``pgbouncer`` (the PostgreSQL database reached through PgBouncer)."""
     if kind == "sqlite":
         url = request.getfixturevalue("sqlite_url")
-        convstore.migrate(url)
+        template = request.getfixturevalue("migrated_sqlite_file")
+        with closing(sqlite3.connect(template)) as source:
+            with closing(sqlite3.connect(url.removeprefix("sqlite:///"))) as copy:
+                source.backup(copy)
         return url
     return request.getfixturevalue(f"{kind}_url")
 

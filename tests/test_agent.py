@@ -7,6 +7,7 @@ import openai
 import pytest
 
 from convstore.agent import ModelError, Tool, estimate_tokens
+from convstore.token_estimate import text_tokens
 
 from .fake_openai import (
     SYSTEM,
@@ -73,7 +74,7 @@ def test_long_conversations_stay_within_the_context_window(store, user, fake, cl
         agent.chat(conversation_id, "tell me more " * 10, request_id=f"turn-{turn}")
     for request in fake.requests:
         history = request["messages"][1:]
-        assert sum(estimate_tokens(m["content"]) for m in history) <= 1000 - 200
+        assert sum(text_tokens(m["content"]) for m in history) <= 1000 - 200
     assert len(agent.get_history(conversation_id)) == 80
     assert len(fake.requests[-1]["messages"]) < 40
 

@@ -63,7 +63,7 @@ class Model:
         )
         assert stored["seq"] == branch.last_seq + 1
         branch.last_seq = stored["seq"]
-        branch.history.append(Stored(stored["seq"], role, tokens, pinned))
+        branch.history.append(Stored(stored["seq"], role, stored["tokens"], pinned))
         branch.contents[stored["seq"]] = content
 
     def fork(self, parent: Branch, at_seq: int) -> Branch:
@@ -84,7 +84,7 @@ class Model:
             },
         )
         branch = self._branch(edited["conversation_id"], parent, message.seq - 1)
-        branch.history.append(Stored(message.seq, role, tokens, pinned))
+        branch.history.append(Stored(message.seq, role, edited["tokens"], pinned))
         branch.contents[message.seq] = content
         branch.last_seq = message.seq
 
@@ -115,8 +115,8 @@ class Model:
             branch.parent.children.remove(branch)
 
     def set_tokens(self, branch: Branch, message: Stored, tokens: int | None) -> None:
-        self.store.set_message_tokens(branch.conversation_id, message.seq, tokens)
-        message.tokens = tokens
+        updated = self.store.set_message_tokens(branch.conversation_id, message.seq, tokens)
+        message.tokens = updated["tokens"]  # an estimate again for None
 
     def delete_message(self, branch: Branch, message: Stored) -> None:
         assert self.store.delete_message(branch.conversation_id, message.seq)

@@ -56,7 +56,12 @@ def test_every_query_run_through_a_view_is_limited_to_its_user(store, people):
     # Per-conversation statements without a user in their names: limited all the same.
     assert bob_view.run("delete_message", conversation_id=alices, seq=1) == []
     assert bob_view.run("message_tokens", conversation_id=alices, seq=1) == []
-    assert bob_view.run("set_message_tokens", conversation_id=alices, seq=1, tokens=1) == []
+    assert (
+        bob_view.run(
+            "set_message_tokens", conversation_id=alices, seq=1, tokens=1, tokens_estimated=False
+        )
+        == []
+    )
     bob_view.run("shift_tokens_before", conversation_id=alices, seq=0, delta=7)
     bob_view.run(
         "adjust_conversation_totals",

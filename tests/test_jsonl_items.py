@@ -182,3 +182,21 @@ def test_a_chat_message_with_an_empty_payload_keeps_it_through_jsonl(store, tmp_
     with convstore.connect(f"sqlite:///{tmp_path / 'copy.db'}", migrate=True) as copy:
         import_conversations(copy, io.StringIO(out.getvalue()))
         assert copy.get_message(conversation_id, 1) == store.get_message(conversation_id, 1)
+
+
+def test_estimated_counts_keep_their_mark_through_jsonl(store, tmp_path, user):
+    conversation_id = store.create_conversation(user)
+    store.add_messages(
+        conversation_id,
+        [
+            {"role": "user", "content": "estimated"},
+            {"role": "assistant", "content": "given", "tokens": 3},
+        ],
+    )
+    out = io.StringIO()
+    export_conversations(store, user, out)
+    line = json.loads(out.getvalue())
+    assert [m.get("tokens_estimated") for m in line["convstore"]["messages"]] == [True, None]
+    with convstore.connect(f"sqlite:///{tmp_path / 'copy.db'}", migrate=True) as copy:
+        import_conversations(copy, io.StringIO(out.getvalue()))
+        assert copy.get_messages(conversation_id) == store.get_messages(conversation_id)

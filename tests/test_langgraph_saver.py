@@ -138,7 +138,10 @@ def test_turns_with_a_tool_are_mirrored_and_readable_through_convstore(
     assert messages[3]["content"] == "Sunny in Lisbon"
     assert store.get_conversation(conversation)["metadata"] == {"langgraph_thread_id": thread_id}
     assert store.search_messages(user, "lisbon")[0]["conversation_id"] == conversation
-    context = store.get_recent_context(conversation, max_tokens=400)  # 100 per message
+    assert all(m["tokens_estimated"] for m in messages if m["role"] != "assistant")
+    tokens = [m["tokens"] for m in messages]  # estimates, and the model's usage
+    last_turn = tokens[0] + sum(tokens[4:])  # the pinned prompt and the last three
+    context = store.get_recent_context(conversation, max_tokens=last_turn)
     assert [m["role"] for m in context] == ["system", "assistant", "user", "assistant"]
     assert store.get_conversation_stats(conversation)["message_count"] == 7
 

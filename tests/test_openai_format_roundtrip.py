@@ -110,7 +110,7 @@ MESSAGE = st.one_of(
 )
 HISTORY = st.lists(MESSAGE, min_size=1, max_size=6)
 PROFILE = settings(
-    max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+    max_examples=15, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
 )
 
 

@@ -237,6 +237,7 @@ def _fingerprinted(message: Message, store: Store) -> dict[str, Any]:
         "seq": message["seq"],
         "fingerprint": message_fingerprint(message, store.limits),
         "tokens": message["tokens"],
+        "tokens_estimated": message["tokens_estimated"],
         "pinned": message["pinned"],
         "idempotency_key": message["idempotency_key"],
     }
@@ -245,7 +246,10 @@ def _fingerprinted(message: Message, store: Store) -> dict[str, Any]:
 def _unchanged(stored: Mapping[str, Any], wanted: NewMessage, fingerprint: str) -> bool:
     return (
         stored["fingerprint"] == fingerprint
-        and stored["tokens"] == wanted.get("tokens")
+        and (
+            stored["tokens"] == wanted.get("tokens")
+            or (stored["tokens_estimated"] and wanted.get("tokens") is None)
+        )
         and stored["pinned"] == wanted.get("pinned", False)
         and stored["idempotency_key"] == wanted.get("idempotency_key")
     )

@@ -15,9 +15,9 @@ readable by convstore:
   for a tool), ``system`` when it holds only system prompts, else ``user``;
 - ``content`` is its text parts (prompts, text, tool results given as text),
   one a line, for search and reading;
-- ``tokens`` is a response's ``usage.output_tokens`` (a request's are unknown:
-  the token budget counts 100), and a request with a system prompt is pinned,
-  so every budgeted load keeps it.
+- ``tokens`` is a response's ``usage.output_tokens`` (a request has none: the
+  store keeps its estimate from ``content``), and a request with a system
+  prompt is pinned, so every budgeted load keeps it.
 """
 
 from __future__ import annotations

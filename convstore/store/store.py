@@ -340,8 +340,10 @@ class Store:
         convstore has no place for. What goes in comes back the same.
 
         The message gets the conversation's next ``seq`` (1, 2, 3 ... with no
-        gaps, also under concurrent appends). ``tokens=None`` means unknown; the
-        token budget counts such a message as 100 tokens. A ``pinned`` message
+        gaps, also under concurrent appends). ``tokens=None`` (not known) stores
+        an estimate from the message's content, marked ``tokens_estimated``
+        (:mod:`convstore.token_estimate`), which the token budget counts until
+        :meth:`set_message_tokens` gives a real count. A ``pinned`` message
         (say, a system prompt) is part of every :meth:`get_recent_context`.
 
         Retrying safely: give an ``idempotency_key`` (any string unique within
@@ -464,7 +466,9 @@ class Store:
         return cast("list[Message]", stored)
 
     def set_message_tokens(self, conversation_id: str, seq: int, tokens: int | None) -> Message:
-        """Set a message's token count (``None``: unknown) and return the message.
+        """Set a message's token count and return the message. ``None`` stores
+        convstore's estimate again (``tokens_estimated``), as for a message
+        written without a count; a count clears ``tokens_estimated``.
 
         The running totals behind :meth:`get_recent_context` are shifted in the
         same transaction: every later message's total is updated, so the cost
@@ -478,8 +482,16 @@ class Store:
         new_tokens = validation.optional_count("tokens", tokens)
         with _safe_to_repeat(), self.transaction():
             counted_before = self._lock_message(checked_id, checked_seq)
+            if new_tokens is None:
+                (stored,) = self.run("get_message", conversation_id=checked_id, seq=checked_seq)
             (counted_after,) = self.run(
-                "set_message_tokens", conversation_id=checked_id, seq=checked_seq, tokens=new_tokens
+                "set_message_tokens",
+                conversation_id=checked_id,
+                seq=checked_seq,
+                tokens=new_tokens
+                if new_tokens is not None
+                else validation.estimated_tokens(stored, self.limits),
+                tokens_estimated=new_tokens is None,
             )
             self._retotal(checked_id, checked_seq, counted_before, counted_after)
             (message,) = self.run("get_message", conversation_id=checked_id, seq=checked_seq)
@@ -1297,7 +1309,8 @@ class Store:
 
         Pinned messages always come first in the budget: the result is every
         pinned message plus the longest run of newest unpinned messages whose
-        counted tokens (unknown counts as 100) fit in what is left. If the
+        counted tokens (an estimate where none was given; a ``NULL`` of a row
+        written before convstore estimated counts as 100) fit in what is left. If the
         newest message alone does not fit, only the pinned messages are
         returned (even if they alone exceed the budget).
 

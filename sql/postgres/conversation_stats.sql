@@ -1,6 +1,7 @@
 -- Per-conversation statistics (no row if the conversation does not exist);
 -- a branch's count the messages it shares with its ancestors.
--- total_tokens sums the reported token counts; messages without one are not counted.
+-- total_tokens sums the reported token counts; messages without one (whose
+-- tokens is convstore's estimate, or NULL) are not counted.
 -- avg_latency_ms is the exact sum divided once in double precision, as SQLite's
 -- avg() computes it (avg()::double precision rounds twice: 13333.333333333332
 -- for 13333, 13333, 13334 where SQLite gives 13333.333333333334).
@@ -19,7 +20,7 @@ WITH segments AS (
 )
 SELECT c.id AS conversation_id,
        count(m.seq) AS message_count,
-       coalesce(sum(m.tokens), 0) AS total_tokens,
+       coalesce(sum(m.tokens) FILTER (WHERE NOT m.tokens_estimated), 0) AS total_tokens,
        sum(m.latency_ms)::double precision / nullif(count(m.latency_ms), 0) AS avg_latency_ms,
        c.created_at AS started_at,
        max(m.created_at) AS last_message_at

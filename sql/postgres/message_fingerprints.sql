@@ -1,7 +1,8 @@
 -- What a conversation holds, without its content: each message's seq, kind,
 -- idempotency key, fingerprint (SHA-256 of what it says, written with it; NULL
 -- for messages written before migration pg_0017 / sqlite_0010), and its token
--- count and pin, which the fingerprint leaves out; oldest first. A branch's
+-- count (and whether it is an estimate) and pin, which the fingerprint leaves
+-- out; oldest first. A branch's
 -- include those it shares with its ancestors. A mirror compares these with
 -- the messages it would write. (SQLite reads each row whole, content
 -- included, to reach these columns; PostgreSQL keeps long content out of line
@@ -19,7 +20,8 @@ WITH segments AS (
      WHERE conversation_id = :conversation_id
        AND (:user_id::text IS NULL OR user_id = :user_id)
 )
-SELECT m.seq, m.kind, m.idempotency_key, m.fingerprint, m.tokens, m.pinned
+SELECT m.seq, m.kind, m.idempotency_key, m.fingerprint, m.tokens, m.tokens_estimated,
+       m.pinned
   FROM segments AS s
   CROSS JOIN LATERAL (
          SELECT m.*

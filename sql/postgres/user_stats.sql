@@ -9,7 +9,7 @@ WITH owned AS (
       FROM conversations
      WHERE user_id = :user_id
 ), per_role AS (
-    SELECT m.role, count(*) AS messages, coalesce(sum(m.tokens), 0) AS tokens
+    SELECT m.role, count(*) AS messages, coalesce(sum(m.tokens) FILTER (WHERE NOT m.tokens_estimated), 0) AS tokens
       FROM owned AS o
       JOIN messages AS m ON m.conversation_id = o.id
      GROUP BY m.role

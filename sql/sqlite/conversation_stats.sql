@@ -1,6 +1,7 @@
 -- Per-conversation statistics (no row if the conversation does not exist);
 -- a branch's count the messages it shares with its ancestors.
--- total_tokens sums the reported token counts; messages without one are not counted.
+-- total_tokens sums the reported token counts; messages without one (whose
+-- tokens is convstore's estimate, or NULL) are not counted.
 -- :conversation_id  the conversation
 -- :user_id          limit to this owner's conversations, or NULL for any owner
 -- Index: conversations primary key; messages primary key (conversation_id, seq);
@@ -13,7 +14,7 @@ WITH segments AS (
 )
 SELECT c.id AS conversation_id,
        count(m.seq) AS message_count,
-       coalesce(sum(m.tokens), 0) AS total_tokens,
+       coalesce(sum(m.tokens) FILTER (WHERE NOT m.tokens_estimated), 0) AS total_tokens,
        avg(m.latency_ms) AS avg_latency_ms,
        c.created_at AS started_at,
        max(m.created_at) AS last_message_at

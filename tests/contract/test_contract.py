@@ -187,12 +187,15 @@ def test_get_conversation_includes_all_messages_in_order(store, user):
 
 def test_recent_context_is_newest_suffix_within_budget(store, user):
     conversation_id = store.create_conversation(user)
+    estimated = "x" * 388  # no count given: estimated as 3 + 388 / 4 = 100
     for tokens in (50, 30, None, 20, 10):
-        store.add_message(conversation_id, "user", f"t{tokens}", tokens=tokens)
+        store.add_message(
+            conversation_id, "user", estimated if tokens is None else f"t{tokens}", tokens=tokens
+        )
 
     context = store.get_recent_context(conversation_id, max_tokens=135)
-    # Newest first: 10, 20, then unknown counts 100 (130), then 30 would make 160.
-    assert _contents(context) == ["tNone", "t20", "t10"]
+    # Newest first: 10, 20, then the estimated 100 (130), then 30 would make 160.
+    assert _contents(context) == [estimated, "t20", "t10"]
     assert [m["suffix_tokens"] for m in context] == [130, 30, 10]
 
 
@@ -539,8 +542,10 @@ def test_appends_from_many_threads_keep_seq_gapless(store, user):
     stored = store.get_messages(conversation_id, limit=None)
     assert sorted(acknowledged) == [m["seq"] for m in stored] == list(range(1, 201))
     assert len({m["content"] for m in stored}) == 200
-    context = store.get_recent_context(conversation_id, max_tokens=100 * 200)
-    assert len(context) == 200 and context[0]["suffix_tokens"] == 100 * 200
+    total = sum(m["tokens"] for m in stored)  # the running totals count every one once
+    context = store.get_recent_context(conversation_id, max_tokens=total)
+    assert len(context) == 200 and context[0]["suffix_tokens"] == total
+    assert store.get_recent_context(conversation_id, max_tokens=total - 1)[0]["seq"] == 2
 
 
 # -- editing, deleting, pinning ------------------------------------------------------------
@@ -556,8 +561,9 @@ def test_set_message_tokens_changes_the_context(store, user):
     assert updated["tokens"] == 25 and updated["content"] == "b"
     assert _contents(store.get_recent_context(conversation_id, max_tokens=30)) == ["c"]
     assert _contents(store.get_recent_context(conversation_id, max_tokens=35)) == ["b", "c"]
-    store.set_message_tokens(conversation_id, 2, None)  # unknown counts as 100
-    assert _contents(store.get_recent_context(conversation_id, max_tokens=110)) == ["b", "c"]
+    estimated = store.set_message_tokens(conversation_id, 2, None)  # estimated again: 3 + 1
+    assert (estimated["tokens"], estimated["tokens_estimated"]) == (4, True)
+    assert _contents(store.get_recent_context(conversation_id, max_tokens=14)) == ["b", "c"]
 
 
 def test_delete_message_keeps_totals_and_does_not_reuse_seq(store, user):
@@ -857,7 +863,10 @@ def test_fingerprints_say_what_each_message_holds(store, user):
     # key order of objects, counts, pins and keys do not change a fingerprint
     same = {"content": "hi", "role": "user", "metadata": {"b": [1, 2], "a": 1}, "tokens": 9}
     assert message_fingerprint(same) == held[0]["fingerprint"]
-    assert [(f["tokens"], f["pinned"]) for f in held] == [(None, False), (None, False)]
+    assert [(f["tokens"], f["tokens_estimated"], f["pinned"]) for f in held] == [
+        (4, True, False),  # estimates: 3 a message, and "hi"
+        (3, True, False),
+    ]
     store.set_message_tokens(conversation_id, 1, 40)
     after_count = store.get_message_fingerprints(conversation_id)
     assert [f["fingerprint"] for f in after_count] == [f["fingerprint"] for f in held]

@@ -204,58 +204,59 @@ def test_fingerprints_cover_what_a_message_says_and_keep_the_old_ones(store, use
     assert len(fingerprints) == 8
 
 
-@pytest.mark.parametrize(
-    ("message", "reason"),
-    [
-        (
-            {"role": "user", "content": [{"text": "no type"}]},
-            r"content\[0\] needs a non-empty string type",
-        ),
-        (
-            {"role": "user", "content": [{"type": "text", "text": 5}]},
-            r"content\[0\] \(a text part\) needs text",
-        ),
-        ({"role": "user", "content": [{"type": "image_url", "image_url": "x"}]}, r"image_url\.url"),
-        (
-            {"role": "user", "content": [{"type": "input_audio", "input_audio": {}}]},
-            r"input_audio\.data",
-        ),
-        (
-            {"role": "user", "content": [{"type": "file", "file": {"filename": "a"}}]},
-            r"file\.file_data or file\.file_id",
-        ),
-        ({"role": "user", "content": ["text"]}, r"content\[0\] must be an object"),
-        ({"role": "user", "content": {"type": "text"}}, r"content must be text, a list of parts"),
-        ({"role": "assistant", "content": "x", "weight": 2}, "weight must be 0 or 1"),
-        ({"role": "assistant", "content": "x", "weight": True}, "weight must be 0 or 1"),
-        (
-            {"role": "assistant", "content": None, "function_call": {"arguments": "{}"}},
-            "function_call must be",
-        ),
-        (
-            {"role": "assistant", "function_call": {"name": "f", "arguments": {}}},
-            "function_call.arguments",
-        ),
-        ({"role": "function", "content": "result"}, "needs the name of the function"),
-        ({"role": "user"}, "content may be None only"),
-        ({"role": "assistant"}, "content may be None only"),
-        ({"role": "user", "content": "x", "extra": {"role": "system"}}, "extra may not hold role"),
-        ({"role": "user", "content": "x", "extra": ["audio"]}, "extra must be a JSON object"),
-        (
-            {"role": "user", "content": "x", "audio": {}},
-            r"unknown message fields: audio \(put a field",
-        ),
-        ({"role": "user", "content": "x", "refusal": 3}, "refusal must be a string"),
-    ],
-)
-def test_a_message_that_is_not_valid_is_refused_and_nothing_is_stored(store, user, message, reason):
+NOT_VALID = [
+    (
+        {"role": "user", "content": [{"text": "no type"}]},
+        r"content\[0\] needs a non-empty string type",
+    ),
+    (
+        {"role": "user", "content": [{"type": "text", "text": 5}]},
+        r"content\[0\] \(a text part\) needs text",
+    ),
+    ({"role": "user", "content": [{"type": "image_url", "image_url": "x"}]}, r"image_url\.url"),
+    (
+        {"role": "user", "content": [{"type": "input_audio", "input_audio": {}}]},
+        r"input_audio\.data",
+    ),
+    (
+        {"role": "user", "content": [{"type": "file", "file": {"filename": "a"}}]},
+        r"file\.file_data or file\.file_id",
+    ),
+    ({"role": "user", "content": ["text"]}, r"content\[0\] must be an object"),
+    ({"role": "user", "content": {"type": "text"}}, r"content must be text, a list of parts"),
+    ({"role": "assistant", "content": "x", "weight": 2}, "weight must be 0 or 1"),
+    ({"role": "assistant", "content": "x", "weight": True}, "weight must be 0 or 1"),
+    (
+        {"role": "assistant", "content": None, "function_call": {"arguments": "{}"}},
+        "function_call must be",
+    ),
+    (
+        {"role": "assistant", "function_call": {"name": "f", "arguments": {}}},
+        "function_call.arguments",
+    ),
+    ({"role": "function", "content": "result"}, "needs the name of the function"),
+    ({"role": "user"}, "content may be None only"),
+    ({"role": "assistant"}, "content may be None only"),
+    ({"role": "user", "content": "x", "extra": {"role": "system"}}, "extra may not hold role"),
+    ({"role": "user", "content": "x", "extra": ["audio"]}, "extra must be a JSON object"),
+    (
+        {"role": "user", "content": "x", "audio": {}},
+        r"unknown message fields: audio \(put a field",
+    ),
+    ({"role": "user", "content": "x", "refusal": 3}, "refusal must be a string"),
+]
+"""Messages the store refuses, each with what its error says."""
+
+
+def test_a_message_that_is_not_valid_is_refused_and_nothing_is_stored(store, user):
     conversation_id = store.create_conversation(user)
     store.add_message(conversation_id, "user", "kept")
 
-    with pytest.raises(InvalidInput, match=reason):
-        store.add_messages(conversation_id, [{"role": "user", "content": "ok"}, message])
-    with pytest.raises(InvalidInput, match=reason):
-        store.replace_message(conversation_id, 1, message)
+    for message, reason in NOT_VALID:
+        with pytest.raises(InvalidInput, match=reason):
+            store.add_messages(conversation_id, [{"role": "user", "content": "ok"}, message])
+        with pytest.raises(InvalidInput, match=reason):
+            store.replace_message(conversation_id, 1, message)
     assert [m["content"] for m in store.get_messages(conversation_id, limit=None)] == ["kept"]
 
 

@@ -22,7 +22,7 @@ WITH given (name, value) AS (
 SELECT user_id,
        to_char(created_at AT TIME ZONE 'UTC', 'YYYY-MM-DD') AS day,
        count(*) AS messages,
-       coalesce(sum(tokens), 0) AS tokens
+       coalesce(sum(tokens) FILTER (WHERE NOT tokens_estimated), 0) AS tokens
   FROM messages
  WHERE created_at >= (SELECT at FROM bounds WHERE name = 'since')
    AND created_at < (SELECT at FROM bounds WHERE name = 'until')

@@ -24,7 +24,7 @@ WITH given (name, value) AS (
 )
 SELECT metadata->>'model' AS model,
        count(*) AS messages,
-       coalesce(sum(tokens), 0) AS tokens,
+       coalesce(sum(tokens) FILTER (WHERE NOT tokens_estimated), 0) AS tokens,
        sum(latency_ms)::double precision / nullif(count(latency_ms), 0) AS avg_latency_ms,
        percentile_disc(0.95) WITHIN GROUP (ORDER BY latency_ms) AS p95_latency_ms
   FROM messages

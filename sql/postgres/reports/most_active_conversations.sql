@@ -21,7 +21,7 @@ WITH given (name, value) AS (
 )
 SELECT c.id AS conversation_id, c.user_id, c.title,
        count(*) AS messages,
-       coalesce(sum(m.tokens), 0) AS tokens,
+       coalesce(sum(m.tokens) FILTER (WHERE NOT m.tokens_estimated), 0) AS tokens,
        max(m.created_at) AS last_message_at
   FROM messages AS m
   JOIN conversations AS c ON c.id = m.conversation_id

@@ -26,7 +26,7 @@ WITH given (name, value) AS (
 SELECT user_id,
        substr(created_at, 1, 10) AS day,
        count(*) AS messages,
-       coalesce(sum(tokens), 0) AS tokens
+       coalesce(sum(tokens) FILTER (WHERE NOT tokens_estimated), 0) AS tokens
   FROM messages
  WHERE created_at >= (SELECT at FROM bounds WHERE name = 'since')
    AND created_at < (SELECT at FROM bounds WHERE name = 'until')

@@ -30,7 +30,7 @@ WITH given (name, value) AS (
                 WHEN 'text' THEN metadata ->> '$.model'
                 WHEN 'null' THEN NULL
                 ELSE metadata -> '$.model' END AS model,
-           tokens, latency_ms
+           CASE WHEN tokens_estimated THEN NULL ELSE tokens END AS tokens, latency_ms
       FROM messages
      WHERE json_type(metadata, '$.model') IS NOT NULL
        AND created_at >= (SELECT at FROM bounds WHERE name = 'since')

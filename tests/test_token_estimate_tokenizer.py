@@ -1,0 +1,67 @@
+"""Which counter the token estimates use, decided once per process: tiktoken's
+encoding when it loads in time, else the character heuristic. tiktoken is
+not installed here and its encodings need the network, so each case runs in
+a fresh interpreter with a stand-in ``tiktoken`` module on its path that
+loads, fails or hangs as the case needs."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+import textwrap
+from pathlib import Path
+
+import pytest
+
+STAND_IN = {
+    "loads": """
+        class _Encoding:
+            def encode(self, text, disallowed_special=()):
+                return text.split()  # one token a word
+
+        def get_encoding(name):
+            assert name == "o200k_base"
+            return _Encoding()
+    """,
+    "fails": """
+        def get_encoding(name):
+            raise ConnectionError("no network, no cache")
+    """,
+    "hangs": """
+        import time
+
+        def get_encoding(name):
+            time.sleep(60)
+    """,
+}
+
+PROGRAM = """
+import time
+from convstore import token_estimate
+token_estimate.TOKENIZER_LOAD_SECONDS = 0.5
+started = time.monotonic()
+first = token_estimate.text_tokens("one two three four five six seven eight")
+waited = time.monotonic() - started
+second = token_estimate.text_tokens("one two")
+print(first, second, waited < 5)
+"""
+
+
+@pytest.mark.parametrize(
+    ("tiktoken", "printed"),
+    [("loads", "8 2 True"), ("fails", "10 2 True"), ("hangs", "10 2 True"), (None, "10 2 True")],
+)
+def test_the_tokenizer_counts_when_it_loads_and_the_heuristic_otherwise(
+    tmp_path: Path, tiktoken: str | None, printed: str
+):
+    if tiktoken is not None:
+        (tmp_path / "tiktoken.py").write_text(textwrap.dedent(STAND_IN[tiktoken]))
+    done = subprocess.run(
+        [sys.executable, "-c", PROGRAM],
+        env={"PYTHONPATH": str(tmp_path), "PATH": "/usr/bin:/bin"},
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip() == printed
