@@ -27,6 +27,7 @@ from __future__ import annotations
 import json
 import logging
 import math
+import re
 import threading
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any
@@ -46,15 +47,15 @@ CHARACTERS_PER_TOKEN = 4
 """OpenAI's rule of thumb for English: "one token generally corresponds to ~4
 characters of text" (its tokenizer page)."""
 
-_UNSPACED_SCRIPTS = (
-    (0x3040, 0x30FF),  # Hiragana, Katakana
-    (0x3100, 0x312F),  # Bopomofo
-    (0x3400, 0x4DBF),  # CJK Extension A
-    (0x4E00, 0x9FFF),  # CJK Unified Ideographs
-    (0xAC00, 0xD7AF),  # Hangul syllables
-    (0xF900, 0xFAFF),  # CJK Compatibility Ideographs
-    (0x0E00, 0x0E7F),  # Thai
-    (0x20000, 0x3FFFF),  # CJK Extensions B and later
+_UNSPACED_SCRIPTS = re.compile(
+    "[\u3040-\u30ff"  # Hiragana, Katakana
+    "\u3100-\u312f"  # Bopomofo
+    "\u3400-\u4dbf"  # CJK Extension A
+    "\u4e00-\u9fff"  # CJK Unified Ideographs
+    "\uac00-\ud7af"  # Hangul syllables
+    "\uf900-\ufaff"  # CJK Compatibility Ideographs
+    "\u0e00-\u0e7f"  # Thai
+    "\U00020000-\U0003ffff]"  # CJK Extensions B and later
 )
 
 
@@ -65,15 +66,11 @@ def heuristic_text_tokens(text: str) -> int:
     give such text about a token a character), any other a half (accented
     Latin, Cyrillic, Greek, Arabic ... take two to three characters a token);
     rounded up."""
-    ascii_characters = unspaced = other = 0
-    for character in text:
-        point = ord(character)
-        if point < 0x80:
-            ascii_characters += 1
-        elif any(low <= point <= high for low, high in _UNSPACED_SCRIPTS):
-            unspaced += 1
-        else:
-            other += 1
+    if text.isascii():
+        return math.ceil(len(text) / CHARACTERS_PER_TOKEN)
+    ascii_characters = len(text.encode("ascii", "ignore"))
+    unspaced = len(_UNSPACED_SCRIPTS.findall(text))
+    other = len(text) - ascii_characters - unspaced
     return math.ceil(ascii_characters / CHARACTERS_PER_TOKEN + unspaced + other / 2)
 
 

@@ -1,5 +1,6 @@
-"""Which counter the token estimates use, decided once per process: tiktoken's
-encoding when it loads in time, else the character heuristic. tiktoken is
+"""The character heuristic, and which counter the token estimates use,
+decided once per process: tiktoken's encoding when it loads in time, else
+the heuristic. tiktoken is
 not installed here and its encodings need the network, so each case runs in
 a fresh interpreter with a stand-in ``tiktoken`` module on its path that
 loads, fails or hangs as the case needs."""
@@ -12,6 +13,10 @@ import textwrap
 from pathlib import Path
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from convstore.token_estimate import heuristic_text_tokens
 
 STAND_IN = {
     "loads": """
@@ -65,3 +70,28 @@ def test_the_tokenizer_counts_when_it_loads_and_the_heuristic_otherwise(
     )
     assert done.returncode == 0, done.stderr
     assert done.stdout.strip() == printed
+
+
+UNSPACED = [(0x3040, 0x30FF), (0x3100, 0x312F), (0x3400, 0x4DBF), (0x4E00, 0x9FFF)]
+UNSPACED += [(0xAC00, 0xD7AF), (0xF900, 0xFAFF), (0x0E00, 0x0E7F), (0x20000, 0x3FFFF)]
+
+
+def _by_character(text: str) -> int:
+    """The heuristic's rule, one character at a time."""
+    quarters = 0
+    for character in text:
+        point = ord(character)
+        if point < 0x80:
+            quarters += 1
+        elif any(low <= point <= high for low, high in UNSPACED):
+            quarters += 4
+        else:
+            quarters += 2
+    return -(-quarters // 4)
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.text(st.characters(blacklist_categories=("Cs",)), max_size=80))
+def test_the_heuristic_counts_each_character_by_its_script(text):
+    assert heuristic_text_tokens(text) == _by_character(text)
+    assert heuristic_text_tokens("東京" + text) == _by_character("東京" + text)
