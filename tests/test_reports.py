@@ -42,6 +42,8 @@ def seeded_url(request, sqlite_url, scratch_databases, user):
             {"role": "assistant", "content": None, "tool_calls": [call, call]},
             {"role": "tool", "content": "21C", "tool_call_id": "c1", "name": "weather"},
             {"role": "assistant", "content": "x", "latency_ms": 999, "metadata": {"model": "big"}},
+            {"role": "assistant", "function_call": {"name": "book", "arguments": "{}"}},
+            {"role": "function", "name": "book", "content": "booked"},
         ]
         store.add_messages(answered, batch)
         waiting = store.create_conversation(f"{user}-2", title="waiting")
@@ -102,7 +104,10 @@ def test_reports_compute_what_they_say(seeded_url, user):
     assert models["small"]["avg_latency_ms"] == pytest.approx(105.0)
     assert models["small"]["p95_latency_ms"] == 190  # nearest rank: the 19th of 20
     assert models["big"]["p95_latency_ms"] == 999
-    assert tools == [{"tool": "weather", "calls": 2, "results": 1}]
+    assert tools == [  # legacy function calls and results count too
+        {"tool": "weather", "calls": 2, "results": 1},
+        {"tool": "book", "calls": 1, "results": 1},
+    ]
     assert [row["title"] for row in waiting] == ["waiting"]
 
 
@@ -110,6 +115,9 @@ def test_cli_prints_a_report_as_json(seeded_url, capsys):
     args = ["--url", seeded_url, "report", "tool_usage", "--format", "json"]
     args += [f"--param={name}={PARAMS[name]}" for name in ("since", "until")]
     assert main(args) == 0
-    assert json.loads(capsys.readouterr().out) == [{"tool": "weather", "calls": 2, "results": 1}]
+    assert json.loads(capsys.readouterr().out) == [
+        {"tool": "weather", "calls": 2, "results": 1},
+        {"tool": "book", "calls": 1, "results": 1},
+    ]
     assert main(["--url", seeded_url, "report", "tool_usage"]) == 2
     assert "needs --param for: since, until" in capsys.readouterr().err

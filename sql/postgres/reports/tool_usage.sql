@@ -1,6 +1,7 @@
 -- Report: per tool between :since (inclusive) and :until (exclusive): how
--- often assistants called it (from their tool_calls) and how many results
--- were stored (tool messages naming it).
+-- often assistants called it (from their tool_calls, and legacy
+-- function_call) and how many results were stored (tool and function
+-- messages naming it).
 -- :since  an ISO 8601 timestamp; without a zone (a bare date too) it is UTC,
 --         whatever the session's TimeZone
 -- :until  an ISO 8601 timestamp, read the same way
@@ -25,9 +26,15 @@ WITH given (name, value) AS (
        AND m.created_at >= (SELECT at FROM bounds WHERE name = 'since')
        AND m.created_at < (SELECT at FROM bounds WHERE name = 'until')
     UNION ALL
+    SELECT function_call->>'name' AS tool, 1 AS calls, 0 AS results
+      FROM messages
+     WHERE function_call IS NOT NULL
+       AND created_at >= (SELECT at FROM bounds WHERE name = 'since')
+       AND created_at < (SELECT at FROM bounds WHERE name = 'until')
+    UNION ALL
     SELECT name AS tool, 0 AS calls, 1 AS results
       FROM messages
-     WHERE role = 'tool'
+     WHERE role IN ('tool', 'function')
        AND created_at >= (SELECT at FROM bounds WHERE name = 'since')
        AND created_at < (SELECT at FROM bounds WHERE name = 'until')
 )
