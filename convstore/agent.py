@@ -109,9 +109,7 @@ def estimate_tokens(text: str | None) -> int:
     """The store's estimate of a message of ``text`` alone
     (:func:`convstore.token_estimate.message_tokens`): what a message stored
     without a count holds until the API reports a real one."""
-    return token_estimate.message_tokens(
-        text=text, parts=None, name=None, calls=None, function_call=None, refusal=None
-    )
+    return token_estimate.message_tokens(text=text)
 
 
 def openai_client() -> Any:

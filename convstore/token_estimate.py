@@ -24,7 +24,6 @@ This module is at the bottom of the package: it imports nothing of convstore.
 
 from __future__ import annotations
 
-import json
 import logging
 import math
 import re
@@ -118,33 +117,25 @@ def _tokenizer() -> Callable[[str], int] | None:
 def message_tokens(
     *,
     text: str | None,
-    parts: Sequence[Mapping[str, Any]] | None,
-    name: str | None,
-    calls: Sequence[Mapping[str, Any]] | None,
-    function_call: Mapping[str, Any] | None,
-    refusal: str | None,
+    unread_parts: Sequence[Mapping[str, Any]] = (),
+    name: str | None = None,
+    functions: Sequence[Mapping[str, Any]] = (),
+    refusal: str | None = None,
 ) -> int:
     """The estimated tokens of one message: :data:`TOKENS_PER_MESSAGE`, its
-    text (a content's text, the text of its text and refusal parts), its
-    name, each call's function name and arguments, its refusal, and each
-    part that is not text as the module docstring says."""
+    ``text`` (a content's text, or the text of its text and refusal parts),
+    its name, the name and arguments of each function it calls (a tool
+    call's ``function``, a legacy ``function_call``), its refusal, and each
+    of its other parts (``unread_parts``) as the module docstring says."""
     counted = TOKENS_PER_MESSAGE + (TOKENS_PER_NAME + text_tokens(name) if name else 0)
-    written = [text or "", refusal or ""]
-    for call in [*(calls or []), *([{"function": function_call}] if function_call else [])]:
-        function = call.get("function")
-        if isinstance(function, Mapping):
-            written += [str(function.get("name", "")), str(function.get("arguments", ""))]
-        else:
-            written.append(json.dumps(call))
+    written = [text, refusal]
+    for function in functions:
+        written += [function.get("name"), function.get("arguments")]
     counted += sum(text_tokens(piece) for piece in written if piece)
-    for part in parts or []:
-        counted += _part_tokens(part)
-    return counted
+    return counted + sum(_part_tokens(part) for part in unread_parts)
 
 
 def _part_tokens(part: Mapping[str, Any]) -> int:
-    if part.get("type") in ("text", "refusal"):
-        return 0  # counted with the message's text
     if part.get("type") == "image_url":
         image = part.get("image_url")
         low = isinstance(image, Mapping) and image.get("detail") == "low"

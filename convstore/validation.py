@@ -596,7 +596,7 @@ def message(
         if checked_role == "function" and name is None:
             raise InvalidInput("a function message needs the name of the function it answers")
     text_content, parts = content_and_parts(content, limits)
-    checked = {
+    checked: dict[str, Any] = {
         "role": checked_role,
         "content": text_content,
         "content_parts": parts,
@@ -621,10 +621,14 @@ def message(
             MAX_INTEGER,
             token_estimate.message_tokens(
                 text=text_content,
-                parts=content if parts is not None else None,
-                name=optional_text("name", name, limits),
-                calls=tool_calls if checked_calls else None,
-                function_call=function_call,
+                unread_parts=[part for part in content if part["type"] not in PART_TEXT]
+                if parts is not None
+                else [],
+                name=checked["name"],
+                functions=[
+                    *(call["function"] for call in tool_calls or ()),
+                    *([function_call] if function_call is not None else []),
+                ],
                 refusal=checked_refusal,
             ),
         )
@@ -639,6 +643,14 @@ the key that holds it."""
 PART_OBJECT = {"image_url": "url", "input_audio": "data", "file": None}
 """The part types that hold an object of the same name, by the string member
 that object must have (a ``file`` holds ``file_data`` or ``file_id``)."""
+
+
+def parts_text(parts: Sequence[Mapping[str, Any]]) -> str | None:
+    """The text of checked content parts: their text and refusal parts' text
+    (:data:`PART_TEXT`), one after another with a line break between;
+    ``None`` if they have none."""
+    texts = [part[PART_TEXT[part["type"]]] for part in parts if part["type"] in PART_TEXT]
+    return "\n".join(texts) if texts else None
 
 
 def content_and_parts(
@@ -656,14 +668,11 @@ def content_and_parts(
         return optional_text("content", content, limits), None
     if not isinstance(content, (list, tuple)):
         raise InvalidInput(f"content must be text, a list of parts or None, got {show(content)}")
-    texts = []
     for index, part in enumerate(content):
         problem = content_part_problem(part)
         if problem is not None:
             raise InvalidInput(f"content[{index}] {problem}")
-        if part["type"] in PART_TEXT:
-            texts.append(part[PART_TEXT[part["type"]]])
-    text_content = "\n".join(texts) if texts else None
+    text_content = parts_text(content)
     parts_limits = replace(limits, max_json_bytes=limits.max_text_bytes)  # content, not metadata
     return optional_text("content", text_content, limits), json_text(
         "content", content, parts_limits

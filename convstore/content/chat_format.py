@@ -9,7 +9,7 @@ import re
 from collections.abc import Mapping, Sequence
 from typing import Any, NamedTuple
 
-from ..validation import CHAT_MESSAGE, PART_TEXT, tool_call_problem
+from ..validation import CHAT_MESSAGE, parts_text, tool_call_problem
 
 UNANSWERED_TOOL_CALL = "the tool call did not complete: no result was stored"
 """What the model is told about a tool call that has no stored result."""
@@ -44,9 +44,7 @@ def message_text(message: Mapping[str, Any]) -> str:
     none."""
     content = message["content"]
     if isinstance(content, list):
-        return "\n".join(
-            part[PART_TEXT[part["type"]]] for part in content if part["type"] in PART_TEXT
-        )
+        return parts_text(content) or ""
     return content or ""
 
 

@@ -482,16 +482,16 @@ class Store:
         new_tokens = validation.optional_count("tokens", tokens)
         with _safe_to_repeat(), self.transaction():
             counted_before = self._lock_message(checked_id, checked_seq)
-            if new_tokens is None:
+            estimated = new_tokens is None
+            if estimated:
                 (stored,) = self.run("get_message", conversation_id=checked_id, seq=checked_seq)
+                new_tokens = validation.estimated_tokens(stored, self.limits)
             (counted_after,) = self.run(
                 "set_message_tokens",
                 conversation_id=checked_id,
                 seq=checked_seq,
-                tokens=new_tokens
-                if new_tokens is not None
-                else validation.estimated_tokens(stored, self.limits),
-                tokens_estimated=new_tokens is None,
+                tokens=new_tokens,
+                tokens_estimated=estimated,
             )
             self._retotal(checked_id, checked_seq, counted_before, counted_after)
             (message,) = self.run("get_message", conversation_id=checked_id, seq=checked_seq)
