@@ -244,6 +244,15 @@ class Conversation(TypedDict):
     last_seq: int
     """The highest seq it has given: its next message gets ``last_seq + 1``
     (the seqs of deleted messages are not given again)."""
+    extra: dict[str, Any]
+    """Its other fields, which convstore has no column for, kept and given
+    back as given (``{}`` when none were): above all those of an OpenAI chat
+    fine-tuning line -- ``tools`` (an array of tool objects), ``functions``
+    (an array of function objects, the legacy form) and
+    ``parallel_tool_calls`` (a boolean) -- and whatever else a source carries
+    (ChatGPT's ``default_model_slug``, llm's ``model``). Checked by
+    :func:`convstore.validation.conversation_extra_json`. A branch starts
+    with its parent's: it is the same conversation, continued."""
 
 
 class ConversationWithMessages(Conversation):
@@ -275,6 +284,9 @@ class _ImportedConversationOptional(_ImportedConversationId, total=False):
     """The highest seq it had given (its newest messages may have been
     deleted since): kept, so that their seqs are not given again. ``None``
     or absent: its newest message's."""
+    extra: Mapping[str, Any] | None
+    """Its other fields, as :attr:`Conversation.extra` holds them; ``None``
+    or absent means ``{}``."""
 
 
 class ImportedConversation(_ImportedConversationOptional):
@@ -392,6 +404,20 @@ class UserStats(TypedDict):
     """The latest activity in any of the user's conversations; ``None`` without any."""
 
 
+class UserSummary(TypedDict):
+    """A user as ``list_users`` returns them: one who has a conversation."""
+
+    user_id: str
+    conversations: int
+    """How many conversations they have (branches included)."""
+    messages: int
+    """How many messages those store (a message that branches share is
+    counted once, in the conversation that wrote it), as ``get_user_stats``
+    counts them."""
+    last_activity_at: datetime
+    """The latest activity in any of their conversations, UTC."""
+
+
 class Branch(TypedDict):
     """A conversation in its tree of branches, as ``list_branches`` returns it."""
 
@@ -455,7 +481,7 @@ tokens_estimated`` (the queries also return ``content_parts``, which
 CONVERSATION_FIELDS: tuple[str, ...] = tuple(Conversation.__annotations__)
 """The fields of a stored :class:`Conversation`, in the order of the columns
 the conversation queries return: ``id, user_id, title, metadata, created_at,
-updated_at, message_count``."""
+updated_at, message_count, parent_id, fork_seq, last_seq, extra``."""
 
 NEW_MESSAGE_FIELDS: tuple[str, ...] = tuple(NewMessage.__annotations__)
 """The fields a :class:`NewMessage` may have: ``role`` then the optional ones."""

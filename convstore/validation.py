@@ -46,11 +46,13 @@ from typing import Any
 from . import token_estimate
 from .errors import ConfigurationError, InvalidInput
 from .types import (
+    IMPORTED_CONVERSATION_FIELDS,
     IMPORTED_MESSAGE_FIELDS,
     MESSAGE_FIELDS,
     NEW_MESSAGE_FIELDS,
     REQUIRED_IMPORTED_MESSAGE_FIELDS,
     REQUIRED_NEW_MESSAGE_FIELDS,
+    ConversationWithMessages,
 )
 
 ROLES = ("system", "developer", "user", "assistant", "tool", "function")
@@ -748,6 +750,61 @@ def extra_json(value: Any, limits: Limits = DEFAULT_LIMITS) -> str:
     if taken:
         raise InvalidInput(f"extra may not hold {_listed(taken)}: a message field of its own")
     return json_text("extra", value, limits)
+
+
+CONVERSATION_FIELD_NAMES = frozenset(
+    {*ConversationWithMessages.__annotations__, *IMPORTED_CONVERSATION_FIELDS}
+)
+"""The fields a conversation has a place for, which its ``extra`` may not hold."""
+
+EXTRA_OBJECT_LISTS = {"tools": "type", "functions": "name"}
+"""The conversation-level fields of an OpenAI chat fine-tuning line that are
+arrays of objects, each with the non-empty string member named here: the
+tools offered (``{"type": "function", "function": {...}}``) and the legacy
+functions (``{"name": ..., "parameters": ...}``)."""
+
+
+def conversation_extra_json(field: str, value: Any, limits: Limits = DEFAULT_LIMITS) -> str:
+    """A conversation's other fields (``None`` means none) as JSON object
+    text: a JSON object within ``limits`` whose keys are not conversation
+    fields (:data:`CONVERSATION_FIELD_NAMES`), and whose fields of an OpenAI
+    chat fine-tuning line, when present, are as the fine-tuning guide has
+    them: ``tools`` and ``functions`` arrays of objects
+    (:data:`EXTRA_OBJECT_LISTS`), ``parallel_tool_calls`` a boolean.
+
+    :raises InvalidInput: naming ``field`` (and the member), or as :func:`json_text`.
+    """
+    if value is None:
+        return "{}"
+    if not isinstance(value, Mapping):
+        raise InvalidInput(f"{field} must be a JSON object (a dict), got {show(value)}")
+    taken = sorted(str(key) for key in value if key in CONVERSATION_FIELD_NAMES)
+    if taken:
+        raise InvalidInput(
+            f"{field} may not hold {_listed(taken)}: a conversation field of its own"
+        )
+    for key, member in EXTRA_OBJECT_LISTS.items():
+        problem = _object_list_problem(value[key], member) if key in value else None
+        if problem is not None:
+            raise InvalidInput(f"{field}.{key}{problem}")
+    parallel = value.get("parallel_tool_calls", False)
+    if not isinstance(parallel, bool):
+        raise InvalidInput(f"{field}.parallel_tool_calls must be a boolean, got {show(parallel)}")
+    return json_text(field, value, limits)
+
+
+def _object_list_problem(value: Any, member: str) -> str | None:
+    """Why ``value`` is not an array of objects each with a non-empty string
+    ``member`` (said after the field's name), or ``None`` when it is."""
+    if not isinstance(value, (list, tuple)):
+        return f" must be an array of objects, got {show(value)}"
+    for index, each in enumerate(value):
+        if not isinstance(each, Mapping):
+            return f"[{index}] must be an object, got {show(each)}"
+        named = each.get(member)
+        if not isinstance(named, str) or not named:
+            return f"[{index}] needs a non-empty string {member}, got {show(named)}"
+    return None
 
 
 def payload_json(value: Any, limits: Limits = DEFAULT_LIMITS) -> str | None:

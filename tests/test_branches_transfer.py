@@ -16,7 +16,8 @@ import convstore
 from convstore import BranchConflict, ConvstoreError, NotFound
 from convstore.store import Store
 from convstore.transfer import transfer
-from convstore.transfer.jsonl import export_conversations, import_conversations, import_lines
+from convstore.transfer.importing import import_source
+from convstore.transfer.jsonl import export_conversations, import_conversations, read_lines
 
 from .conftest import DIALECTS
 
@@ -516,9 +517,9 @@ def test_branch_lines_before_their_parents_still_import(store, fresh, user, orde
     assert early_branches, "no branch comes before its parent in this order"
     target = fresh()
 
-    imported = list(import_lines(target, lines))
+    imported = list(import_source(target, read_lines(lines)))
 
-    assert sorted(line.number for line in imported) == list(range(1, len(lines) + 1))
+    assert sorted(_number(line.where) for line in imported) == list(range(1, len(lines) + 1))
     assert sum(line.conversations for line in imported) == len(ids)
     assert sum(line.messages for line in imported) == stored
     _assert_reads_the_same(expected, _without_active_branch(_reading(target, ids)))
@@ -536,8 +537,8 @@ def test_a_branch_line_without_its_parent_is_refused_by_its_number(store, fresh,
 
     imported = []
     with pytest.raises(NotFound, match=rf"^line 2: .*{ids['early']}"):
-        for line in import_lines(target, lines):
-            imported.append(line.number)
+        for line in import_source(target, read_lines(lines)):
+            imported.append(_number(line.where))
 
     assert imported == [1, 3, 4]  # the lines after the held-back one were imported
     assert target.get_conversation(ids["deep"]) is None
@@ -576,8 +577,8 @@ def test_a_branch_line_whose_shared_messages_were_altered_is_refused(
 
     imported: list[int] = []
     with pytest.raises(ConvstoreError, match=rf"^line {number}: ") as refused:
-        for line in import_lines(target, lines):
-            imported.append(line.number)
+        for line in import_source(target, read_lines(lines)):
+            imported.append(_number(line.where))
 
     assert isinstance(refused.value, BranchConflict)
     assert f"messages[{index}]" in str(refused.value)
@@ -593,3 +594,8 @@ def test_a_branch_line_whose_shared_messages_were_altered_is_refused(
     assert [m["content"] for m in target.get_messages(parent, limit=None)] == [
         m["content"] for m in store.get_messages(parent, limit=None)
     ]
+
+
+def _number(where: str) -> int:
+    """The line number of an import's ``"line N"``."""
+    return int(where.removeprefix("line "))

@@ -76,11 +76,11 @@ def _one_new_line(tmp_path) -> str:
 def test_a_database_failure_is_not_blamed_on_the_line(tmp_path, monkeypatch, capsys, error, then):
     path = _one_new_line(tmp_path)
 
-    def failing(store, source):
+    def failing(store, entries, **options):
         raise error
-        yield  # a generator, as import_lines is
+        yield  # a generator, as import_source is
 
-    monkeypatch.setattr("convstore.cli.commands.import_lines", failing)
+    monkeypatch.setattr("convstore.cli.commands.import_source", failing)
     assert main(["--url", "target.db", "import", path]) == 1
     line = one_line(capsys.readouterr().err)
     assert line.endswith(f"nothing was imported, nothing of it or after it: {then}")

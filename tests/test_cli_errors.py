@@ -65,7 +65,7 @@ def files(tmp_path, monkeypatch, postgres_url) -> Files:
             export_conversations(store, "ana", out)
     (tmp_path / "not-utf8.jsonl").write_bytes(b"\xff\xfe{}\n")
     (tmp_path / "not-json.jsonl").write_text("this is not JSON\n")
-    (tmp_path / "export.jsonl.gz").write_bytes(gzip.compress(export.read_bytes()))
+    (tmp_path / "broken.jsonl.gz").write_bytes(gzip.compress(export.read_bytes())[:-12])
     (tmp_path / "a-directory").mkdir()
     (tmp_path / "plain.txt").write_text("not a database\n")
     _tutorial_database(tmp_path / "tutorial.db")
@@ -155,7 +155,7 @@ def _cases() -> Iterator[Case]:
     yield "import missing file", [*import_, "{tmp}/missing.jsonl"], 2, "No such file"
     yield "import a directory", [*import_, "{tmp}/a-directory"], 2, "Is a directory"
     yield "import unreadable file", [*import_, UNREADABLE], 1, "cannot read"
-    yield "import gzip file", [*import_, "{tmp}/export.jsonl.gz"], 2, "gzip"
+    yield "import broken gzip file", [*import_, "{tmp}/broken.jsonl.gz"], 1, "cannot read"
     yield "import non-UTF-8 file", [*import_, "{tmp}/not-utf8.jsonl"], 1, "UTF-8"
     yield "import non-JSON file", [*import_, "{tmp}/not-json.jsonl"], 1, "line 1"
     yield "import no file", import_, 2, "required"
@@ -188,6 +188,28 @@ def _cases() -> Iterator[Case]:
     argv = [*chat, "--user", "bob", "--conversation", "{conversation_id}"]
     yield "chat another user's conversation", argv, 1, "no conversation"
     yield "chat --user empty", [*chat, "--user", ""], 2, "--user"
+
+    # users, list, show, search, context: they only read (tests/test_cli_browse.py has more)
+    for bad, wrong in BAD_URLS.items():
+        yield f"users --url {bad}", ["--url", bad, "users"], 2, wrong
+    reading = {
+        "users": ["users"],
+        "list": ["list", "--user", "ana"],
+        "show": ["show", "{conversation_id}"],
+        "search": ["search", "hello", "--user", "ana"],
+        "context": ["context", "{conversation_id}", "--max-tokens", "9"],
+    }
+    for name, argv in reading.items():
+        yield f"{name} missing file", ["--url", "{tmp}/typo.db", *argv], 2, "no SQLite database"
+    browse = ["--url", "{url}"]
+    yield "list without --user", [*browse, "list"], 2, "`convstore users` lists the users"
+    yield "search without --user", [*browse, "search", "hello"], 2, "--user is required"
+    yield "show unknown conversation", [*browse, "show", UNKNOWN_ID], 1, UNKNOWN_ID
+    argv = [*browse, "show", "{conversation_id}", "--user", "bob"]
+    yield "show another user's conversation", argv, 1, "user 'bob' has no conversation"
+    argv = [*browse, "context", "{conversation_id}"]
+    yield "context without --max-tokens", argv, 2, "required: --max-tokens"
+    yield "users --limit 0", [*browse, "users", "--limit", "0"], 2, "--limit"
 
 
 CASES = list(_cases())

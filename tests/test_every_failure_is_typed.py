@@ -26,7 +26,7 @@ import time
 import uuid
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
-from datetime import timedelta
+from datetime import datetime, timedelta, timezone
 from functools import cached_property
 from pathlib import Path
 from types import ModuleType
@@ -41,12 +41,22 @@ from convstore.agent import PersistentAgent
 from convstore.content import search_query
 from convstore.queries import NamedQuery
 from convstore.store import Store
-from convstore.transfer import jsonl, tutorial
+from convstore.transfer import (
+    chatgpt_export,
+    formats,
+    importing,
+    jsonl,
+    llm_logs,
+    openai_jsonl,
+    tutorial,
+)
 from convstore.transfer import sqlite_to_postgres as transfer
 
 from .fake_openai import FakeOpenAI
 
 SQL = Path(__file__).parent / "sql"
+FIXTURES = Path(__file__).parent / "fixtures"
+CHATGPT_EXPORT = FIXTURES / "chatgpt" / "conversations.json"
 
 BAD_VALUES: dict[str, Any] = {
     "None": None,
@@ -92,6 +102,7 @@ EXEMPT_PARAMETERS = {
     "connect:tracer": "a callable: what it raises is the caller's",
     "connect_async:tracer": "a callable: what it raises is the caller's",
     "jsonl.export_conversations:out": "a writable text stream: what its write raises is the caller's",
+    "openai_jsonl.export_openai_lines:out": "a writable text stream: what its write raises is the caller's",
     "PersistentAgent:client": "an OpenAI client (duck-typed): its errors become ModelError",
 }
 
@@ -201,6 +212,21 @@ class World:
 
         return self.once("tutorial", make)
 
+    def llm_log(self) -> str:
+        """The path of an llm logs.db made from the fixtures."""
+
+        def make() -> str:
+            import sqlite3
+
+            path = self.tmp_path / "logs.db"
+            with sqlite3.connect(path) as connection:
+                for part in ("logs_schema.sql", "logs_rows.sql"):
+                    connection.executescript((FIXTURES / "llm" / part).read_text())
+            connection.close()
+            return str(path)
+
+        return self.once("llm_log", make)
+
     def openai_client(self) -> Any:
         def make() -> Any:
             server = FakeOpenAI().__enter__()
@@ -274,6 +300,25 @@ def _verified(world: World, seed: Seed, report: Any) -> None:
 
 def _chats(world: World, seed: Seed, agent: PersistentAgent) -> None:
     agent.chat(seed.conversation_id, "and then?")
+
+
+def _consumed(world: World, seed: Seed, result: Any) -> None:
+    """Read a reader's result to its end: its values are checked as it is read."""
+    if isinstance(result, Iterator):
+        list(result)
+
+
+IMPORT_FUNCTIONS = (
+    openai_jsonl.read_openai_lines,
+    openai_jsonl.export_openai_lines,
+    importing.import_source,
+    formats.open_source,
+    formats.read_source,
+    chatgpt_export.read_chatgpt_export,
+    llm_logs.read_llm_logs,
+)
+"""The entry points of the importers of other formats (their helpers are
+reached through them)."""
 
 
 def _public_functions(module: ModuleType) -> list[Callable[..., Any]]:
@@ -356,8 +401,18 @@ def _targets() -> list[Target]:
                     f"{module.__name__.split('.')[-1]}.{function.__name__}",
                     function,
                     lambda w, s, function=function: function,
+                    then=_consumed,
                 )
             )
+    for function in IMPORT_FUNCTIONS:
+        targets.append(
+            Target(
+                f"{function.__module__.split('.')[-1]}.{function.__name__}",
+                function,
+                lambda w, s, function=function: function,
+                then=_consumed,
+            )
+        )
     for function in _public_functions(transfer):
         targets.append(
             Target(
@@ -458,6 +513,21 @@ VALID: dict[str, Callable[[World, Seed, str], Any]] = {
     "store": lambda w, s, t: w.store,
     "since": lambda w, s, t: "2000-01-01",
     "lines": lambda w, s, t: s.export_lines,
+    "record": lambda w, s, t: json.loads(s.export_lines[0]),
+    "where": lambda w, s, t: "line 1",
+    # the importers of other formats
+    "entries": lambda w, s, t: list(jsonl.read_lines(s.export_lines)),
+    "imported_at": lambda w, s, t: datetime.now(timezone.utc),
+    "source": lambda w, s, t: io.BytesIO(
+        CHATGPT_EXPORT.read_bytes()
+        if t == "chatgpt_export.read_chatgpt_export"
+        else "\n".join(s.export_lines).encode()
+    ),
+    "format_name": lambda w, s, t: None,
+    "opened": lambda w, s, t: formats.open_source(
+        io.BytesIO("\n".join(s.export_lines).encode()), None, None
+    ),
+    "path": lambda w, s, t: w.llm_log(),
     "out": lambda w, s, t: io.StringIO(),
     # transfer and import_legacy
     "source_url": lambda w, s, t: (
@@ -757,6 +827,7 @@ def test_every_public_callable_is_walked():
     assert {"jsonl.export_conversations", "jsonl.import_conversations"} <= walked
     assert {"transfer.transfer", "transfer.verify_transfer"} <= walked
     assert {"tutorial.import_legacy", "PersistentAgent"} <= walked
+    assert {"formats.read_source", "importing.import_source"} <= walked
     assert "add_message" in methods and "for_user" in methods
 
 

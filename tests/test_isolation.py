@@ -50,6 +50,17 @@ def test_explicit_user_ids_cannot_override_a_view(store, people):
     assert [c["id"] for c in queries.list_conversations(bob_view, user_id=None, limit=5)] == [bobs]
 
 
+def test_a_views_user_listing_lists_its_user_only(store, people):
+    alice, alices, bob, bobs = people
+    bob_view = store.for_user(bob)
+    assert [found["user_id"] for found in bob_view.list_users()] == [bob]
+    assert [found["user_id"] for found in queries.list_users(bob_view, user_id=None, limit=5)] == [
+        bob
+    ]
+    with pytest.raises(InvalidInput, match="limited to user"):
+        queries.list_users(bob_view, user_id=alice, limit=5)
+
+
 def test_every_query_run_through_a_view_is_limited_to_its_user(store, people):
     alice, alices, bob, bobs = people
     bob_view = store.for_user(bob)
@@ -139,6 +150,7 @@ def test_every_query_run_through_a_view_is_limited_to_its_user(store, people):
             set_title=True,
             title="taken",
             metadata='{"owner": "bob"}',
+            extra='{"owner": "bob"}',
         )
         == []
     )
@@ -272,6 +284,20 @@ def test_sql_on_a_views_connection_cannot_widen_its_scope(request, role, escape)
                 raise convstore.DatabaseError(str(error)) from error
         # Afterwards the store (unscoped) still sees everyone.
         assert len(store.list_conversations(bob)) == 1
+
+
+def test_the_user_listing_of_a_views_connection_holds_its_user_only(application_url, user):
+    """Row-level security: list_users.sql for every user (user_id NULL), run
+    as SQL of one's own on a view's connection, still sees one user."""
+    alice, bob = f"{user}-alice", f"{user}-bob"
+    with convstore.connect(application_url, migrate=False) as store:
+        store.add_message(store.create_conversation(alice), "user", "alice's words")
+        store.create_conversation(bob)
+        statement = store.database.queries["list_users"].statement
+        with store.for_user(alice).connection() as connection:
+            listed = connection.execute(statement, {"user_id": None, "limit": 1000}).fetchall()
+        assert [row[0] for row in listed] == [alice]
+        assert {bob, alice} <= {found["user_id"] for found in store.list_users(limit=1000)}
 
 
 def test_application_role_cannot_read_the_session_scopes(application_url):

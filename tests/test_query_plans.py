@@ -80,17 +80,17 @@ def deep_branch(database_url, user):
     return database_url, query, params
 
 
-def _postgres_rows_read(plan: dict) -> int:
-    """Rows the plan's nodes on ``messages`` produced or threw away."""
+def _postgres_rows_read(plan: dict, relation: str = "messages") -> int:
+    """Rows the plan's nodes on ``relation`` produced or threw away."""
     read = 0
-    if plan.get("Relation Name") == "messages":
+    if plan.get("Relation Name") == relation:
         loops = plan.get("Actual Loops", 1)
         removed = plan.get("Rows Removed by Filter", 0) + plan.get(
             "Rows Removed by Index Recheck", 0
         )
         read += (plan["Actual Rows"] + removed) * loops
     for child in plan.get("Plans", []):
-        read += _postgres_rows_read(child)
+        read += _postgres_rows_read(child, relation)
     return read
 
 
@@ -126,3 +126,51 @@ def test_context_plan_reads_only_the_returned_rows(request, database_url, histor
         read = _postgres_rows_read(plan["Plan"])
         assert read <= returned + 5, (read, returned, plan)
     assert budget // 200 <= returned <= budget // 100 + 1
+
+
+def _sqlite_work(connection: sqlite3.Connection, statement: str, params: dict) -> int:
+    """How many hundreds of virtual-machine instructions SQLite runs for ``statement``."""
+    ticks: list[int] = []
+    connection.set_progress_handler(lambda: ticks.append(1), 100)  # None: go on
+    try:
+        connection.execute(statement, params).fetchall()
+    finally:
+        connection.set_progress_handler(None, 100)
+    return len(ticks)
+
+
+def test_a_users_view_lists_its_user_from_its_own_conversations(database_url, user):
+    """list_users for one user (a view's) reads that user's conversations by
+    the index, never every user's (the UNION's other branch is skipped)."""
+    with convstore.connect(database_url) as store:
+        with store.transaction():
+            for n in range(2000):
+                store.create_conversation(f"{user}-other-{n % 200}")
+            for _ in range(3):
+                store.create_conversation(user)
+        query = store.database.queries["list_users"]
+    one_user, every_user = {"user_id": user, "limit": 20}, {"user_id": None, "limit": 20}
+    if database_url.startswith("sqlite"):
+        connection = sqlite3.connect(database_url.removeprefix("sqlite:///"))
+        try:
+            connection.execute("ANALYZE")
+            steps = connection.execute("EXPLAIN QUERY PLAN " + query.statement, one_user)
+            details = [detail for _, _, _, detail in steps]
+            work = {
+                name: _sqlite_work(connection, query.statement, params)
+                for name, params in (("one", one_user), ("every", every_user))
+            }
+        finally:
+            connection.close()
+        assert any(
+            "SEARCH conversations USING INDEX conversations_user_activity (user_id=?)" in d
+            for d in details
+        ), details
+        assert work["one"] * 50 < work["every"], work
+    else:
+        with psycopg.connect(database_url) as connection:
+            connection.execute("ANALYZE conversations")
+            (plan,) = connection.execute(
+                "EXPLAIN (ANALYZE, FORMAT JSON) " + query.statement, one_user
+            ).fetchone()[0]
+        assert _postgres_rows_read(plan["Plan"], "conversations") == 3, plan

@@ -124,12 +124,14 @@ def test_values_the_server_cannot_hold_are_not_retryable(store, user):
         "user_id": "".join(random.Random(7).choices(string.ascii_letters, k=3000)),
         "title": None,
         "metadata": "{}",
+        "extra": "{}",
     }
     not_a_time = {
         "id": str(uuid.uuid4()),
         "user_id": user,
         "title": None,
         "metadata": "{}",
+        "extra": "{}",
         "created_at": "not a time",  # data exception, 22007
         "updated_at": "2026-01-01T00:00:00Z",
     }

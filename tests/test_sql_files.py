@@ -37,11 +37,13 @@ def _files(folder: Path) -> list[str]:
 
 def test_the_dialects_folders_hold_the_same_files_with_the_same_parameters():
     """sql/sqlite/ and sql/postgres/ hold the same files, subfolders included;
-    the transfer, which goes one way, lives apart in sql/transfer/<dialect>/."""
+    the transfer, which goes one way, lives apart in sql/transfer/<dialect>/,
+    and the readers of foreign SQLite files in sql/sources/<source>/."""
     assert _files(SQL / SQLITE) == _files(SQL / POSTGRES)
     sqlite_statements, postgres_statements = catalogue(SQLITE), catalogue(POSTGRES)
+    apart = (SQL / "transfer", SQL / "sources")
     for name, statement in sqlite_statements.items():
-        if not statement.path.is_relative_to(SQL / "transfer"):
+        if not any(statement.path.is_relative_to(folder) for folder in apart):
             assert set(statement.parameters) == set(postgres_statements[name].parameters), name
 
 

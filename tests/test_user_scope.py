@@ -87,7 +87,12 @@ def test_row_level_security_hides_other_users_from_raw_sql(application_url):
         with pytest.raises(convstore.DatabaseError, match="row-level security"):
             with view.connection() as connection:
                 queries.create_conversation(
-                    connection, id=str(uuid.uuid4()), user_id=bob, title=None, metadata="{}"
+                    connection,
+                    id=str(uuid.uuid4()),
+                    user_id=bob,
+                    title=None,
+                    metadata="{}",
+                    extra="{}",
                 )
         # Unscoped, the same role sees everyone: the policies key on the setting.
         assert app.get_messages(bobs)[0]["content"] == "bob's secret"

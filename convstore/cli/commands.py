@@ -8,6 +8,7 @@ import os
 import re
 import sys
 from collections.abc import Callable, Sequence
+from datetime import datetime, timezone
 from importlib import metadata
 from typing import IO, Any, NamedTuple, NoReturn
 
@@ -25,13 +26,18 @@ from ..errors import (
 )
 from ..migrate import migrate, pending_migrations, rollback
 from ..sqlfiles.catalog import catalogue, queries_of, report_names
-from ..transfer.jsonl import GZIP_MAGIC, export_conversations, import_lines
+from ..store.store import Store
+from ..transfer.formats import FORMATS, OpenedSource, open_source, read_source
+from ..transfer.importing import Skipped, import_source
+from ..transfer.jsonl import export_conversations
+from ..transfer.openai_jsonl import export_openai_lines
 from ..transfer.sqlite_to_postgres import transfer, verify_transfer
 from ..transfer.tutorial import import_legacy
 from ..types import DIALECTS, POSTGRES, SQLITE
 from ..urls import DEFAULT_URL, DatabaseURL, redact
 from .demo import run_demo
 from .output import print_rows
+from .progress import ImportProgress
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -366,16 +372,42 @@ def _parser() -> argparse.ArgumentParser:
         type=_checked(_timestamp_text),
         help="only conversations active since (ISO 8601 date or time; UTC unless it says)",
     )
+    command.add_argument(
+        "--format",
+        choices=("convstore", "openai"),
+        default="convstore",
+        help="convstore: every field, to import again (the default); openai: OpenAI's "
+        "chat fine-tuning lines (messages, tools, weights; no ids, times or counts)",
+    )
     command.set_defaults(command=_export, prog=command.prog, databases_as=None)
 
     command = add(
         "import",
-        "read a JSONL export into the database",
+        "read conversations from JSONL, a ChatGPT export or an llm logs.db",
         parents=[url_after],
-        description="Read a JSONL export (UTF-8) into the database, each line in "
-        "its own transaction. Importing a file again stores nothing twice.",
+        description="Read a file's conversations into the database, each in its "
+        "own transaction: convstore's JSONL export, OpenAI's chat fine-tuning JSONL, "
+        "a ChatGPT data export (conversations.json or its .zip) or the logs.db of "
+        "simonw/llm, compressed with gzip or not. Importing a file again stores nothing twice.",
     )
-    command.add_argument("file", type=_InputFile("rb"), help="the JSONL file; - for standard input")
+    command.add_argument("file", type=_InputFile("rb"), help="the file; - for standard input")
+    command.add_argument(
+        "--format",
+        choices=FORMATS,
+        help="the file's format (default: detected from its first bytes and its name)",
+    )
+    command.add_argument(
+        "--user",
+        type=_checked(_user),
+        help="who owns the conversations (needed by every format but convstore's, "
+        "whose lines name their owners)",
+    )
+    command.add_argument(
+        "--skip-invalid",
+        action="store_true",
+        help="leave out a line or conversation that cannot be imported, name it "
+        "on standard error, and go on",
+    )
     command.set_defaults(command=_import, prog=command.prog, databases_as=None)
 
     command = add(
@@ -408,6 +440,10 @@ def _parser() -> argparse.ArgumentParser:
         description="Store a short conversation and show its token-budget context and statistics.",
     )
     command.set_defaults(command=_demo, prog=command.prog, databases_as=None)
+
+    from . import browse  # here, not above: browse uses this module's helpers
+
+    browse.add_commands(add, url_after)
     return parser
 
 
@@ -678,28 +714,71 @@ def _transfer(arguments: argparse.Namespace) -> int:
 def _export(arguments: argparse.Namespace) -> int:
     _opened(arguments.url, arguments.shown, must_exist=True)
     with connect(arguments.url) as store:
-        written = export_conversations(store, arguments.user, sys.stdout, arguments.since)
+        if arguments.format == "openai":
+            written = sum(
+                1 for _ in export_openai_lines(store, arguments.user, sys.stdout, arguments.since)
+            )
+        else:
+            written = export_conversations(store, arguments.user, sys.stdout, arguments.since)
     print(f"exported {written} conversations", file=sys.stderr)
     return 0
 
 
 def _import(arguments: argparse.Namespace) -> int:
     source: IO[bytes] = arguments.file
-    name = "standard input" if source is sys.stdin.buffer else source.name
-    committed = _Committed()
-    failure: ConvstoreError | OSError | None = None
-    interrupted = False
+    from_stdin = source is sys.stdin.buffer
+    name = "standard input" if from_stdin else source.name
     with source:
-        _refuse_gzip(source, name)
+        try:
+            opened = open_source(source, None if from_stdin else source.name, arguments.format)
+        except (OSError, EOFError) as error:  # unreadable, or a gzip stream cut short
+            failure = error if isinstance(error, OSError) else _cut_short(error)
+            print(f"convstore: {_Committed('line').failed(failure, name)}", file=sys.stderr)
+            return 1
+        if opened.needs_user and arguments.user is None:
+            raise UsageError(
+                f"the conversations of {name} ({opened.format}) name no owner: "
+                "give --user; nothing was imported"
+            )
         _opened(arguments.url, arguments.shown, must_exist=False)
         with connect(arguments.url) as store:
-            try:
-                for line in import_lines(store, source):
-                    committed.add(line.number, line.conversations, line.messages)
-            except (ConvstoreError, OSError) as error:  # OSError: the file fails mid-way
-                failure = error
-            except KeyboardInterrupt:  # Ctrl-C: the line under way is rolled back whole
-                interrupted = True
+            return _import_from(store, opened, source, name, arguments)
+
+
+def _cut_short(error: EOFError) -> OSError:
+    """gzip's EOFError as the read error it is."""
+    return OSError(f"{error} (the gzip file is cut short)")
+
+
+def _import_from(
+    store: Store, opened: OpenedSource, source: IO[bytes], name: str, arguments: argparse.Namespace
+) -> int:
+    """Import ``opened`` (read from ``source``) into ``store``, with a
+    progress bar on a terminal; the summary on standard output, each
+    skipped entry and a failure on standard error; the exit status."""
+    committed = _Committed(opened.unit)
+    failure: ConvstoreError | OSError | None = None
+    interrupted = False
+    with ImportProgress(opened, source) as progress:
+        try:
+            entries = read_source(
+                opened, user_id=arguments.user, imported_at=datetime.now(timezone.utc)
+            )
+            for outcome in import_source(
+                store, entries, user_id=arguments.user, skip_invalid=arguments.skip_invalid
+            ):
+                if isinstance(outcome, Skipped):
+                    committed.skipped += 1
+                    progress.write(f"skipped {outcome.where}: {_one_line(outcome.reason)}")
+                else:
+                    committed.add(outcome.where, outcome.conversations, outcome.messages)
+                progress.advance()
+        except (ConvstoreError, OSError) as error:  # OSError: the file fails mid-way
+            failure = error
+        except EOFError as error:  # a gzip stream cut short
+            failure = _cut_short(error)
+        except KeyboardInterrupt:  # Ctrl-C: the entry under way is rolled back whole
+            interrupted = True
     if interrupted:
         print(f"convstore: {committed.interrupted()}", file=sys.stderr)
         return 130
@@ -708,26 +787,32 @@ def _import(arguments: argparse.Namespace) -> int:
         return 1
     imported = f"{committed.conversations} new conversations, {committed.messages} new messages"
     print(f"imported {imported}")
+    if committed.skipped:
+        skipped = f"{committed.skipped} {committed.unit}{'s' if committed.skipped != 1 else ''}"
+        print(f"skipped {skipped} that could not be imported (listed above)")
     return 0
 
 
 class _Committed:
-    """What an import has committed so far, to say so when a line fails."""
+    """What an import has committed so far, to say so when it stops."""
 
-    def __init__(self) -> None:
-        self.lines = self.conversations = self.messages = self.last_line = 0
+    def __init__(self, unit: str) -> None:
+        self.unit = unit
+        """What the source's places count: ``"line"`` or ``"conversation"``."""
+        self.entries = self.conversations = self.messages = self.skipped = 0
+        self.last_where = ""
 
-    def add(self, number: int, conversations: int, messages: int) -> None:
-        self.lines += 1
-        self.last_line = number
+    def add(self, where: str, conversations: int, messages: int) -> None:
+        self.entries += 1
+        self.last_where = where
         self.conversations += conversations
         self.messages += messages
 
     def _done(self) -> str:
-        if not self.lines:
+        if not self.entries:
             return "nothing was imported"
         return (
-            f"{self.lines} line{'s' if self.lines != 1 else ''} imported before that "
+            f"{self.entries} {self.unit}{'s' if self.entries != 1 else ''} imported before that "
             f"({self.conversations} new conversations, {self.messages} new messages)"
         )
 
@@ -735,7 +820,8 @@ class _Committed:
         """One line: where an import was interrupted, what is stored, what to
         do. The line under way was rolled back whole, or committed just before
         the interrupt: importing again stores nothing twice either way."""
-        return f"interrupted at line {self.last_line + 1}; {self._done()}; import the file again"
+        after = f" after {self.last_where}" if self.entries else ""
+        return f"interrupted{after}; {self._done()}; import the file again"
 
     def failed(self, error: ConvstoreError | OSError, name: str) -> str:
         """One line: what failed (the library's error names the line), what
@@ -756,20 +842,6 @@ class _Committed:
         else:  # the database refused it: the line may be fine
             then = "import the file again once the database error is resolved"
         return f"{what}; {done}, nothing of it or after it: {then}"
-
-
-def _refuse_gzip(source: IO[bytes], name: str) -> None:
-    """Refuse a gzip-compressed file before anything is read or opened."""
-    try:
-        start = source.peek(2)[:2]  # type: ignore[attr-defined]
-    except OSError:
-        return  # reading the first line fails the same way, and is reported
-    if start == GZIP_MAGIC:
-        shown = "-" if name == "standard input" else name
-        raise UsageError(
-            f"{name} is gzip-compressed; decompress it first "
-            f"(zcat {shown} | convstore import -); nothing was imported"
-        )
 
 
 def _import_legacy(arguments: argparse.Namespace) -> int:

@@ -4,17 +4,26 @@ from __future__ import annotations
 
 import csv
 import json
+import re
+import unicodedata
+from collections.abc import Callable, Mapping, Sequence
 from datetime import datetime
-from typing import Any, TextIO
+from typing import Any, NamedTuple, TextIO
 
 
-def print_rows(rows: list[dict[str, Any]], style: str, out: TextIO) -> None:
-    """Print ``rows`` as ``table``, ``csv`` or ``json``."""
+def print_rows(
+    rows: Sequence[Mapping[str, Any]],
+    style: str,
+    out: TextIO,
+    columns: Sequence[str] | None = None,
+) -> None:
+    """Print ``rows`` as ``table``, ``csv`` or ``json`` (every field of each
+    row). ``columns``: the table's and the CSV's columns, so that a CSV
+    without rows still has its header (default: the first row's keys)."""
     if style == "json":
-        json.dump(rows, out, default=_text, ensure_ascii=False, indent=2)
-        out.write("\n")
+        print_json(rows, out)
         return
-    columns = list(rows[0]) if rows else []
+    columns = list(columns if columns is not None else rows[0] if rows else [])
     cells = [[_text(row[column]) for column in columns] for row in rows]
     if style == "csv":
         writer = csv.writer(out)
@@ -28,6 +37,111 @@ def print_rows(rows: list[dict[str, Any]], style: str, out: TextIO) -> None:
         out.write("  ".join(cell.ljust(width) for cell, width in zip(line, widths, strict=True)))
         out.write("\n")
     out.write(f"({len(rows)} row{'s' if len(rows) != 1 else ''})\n")
+
+
+def print_json(document: Any, out: TextIO) -> None:
+    """Print ``document`` as one indented JSON document (times as ISO 8601 text)."""
+    json.dump(document, out, default=_text, ensure_ascii=False, indent=2)
+    out.write("\n")
+
+
+class Column(NamedTuple):
+    """A column of a table for people (:func:`print_table`)."""
+
+    heading: str
+    cell: Callable[[Mapping[str, Any]], str]
+    """The text of a row's cell."""
+    shrinks: bool = False
+    """Long text is cut, ending in an ellipsis, so that the table fits the
+    width; a column that does not shrink keeps its widest cell's width."""
+    right: bool = False
+    """Aligned right (numbers)."""
+
+
+def print_table(
+    rows: Sequence[Mapping[str, Any]], columns: Sequence[Column], width: int, out: TextIO
+) -> None:
+    """Print ``rows`` as a table at most ``width`` terminal columns wide
+    (unless the columns that do not shrink are wider), a heading, a rule,
+    then a line a row. Cells are made printable first (:func:`printable`);
+    wide East Asian characters count as two columns."""
+    cells = [[printable(column.cell(row)) for column in columns] for row in rows]
+    headings = [column.heading for column in columns]
+    widths = _fitted(columns, [headings, *cells], width)
+    rule = ["-" * each for each in widths]
+    for line in [headings, rule, *cells]:
+        placed = (
+            _placed(cell, each, column.right)
+            for cell, each, column in zip(line, widths, columns, strict=True)
+        )
+        out.write("  ".join(placed).rstrip() + "\n")
+
+
+def _fitted(columns: Sequence[Column], lines: list[list[str]], width: int) -> list[int]:
+    """Each column's width: its widest cell's, the widest shrinking column
+    narrowed by one at a time (to its heading's width at least) until the
+    table fits in ``width``."""
+    widths = [max(_width(line[i]) for line in lines) for i in range(len(columns))]
+    least = [max(_width(column.heading), 3) for column in columns]
+    while sum(widths) + 2 * (len(widths) - 1) > width:
+        narrowable = [i for i, c in enumerate(columns) if c.shrinks and widths[i] > least[i]]
+        if not narrowable:
+            break
+        widths[max(narrowable, key=lambda i: widths[i])] -= 1
+    return widths
+
+
+def _placed(text: str, width: int, right: bool) -> str:
+    """``text`` in a cell ``width`` columns wide: cut to fit (:func:`cut`), and padded."""
+    text = cut(text, width)
+    padding = " " * (width - _width(text))
+    return padding + text if right else text + padding
+
+
+def cut(text: str, width: int) -> str:
+    """``text`` (printable: :func:`printable`) in at most ``width`` terminal
+    columns: if it is wider, what fits before an ellipsis, and the ellipsis."""
+    if _width(text) <= width:
+        return text
+    kept, used = [], 0
+    for character in text:
+        used += _character_width(character)
+        if used > width - 1:
+            break
+        kept.append(character)
+    return "".join(kept) + "…"
+
+
+LONGEST_CELL = 1000
+"""The characters of a cell looked at: no table is wider than this."""
+
+_BREAK = re.compile(r"\s*[^\S ]\s*")
+"""A run of white space with a line break, a tab or another space than U+0020 in it."""
+_UNPRINTABLE = re.compile(r"[\x00-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
+"""Control characters (escape sequences a terminal would obey) and the
+bidirectional overrides that reorder what follows them."""
+
+
+def printable(text: str) -> str:
+    """``text`` on one line, safe to print on a terminal: each run of white
+    space with a line break or a tab in it one space (spaces alone are kept,
+    indentation too), control characters and bidirectional overrides shown as
+    U+FFFD, and cut after :data:`LONGEST_CELL` characters (ending in an
+    ellipsis)."""
+    shown = text[:LONGEST_CELL] + ("…" if len(text) > LONGEST_CELL else "")
+    return _UNPRINTABLE.sub("\ufffd", _BREAK.sub(" ", shown))
+
+
+def _width(text: str) -> int:
+    """The terminal columns ``text`` takes: two for a wide East Asian
+    character, none for a combining mark or a format character."""
+    return sum(_character_width(character) for character in text)
+
+
+def _character_width(character: str) -> int:
+    if unicodedata.combining(character) or unicodedata.category(character) in ("Mn", "Me", "Cf"):
+        return 0
+    return 2 if unicodedata.east_asian_width(character) in ("W", "F") else 1
 
 
 def _text(value: Any) -> str:

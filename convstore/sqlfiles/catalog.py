@@ -12,7 +12,10 @@ One convention, in ``sql/<dialect>/`` (and ``sql/transfer/<dialect>/``):
 ``sql/sqlite/`` and ``sql/postgres/`` hold the same names. The transfer's
 statements go one way -- it reads SQLite and writes PostgreSQL -- so they live
 apart, each side in ``sql/transfer/<dialect>/``, named ``transfer.<file>``
-(``transfer.copy_messages``) in that dialect's catalogue.
+(``transfer.copy_messages``) in that dialect's catalogue. The statements that
+read another program's SQLite database live in ``sql/sources/<source>/``, named
+``<source>.<file>`` (``llm.responses``) in the SQLite catalogue only
+(:data:`SQLITE_SOURCES`).
 
 A name is held by one file only: a duplicate is refused, never resolved.
 """
@@ -25,19 +28,28 @@ from pathlib import Path
 from types import MappingProxyType
 
 from ..errors import QueryFileError
+from ..types import SQLITE
 from ..validation import query_parameter, report_parameter
 from .parser import Query, load_query
-from .resources import sql_dir, transfer_dir
+from .resources import source_dir, sql_dir, transfer_dir
 
 REPORTS = "reports"
 """The subfolder of analysts' reports, named and called like every other query."""
+
+SQLITE_SOURCES = ("llm",)
+"""The other programs' SQLite databases convstore reads, by their folder in
+``sql/sources/`` (``llm``: :mod:`convstore.transfer.llm_logs`)."""
 
 
 @cache
 def catalogue(dialect: str) -> Mapping[str, Query]:
     """Every statement of the dialect by name, public and namespaced (the
-    transfer's side of it included), read on first use (:func:`queries_in`)."""
-    return queries_in(sql_dir(dialect), dialect, {"transfer": transfer_dir(dialect)})
+    transfer's side of it included, and on SQLite the readers of
+    :data:`SQLITE_SOURCES`), read on first use (:func:`queries_in`)."""
+    elsewhere = {"transfer": transfer_dir(dialect)}
+    if dialect == SQLITE:
+        elsewhere.update((source, source_dir(source)) for source in SQLITE_SOURCES)
+    return queries_in(sql_dir(dialect), dialect, elsewhere)
 
 
 @cache

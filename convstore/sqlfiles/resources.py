@@ -28,5 +28,11 @@ def transfer_dir(dialect: str) -> Path:
     return _locate("sql") / "transfer" / dialect
 
 
+def source_dir(source: str) -> Path:
+    """The statements that read another program's SQLite database
+    (``sql/sources/<source>/``: ``llm``, simonw/llm's ``logs.db``)."""
+    return _locate("sql") / "sources" / source
+
+
 def migrations_dir(dialect: str) -> Path:
     return _locate("migrations") / dialect

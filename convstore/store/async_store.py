@@ -167,6 +167,7 @@ class AsyncStore:
     get_messages = _twin(Store.get_messages)
     get_message_fingerprints = _twin(Store.get_message_fingerprints)
     list_conversations = _twin(Store.list_conversations)
+    list_users = _twin(Store.list_users)
     get_recent_context = _twin(Store.get_recent_context)
     search_messages = _twin(Store.search_messages)
     search_conversations = _twin(Store.search_conversations)

@@ -30,7 +30,10 @@ its ancestors too, so each line stays a complete chat, and its
 ``"convstore"``, ``"conversation"`` names its ``parent_id`` and ``fork_seq``.
 A conversation whose newest messages were deleted carries its ``last_seq``
 (the highest seq it gave) in ``"conversation"``, so that a restore does not
-give those seqs again; other lines leave it out. A root's line names its
+give those seqs again; other lines leave it out. A conversation's ``extra``
+(the fields convstore has no column for, such as a fine-tuning line's
+``tools``) is in ``"conversation"`` only when it is not ``{}``, so lines of
+others are as convstore wrote them before it kept it. A root's line names its
 tree's active branch under ``"convstore"``,
 ``"active_branch_id"`` (left out when it is the root). An import writes
 only a branch's own messages and checks that the shared ones are what its
@@ -50,16 +53,18 @@ lines before it stay imported, so fix the line and import the file again.
 from __future__ import annotations
 
 import json
-import re
 from collections.abc import Iterable, Iterator, Mapping
 from datetime import date, datetime
-from typing import Any, NamedTuple, TextIO
+from typing import Any, TextIO
 
 from .. import validation
 from ..content.chat_format import is_chat_message, openai_message
-from ..errors import ConvstoreError, InvalidInput, NotFound
+from ..errors import InvalidInput
 from ..store.store import Store
 from ..types import IMPORTED_CONVERSATION_FIELDS, MESSAGE_FIELDS
+from .importing import Skipped, check_store, import_source
+from .lines import json_kind, member, read_json_lines
+from .sources import SourceConversation, SourceProblem
 
 IN_CHAT_FORMAT = ("role", "content", "tool_calls", "tool_call_id", "function_call", "refusal")
 """The fields of a stored message that a line's OpenAI chat message carries,
@@ -90,7 +95,6 @@ latency_ms, pinned, metadata, idempotency_key, created_at, kind, payload``."""
 
 NIL_UUID = "00000000-0000-0000-0000-000000000000"
 PAGE_SIZE = 200
-GZIP_MAGIC = b"\x1f\x8b"
 
 
 def export_conversations(
@@ -108,11 +112,8 @@ def export_conversations(
 
     :raises InvalidInput: for a bad ``user_id`` or ``since``, before anything is written.
     """
-    _check_store(store)
-    checked_user = validation.user_id(user_id, store.limits)
-    checked_since = validation.optional_timestamp("since", since)
     written = 0
-    for conversation in _conversations(store, checked_user, checked_since):
+    for conversation in conversations_of(store, user_id, since):
         active_branch_id = conversation.pop("active_branch_id")
         if conversation["parent_id"] is None:  # a root: its line is as before branches
             del conversation["parent_id"], conversation["fork_seq"]
@@ -129,26 +130,21 @@ def export_conversations(
             exact["active_branch_id"] = active_branch_id
         if conversation["last_seq"] == max((message["seq"] for message in stored), default=0):
             del conversation["last_seq"]  # nothing after its newest message was deleted
+        if not conversation["extra"]:
+            del conversation["extra"]  # lines without are as before convstore kept it
         line = {"messages": [_chat_message(message) for message in messages], "convstore": exact}
         out.write(json.dumps(line, ensure_ascii=False, default=_timestamp) + "\n")
         written += 1
     return written
 
 
-class ImportedLine(NamedTuple):
-    """One line of an import, committed."""
-
-    number: int
-    """The line's number in the input, from 1 (blank lines count)."""
-    conversations: int
-    """1 if the line's conversation was new, else 0."""
-    messages: int
-    """How many of the line's messages were new."""
-
-
-def import_conversations(store: Store, lines: Iterable[str | bytes]) -> dict[str, int]:
+def import_conversations(
+    store: Store, lines: Iterable[str | bytes], *, skip_invalid: bool = False
+) -> dict[str, int]:
     """Read lines written by :func:`export_conversations` into ``store``; return
-    how many conversations and messages were new.
+    how many conversations and messages were new (``{"conversations": 2,
+    "messages": 9}``), and with ``skip_invalid`` how many lines were
+    ``skipped``.
 
     ``lines`` is an iterable of lines, each ``str`` or UTF-8 ``bytes``: a file
     opened in text mode (``encoding="utf-8"``) or binary mode, or a list. Blank
@@ -158,188 +154,53 @@ def import_conversations(store: Store, lines: Iterable[str | bytes]) -> dict[str
 
     A conversation, or a message or item (by ``seq``), already in the store is
     left as it is; a conversation id that another user's conversation holds is
-    refused.
+    refused. Each line is written in its own transaction
+    (:func:`convstore.transfer.importing.import_source`, which yields them one by one).
 
     :raises InvalidInput: for the first line that is not UTF-8, not JSON, not
-        shaped like an export line, or holds a value convstore does not accept;
-        the message starts with ``line N:`` and names the field. Nothing of
-        that line or any later one is written.
+        shaped like an export line, or holds a value convstore does not accept
+        (with ``skip_invalid``, such a line is skipped instead, unless the
+        input cannot be read past it); the message starts with ``line N:``
+        and names the field. Nothing of that line or any later one is written.
+    :raises NotFound: at the end, for the first branch whose parent was on
+        no line and is not in the store (its branches are not imported).
     :raises ConvstoreError: any other error of the database while a line is
         written (say ``DatabaseUnavailable``), also starting with ``line N:``;
         that line is rolled back.
     """
-    imported = {"conversations": 0, "messages": 0}
-    for line in import_lines(store, lines):
-        imported["conversations"] += line.conversations
-        imported["messages"] += line.messages
+    check_store(store)
+    imported = {"conversations": 0, "messages": 0} | ({"skipped": 0} if skip_invalid else {})
+    for outcome in import_source(store, read_lines(lines), skip_invalid=skip_invalid):
+        if isinstance(outcome, Skipped):
+            imported["skipped"] += 1
+        else:
+            imported["conversations"] += outcome.conversations
+            imported["messages"] += outcome.messages
     return imported
 
 
-def import_lines(store: Store, lines: Iterable[str | bytes]) -> Iterator[ImportedLine]:
-    """:func:`import_conversations`, one line at a time: yields an
-    :class:`ImportedLine` as each non-blank line is committed, so a caller
-    knows what is stored when a later line fails. Nothing is read or written
-    until the iterator is advanced; each line is read, checked and written in
-    its own transaction before the next is read, but a branch whose parent is
-    not stored yet, which waits for its parent's line.
+def read_lines(lines: Iterable[str | bytes]) -> Iterator[SourceConversation | SourceProblem]:
+    """Each non-blank line of a convstore export as the conversation it
+    holds (``where`` is ``"line N"``), or as the problem that keeps it from
+    being read, as lines are read (:func:`~convstore.transfer.lines.read_json_lines`).
 
-    :raises InvalidInput: as :func:`import_conversations`, when the failing line is reached.
-    :raises NotFound: at the end, for the first branch whose parent was on
-        no line and is not in the store (its branches are not imported).
-    :raises ConvstoreError: as :func:`import_conversations`.
+    :raises InvalidInput: when ``lines`` is not an iterable of lines, or a
+        text file's decoder fails (the lines after it cannot be read).
     """
-    _check_store(store)
-    waiting: dict[str, list[_Line]] = {}
-    showing: set[str] = set()
-    for number, line in _numbered_lines(lines):
-        if not line.strip():
-            continue
-        try:
-            parsed = _Line(number, *_line_parts(_parsed(line)))
-        except InvalidInput as error:
-            raise InvalidInput(f"line {number}: {error}") from None
-        yield from _import_with_waiting(store, parsed, waiting, showing)
-    if waiting:
-        first = min((line for lines in waiting.values() for line in lines), key=_line_number)
-        raise NotFound(
-            f"line {first.number}: convstore.conversation.parent_id: conversation "
-            f"{first.conversation['parent_id']} is neither in the store nor on a line "
-            "of the input; import it before its branches"
-        )
+    return read_json_lines(lines, conversation_of_line)
 
 
-class _Line(NamedTuple):
-    """A parsed line, to import."""
+def conversation_of_line(record: Any, where: str) -> SourceConversation:
+    """The conversation of a parsed export line.
 
-    number: int
-    conversation: dict[str, Any]
-    messages: list[tuple[str, dict[str, Any]]]
-    active_branch_id: str | None
-
-
-def _import_with_waiting(
-    store: Store, line: _Line, waiting: dict[str, list[_Line]], showing: set[str]
-) -> Iterator[ImportedLine]:
-    """Import ``line``, then the lines of its branches that waited for it
-    (an export lists conversations by activity, so a branch may come before
-    its parent). A branch whose parent is not stored yet waits in
-    ``waiting``. A new root's active branch is chosen when that branch is
-    imported (``showing`` holds the ones still to come)."""
-    ready = [line]
-    while ready:
-        current = ready.pop(0)
-        conversation, messages = current.conversation, current.messages
-        try:
-            imported = store.import_conversation(conversation, [given for _, given in messages])
-        except NotFound:  # only a branch's parent can be missing
-            waiting.setdefault(_id_of(conversation["parent_id"]), []).append(current)
-            continue
-        except ConvstoreError as error:
-            where = _in_line(str(error), [path for path, _ in messages])
-            raise type(error)(f"line {current.number}: {where}") from error
-        conversation_id = _id_of(conversation["id"])
-        if imported.created and current.active_branch_id is not None:
-            showing.add(_id_of(current.active_branch_id))
-        if conversation_id in showing:
-            store.set_active_branch(conversation_id)
-            showing.discard(conversation_id)
-        yield ImportedLine(current.number, int(imported.created), imported.messages)
-        ready += waiting.pop(conversation_id, [])
+    :raises InvalidInput: for a line of another shape, naming the member.
+    """
+    conversation, messages, active_branch_id = _line_parts(record)
+    return SourceConversation(where, conversation, messages, active_branch_id, CONVERSATION_PATH)
 
 
-def _line_number(line: _Line) -> int:
-    return line.number
-
-
-def _id_of(conversation_id: str) -> str:
-    """The UUID a line's conversation id stands for (checked by the import)."""
-    try:
-        return validation.conversation_id(conversation_id)
-    except InvalidInput:
-        return conversation_id
-
-
-GIVEN_MESSAGE = re.compile(r"messages\[(\d+)\]: ")
-"""How :meth:`~convstore.Store.import_conversation` starts the reason of a
-message it refuses (its docstring's promise)."""
-
-
-def _in_line(reason: str, paths: list[str]) -> str:
-    """A reason of :meth:`~convstore.Store.import_conversation` in the terms of
-    the line: the store names a conversation's field ``conversation.<field>``
-    (the line holds it under ``"convstore"``) and a message ``messages[i]: ``
-    by its index in the list it was given (``paths[i]`` in the line)."""
-    if reason.startswith("conversation."):
-        return f"convstore.{reason}"
-    given = GIVEN_MESSAGE.match(reason)
-    if given is None:
-        return reason
-    return f"{paths[int(given.group(1))]}: {reason[given.end() :]}"
-
-
-def _numbered_lines(lines: Iterable[str | bytes]) -> Iterator[tuple[int, str]]:
-    """Each line as text with its number (from 1)."""
-    if isinstance(lines, (str, bytes, bytearray)):
-        raise InvalidInput(
-            "lines must be an iterable of lines (an open file, a list), not one "
-            f"{type(lines).__name__}; read it as a file: io.StringIO(text) or io.BytesIO(data) "
-            "(not .splitlines(), which also splits at the U+2028 an export may hold in a string)"
-        )
-    try:
-        iterator = iter(lines)
-    except TypeError:
-        raise InvalidInput(
-            f"lines must be an iterable of lines (an open file, a list), not {type(lines).__name__}"
-        ) from None
-    number = 0
-    while True:
-        number += 1
-        try:
-            line = next(iterator)
-        except StopIteration:
-            return
-        except UnicodeDecodeError as error:  # a file opened as UTF-8 text
-            # The decoder failed on a block that starts at line `number`; the
-            # bad byte is on the line after the newlines before it in the block.
-            before = bytes(error.object[: error.start])
-            bad_line = number + before.count(b"\n")
-            byte: int | None = len(before) - before.rfind(b"\n")  # from 1 (rfind: -1 on line 1)
-            if number > 1 and bad_line == number:
-                byte = None  # the block starts mid-line: the column is unknown
-            raise InvalidInput(f"line {bad_line}: {_not_utf8(error, bad_line, byte)}") from None
-        if isinstance(line, (bytes, bytearray)):
-            try:
-                line = bytes(line).decode("utf-8")
-            except UnicodeDecodeError as error:
-                message = _not_utf8(error, number, error.start + 1)
-                raise InvalidInput(f"line {number}: {message}") from None
-        elif not isinstance(line, str):
-            raise InvalidInput(f"line {number}: a {type(line).__name__}, not text")
-        yield number, line.removeprefix("\ufeff") if number == 1 else line
-
-
-def _not_utf8(error: UnicodeDecodeError, number: int, byte: int | None) -> str:
-    if number == 1 and bytes(error.object[:2]) == GZIP_MAGIC:
-        return (
-            "the input is gzip-compressed; decompress it first (gunzip, or "
-            "gzip.open(path, 'rt', encoding='utf-8') in Python)"
-        )
-    bad = bytes(error.object[error.start : error.end]).hex(" ")
-    where = f"byte {byte} (0x{bad})" if byte is not None else f"byte 0x{bad}"
-    return f"{where} is not UTF-8 ({error.reason}); the input must be UTF-8 text, as exports are"
-
-
-def _parsed(line: str) -> Any:
-    try:
-        return json.loads(line, parse_constant=_no_constant)
-    except RecursionError:
-        raise InvalidInput("nested too deeply to read") from None
-    except ValueError as error:  # JSONDecodeError, or an integer over 4,300 digits
-        raise InvalidInput(f"not JSON ({error})") from None
-
-
-def _no_constant(name: str) -> Any:
-    raise ValueError(f"{name} is not a JSON value")
+CONVERSATION_PATH = "convstore.conversation."
+"""Where a line holds its conversation's fields."""
 
 
 def _line_parts(record: Any) -> tuple[dict[str, Any], list[tuple[str, dict[str, Any]]], Any]:
@@ -349,12 +210,12 @@ def _line_parts(record: Any) -> tuple[dict[str, Any], list[tuple[str, dict[str, 
     which checks their values, and a root's active branch (``None``: the
     root); raises InvalidInput for a line of another shape, naming the member."""
     if not isinstance(record, dict):
-        raise InvalidInput(f"{_json_kind(record)}, not a JSON object (a convstore export line)")
-    chat_messages = _member(record, "messages", list)
-    exact = _member(record, "convstore", dict)
-    conversation = _member(exact, "conversation", dict, "convstore.")
-    stored_messages = _member(exact, "messages", list, "convstore.")
-    items = _member(exact, "items", list, "convstore.") if "items" in exact else []
+        raise InvalidInput(f"{json_kind(record)}, not a JSON object (a convstore export line)")
+    chat_messages = member(record, "messages", list)
+    exact = member(record, "convstore", dict)
+    conversation = member(exact, "conversation", dict, "convstore.")
+    stored_messages = member(exact, "messages", list, "convstore.")
+    items = member(exact, "items", list, "convstore.") if "items" in exact else []
     if len(chat_messages) != len(stored_messages):
         raise InvalidInput(
             f"messages has {len(chat_messages)} entries and convstore.messages "
@@ -362,7 +223,7 @@ def _line_parts(record: Any) -> tuple[dict[str, Any], list[tuple[str, dict[str, 
         )
     path = "convstore.conversation."
     for key in ("id", "user_id", "created_at", "updated_at"):
-        _member(conversation, key, str, path)
+        member(conversation, key, str, path)
     imported_conversation = {
         key: conversation[key] for key in IMPORTED_CONVERSATION_FIELDS if key in conversation
     }
@@ -377,22 +238,20 @@ def _line_parts(record: Any) -> tuple[dict[str, Any], list[tuple[str, dict[str, 
     in_order = sorted([*imported_messages, *imported_items], key=lambda entry: entry[1]["seq"])
     active_branch_id = exact.get("active_branch_id")
     if active_branch_id is not None:
-        _member(exact, "active_branch_id", str, "convstore.")
+        member(exact, "active_branch_id", str, "convstore.")
     return imported_conversation, in_order, active_branch_id
 
 
 def _message_parts(index: int, chat: Any, stored: Any) -> dict[str, Any]:
     """One message of a line from its chat message and its ``"convstore"`` fields."""
     if not isinstance(chat, dict):
-        raise InvalidInput(f"messages[{index}] is {_json_kind(chat)}, not a JSON object")
+        raise InvalidInput(f"messages[{index}] is {json_kind(chat)}, not a JSON object")
     if not isinstance(stored, dict):
-        raise InvalidInput(
-            f"convstore.messages[{index}] is {_json_kind(stored)}, not a JSON object"
-        )
+        raise InvalidInput(f"convstore.messages[{index}] is {json_kind(stored)}, not a JSON object")
     path = f"convstore.messages[{index}]."
-    _member(chat, "role", str, f"messages[{index}].")
-    _member(stored, "seq", int, path)
-    _member(stored, "created_at", str, path)
+    member(chat, "role", str, f"messages[{index}].")
+    member(stored, "seq", int, path)
+    member(stored, "created_at", str, path)
     message = {key: chat[key] for key in (*IN_CHAT_FORMAT, "name", "weight") if key in chat}
     exact = (*STORED_ONLY, *WHEN_GIVEN, *IN_CHAT_FORMAT)
     message.update((key, stored[key]) for key in exact if key in stored)
@@ -403,11 +262,11 @@ def _item_parts(index: int, item: Any) -> dict[str, Any]:
     """One item of another kind of a line, from ``"convstore"``, ``"items"``."""
     path = f"convstore.items[{index}]"
     if not isinstance(item, dict):
-        raise InvalidInput(f"{path} is {_json_kind(item)}, not a JSON object")
-    _member(item, "seq", int, f"{path}.")
-    _member(item, "created_at", str, f"{path}.")
-    _member(item, "role", str, f"{path}.")
-    if _member(item, "kind", str, f"{path}.") == validation.CHAT_MESSAGE:
+        raise InvalidInput(f"{path} is {json_kind(item)}, not a JSON object")
+    member(item, "seq", int, f"{path}.")
+    member(item, "created_at", str, f"{path}.")
+    member(item, "role", str, f"{path}.")
+    if member(item, "kind", str, f"{path}.") == validation.CHAT_MESSAGE:
         raise InvalidInput(
             f'{path}.kind is "message": a chat message belongs in messages and '
             "convstore.messages, not in convstore.items"
@@ -417,33 +276,19 @@ def _item_parts(index: int, item: Any) -> dict[str, Any]:
     return parts
 
 
-def _member(record: Mapping[str, Any], key: str, kind: type, path: str = "") -> Any:
-    """``record[key]``, which must be present and of JSON type ``kind``."""
-    if key not in record:
-        raise InvalidInput(f"{path}{key} is missing")
-    value = record[key]
-    if not isinstance(value, kind) or (kind is int and isinstance(value, bool)):
-        expected = {dict: "an object", list: "an array", str: "a string", int: "an integer"}
-        raise InvalidInput(f"{path}{key} must be {expected[kind]}, got {_json_kind(value)}")
-    return value
+def conversations_of(
+    store: Store, user_id: str, since: datetime | date | str | None
+) -> Iterator[dict[str, Any]]:
+    """``user_id``'s conversations active since ``since`` (as
+    :func:`export_conversations` takes it), in the order of writes, oldest
+    activity first, a page of :data:`PAGE_SIZE` at a time: the columns of
+    ``export_conversations.sql`` but ``export_order``.
 
-
-def _json_kind(value: Any) -> str:
-    if value is None:
-        return "null"
-    kinds = {
-        bool: "a boolean",
-        int: "a number",
-        float: "a number",
-        str: "a string",
-        list: "an array",
-        dict: "an object",
-    }
-    return kinds.get(type(value), type(value).__name__)
-
-
-def _conversations(store: Store, user_id: str, since: str | None) -> Iterator[dict[str, Any]]:
-    """The user's conversations in the order of writes, oldest activity first."""
+    :raises InvalidInput: for a bad store, ``user_id`` or ``since``, before anything is read.
+    """
+    check_store(store)
+    user_id = validation.user_id(user_id, store.limits)
+    since = validation.optional_timestamp("since", since)
     after: dict[str, Any] = {"after_order": None, "after_id": NIL_UUID}
     while True:
         page = store.run(
@@ -491,8 +336,3 @@ def _timestamp(value: Any) -> str:
     if isinstance(value, datetime):
         return value.isoformat()
     raise TypeError(f"{type(value).__name__} is not JSON serialisable")
-
-
-def _check_store(store: object) -> None:
-    if not isinstance(store, Store):
-        raise InvalidInput(f"store must be a convstore Store, not {type(store).__name__}")

@@ -8,9 +8,9 @@ destination transaction, so an interrupted run (even ``kill -9``) leaves whole
 pages behind and the next run carries on. A conversation already at the
 destination gets only the messages after its last ``seq`` there, so running
 again copies nothing twice. Rows keep their ids, ``seq``, running totals,
-timestamps (UTC, as stored), tool-call fields, metadata, ``kind``, ``payload``
-and ``fingerprint`` (as stored: ``None`` for a row written before convstore
-kept fingerprints stays ``None``) exactly.
+timestamps (UTC, as stored), tool-call fields, metadata, ``extra``, ``kind``,
+``payload`` and ``fingerprint`` (as stored: ``None`` for a row written before
+convstore kept fingerprints stays ``None``) exactly.
 Messages edited or deleted at the source after they were copied are not
 propagated (a root's active branch is); the verification reports such conversations.
 

@@ -5,7 +5,7 @@
 -- :limit     how many conversations at most
 -- Index: conversations_user_activity (user_id, activity_order DESC, id DESC).
 SELECT id, user_id, title, metadata, created_at, updated_at, message_count,
-       parent_id, fork_seq, last_seq
+       parent_id, fork_seq, last_seq, extra
   FROM conversations
  WHERE user_id = :user_id
    AND metadata @> :metadata::jsonb

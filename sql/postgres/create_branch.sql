@@ -6,6 +6,8 @@
 -- :user_id                its owner: the parent's
 -- :title                  a title, or NULL
 -- :metadata               a JSON object, as text
+-- :extra                  the fields convstore has no column for (a JSON object,
+--                         as text); a fork gives its parent's
 -- :parent_id              the conversation it is forked from
 -- :fork_seq               the last seq it shares
 -- :messages_through       how many messages it shares
@@ -13,13 +15,13 @@
 -- :pinned_tokens_through  the counted tokens of the pinned ones
 -- :created_at             when it was created (an import's time), or NULL for now
 -- Index: conversations primary key.
-INSERT INTO conversations (id, user_id, title, metadata, parent_id, fork_seq, last_seq,
+INSERT INTO conversations (id, user_id, title, metadata, extra, parent_id, fork_seq, last_seq,
                            message_count, inherited_messages, total_tokens, pinned_tokens,
                            created_at, updated_at)
-VALUES (:id, :user_id, :title, :metadata::jsonb, :parent_id, :fork_seq, :fork_seq,
+VALUES (:id, :user_id, :title, :metadata::jsonb, :extra::jsonb, :parent_id, :fork_seq, :fork_seq,
         :messages_through, :messages_through, :tokens_through, :pinned_tokens_through,
         coalesce(:created_at::timestamptz, clock_timestamp()),
         coalesce(:created_at::timestamptz, clock_timestamp()))
 ON CONFLICT DO NOTHING
 RETURNING id, user_id, title, metadata, created_at, updated_at,
-          message_count, parent_id, fork_seq, last_seq;
+          message_count, parent_id, fork_seq, last_seq, extra;

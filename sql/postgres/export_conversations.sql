@@ -11,7 +11,7 @@
 -- :limit        the page size
 -- Index: conversations_user_activity finds the user's conversations, then they
 -- are sorted (an export reads them all).
-SELECT id, user_id, title, metadata, created_at, updated_at, parent_id, fork_seq, last_seq,
+SELECT id, user_id, title, metadata, created_at, updated_at, parent_id, fork_seq, last_seq, extra,
        (SELECT a.conversation_id  -- a root's active branch, while it is in the tree
           FROM conversation_ancestors AS a
          WHERE a.conversation_id = conversations.active_branch_id

@@ -21,7 +21,7 @@ WITH search AS (
        AND m.search_vector @@ s.terms
 )
 SELECT c.id, c.user_id, c.title, c.metadata, c.created_at, c.updated_at, c.message_count,
-       c.parent_id, c.fork_seq, c.last_seq,
+       c.parent_id, c.fork_seq, c.last_seq, c.extra,
        h.matching_messages, h.rank, h.seq AS best_seq, h.content
   FROM hits AS h
   JOIN conversations AS c ON c.id = h.conversation_id

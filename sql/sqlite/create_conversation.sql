@@ -7,12 +7,13 @@
 -- :user_id   its owner
 -- :title     a title, or NULL
 -- :metadata  a JSON object, as text
+-- :extra     the fields convstore has no column for (a JSON object, as text)
 -- Timestamps are UTC text with microseconds (migration sqlite_0009); SQLite's
 -- clock has milliseconds, so the last three digits of 'now' are zeros.
 -- Index: conversations primary key.
-INSERT INTO conversations (id, user_id, title, metadata, created_at, updated_at)
-VALUES (:id, :user_id, :title, :metadata,
+INSERT INTO conversations (id, user_id, title, metadata, extra, created_at, updated_at)
+VALUES (:id, :user_id, :title, :metadata, :extra,
         strftime('%Y-%m-%dT%H:%M:%f', 'now') || '000Z', strftime('%Y-%m-%dT%H:%M:%f', 'now') || '000Z')
 ON CONFLICT (id) DO NOTHING
 RETURNING id, user_id, title, metadata, created_at, updated_at,
-          message_count, parent_id, fork_seq, last_seq;
+          message_count, parent_id, fork_seq, last_seq, extra;

@@ -10,7 +10,7 @@
 -- :after_id     id of that conversation
 -- :limit        the page size
 -- Index: conversations_user_activity (user_id, activity_order, id).
-SELECT id, user_id, title, metadata, created_at, updated_at, parent_id, fork_seq, last_seq,
+SELECT id, user_id, title, metadata, created_at, updated_at, parent_id, fork_seq, last_seq, extra,
        (SELECT a.conversation_id  -- a root's active branch, while it is in the tree
           FROM conversation_ancestors AS a
          WHERE a.conversation_id = conversations.active_branch_id

@@ -1,6 +1,6 @@
 -- What a branch forked from a conversation at :at_seq shares, and starts from:
--- the conversation's owner, title and metadata, and of its history through
--- :at_seq (its own messages and those it shares itself) the running total of
+-- the conversation's owner, title, metadata and extra, and of its history
+-- through :at_seq (its own messages and those it shares itself) the running total of
 -- unpinned counted tokens (unknown counts as 100), the pinned messages'
 -- counted tokens and the number of messages. No row if the conversation does
 -- not exist or :at_seq is past its last seq. Run with the conversation locked.
@@ -11,7 +11,7 @@
 --        tokens_before is the running total; the count when seqs have gaps),
 --        messages_pinned; conversation_ancestors primary key.
 WITH parent AS (
-    SELECT id, user_id, title, metadata, last_seq, message_count, total_tokens
+    SELECT id, user_id, title, metadata, extra, last_seq, message_count, total_tokens
       FROM conversations
      WHERE id = :conversation_id
        AND (:user_id IS NULL OR user_id = :user_id)
@@ -26,7 +26,7 @@ WITH parent AS (
      WHERE s.conversation_id = :conversation_id
        AND EXISTS (SELECT 1 FROM parent)
 )
-SELECT p.user_id, p.title, p.metadata,
+SELECT p.user_id, p.title, p.metadata, p.extra,
        coalesce((SELECT (SELECT m.tokens_before
                            FROM messages AS m
                           WHERE m.conversation_id = s.stored_in

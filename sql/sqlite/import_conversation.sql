@@ -5,11 +5,12 @@
 -- :user_id     its owner
 -- :title       its title, or NULL
 -- :metadata    a JSON object, as text
+-- :extra       the fields convstore has no column for (a JSON object, as text)
 -- :created_at  a timestamp as SQLite stores it (UTC, 2026-11-25T13:38:38.123000Z;
 --              convstore converts any ISO 8601 input)
 -- :updated_at  the same
 -- Index: conversations primary key.
-INSERT INTO conversations (id, user_id, title, metadata, created_at, updated_at)
-VALUES (:id, :user_id, :title, :metadata, :created_at, :updated_at)
+INSERT INTO conversations (id, user_id, title, metadata, extra, created_at, updated_at)
+VALUES (:id, :user_id, :title, :metadata, :extra, :created_at, :updated_at)
 ON CONFLICT (id) DO NOTHING
 RETURNING id;

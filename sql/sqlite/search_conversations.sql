@@ -23,7 +23,7 @@ WITH hits AS (
       FROM hits
 )
 SELECT c.id, c.user_id, c.title, c.metadata, c.created_at, c.updated_at, c.message_count,
-       c.parent_id, c.fork_seq, c.last_seq,
+       c.parent_id, c.fork_seq, c.last_seq, c.extra,
        r.matching_messages, r.rank, r.seq AS best_seq, r.content
   FROM ranked AS r
   JOIN conversations AS c ON c.id = r.conversation_id

@@ -20,7 +20,8 @@ SELECT id, user_id, title, metadata AS metadata_json,
        created_at AS created_at_text, updated_at AS updated_at_text,
        last_seq, message_count, total_tokens, pinned_tokens,
        activity_order + :order_offset AS activity_order,
-       parent_id, fork_seq, inherited_messages, active_branch_id, branch_depth
+       parent_id, fork_seq, inherited_messages, active_branch_id, extra AS extra_json,
+       branch_depth
   FROM branches
  WHERE (branch_depth, id) > (:after_depth, :after_id)
  ORDER BY branch_depth, id

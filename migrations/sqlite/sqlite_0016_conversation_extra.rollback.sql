@@ -1,0 +1,2 @@
+-- Keeps every conversation; the fields kept in extra are lost.
+ALTER TABLE conversations DROP COLUMN extra;
