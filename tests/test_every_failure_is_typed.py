@@ -103,6 +103,7 @@ EXEMPT_PARAMETERS = {
     "connect_async:tracer": "a callable: what it raises is the caller's",
     "jsonl.export_conversations:out": "a writable text stream: what its write raises is the caller's",
     "openai_jsonl.export_openai_lines:out": "a writable text stream: what its write raises is the caller's",
+    "jsonl.export_lines:out": "a writable text stream: what its write raises is the caller's",
     "PersistentAgent:client": "an OpenAI client (duck-typed): its errors become ModelError",
 }
 

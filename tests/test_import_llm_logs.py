@@ -61,11 +61,13 @@ def _at(*moment: int) -> datetime:
     return datetime(*moment, tzinfo=timezone.utc)
 
 
-def _llm(response: int, **values) -> dict:
-    return {"llm": {"response_id": f"{R}{response}", **values}}
+def _llm(response: int | str, **values) -> dict:
+    """The extra of a response's message (a number: logs_rows.sql's)."""
+    response_id = f"{R}{response}" if isinstance(response, int) else response
+    return {"llm": {"response_id": response_id, **values}}
 
 
-def _answer(response: int, model: str = "gpt-4o-mini", **values) -> dict:
+def _answer(response: int | str, model: str = "gpt-4o-mini", **values) -> dict:
     """The extra of a response's assistant message: its columns, NULL unless given."""
     columns = dict.fromkeys(
         (
@@ -332,8 +334,8 @@ LONE = [
 ]
 
 
-def _check_stored(stored, expected, times):
-    assert [m["seq"] for m in stored] == list(range(1, len(expected) + 1))
+def _check_stored(stored, expected, times, first_seq=1):
+    assert [m["seq"] for m in stored] == list(range(first_seq, first_seq + len(expected)))
     for message, wanted, created_at in zip(stored, expected, times, strict=True):
         # a count llm gave is kept; none (the prompt's input_tokens counts the
         # whole history, not this message) is convstore's estimate
@@ -459,11 +461,390 @@ def test_an_unreadable_row_is_a_problem_of_its_conversation_and_the_others_impor
         list(import_source(store, read_llm_logs(path), user_id=user))
 
 
-def test_what_llm_0_32_logged_elsewhere_is_reported_not_lost(tmp_path):
-    path = _logs_db(tmp_path, "logs_rows.sql", "turns_rows.sql")
-    *conversations, last = read_llm_logs(path)
-    assert len(conversations) == 3
-    assert last.where == "turns" and "(turns: 1)" in last.reason
+# -- the message store of llm 0.32 and later --------------------------------------------
+
+T = "01k20000000000000000000t0"
+"""The ids of store_rows.sql's threads but their last digit."""
+U = "01k20000000000000000000u0"
+"""The ids of its turns but their last digit."""
+TURN_COLUMNS = (
+    "resolved_model",
+    "input_tokens",
+    "schema_id",
+    "options_json",
+    "token_details",
+    "response_json",
+)
+
+
+def _sent(turn: int | str, message_hash: str, **values) -> dict:
+    """The extra of a message of the store that a turn sent (a number: store_rows.sql's)."""
+    turn_id = f"{U}{turn}" if isinstance(turn, int) else turn
+    return {"llm": {"turn_id": turn_id, "message_hash": message_hash, **values}}
+
+
+def _reply(turn: int | str, message_hash: str | None, model: str = "gpt-5.6-luna", **values):
+    """The extra of a turn's reply: its columns, NULL unless given (no
+    message hash for a reply of no message)."""
+    extra = _sent(turn, message_hash, model=model, **{**dict.fromkeys(TURN_COLUMNS), **values})
+    if message_hash is None:
+        del extra["llm"]["message_hash"]
+    return extra
+
+
+def _thread(name: str, tip: str, datetime_utc: str, forked_from: str | None = None) -> dict:
+    return {
+        "name": name,
+        "tip_message_hash": tip,
+        "forked_from": forked_from,
+        "datetime_utc": datetime_utc,
+    }
+
+
+WEATHER_TOOL = {
+    "id": 21,
+    "hash": "t21hash",
+    "name": "weather",
+    "description": "Today's weather.",
+    "input_schema": {"properties": {"city": {"type": "string"}}, "type": "object"},
+    "plugin": None,
+}
+CLOCK = {"id": 31, "plugin": "llm-tools-clock", "name": "Clock", "arguments": {"zone": "UTC"}}
+CLOCK_TOOL = {
+    "id": 22,
+    "hash": "t22hash",
+    "name": "Clock_time",
+    "description": "The time in a city.",
+    "input_schema": {"properties": {"city": {"type": "string"}}, "type": "object"},
+    "plugin": "llm-tools-clock",
+    "instance": CLOCK,  # the configured toolbox that provided it
+}
+PNG_PART = {
+    "type": "image_url",
+    "image_url": {"url": f"data:image/png;base64,{base64.b64encode(PNG).decode()}"},
+}
+
+PELICAN = [
+    _message("system", "Be brief.", _sent(1, "b2:a1")),
+    _message(
+        "user",
+        [{"type": "text", "text": "Name a pelican"}, PNG_PART],
+        _sent(
+            1,
+            "b2:a2",
+            parts=[  # what the image_url part does not say
+                {
+                    "position": 1,
+                    "type": "attachment",
+                    "attachment": {
+                        "id": "png-sha256",
+                        "type": "image/png",
+                        "path": None,
+                        "url": None,
+                    },
+                }
+            ],
+        ),
+    ),
+    _message(
+        "assistant",
+        "Percy.",
+        _reply(
+            1,
+            "b2:a3",
+            resolved_model="gpt-5.6-luna-2026-07-01",
+            input_tokens=30,
+            options_json={"temperature": 0.5},
+            token_details={"reasoning_tokens": 12},
+            response_json={"id": "resp_1", "output": [{"$": "r.0"}]},  # condensed, as llm keeps it
+            parts=[
+                {
+                    "position": 0,
+                    "type": "reasoning",
+                    "text": "Pelicans are dignified.",
+                    "provider_metadata": {"openai": {"id": "rs_1", "encrypted_content": "gAAAA"}},
+                }
+            ],
+        ),
+        tokens=5,
+        latency_ms=840,
+    ),
+    _message("user", "Weather and time in Lisbon?", _sent(2, "b2:a4")),
+    _message(
+        "assistant",
+        None,  # no text: the calls only
+        _reply(
+            2,
+            "b2:a5",
+            input_tokens=50,
+            tools=[WEATHER_TOOL, CLOCK_TOOL],
+            parts=[
+                {
+                    "position": 1,
+                    "type": "tool_call",
+                    "provider_metadata": {"gemini": {"thought_signature": "c2ln"}},
+                }
+            ],
+        ),
+        tool_calls=[
+            {
+                "id": "call_w1",
+                "type": "function",
+                "function": {"name": "weather", "arguments": '{"city": "Lisbon"}'},
+            },
+            {
+                "id": "call_c1",
+                "type": "function",
+                "function": {"name": "Clock_time", "arguments": '{"city": "Lisbon"}'},
+            },
+        ],
+        tokens=20,
+        latency_ms=600,
+    ),
+    _message(  # one tool message of llm's, two results: two tool messages
+        "tool",
+        "sunny",
+        _sent(3, "b2:a6", parts=[{"position": 0, "type": "tool_result", "name": "weather"}]),
+        tool_call_id="call_w1",
+    ),
+    _message(
+        "tool",
+        "",
+        _sent(
+            3,
+            "b2:a6",
+            parts=[
+                {
+                    "position": 1,
+                    "type": "tool_result",
+                    "name": "Clock_time",
+                    "exception": "ValueError: no clock",
+                }
+            ],
+            instance=CLOCK,
+        ),
+        tool_call_id="call_c1",
+    ),
+    _message(
+        "assistant",
+        "Sunny; the clock failed.",
+        _reply(3, "b2:a7", input_tokens=80, tools=[WEATHER_TOOL, CLOCK_TOOL]),
+        tokens=7,
+        latency_ms=300,
+    ),
+    _message("user", "A long report.\nSummarise.", _sent(4, "b2:a8")),  # the fragment's text
+    _message(
+        "assistant",
+        "Short.",
+        _reply(
+            4,
+            "b2:a9",
+            "claude-sonnet-5",
+            input_tokens=95,
+            schema_id="sch1",
+            schema={"type": "object"},
+            fragments=[
+                {
+                    "kind": "prompt",
+                    "id": 11,
+                    "hash": "f11hash",
+                    "source": "report.txt",
+                    "datetime_utc": "2026-08-05 10:04:00",
+                }
+            ],
+            provider_metadata={"anthropic": {"stop_reason": "end_turn"}},
+        ),
+        tokens=2,
+        latency_ms=450,
+    ),
+]
+PELICAN_TIMES = [_at(2026, 8, 5, 10, 0, 0, 123456)] * 3 + [_at(2026, 8, 5, 10, 1, 0, 500000)] * 2
+PELICAN_TIMES += [_at(2026, 8, 5, 10, 1, 2, 1)] * 3 + [_at(2026, 8, 5, 10, 5)] * 2
+
+
+def test_every_value_of_the_message_store_is_imported_where_documented_and_once(
+    store, user, tmp_path
+):
+    path = _logs_db(tmp_path, "logs_rows.sql", "store_rows.sql")
+    entries = list(read_llm_logs(path))
+    assert all(isinstance(entry, SourceConversation) for entry in entries)
+    assert [entry.where for entry in entries] == [
+        f"conversation {C}1",
+        f"conversation {C}2",
+        f"conversation {T}1",
+        f"conversation {T}3",
+        f"response {R}7",
+        f"conversation {T}2",  # a fork after its parent
+    ]
+    assert [place for place, _ in entries[2].messages[5:7]] == [
+        f"turn {U}3 message b2:a6 part 0",
+        f"turn {U}3 message b2:a6 part 1",
+    ]
+
+    imported = list(import_source(store, entries, user_id=user))
+    assert [(i.where, i.conversations, i.messages) for i in imported] == [
+        (f"conversation {C}1", 1, 10),
+        (f"conversation {C}2", 1, 6),
+        (f"conversation {T}1", 1, 10),
+        (f"conversation {T}3", 1, 2),
+        (f"response {R}7", 1, 2),
+        (f"conversation {T}2", 1, 2),
+    ]
+    again = list(import_source(store, read_llm_logs(path), user_id=user))
+    assert [(i.conversations, i.messages) for i in again] == [(0, 0)] * 6
+
+    pelican = store.get_conversation(conversation_id(f"{T}1"))
+    assert pelican["user_id"] == user and pelican["title"] == "Name a pelican"
+    thread = _thread("Name a pelican", "b2:a9", "2026-08-05 10:00:00.200000+00:00")
+    assert pelican["extra"] == {"llm": {"conversation_id": f"{T}1", "thread": thread}}
+    assert (pelican["created_at"], pelican["updated_at"]) == (PELICAN_TIMES[0], PELICAN_TIMES[-1])
+    _check_stored(pelican["messages"], PELICAN, PELICAN_TIMES)
+
+    fork_id = conversation_id(f"{T}2")
+    branch = store.get_branch(fork_id)
+    assert (branch["parent_id"], branch["fork_seq"]) == (conversation_id(f"{T}1"), 3)
+    fork = store.get_conversation(fork_id)
+    assert fork["title"] == "Another one?"
+    thread = _thread("Another one?", "b2:b2", "2026-08-06 09:00:00+00:00", forked_from=f"{T}1")
+    assert fork["extra"] == {"llm": {"conversation_id": f"{T}2", "thread": thread}}
+    own = [message for message in fork["messages"] if message["seq"] > 3]
+    _check_stored(
+        own,
+        [
+            _message("user", "Another one?", _sent(5, "b2:b1")),
+            _message(
+                "assistant",
+                "Pelagia.",
+                _reply(5, "b2:b2", input_tokens=40),
+                tokens=3,
+                latency_ms=200,
+            ),
+        ],
+        [_at(2026, 8, 6, 9, 0, 1)] * 2,
+        first_seq=4,
+    )
+
+    silent = store.get_conversation(conversation_id(f"{T}3"))
+    assert (silent["created_at"], silent["updated_at"]) == (
+        _at(2026, 8, 7, 12),  # the thread's time: llm made it before logging the turn
+        _at(2026, 8, 7, 12, 0, 0, 500000),
+    )
+    _check_stored(
+        silent["messages"],
+        [
+            _message("user", "Say nothing.", _sent(6, "b2:c1")),
+            _message(  # its tip is its parent: a reply of no message
+                "assistant", "", _reply(6, None, input_tokens=4), tokens=0, latency_ms=90
+            ),
+        ],
+        [_at(2026, 8, 7, 12, 0, 0, 500000)] * 2,
+    )
+
+
+def test_a_conversation_in_both_generations_of_tables_is_imported_once(store, user, tmp_path):
+    """Its legacy responses, then its thread from its first turn on; the
+    response of the dual-write era only as its turn."""
+    path = _logs_db(tmp_path, "dual_write_rows.sql")
+    dual = "01jx0000000000000000000c05"
+    (entry,) = read_llm_logs(path)
+    assert entry.where == f"conversation {dual}"
+    assert list(import_source(store, [entry], user_id=user)) == [
+        Imported(f"conversation {dual}", 1, 6)
+    ]
+    assert [
+        (i.conversations, i.messages)
+        for i in import_source(store, read_llm_logs(path), user_id=user)
+    ] == [(0, 0)]
+
+    stored = store.get_conversation(conversation_id(dual))
+    assert stored["title"] == "Dual"  # its conversations row's, not the thread's
+    thread = _thread("Second?", "b2:d6", "2026-07-26 08:00:01+00:00")
+    assert stored["extra"] == {
+        "llm": {"conversation_id": dual, "model": "gpt-4o-mini", "thread": thread}
+    }
+    r51, r52 = "01jx0000000000000000000r51", "01jx0000000000000000000r52"
+    expected = [
+        _message("user", "First?", _llm(r51)),
+        _message(
+            "assistant",
+            "One.",
+            _answer(r51, input_tokens=3, options_json={}),
+            tokens=2,
+            latency_ms=100,
+        ),
+        # the thread's first messages, First? and One., llm sent again: not read again
+        _message("user", "Second?", _sent(r52, "b2:d3")),
+        _message(
+            "assistant",
+            "Two.",
+            _reply(r52, "b2:d4", "gpt-4o-mini", input_tokens=9),
+            tokens=2,
+            latency_ms=110,
+        ),
+        _message("user", "Third?", _sent(f"{U[:-1]}53", "b2:d5")),
+        _message(
+            "assistant",
+            "Three.",
+            _reply(f"{U[:-1]}53", "b2:d6", "gpt-4o-mini", input_tokens=15),
+            tokens=2,
+            latency_ms=120,
+        ),
+    ]
+    times = [_at(2026, 7, 20, 8)] * 2 + [_at(2026, 7, 26, 8)] * 2 + [_at(2026, 8, 1, 8)] * 2
+    _check_stored(stored["messages"], expected, times)
+
+
+def test_an_unreadable_thread_is_a_problem_of_its_own_and_the_others_import(store, user, tmp_path):
+    path = _logs_db(tmp_path, "store_rows.sql", "store_corrupt_rows.sql")
+    entries = list(read_llm_logs(path))
+    assert [(type(entry).__name__, entry[0]) for entry in entries] == [
+        ("SourceConversation", f"conversation {T}1"),
+        ("SourceConversation", f"conversation {T}3"),
+        ("SourceProblem", f"conversation {T}4"),
+        ("SourceProblem", f"conversation {T}5"),
+        ("SourceProblem", f"conversation {T}7"),
+        ("SourceConversation", f"conversation {T}8"),
+        ("SourceProblem", f"conversation {T}8"),  # the turn it moved on from
+        ("SourceConversation", f"conversation {T}2"),
+        ("SourceProblem", f"conversation {T}6"),
+    ]
+    reasons = [entry.reason for entry in entries if isinstance(entry, SourceProblem)]
+    assert reasons[0].startswith(f"turn {U}7: datetime_utc must be an ISO 8601 timestamp")
+    assert reasons[1] == (
+        "tip_message_hash: the chain of messages that ends at b2:f2 does not reach a first "
+        "message (message b2:gone is not in messages, or the parent links loop)"
+    )
+    assert reasons[2].startswith("part 62: payload is not JSON")
+    assert reasons[3] == (
+        f"turns {U[:-1]}10 of its thread are not on the chain of messages that ends at its "
+        "tip_message_hash (the thread moved on from them): not read"
+    )
+    assert reasons[4] == (
+        f"forked_from: thread {T[:-1]}99 is not in the file, or could not be read"
+    )
+
+    outcomes = list(import_source(store, entries, user_id=user, skip_invalid=True))
+    assert [type(outcome).__name__ for outcome in outcomes] == [
+        "Imported",
+        "Imported",
+        "Skipped",
+        "Skipped",
+        "Skipped",
+        "Imported",
+        "Skipped",
+        "Imported",
+        "Skipped",
+    ]
+    moved_on = store.get_conversation(conversation_id(f"{T}8"))
+    assert [
+        (m["role"], m["content"], m["extra"]["llm"]["turn_id"]) for m in moved_on["messages"]
+    ] == [
+        ("user", "Pick one.", f"{U[:-1]}11"),
+        ("assistant", "This one.", f"{U[:-1]}11"),
+    ]
+    assert store.get_conversation(conversation_id(f"{T}4")) is None  # none of it, not half
+    with pytest.raises(InvalidInput, match=f"conversation {T}4: turn {U}7: datetime_utc"):
+        list(import_source(store, read_llm_logs(path), user_id=user))
 
 
 @pytest.mark.parametrize(
@@ -472,6 +853,7 @@ def test_what_llm_0_32_logged_elsewhere_is_reported_not_lost(tmp_path):
         (None, "there is no SQLite database at"),
         ("text", "is not a SQLite database"),
         ("not_llm_schema.sql", "lacks table conversations, responses.model, responses.prompt,"),
+        ("half_store_schema.sql", "lacks threads.forked_from, threads.datetime_utc, table turns,"),
     ],
 )
 def test_a_file_that_is_not_llms_log_is_refused_naming_why(tmp_path, found, complaint):

@@ -29,7 +29,7 @@ from ..sqlfiles.catalog import catalogue, queries_of, report_names
 from ..store.store import Store
 from ..transfer.formats import FORMATS, OpenedSource, open_source, read_source
 from ..transfer.importing import Skipped, import_source
-from ..transfer.jsonl import export_conversations
+from ..transfer.jsonl import export_lines
 from ..transfer.openai_jsonl import export_openai_lines
 from ..transfer.sqlite_to_postgres import transfer, verify_transfer
 from ..transfer.tutorial import import_legacy
@@ -37,7 +37,7 @@ from ..types import DIALECTS, POSTGRES, SQLITE
 from ..urls import DEFAULT_URL, DatabaseURL, redact
 from .demo import run_demo
 from .output import print_rows
-from .progress import ImportProgress
+from .progress import ImportProgress, export_progress
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -713,13 +713,9 @@ def _transfer(arguments: argparse.Namespace) -> int:
 
 def _export(arguments: argparse.Namespace) -> int:
     _opened(arguments.url, arguments.shown, must_exist=True)
+    export = export_openai_lines if arguments.format == "openai" else export_lines
     with connect(arguments.url) as store:
-        if arguments.format == "openai":
-            written = sum(
-                1 for _ in export_openai_lines(store, arguments.user, sys.stdout, arguments.since)
-            )
-        else:
-            written = export_conversations(store, arguments.user, sys.stdout, arguments.since)
+        written = export_progress(export(store, arguments.user, sys.stdout, arguments.since))
     print(f"exported {written} conversations", file=sys.stderr)
     return 0
 

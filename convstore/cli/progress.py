@@ -5,12 +5,26 @@ from __future__ import annotations
 import os
 import stat
 import sys
+from collections.abc import Iterable
 from types import TracebackType
 from typing import IO
 
 from tqdm import tqdm
 
 from ..transfer.formats import OpenedSource
+
+
+def export_progress(conversation_ids: Iterable[str]) -> int:
+    """Exhaust an export's iterator of the conversations it wrote, with a
+    count on standard error when it is a terminal; how many it wrote."""
+    shown = tqdm(
+        conversation_ids,
+        desc="exporting",
+        unit="conversation",
+        disable=not sys.stderr.isatty(),
+        file=sys.stderr,
+    )
+    return sum(1 for _ in shown)
 
 
 class ImportProgress:

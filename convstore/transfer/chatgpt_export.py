@@ -121,13 +121,12 @@ import ijson
 
 from .. import validation
 from ..errors import InvalidInput
-from .lines import binary_stream
+from .lines import GZIP_MAGIC, binary_stream, json_kind
 from .sources import SourceConversation, SourceProblem
 
 CHUNK_SIZE = 64 * 1024
 ZIP_MAGIC = (b"PK\x03\x04", b"PK\x05\x06")
 """How a zip archive starts (one with files, an empty one)."""
-GZIP_MAGIC = b"\x1f\x8b"
 BYTE_ORDER_MARK = b"\xef\xbb\xbf"
 JSON_SPACE = b" \t\r\n"
 
@@ -302,7 +301,7 @@ def _read_json(
         place = f"{label}[{index}]"
         if not isinstance(conversation, dict):
             raise InvalidInput(
-                f"{name}: {place} is {_json_kind(conversation)}, not a JSON object; "
+                f"{name}: {place} is {json_kind(conversation)}, not a JSON object; "
                 "it must be a JSON array of conversations"
             )
         where = _where(place, conversation)
@@ -807,10 +806,3 @@ def _readable_text(content: Mapping[str, Any]) -> str | None:
                 texts.append(piece)
     readable = [text for text in texts if text.strip()]
     return "\n".join(readable) if readable else None
-
-
-def _json_kind(value: Any) -> str:
-    kinds = {dict: "an object", list: "an array", str: "a string", bool: "a boolean"}
-    if value is None:
-        return "null"
-    return kinds.get(type(value), "a number")

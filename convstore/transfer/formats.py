@@ -24,7 +24,7 @@ from pathlib import Path
 from typing import IO, Any, NamedTuple, cast
 
 from ..errors import InvalidInput
-from .chatgpt_export import read_chatgpt_export
+from .chatgpt_export import ZIP_MAGIC, read_chatgpt_export
 from .jsonl import conversation_of_line
 from .lines import GZIP_MAGIC, binary_stream, read_json_lines
 from .llm_logs import read_llm_logs
@@ -34,7 +34,6 @@ from .sources import SourceConversation, SourceProblem
 FORMATS = ("convstore", "openai", "chatgpt", "llm")
 """The formats a file to import may be in."""
 
-ZIP_MAGIC = b"PK\x03\x04"
 SQLITE_MAGIC = b"SQLite format 3\x00"
 JSON_LINES = "jsonl"
 """Detected JSON Lines, each line read as convstore's or OpenAI's."""

@@ -112,7 +112,17 @@ def export_conversations(
 
     :raises InvalidInput: for a bad ``user_id`` or ``since``, before anything is written.
     """
-    written = 0
+    return sum(1 for _ in export_lines(store, user_id, out, since))
+
+
+def export_lines(
+    store: Store, user_id: str, out: TextIO, since: datetime | date | str | None = None
+) -> Iterator[str]:
+    """:func:`export_conversations`, a conversation at a time: yields each
+    conversation's id once its line is written (for a progress bar).
+
+    :raises InvalidInput: as :func:`export_conversations`, when the iterator is first advanced.
+    """
     for conversation in conversations_of(store, user_id, since):
         active_branch_id = conversation.pop("active_branch_id")
         if conversation["parent_id"] is None:  # a root: its line is as before branches
@@ -134,8 +144,7 @@ def export_conversations(
             del conversation["extra"]  # lines without are as before convstore kept it
         line = {"messages": [_chat_message(message) for message in messages], "convstore": exact}
         out.write(json.dumps(line, ensure_ascii=False, default=_timestamp) + "\n")
-        written += 1
-    return written
+        yield conversation["id"]
 
 
 def import_conversations(
