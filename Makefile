@@ -3,7 +3,7 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 CONVSTORE_URL ?= sqlite:///conversations.db
 
-.PHONY: demo test migrate rollback status lint format bench bench-quick bench-transfer soak clean
+.PHONY: demo test migrate rollback status lint format bench bench-quick bench-transfer bench-import soak clean
 
 $(BIN)/convstore: pyproject.toml
 	python3 -m venv $(VENV)
@@ -39,14 +39,19 @@ format: $(BIN)/convstore
 clean:
 	rm -rf $(VENV) build dist *.egg-info .pytest_cache .hypothesis
 
-bench: $(BIN)/convstore  ## speed on both databases, beside baselines; writes bench/results.md
+bench: $(BIN)/convstore  ## speed on both databases, beside baselines; writes bench/results.md and bench/import-results.md
 	$(BIN)/python -m bench.run
+	$(BIN)/python -m bench.imports
 
-bench-quick: $(BIN)/convstore  ## a small version of the benchmark, under a minute
+bench-quick: $(BIN)/convstore  ## a small version of the benchmark
 	$(BIN)/python -m bench.run --quick
+	$(BIN)/python -m bench.imports --quick
 
 soak: $(BIN)/convstore  ## the soak tests for a minute each (CONVSTORE_SOAK_SECONDS)
 	CONVSTORE_SOAK_SECONDS=$${CONVSTORE_SOAK_SECONDS:-60} $(BIN)/python -m pytest -q tests/test_soak.py tests/test_concurrency.py
 
 bench-transfer: $(BIN)/convstore  ## SQLite -> PostgreSQL transfer beside plain COPY; writes bench/transfer-results.md
 	$(BIN)/python -m bench.transfer
+
+bench-import: $(BIN)/convstore  ## only the imports of make bench: OpenAI JSONL and a ChatGPT export; writes bench/import-results.md
+	$(BIN)/python -m bench.imports

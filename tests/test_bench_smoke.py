@@ -38,3 +38,19 @@ def test_the_transfer_benchmark_baseline_copies_what_the_transfer_copies(
     bench_transfer.plain_copy(sqlite_url, destination)
     report = verify_transfer(sqlite_url, destination)
     assert report.verified and report.conversations_checked == 3, report
+
+
+def test_the_import_benchmarks_files_import_whole(tmp_path, capsys):
+    """``make bench``'s import figures mean something only if its generated
+    files import without a skipped conversation."""
+    from bench import imports
+    from convstore.cli import main
+
+    url = f"sqlite:///{tmp_path / 'bench.db'}"
+    imports.write_openai_jsonl(tmp_path / "openai.jsonl", 20)
+    imports.write_chatgpt_export(tmp_path / "chatgpt.json", 20)
+    assert main(["--url", url, "import", str(tmp_path / "openai.jsonl"), "--user", "b"]) == 0
+    assert capsys.readouterr().out == "imported 20 new conversations, 120 new messages\n"
+    assert main(["--url", url, "import", str(tmp_path / "chatgpt.json"), "--user", "b"]) == 0
+    # 20 conversations, 2 of them with an edited question: a branch each
+    assert capsys.readouterr().out == "imported 22 new conversations, 124 new messages\n"
