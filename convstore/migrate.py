@@ -235,6 +235,23 @@ def pending_migrations(url: str | DatabaseURL | None = None) -> list[str]:
             return [migration.id for migration in backend.to_apply(migrations)]
 
 
+def holds_migrations(url: str | DatabaseURL | None = None) -> bool:
+    """Whether any of convstore's migrations has been applied to the
+    database (``url`` as :func:`migrate`): whether it is a convstore
+    database, perhaps an older one, rather than a new or another
+    application's. Read-only, as :func:`pending_migrations`.
+
+    :raises ConfigurationError: as :func:`pending_migrations`.
+    :raises DatabaseUnavailable: if the database cannot be reached.
+    """
+    url = DatabaseURL.resolve(url)
+    migrations = _known_migrations(url.dialect)
+    with _translated(url, LOCK_TIMEOUT):
+        schema = _read_schema(url, migrations, busy_timeout=LOCK_TIMEOUT)
+    known = {migration.id for migration in migrations}
+    return schema.applied is None or any(applied in known for applied in schema.applied)
+
+
 # -- reading the schema without a lock ---------------------------------------------
 
 

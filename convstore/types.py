@@ -24,7 +24,7 @@ This module is the bottom layer: it imports nothing of convstore.
 from collections.abc import Mapping, Sequence
 from datetime import date, datetime
 from enum import Enum
-from typing import Any, NamedTuple, TypedDict
+from typing import Any, Literal, NamedTuple, TypedDict
 
 SQLITE = "sqlite"
 POSTGRES = "postgres"
@@ -145,7 +145,9 @@ class Message(TypedDict):
     a deleted message's ``seq`` is not reused."""
     role: str
     content: str | list[ContentPart] | None
-    """As given: text, a list of parts, or ``None``."""
+    """As given: text, a list of parts, or ``None`` (a read with
+    ``attachments="reference"`` gives parts whose data is an attachment as
+    stored: :data:`AttachmentReads`)."""
     tool_calls: list[ToolCall] | None
     tool_call_id: str | None
     name: str | None
@@ -213,6 +215,31 @@ class ImportedMessage(_ImportedMessageRequired, total=False):
     tokens_estimated: bool
     """Whether ``tokens`` is an estimate, as a :class:`Message` says (an
     export keeps it); ``False`` (the default): a count given."""
+
+
+class Attachment(TypedDict):
+    """Bytes a content part held as base64 (an image's ``data:`` URL, an
+    audio's ``data``, a file's ``file_data``), stored once per user: what
+    ``get_attachment`` returns. A part read with ``attachments="reference"``
+    names it by ``sha256`` (README, "Attachments")."""
+
+    sha256: str
+    """SHA-256 of the bytes, 64 lower-case hex digits: its key, per user."""
+    media_type: str
+    """The media type (RFC 6838) of the first part that held the bytes:
+    ``image/png``, ``audio/wav`` ...; ``application/octet-stream`` when the
+    part named none convstore could read."""
+    bytes: int
+    """Its size in bytes."""
+    data: bytes
+    """The bytes."""
+
+
+AttachmentReads = Literal["inline", "reference"]
+"""How a read gives back a part whose data is stored as an attachment:
+``"inline"`` (the default) as it was given, base64 in place; ``"reference"``
+as stored, the data field ``None`` and an ``"attachment"`` member naming the
+bytes (README, "Attachments")."""
 
 
 # -- conversations ----------------------------------------------------------------------

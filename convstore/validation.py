@@ -674,11 +674,16 @@ def content_and_parts(
         problem = content_part_problem(part)
         if problem is not None:
             raise InvalidInput(f"content[{index}] {problem}")
-    text_content = parts_text(content)
-    parts_limits = replace(limits, max_json_bytes=limits.max_text_bytes)  # content, not metadata
-    return optional_text("content", text_content, limits), json_text(
-        "content", content, parts_limits
-    )
+    return optional_text("content", parts_text(content), limits), parts_json(content, limits)
+
+
+def parts_json(parts: Sequence[Any], limits: Limits = DEFAULT_LIMITS) -> str:
+    """Content parts as JSON text (:func:`json_text`), within
+    ``limits.max_text_bytes``, as text content is (they are content, not metadata).
+
+    :raises InvalidInput: as :func:`json_text`.
+    """
+    return json_text("content", parts, replace(limits, max_json_bytes=limits.max_text_bytes))
 
 
 def content_part_problem(part: Any) -> str | None:
@@ -689,7 +694,10 @@ def content_part_problem(part: Any) -> str | None:
     object with a string ``url``, ``input_audio`` an object with string
     ``data``, ``file`` an object with a string ``file_data`` or ``file_id``.
     Their other members, and parts of other types (a provider's, a newer
-    API's), are kept as given."""
+    API's), are kept as given, but a part of those three types may not hold
+    an :data:`ATTACHMENT_REFERENCE` member: convstore's own reference to
+    bytes it stored (:mod:`convstore.content.attachments`), which a caller
+    could otherwise forge."""
     if not isinstance(part, Mapping):
         return f"must be an object with a type, got {show(part)}"
     kind = part.get("type")
@@ -703,7 +711,46 @@ def content_part_problem(part: Any) -> str | None:
         if not isinstance(held, Mapping) or not any(isinstance(held.get(m), str) for m in members):
             wanted = " or ".join(f"{kind}.{member}" for member in members)
             return f"(a {kind} part) needs {wanted} as a string, got {show(held)}"
+        if ATTACHMENT_REFERENCE in part:
+            return (
+                f'(a {kind} part) may not hold an "{ATTACHMENT_REFERENCE}" member: it is '
+                "convstore's reference to stored bytes, in parts read with "
+                'attachments="reference"; give the data itself (read with '
+                'attachments="inline")'
+            )
     return None
+
+
+ATTACHMENT_REFERENCE = "attachment"
+"""The member of a stored ``image_url``, ``input_audio`` or ``file`` part that
+names the attachment holding its data (:mod:`convstore.content.attachments`)."""
+
+ATTACHMENT_READS = ("inline", "reference")
+"""How reads give back parts whose data is an attachment
+(:data:`convstore.types.AttachmentReads`)."""
+
+
+def attachment_reads(value: Any) -> str:
+    """``"inline"`` or ``"reference"``, as a read's ``attachments`` argument.
+
+    :raises InvalidInput: otherwise.
+    """
+    if not isinstance(value, str) or value not in ATTACHMENT_READS:
+        raise InvalidInput(f'attachments must be "inline" or "reference", got {show(value)}')
+    return value
+
+
+_SHA256_HEX = re.compile(r"[0-9a-fA-F]{64}")
+
+
+def sha256_hex(field: str, value: Any) -> str:
+    """A SHA-256 as 64 hex digits, in lower case (as attachments are keyed).
+
+    :raises InvalidInput: for anything else, naming ``field``.
+    """
+    if not isinstance(value, str) or not _SHA256_HEX.fullmatch(value):
+        raise InvalidInput(f"{field} must be a SHA-256 as 64 hex digits, got {show(value)}")
+    return value.lower()
 
 
 def function_call_json(value: Any, limits: Limits = DEFAULT_LIMITS) -> str | None:

@@ -171,7 +171,8 @@ def application_url(postgres_url: str) -> Iterator[str]:
         admin.execute(
             sql.SQL(
                 "GRANT SELECT, INSERT, UPDATE, DELETE ON conversations, messages, "
-                "conversation_ancestors, langgraph_checkpoints, langgraph_channel_values, langgraph_list_items, "
+                "conversation_ancestors, attachments, message_attachments, "
+                "langgraph_checkpoints, langgraph_channel_values, langgraph_list_items, "
                 "langgraph_writes TO {0}; GRANT SELECT ON conversation_segments TO {0}"
             ).format(sql.Identifier(role))
         )

@@ -494,6 +494,8 @@ VALID: dict[str, Callable[[World, Seed, str], Any]] = {
     "older_than": lambda w, s, t: timedelta(days=365_000),  # before anything: deletes nothing
     "batch_size": lambda w, s, t: 10,
     "query_name": lambda w, s, t: "get_conversation",
+    "attachments": lambda w, s, t: "inline",
+    "sha256": lambda w, s, t: ATTACHMENT_SHA256,  # get_attachment: none stored
     "trace": lambda w, s, t: lambda statement, params: None,
     # convstore.connect, migrate, rollback, pending_migrations
     "url": lambda w, s, t: w.disposable_url() if t == "rollback" else w.url,
@@ -550,6 +552,7 @@ VALID: dict[str, Callable[[World, Seed, str], Any]] = {
 }
 
 _MESSAGE = validation.message(role="user", content="hello", tokens=2)
+ATTACHMENT_SHA256 = "0" * 64
 
 # The ``:name`` parameters of the .sql files, as the Store sends them.
 QUERY_VALID: dict[str, Callable[[World, Seed, str], Any]] = {
@@ -599,6 +602,13 @@ QUERY_VALID: dict[str, Callable[[World, Seed, str], Any]] = {
     "pinned_tokens_delta": lambda w, s, t: 0,
     "message_count_delta": lambda w, s, t: 0,
     "scope_key": lambda w, s, t: "not this session's key",
+    "sha256": lambda w, s, t: ATTACHMENT_SHA256,
+    "sha256s": lambda w, s, t: json.dumps([ATTACHMENT_SHA256]),
+    "media_type": lambda w, s, t: "image/png",
+    "data": lambda w, s, t: bytes(2048),
+    "links": lambda w, s, t: "[]",  # link_attachments: none
+    "user_ids": lambda w, s, t: json.dumps([s.user]),
+    "unreferenced": lambda w, s, t: "[]",  # delete_unreferenced_attachments: none
 }
 
 

@@ -734,3 +734,23 @@ def test_search_finds_code_and_quotes_of_items(store: Store, user: str):
     assert (quote["conversation_id"], quote["seq"]) == (export[0]["id"], 11)
     kinds = [message["kind"] for message in store.get_messages(export[0]["id"], limit=None)]
     assert kinds[:3] == ["chatgpt.hidden", "chatgpt.custom_instructions", "message"]
+
+
+def test_an_escaped_lone_surrogate_is_refused_in_one_line():
+    # ijson's C parser fails on a lone low surrogate (a lone high one it reads as "?")
+    export = b'[{"id": "6f1e7c52-2b7e-4c1a-9d55-0c7f1b0e9a31", "title": "a\\udc00", "mapping": {}}]'
+    with pytest.raises(InvalidInput, match="not valid Unicode text .* near byte"):
+        read(export)
+
+
+def test_a_zip_member_that_cannot_be_unpacked_is_refused_in_one_line():
+    packed = io.BytesIO()
+    with zipfile.ZipFile(packed, "w") as archive:
+        archive.writestr("conversations.json", b"[]")
+    damaged = bytearray(packed.getvalue())
+    header = damaged.index(b"PK\x03\x04")
+    damaged[header + 6] |= 0x01  # the "encrypted" flag of the member's local header
+    central = damaged.index(b"PK\x01\x02")
+    damaged[central + 8] |= 0x01  # and of its central directory entry
+    with pytest.raises(InvalidInput, match="conversations.json in the zip archive cannot be read"):
+        read(bytes(damaged))

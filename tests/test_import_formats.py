@@ -144,3 +144,20 @@ def test_a_chatgpt_zip_is_read_as_downloaded(files, capsys):
     assert main([*arguments[:3], str(files / "conversations.json"), *arguments[4:]]) == 0
     assert capsys.readouterr().out.startswith("imported 0 new conversations, 0 new messages\n")
     assert from_zip.startswith("imported 5 new conversations, 26 new messages\n")
+
+
+@pytest.mark.parametrize(
+    "command",
+    [
+        ["users"],
+        ["list", "--user", "ana"],
+        ["export", "--user", "ana"],
+        ["report", "tool_usage", "--param", "since=2026-01-01", "--param", "until=2026-12-31"],
+    ],
+)
+def test_reading_another_applications_sqlite_file_changes_nothing(files, capsys, command):
+    before = (files / "logs.db").read_bytes()
+    assert main(["--url", str(files / "logs.db"), *command]) == 2
+    line = one_line(capsys.readouterr().err)
+    assert "logs.db is not a convstore database (no convstore migration was applied to it)" in line
+    assert (files / "logs.db").read_bytes() == before

@@ -161,3 +161,34 @@ def test_the_cli_skips_bad_lines_when_asked(sqlite_url, tmp_path, capsys):
         "skipped 3 lines that could not be imported (listed above)\n"
     )
     assert captured.err.splitlines()[0] == "skipped line 2: messages[0].role is missing"
+
+
+def test_null_members_come_back_absent_and_the_export_imports_as_the_same_examples(store, user):
+    line = {
+        "messages": [
+            {"role": "user", "content": "hi", "weight": None},
+            {"role": "assistant", "content": None, "refusal": "no", "weight": None},
+        ]
+    }
+    _import(store, [json.dumps(line)], user)
+    (exported,) = _export(store, user)
+    assert exported == {
+        "messages": [{"role": "user", "content": "hi"}, {"role": "assistant", "refusal": "no"}]
+    }
+    again = _import(store, [json.dumps(exported)], user)
+    assert (again[0].conversations, again[0].messages) == (0, 0)
+
+
+def test_a_lone_surrogate_is_refused_naming_the_line(store, user):
+    lines = ['{"messages": [{"role": "user", "content": "a\\ud800b"}]}']
+    with pytest.raises(InvalidInput, match=r"^line 1: messages\[0\]: "):
+        _import(store, lines, user)
+
+
+def test_an_integer_python_will_not_read_is_refused_in_plain_words(store, user):
+    line = '{"messages": [{"role": "user", "content": "x"}], "seed": ' + "9" * 5000 + "}"
+    with pytest.raises(
+        InvalidInput,
+        match=r"^line 1: not JSON convstore reads: it holds an integer of more than 4,300 digits$",
+    ):
+        _import(store, [line], user)

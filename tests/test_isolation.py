@@ -10,6 +10,7 @@ import io
 import sqlite3
 import threading
 import uuid
+from pathlib import Path
 from urllib.parse import urlsplit
 
 import psycopg
@@ -18,9 +19,12 @@ from psycopg import sql
 
 import convstore
 from convstore import InvalidInput, NotFound, queries
+from convstore.sqlfiles.parser import load_query
 from convstore.transfer.jsonl import export_conversations, import_conversations
 
 from .conftest import login_url, migrated_url
+
+TEST_SQL = Path(__file__).resolve().parent / "sql"
 
 
 @pytest.fixture
@@ -133,12 +137,12 @@ def test_every_query_run_through_a_view_is_limited_to_its_user(store, people):
     )
     assert replaced == []
     assert bob_view.run("messages_after_totals", conversation_id=alices, after_seq=0) == [
-        {"messages": 0, "unpinned_tokens": 0, "pinned_tokens": 0}
+        {"messages": 0, "unpinned_tokens": 0, "pinned_tokens": 0, "attachments": 0}
     ]
     bob_view.run("delete_messages_after", conversation_id=alices, after_seq=0)
     listed = {"conversation_id": alices, "seqs": "[1]"}
     assert bob_view.run("listed_messages_totals", **listed) == [
-        {"messages": 0, "unpinned_tokens": 0, "pinned_tokens": 0}
+        {"messages": 0, "unpinned_tokens": 0, "pinned_tokens": 0, "attachments": 0}
     ]
     bob_view.run("shift_tokens_before_listed", **listed)
     bob_view.run("delete_listed_messages", **listed)
@@ -300,6 +304,22 @@ def test_the_user_listing_of_a_views_connection_holds_its_user_only(application_
         assert {bob, alice} <= {found["user_id"] for found in store.list_users(limit=1000)}
 
 
+def test_a_views_connection_sees_only_its_users_attachments(application_url, user):
+    """Row-level security on both attachment tables: SQL of one's own on a
+    view's connection sees one user's rows, though both hold the same image."""
+    alice, bob = f"{user}-alice", f"{user}-bob"
+    image = {"type": "image_url", "image_url": {"url": "data:image/png;base64," + "AAAA" * 400}}
+    owners = load_query(TEST_SQL / "attachment_owners.sql", "postgres", "attachment_owners")
+    with convstore.connect(application_url, migrate=False) as store:
+        for owner in (alice, bob):
+            store.add_message(store.create_conversation(owner), "user", [image])
+        with store.for_user(alice).connection() as connection:
+            seen = connection.execute(owners.statement).fetchall()
+        everyone = store.database.run(owners)
+    assert sorted(seen) == [("attachments", alice), ("message_attachments", alice)]
+    assert {row["user_id"] for row in everyone} >= {alice, bob}
+
+
 def test_application_role_cannot_read_the_session_scopes(application_url):
     with convstore.connect(application_url, migrate=False) as store:
         with pytest.raises(convstore.DatabaseError, match="permission denied"):
@@ -373,8 +393,8 @@ def owner_and_application(request, owner_url):
     with psycopg.connect(owner_url, autocommit=True) as owner:
         owner.execute(
             sql.SQL(
-                "GRANT SELECT, INSERT, UPDATE, DELETE "
-                "ON conversations, messages, conversation_ancestors TO {0}; "
+                "GRANT SELECT, INSERT, UPDATE, DELETE ON conversations, messages, "
+                "conversation_ancestors, attachments, message_attachments TO {0}; "
                 "GRANT SELECT ON conversation_segments TO {0}"
             ).format(sql.Identifier(role))
         )

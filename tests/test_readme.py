@@ -37,6 +37,13 @@ def test_adapter_operations_example_runs(tmp_path):
         assert _run_example(heading, tmp_path) == "On it. ['message', 'reasoning'] True 2\n"
 
 
+def test_attachments_example_runs(tmp_path):
+    for _ in range(2):  # it erases what it made, so it prints the same again
+        assert _run_example("### Attachments", tmp_path) == (
+            "True {'url': None} 2048 image/png b'\\x00\\x01\\x02'\nNone\n"
+        )
+
+
 def test_branches_example_runs(tmp_path):
     for _ in range(2):  # it deletes what it made, so it prints the same again
         assert _run_example("## Branches: edit, regenerate, fork", tmp_path) == (

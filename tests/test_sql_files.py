@@ -3,6 +3,8 @@ them right, and the files run unchanged in each database's own shell."""
 
 from __future__ import annotations
 
+import base64
+import hashlib
 import json
 import re
 import sqlite3
@@ -67,6 +69,14 @@ def test_every_header_says_what_it_returns_each_parameter_and_its_index():
 
 
 SAMPLE_BRANCH_ID = str(uuid.uuid4())
+SAMPLE_BYTES = bytes(range(256)) * 8  # an attachment: 2 KiB, over attachments.MIN_BYTES
+SAMPLE_SHA256 = hashlib.sha256(SAMPLE_BYTES).hexdigest()
+UNREFERENCED_BYTES = SAMPLE_BYTES[::-1]
+UNREFERENCED_SHA256 = hashlib.sha256(UNREFERENCED_BYTES).hexdigest()
+SAMPLE_IMAGE = {
+    "type": "image_url",
+    "image_url": {"url": "data:image/png;base64," + base64.b64encode(SAMPLE_BYTES).decode()},
+}
 
 
 def _sample_parameters(query, user, conversation_id):
@@ -119,6 +129,13 @@ def _sample_parameters(query, user, conversation_id):
         "last_seq": 1,
         "extra": "{}",
         "tokens_estimated": False,
+        "sha256": SAMPLE_SHA256,
+        "sha256s": json.dumps([SAMPLE_SHA256]),
+        "media_type": "image/png",
+        "data": SAMPLE_BYTES,
+        "links": json.dumps([{"seq": 1, "sha256": SAMPLE_SHA256}]),
+        "user_ids": json.dumps([user]),
+        "unreferenced": json.dumps([{"user_id": user, "sha256": UNREFERENCED_SHA256}]),
     }
     if query.name == "create_branch":  # the branch create_branch_ancestors then records
         samples.update(id=SAMPLE_BRANCH_ID)
@@ -160,6 +177,14 @@ def test_both_dialects_return_the_same_columns(postgres_url, sqlite_url, user):
         with convstore.connect(url) as store:
             conversation_id = store.create_conversation(user)
             store.add_message(conversation_id, "user", "sample")
+            store.add_message(conversation_id, "user", [SAMPLE_IMAGE])  # a stored attachment
+            store.run(  # and one no message references
+                "store_attachment",
+                conversation_id=conversation_id,
+                sha256=UNREFERENCED_SHA256,
+                media_type="image/png",
+                data=UNREFERENCED_BYTES,
+            )
             with pytest.raises(RuntimeError), store.transaction():  # leave nothing behind
                 for name in sorted(
                     set(queries.names()) - REPORTS - SESSION_SCOPE, key=_deletes_last

@@ -24,7 +24,7 @@ from ..errors import (
     OutcomeUnknown,
     ReadOnlyDatabase,
 )
-from ..migrate import migrate, pending_migrations, rollback
+from ..migrate import holds_migrations, migrate, pending_migrations, rollback
 from ..sqlfiles.catalog import catalogue, queries_of, report_names
 from ..store.store import Store
 from ..transfer.formats import FORMATS, OpenedSource, open_source, read_source
@@ -36,7 +36,7 @@ from ..transfer.tutorial import import_legacy
 from ..types import DIALECTS, POSTGRES, SQLITE
 from ..urls import DEFAULT_URL, DatabaseURL, redact
 from .demo import run_demo
-from .output import print_rows
+from .output import print_rows, printable
 from .progress import ImportProgress, export_progress
 
 
@@ -400,7 +400,7 @@ def _parser() -> argparse.ArgumentParser:
         "--user",
         type=_checked(_user),
         help="who owns the conversations (needed by every format but convstore's, "
-        "whose lines name their owners)",
+        "whose lines name their owners and keep them)",
     )
     command.add_argument(
         "--skip-invalid",
@@ -489,11 +489,14 @@ def _opened(
     must_exist: bool,
     named_as: str = "",
     creates: str = CREATES_ONE,
+    foreign: bool = False,
 ) -> SQLiteFile | None:
     """The SQLite file a command is about to open (``None`` for PostgreSQL),
     once it is known to be one the command can open: its directory exists,
     and, with ``must_exist`` (a command that only reads it, or a source),
-    the file itself, which is never created for it.
+    the file itself, which is never created for it, and, unless it is
+    ``foreign`` (another application's, to import), a convstore database:
+    reading it must not migrate another application's file into one.
 
     :raises UsageError: if not; ``named_as`` (``--from``) prefixes the
         message, and ``creates`` says what makes a missing file, if anything.
@@ -508,6 +511,11 @@ def _opened(
     if must_exist and not found.exists:
         made_by = f" ({creates})" if creates else ""
         raise UsageError(f"{prefix}there is no SQLite database at {shown}: check the path{made_by}")
+    if must_exist and not foreign and not holds_migrations(url):
+        raise UsageError(
+            f"{prefix}{shown} is not a convstore database (no convstore migration was "
+            f"applied to it): check the path, or make it one with convstore --url {shown} migrate"
+        )
     return found
 
 
@@ -765,7 +773,7 @@ def _import_from(
             ):
                 if isinstance(outcome, Skipped):
                     committed.skipped += 1
-                    progress.write(f"skipped {outcome.where}: {_one_line(outcome.reason)}")
+                    progress.write(printable(f"skipped {outcome.where}: {outcome.reason}"))
                 else:
                     committed.add(outcome.where, outcome.conversations, outcome.messages)
                 progress.advance()
@@ -779,7 +787,7 @@ def _import_from(
         print(f"convstore: {committed.interrupted()}", file=sys.stderr)
         return 130
     if failure is not None:
-        print(f"convstore: {committed.failed(failure, name)}", file=sys.stderr)
+        print(printable(f"convstore: {committed.failed(failure, name)}"), file=sys.stderr)
         return 1
     imported = f"{committed.conversations} new conversations, {committed.messages} new messages"
     print(f"imported {imported}")
@@ -842,7 +850,9 @@ class _Committed:
 
 def _import_legacy(arguments: argparse.Namespace) -> int:
     source, destination = arguments.source, arguments.destination
-    _opened(source.url, source.shown, must_exist=True, named_as="the source", creates="")
+    _opened(
+        source.url, source.shown, must_exist=True, named_as="the source", creates="", foreign=True
+    )
     _opened(destination.url, destination.shown, must_exist=False, named_as="--to")
     report = import_legacy(source.url, destination.url)
     print(f"imported {report.conversations} new conversations, {report.messages} new messages")

@@ -10,6 +10,7 @@ function" rather than answer differently.
 
 from __future__ import annotations
 
+import base64
 import signal
 import sqlite3
 import threading
@@ -28,12 +29,16 @@ def register(connection: sqlite3.Connection) -> None:
     triggers, migration ``sqlite_0007``), ``convstore_lower(text)`` (Unicode
     lower case, as ICU's root locale gives it on PostgreSQL: ``find_messages``)
     and ``convstore_json_contains(stored, wanted)`` (PostgreSQL's ``jsonb @>``:
-    :mod:`convstore.content.json_containment`, for the metadata queries)."""
+    :mod:`convstore.content.json_containment`, for the metadata queries), and
+    ``convstore_base64(blob)`` (RFC 4648 base64 without line breaks, as
+    PostgreSQL's ``translate(encode(data, 'base64'), E'\\n', '')`` gives
+    it: the rollback of migration ``sqlite_0017`` puts attachments back inline)."""
     connection.create_function("convstore_search_text", 1, _null_or(fold), deterministic=True)
     connection.create_function("convstore_lower", 1, _null_or(str.lower), deterministic=True)
     connection.create_function(
         "convstore_json_contains", 2, _interruptible(contains_json), deterministic=True
     )
+    connection.create_function("convstore_base64", 1, _base64, deterministic=True)
 
 
 def interrupted() -> bool:
@@ -74,6 +79,10 @@ def interrupts_noted() -> Iterator[None]:
 def _note_interrupt(signum: int, frame: FrameType | None) -> NoReturn:
     _interrupts.struck = True
     raise KeyboardInterrupt
+
+
+def _base64(data: bytes | None) -> str | None:
+    return None if data is None else base64.b64encode(data).decode("ascii")
 
 
 def _null_or(function: Callable[[str], str]) -> Callable[[str | None], str | None]:

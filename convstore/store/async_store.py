@@ -166,6 +166,7 @@ class AsyncStore:
     get_message = _twin(Store.get_message)
     get_messages = _twin(Store.get_messages)
     get_message_fingerprints = _twin(Store.get_message_fingerprints)
+    get_attachment = _twin(Store.get_attachment)
     list_conversations = _twin(Store.list_conversations)
     list_users = _twin(Store.list_users)
     get_recent_context = _twin(Store.get_recent_context)

@@ -13,19 +13,20 @@ from __future__ import annotations
 
 import json
 import uuid
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import AbstractContextManager, contextmanager, nullcontext
 from datetime import timedelta
 from typing import Any, cast
 
 from .. import validation
-from ..content import search_query, snippets
+from ..content import attachments, search_query, snippets
 from ..content.json_merge_patch import merge_patch
 from ..db.base import Database, Tracer, logger
 from ..errors import (
     BranchConflict,
     ConversationExists,
     ConvstoreError,
+    DatabaseError,
     DatabaseUnavailable,
     DuplicateIdempotencyKey,
     InvalidInput,
@@ -37,6 +38,8 @@ from ..types import (
     IMPORTED_CONVERSATION_FIELDS,
     REQUIRED_IMPORTED_CONVERSATION_FIELDS,
     UNCHANGED,
+    Attachment,
+    AttachmentReads,
     Branch,
     BranchPlace,
     Content,
@@ -401,7 +404,8 @@ class Store:
             limits=self.limits,
         )
         checked_id = validation.conversation_id(conversation_id)
-        (message,) = self._append(checked_id, [idempotency_key], "append_message", **params)
+        held = self._by_reference(params)
+        (message,) = self._append(checked_id, [idempotency_key], "append_message", held, **params)
         return message
 
     def add_messages(
@@ -427,47 +431,55 @@ class Store:
             raise InvalidInput("two messages of one batch have the same idempotency_key")
         if not batch:
             return []
+        held = {
+            digest: found
+            for message in batch
+            for digest, found in self._by_reference(message).items()
+        }
         parts = _batch_parts(batch)
         if len(parts) == 1:
-            return self._append_batch(checked_id, *parts[0])
+            return self._append_batch(checked_id, held, *parts[0])
         with self.transaction():
-            return [stored for part in parts for stored in self._append_batch(checked_id, *part)]
+            return [
+                stored for part in parts for stored in self._append_batch(checked_id, held, *part)
+            ]
 
     def _append_batch(
-        self, conversation_id: str, keys: list[str | None], messages_json: str
+        self,
+        conversation_id: str,
+        held: Mapping[str, Attachment],
+        keys: list[str | None],
+        messages_json: str,
     ) -> list[Message]:
-        return self._append(conversation_id, keys, "append_messages", messages=messages_json)
+        return self._append(conversation_id, keys, "append_messages", held, messages=messages_json)
 
     def _append(
-        self, conversation_id: str, keys: list[str | None], query_name: str, **params: Any
+        self,
+        conversation_id: str,
+        keys: list[str | None],
+        query_name: str,
+        held: Mapping[str, Attachment],
+        **params: Any,
     ) -> list[Message]:
         """Run an append query; return one stored message per requested one,
-        by seq. Messages whose idempotency key the conversation already holds
-        are not stored again: the stored ones stand in for them.
+        by seq, its parts inline. Messages whose idempotency key the
+        conversation already holds are not stored again: the stored ones
+        stand in for them. The attachments ``held`` (by SHA-256) that the new
+        messages reference are stored and linked in the same transaction; an
+        append without any runs its one statement, as before attachments.
 
         :raises DatabaseUnavailable: if the connection was lost after the
             append was sent and every message has an idempotency key (a retry
             is safe); :class:`OutcomeUnknown` if one has none.
         """
         try:
-            try:
-                with self.database.isolated():
-                    appended = self.run(query_name, conversation_id=conversation_id, **params)
-            except DuplicateIdempotencyKey:
-                # A concurrent copy of this request stored some of these messages
-                # after this statement's snapshot. Holding the conversation's
-                # lock, a new statement sees every stored key, so it cannot collide.
-                logger.info(
-                    "%s: a concurrent append stored one of these idempotency keys in "
-                    "conversation %s; appending again under its lock",
-                    query_name,
-                    conversation_id,
-                )
-                with self.transaction():
-                    if self.run("lock_conversation", conversation_id=conversation_id):
-                        appended = self.run(query_name, conversation_id=conversation_id, **params)
-                    else:
-                        appended = []
+            with self.transaction() if held else nullcontext():
+                appended = self._append_once(conversation_id, query_name, **params)
+                if held:
+                    referenced = {
+                        row["seq"]: attachments.references(row["content"]) for row in appended
+                    }
+                    self._link(conversation_id, referenced, held)
         except OutcomeUnknown as error:
             if all(keys):
                 raise DatabaseUnavailable(
@@ -483,7 +495,29 @@ class Store:
         if not appended:
             raise NotFound(f"conversation {conversation_id} does not exist")
         stored = sorted({m["seq"]: m for m in appended}.values(), key=lambda m: m["seq"])
-        return cast("list[Message]", stored)
+        return cast("list[Message]", self._inlined_or_fail(conversation_id, stored, held))
+
+    def _append_once(
+        self, conversation_id: str, query_name: str, **params: Any
+    ) -> list[dict[str, Any]]:
+        """Run an append query; the messages it stored (none for keys held)."""
+        try:
+            with self.database.isolated():
+                return self.run(query_name, conversation_id=conversation_id, **params)
+        except DuplicateIdempotencyKey:
+            # A concurrent copy of this request stored some of these messages
+            # after this statement's snapshot. Holding the conversation's
+            # lock, a new statement sees every stored key, so it cannot collide.
+            logger.info(
+                "%s: a concurrent append stored one of these idempotency keys in "
+                "conversation %s; appending again under its lock",
+                query_name,
+                conversation_id,
+            )
+            with self.transaction():
+                if self.run("lock_conversation", conversation_id=conversation_id):
+                    return self.run(query_name, conversation_id=conversation_id, **params)
+                return []
 
     def set_message_tokens(self, conversation_id: str, seq: int, tokens: int | None) -> Message:
         """Set a message's token count and return the message. ``None`` stores
@@ -504,7 +538,7 @@ class Store:
             counted_before = self._lock_message(checked_id, checked_seq)
             estimated = new_tokens is None
             if estimated:
-                (stored,) = self.run("get_message", conversation_id=checked_id, seq=checked_seq)
+                (stored,) = self._get_inline(checked_id, checked_seq)
                 new_tokens = validation.estimated_tokens(stored, self.limits)
             (counted_after,) = self.run(
                 "set_message_tokens",
@@ -514,8 +548,16 @@ class Store:
                 tokens_estimated=estimated,
             )
             self._retotal(checked_id, checked_seq, counted_before, counted_after)
-            (message,) = self.run("get_message", conversation_id=checked_id, seq=checked_seq)
+            (message,) = self._get_inline(checked_id, checked_seq)
         return cast(Message, message)
+
+    def _get_inline(
+        self, conversation_id: str, seq: int, held: Mapping[str, Attachment] | None = None
+    ) -> list[dict[str, Any]]:
+        """Inside a transaction: message ``seq`` (none if it does not exist),
+        its parts inline (``held``: attachments whose bytes are at hand)."""
+        found = self.run("get_message", conversation_id=conversation_id, seq=seq)
+        return self._inlined_or_fail(conversation_id, found, held)
 
     def replace_message(
         self, conversation_id: str, seq: int, message: NewMessage | Mapping[str, Any]
@@ -540,6 +582,7 @@ class Store:
         params = validation.new_message(message, self.limits)
         checked_id = validation.conversation_id(conversation_id)
         checked_seq = validation.count("seq", seq, minimum=1)
+        held = self._by_reference(params)
         with _safe_to_repeat(), self.transaction():
             counted_before = self._lock_message(checked_id, checked_seq)
             try:
@@ -552,7 +595,12 @@ class Store:
                     f"{validation.show(params['idempotency_key'])} at another seq"
                 ) from error
             self._retotal(checked_id, checked_seq, counted_before, counted_after)
-            (message,) = self.run("get_message", conversation_id=checked_id, seq=checked_seq)
+            if counted_before["attachments"]:
+                self.run("unlink_message_attachments", conversation_id=checked_id, seq=checked_seq)
+            self._link(checked_id, {checked_seq: set(held)}, held)
+            if counted_before["attachments"]:
+                self._collect_attachments([counted_before["user_id"]])
+            (message,) = self._get_inline(checked_id, checked_seq, held)
         return cast(Message, message)
 
     def delete_message(self, conversation_id: str, seq: int) -> bool:
@@ -567,7 +615,7 @@ class Store:
         checked_seq = validation.count("seq", seq, minimum=1)
         with _safe_to_repeat(), self.transaction():
             try:
-                self._lock_message(checked_id, checked_seq)
+                locked = self._lock_message(checked_id, checked_seq)
             except NotFound:
                 return False
             (deleted,) = self.run("delete_message", conversation_id=checked_id, seq=checked_seq)
@@ -578,6 +626,8 @@ class Store:
                 pinned=deleted["pinned"],
                 message_count_delta=-1,
             )
+            if locked["attachments"]:
+                self._collect_attachments([locked["user_id"]])
         return True
 
     def delete_messages(
@@ -610,11 +660,12 @@ class Store:
         listed = None if seqs is None else validation.seqs_json("seqs", seqs)
         first_seq = checked_after + 1 if listed is None else min(json.loads(listed), default=0)
         with self.transaction():
-            if not first_seq or not self._lock_own_messages(checked_id, first_seq):
+            owner = self._lock_own_messages(checked_id, first_seq) if first_seq else None
+            if owner is None:
                 return 0
             if listed is None:
-                return self._delete_after(checked_id, checked_after)
-            return self._delete_listed(checked_id, listed)
+                return self._delete_after(checked_id, checked_after, owner)
+            return self._delete_listed(checked_id, listed, owner)
 
     def pop_message(self, conversation_id: str) -> Message | None:
         """Delete the newest message and return it as it was stored; ``None``
@@ -630,7 +681,8 @@ class Store:
         """
         checked_id = validation.conversation_id(conversation_id)
         with self.transaction():
-            if not self.run("lock_conversation", conversation_id=checked_id):
+            locked = self.run("lock_conversation", conversation_id=checked_id)
+            if not locked:
                 return None
             newest_page = self.run(
                 "get_messages", conversation_id=checked_id, limit=1, before_seq=None
@@ -638,21 +690,26 @@ class Store:
             if not newest_page:
                 return None
             self._refuse_shared(checked_id, newest_page[0]["seq"])
-            self._delete_after(checked_id, newest_page[0]["seq"] - 1)
-        return cast(Message, newest_page[0])
+            (newest,) = self._inlined_or_fail(checked_id, newest_page)  # before its bytes go
+            self._delete_after(checked_id, newest["seq"] - 1, locked[0]["user_id"])
+        return cast(Message, newest)
 
-    def _delete_after(self, conversation_id: str, after_seq: int) -> int:
+    def _delete_after(self, conversation_id: str, after_seq: int, owner: str) -> int:
         """Holding the conversation's lock (taken first: a statement that
         waited for it would have counted an older snapshot), take the
-        messages after ``after_seq`` off the counters and delete them; how many."""
+        messages after ``after_seq`` off the counters and delete them, with
+        the attachments of ``owner`` (the conversation's) that no message
+        references any more; how many messages."""
         tail = {"conversation_id": conversation_id, "after_seq": after_seq}
         (deleted,) = self.run("messages_after_totals", **tail)
         if deleted["messages"]:
             self._subtract(conversation_id, deleted)
             self.run("delete_messages_after", **tail)
+        if deleted["attachments"]:
+            self._collect_attachments([owner])
         return int(deleted["messages"])
 
-    def _delete_listed(self, conversation_id: str, seqs_json: str) -> int:
+    def _delete_listed(self, conversation_id: str, seqs_json: str, owner: str) -> int:
         """As :meth:`_delete_after`, for the messages of the seqs listed in
         ``seqs_json``, shifting the running totals of the later ones."""
         listed = {"conversation_id": conversation_id, "seqs": seqs_json}
@@ -661,6 +718,8 @@ class Store:
             self._subtract(conversation_id, deleted)
             self.run("shift_tokens_before_listed", **listed)
             self.run("delete_listed_messages", **listed)
+        if deleted["attachments"]:
+            self._collect_attachments([owner])
         return int(deleted["messages"])
 
     def _subtract(self, conversation_id: str, deleted: Mapping[str, Any]) -> None:
@@ -676,25 +735,30 @@ class Store:
 
     def _lock_message(self, conversation_id: str, seq: int) -> dict[str, Any]:
         """Lock the conversation against concurrent appends, edits and forks;
-        return the message's counted tokens and pinned flag.
+        return the message's counted tokens, pinned flag and how many
+        attachments it references (``message_tokens.sql``), and the
+        conversation's owner (``user_id``).
 
         :raises BranchConflict: if branches share the message."""
-        if not self._lock_own_messages(conversation_id, seq):
+        owner = self._lock_own_messages(conversation_id, seq)
+        if owner is None:
             raise NotFound(f"conversation {conversation_id} does not exist")
         found = self.run("message_tokens", conversation_id=conversation_id, seq=seq)
         if not found:
             raise NotFound(f"conversation {conversation_id} has no message {seq}")
-        return found[0]
+        return {**found[0], "user_id": owner}
 
-    def _lock_own_messages(self, conversation_id: str, first_seq: int) -> bool:
-        """Lock the conversation (``False`` if it does not exist) and refuse a
-        change of its messages from ``first_seq`` on that reaches history
-        branches share: the messages a branch shows of its parent, and those
-        of its own that a branch of it shows, are never changed in place."""
-        if not self.run("lock_conversation", conversation_id=conversation_id):
-            return False
+    def _lock_own_messages(self, conversation_id: str, first_seq: int) -> str | None:
+        """Lock the conversation and return its owner (``None`` if it does not
+        exist); refuse a change of its messages from ``first_seq`` on that
+        reaches history branches share: the messages a branch shows of its
+        parent, and those of its own that a branch of it shows, are never
+        changed in place."""
+        locked = self.run("lock_conversation", conversation_id=conversation_id)
+        if not locked:
+            return None
         self._refuse_shared(conversation_id, first_seq)
-        return True
+        return str(locked[0]["user_id"])
 
     def _refuse_shared(self, conversation_id: str, first_seq: int) -> None:
         """Holding the conversation's lock: raise :class:`BranchConflict` if
@@ -771,7 +835,8 @@ class Store:
         )
 
     def delete_conversation(self, conversation_id: str, *, with_branches: bool = False) -> bool:
-        """Delete a conversation and all its messages; ``True`` if it existed.
+        """Delete a conversation and all its messages, and the attachments no
+        message references any more; ``True`` if it existed.
 
         Deleting a branch deletes only what it stored: the messages it shares
         stay with the conversations that wrote them. A conversation with
@@ -793,21 +858,28 @@ class Store:
                         "its messages; delete them first, or pass with_branches=True"
                     )
             query_name = "delete_conversation_tree" if deleting_branches else "delete_conversation"
-            return bool(self.run(query_name, conversation_id=checked_id))
+            deleted = self.run(query_name, conversation_id=checked_id)
+            self._collect_attachments(row["user_id"] for row in deleted)
+        return bool(deleted)
 
     def delete_user_data(self, user_id: str | None = None) -> DeletionCounts:
         """Erase every conversation and message of ``user_id`` (say, for a
-        right-to-erasure request); return how many of each were deleted."""
+        right-to-erasure request), and the attachments their messages
+        referenced; return how many conversations and messages were deleted.
+        Another user's attachment of the same bytes is theirs, and stays."""
         owner = self._owner(user_id)
         with _safe_to_repeat(), self.transaction():
             # Locked first: the DELETE's snapshot then holds every branch a
             # concurrent fork committed while it waited.
             self.run("lock_user_conversations", user_id=owner)
-            return _deletion_counts(self.run("delete_user_conversations", user_id=owner))
+            deleted = self.run("delete_user_conversations", user_id=owner)
+            self._collect_attachments([owner])
+        return _deletion_counts(deleted)
 
     def purge_conversations(self, older_than: timedelta, batch_size: int = 1000) -> DeletionCounts:
         """Delete the conversations with no activity in the last ``older_than``,
-        with their messages, oldest first, ``batch_size`` conversations per
+        with their messages (and the attachments no message references any
+        more), oldest first, ``batch_size`` conversations per
         transaction (so the tables are never locked for long); return how many
         conversations and messages were deleted. A conversation with branches
         stays until they are deleted: an inactive tree goes branches first,
@@ -824,6 +896,7 @@ class Store:
                     "purge_listed_conversations",
                     ids=json.dumps([candidate["id"] for candidate in candidates]),
                 )
+                self._collect_attachments(row["user_id"] for row in deleted)
             counts = _deletion_counts(deleted)
             totals["conversations"] += counts["conversations"]
             totals["messages"] += counts["messages"]
@@ -1250,58 +1323,237 @@ class Store:
         return validation.message_fingerprint(message[0], self.limits)
 
     def _import_message(self, conversation_id: str, params: dict[str, Any]) -> int:
-        """Insert one checked message at its seq; 1 if it was new, 0 if that
-        seq was there already."""
+        """Insert one checked message at its seq, with its attachments; 1 if
+        it was new, 0 if that seq was there already."""
+        held = self._by_reference(params)
         try:
-            return len(self.run("import_message", conversation_id=conversation_id, **params))
+            imported = self.run("import_message", conversation_id=conversation_id, **params)
         except DuplicateIdempotencyKey as error:
             raise InvalidInput(
                 f"conversation {conversation_id} already holds idempotency_key "
                 f"{validation.show(params['idempotency_key'])} at another seq"
             ) from error
+        if imported:
+            self._link(conversation_id, {params["seq"]: set(held)}, held)
+        return len(imported)
+
+    # -- attachments -----------------------------------------------------------------
+
+    def _by_reference(self, checked: dict[str, Any]) -> dict[str, Attachment]:
+        """Take the attachments out of a checked message's parts, in place
+        (:func:`convstore.content.attachments.by_reference`: its
+        ``content_parts`` become the parts as stored); return them by SHA-256.
+        Its fingerprint, token estimate and text were computed from the
+        message as given, and stay."""
+        checked["content_parts"], held = attachments.by_reference(
+            checked["content_parts"], self.limits
+        )
+        return held
+
+    def _link(
+        self,
+        conversation_id: str,
+        referenced: Mapping[int, set[str]],
+        held: Mapping[str, Attachment],
+    ) -> None:
+        """Inside a transaction: store the attachments (from ``held``, by
+        SHA-256) that the conversation's new messages reference
+        (``referenced``: the SHA-256s by seq), for its owner, and record the
+        references. Nothing is sent when none is referenced."""
+        links = [
+            {"seq": seq, "sha256": digest}
+            for seq, digests in sorted(referenced.items())
+            for digest in sorted(digests)
+        ]
+        if not links:
+            return
+        # In SHA-256 order: concurrent writers lock shared rows in one order.
+        for digest in sorted(set().union(*referenced.values())):
+            self.run(
+                "store_attachment",
+                conversation_id=conversation_id,
+                sha256=digest,
+                media_type=held[digest]["media_type"],
+                data=held[digest]["data"],
+            )
+        self.run("link_attachments", conversation_id=conversation_id, links=json.dumps(links))
+
+    def _collect_attachments(self, owners: Iterable[str]) -> None:
+        """Inside a transaction that deleted or changed messages of
+        ``owners``: delete their attachments that no message references any
+        more. Those are locked first, then deleted by a statement that looks
+        again (see ``delete_unreferenced_attachments.sql``), so an attachment
+        a concurrent write is linking stays."""
+        users = sorted(set(owners))
+        if not users:
+            return
+        unreferenced = self.run("lock_unreferenced_attachments", user_ids=json.dumps(users))
+        if unreferenced:
+            self.run("delete_unreferenced_attachments", unreferenced=json.dumps(unreferenced))
+
+    def _inlined(
+        self,
+        conversation_id: str,
+        rows: list[dict[str, Any]],
+        held: Mapping[str, Attachment] | None = None,
+    ) -> list[dict[str, Any]] | None:
+        """Messages of a conversation with their parts inline: the bytes of
+        the attachments they reference come from ``held`` or, the others,
+        from one query. ``None`` if one is not stored (a concurrent deletion
+        took it with the message, after the messages were read)."""
+        wanted = {digest for row in rows for digest in attachments.references(row["content"])}
+        if not wanted:
+            return rows
+        data = {digest: found["data"] for digest, found in (held or {}).items()}
+        missing = wanted - data.keys()
+        if missing:
+            for found in self.run(
+                "attachment_data",
+                conversation_id=conversation_id,
+                sha256s=json.dumps(sorted(missing)),
+            ):
+                data[found["sha256"]] = found["data"]
+        if not wanted <= data.keys():
+            return None
+        for row in rows:
+            if attachments.references(row["content"]):
+                row["content"] = attachments.inline(row["content"], data)
+        return rows
+
+    def _inlined_or_fail(
+        self,
+        conversation_id: str,
+        rows: list[dict[str, Any]],
+        held: Mapping[str, Attachment] | None = None,
+    ) -> list[dict[str, Any]]:
+        """:meth:`_inlined`, where the rows and the attachments are read in
+        one snapshot (a transaction that holds the conversation's lock).
+
+        :raises DatabaseError: for a reference to an attachment that is not
+            stored (a row not written by convstore)."""
+        inlined = self._inlined(conversation_id, rows, held)
+        if inlined is None:
+            raise DatabaseError(
+                f"a message of conversation {conversation_id} references an attachment "
+                "that is not stored; the row was not written by convstore"
+            )
+        return inlined
+
+    def _read_messages(
+        self,
+        conversation_id: str,
+        reads: AttachmentReads,
+        read: Callable[[], list[dict[str, Any]]],
+    ) -> list[dict[str, Any]]:
+        """The messages ``read()`` returns, their parts inline unless
+        ``reads`` is ``"reference"``. The bytes are read by a second
+        statement only when a message references an attachment; if a
+        concurrent deletion collected one in between, both are read again
+        in one snapshot.
+
+        :raises InvalidInput: for ``reads`` other than ``"inline"`` and ``"reference"``.
+        """
+        inline = validation.attachment_reads(reads) == "inline"
+        found = read()
+        if not inline:
+            return found
+        inlined = self._inlined(conversation_id, found)
+        if inlined is not None:
+            return inlined
+        with self.snapshot():
+            return self._inlined_or_fail(conversation_id, read())
+
+    def get_attachment(self, sha256: str, user_id: str | None = None) -> Attachment | None:
+        """The attachment of ``user_id`` (on a user-scoped view, the view's
+        user) whose bytes have this SHA-256 (64 hex digits, as a part read
+        with ``attachments="reference"`` names it): its ``sha256``,
+        ``media_type``, size in ``bytes`` and ``data``; ``None`` if the user
+        holds none. Another user's attachment of the same bytes is never
+        returned: attachments are stored per user.
+
+        :raises InvalidInput: for a bad SHA-256 or user id, or on a view, another user.
+        """
+        found = self.run(
+            "get_attachment",
+            user_id=self._owner(user_id),
+            sha256=validation.sha256_hex("sha256", sha256),
+        )
+        return cast(Attachment, found[0]) if found else None
 
     # -- reading ---------------------------------------------------------------------
 
-    def get_conversation(self, conversation_id: str) -> ConversationWithMessages | None:
+    def get_conversation(
+        self, conversation_id: str, *, attachments: AttachmentReads = "inline"
+    ) -> ConversationWithMessages | None:
         """The conversation with all its messages (oldest first) under
-        ``"messages"``, or ``None`` if it does not exist."""
+        ``"messages"``, or ``None`` if it does not exist. ``attachments``:
+        parts whose data is stored as an attachment come back as given
+        (``"inline"``) or as stored (``"reference"``), as :meth:`get_messages` says."""
         checked_id = validation.conversation_id(conversation_id)
+        validation.attachment_reads(attachments)
         with self.snapshot():
             found = self.run("get_conversation", conversation_id=checked_id)
             if not found:
                 return None
             messages = self.run("conversation_messages", conversation_id=checked_id)
+            if attachments == "inline":
+                messages = self._inlined_or_fail(checked_id, messages)
         return cast(ConversationWithMessages, {**found[0], "messages": messages})
 
-    def get_message(self, conversation_id: str, seq: int) -> Message | None:
-        """One message, or ``None`` if it does not exist."""
-        found = self.run(
-            "get_message",
-            conversation_id=validation.conversation_id(conversation_id),
-            seq=validation.count("seq", seq, minimum=1),
+    def get_message(
+        self, conversation_id: str, seq: int, *, attachments: AttachmentReads = "inline"
+    ) -> Message | None:
+        """One message, or ``None`` if it does not exist; ``attachments`` as
+        :meth:`get_messages` takes it."""
+        checked_id = validation.conversation_id(conversation_id)
+        checked_seq = validation.count("seq", seq, minimum=1)
+        found = self._read_messages(
+            checked_id,
+            attachments,
+            lambda: self.run("get_message", conversation_id=checked_id, seq=checked_seq),
         )
         return cast(Message, found[0]) if found else None
 
     def get_messages(
-        self, conversation_id: str, limit: int | None = 50, before_seq: int | None = None
+        self,
+        conversation_id: str,
+        limit: int | None = 50,
+        before_seq: int | None = None,
+        *,
+        attachments: AttachmentReads = "inline",
     ) -> list[Message]:
         """The newest ``limit`` messages (all when ``None``), oldest first.
 
         Page back through a long conversation by passing the smallest ``seq``
         of one page as ``before_seq`` for the next.
+
+        A part whose base64 data is stored as an attachment (README,
+        "Attachments") comes back as it was given with ``attachments="inline"``
+        (the default; the bytes are read by one more query, only when the
+        page references some), or as stored with ``"reference"``: its data
+        field ``None`` and an ``"attachment"`` member with the ``sha256``,
+        ``media_type``, size in ``bytes`` and the ``prefix`` before the base64
+        (:meth:`get_attachment` reads the bytes).
+
+        :raises InvalidInput: for a bad id, limit, seq or ``attachments``.
         """
         checked_id = validation.conversation_id(conversation_id)
         if limit is None and before_seq is None:
-            found = self.run("conversation_messages", conversation_id=checked_id)
+            params: dict[str, Any] = {}
+            query_name = "conversation_messages"
         else:
-            found = self.run(
-                "get_messages",
-                conversation_id=checked_id,
-                limit=None if limit is None else validation.count("limit", limit, minimum=1),
-                before_seq=None
+            params = {
+                "limit": None if limit is None else validation.count("limit", limit, minimum=1),
+                "before_seq": None
                 if before_seq is None
                 else validation.count("before_seq", before_seq),
-            )
+            }
+            query_name = "get_messages"
+        found = self._read_messages(
+            checked_id,
+            attachments,
+            lambda: self.run(query_name, conversation_id=checked_id, **params),
+        )
         return cast("list[Message]", found)
 
     def get_message_fingerprints(self, conversation_id: str) -> list[MessageFingerprint]:
@@ -1350,7 +1602,12 @@ class Store:
         return cast("list[UserSummary]", found)
 
     def get_recent_context(
-        self, conversation_id: str, max_tokens: int = 4000, keep_tool_groups: bool = True
+        self,
+        conversation_id: str,
+        max_tokens: int = 4000,
+        keep_tool_groups: bool = True,
+        *,
+        attachments: AttachmentReads = "inline",
     ) -> list[ContextMessage]:
         """The newest messages whose tokens fit ``max_tokens``, oldest first.
 
@@ -1367,13 +1624,19 @@ class Store:
         tokens from it to the newest; the first one's is the context's total.
 
         Costs one index lookup plus the rows returned, however long the
-        conversation.
+        conversation (and one query more for the bytes of the attachments
+        they reference, when ``attachments`` is ``"inline"``, the default:
+        :meth:`get_messages` says more).
         """
-        found = self.run(
-            "recent_context",
-            conversation_id=validation.conversation_id(conversation_id),
-            max_tokens=validation.count("max_tokens", max_tokens),
-            keep_tool_groups=validation.flag("keep_tool_groups", keep_tool_groups),
+        checked_id = validation.conversation_id(conversation_id)
+        params = {
+            "max_tokens": validation.count("max_tokens", max_tokens),
+            "keep_tool_groups": validation.flag("keep_tool_groups", keep_tool_groups),
+        }
+        found = self._read_messages(
+            checked_id,
+            attachments,
+            lambda: self.run("recent_context", conversation_id=checked_id, **params),
         )
         return cast("list[ContextMessage]", found)
 

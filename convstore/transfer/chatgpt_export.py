@@ -224,6 +224,10 @@ def _read_zip(archive: IO[bytes]) -> Iterator[SourceConversation | SourceProblem
                     yield from _read_json(_Counted(stream), member, label)
             except (zipfile.BadZipFile, zlib.error, EOFError) as error:
                 raise InvalidInput(f"{member} in the zip archive is damaged ({error})") from None
+            except (RuntimeError, NotImplementedError) as error:  # encrypted; Deflate64 ...
+                raise InvalidInput(
+                    f"{member} in the zip archive cannot be read ({error})"
+                ) from None
 
 
 def _conversation_files(names: list[str]) -> list[tuple[str, str]]:
@@ -320,7 +324,10 @@ def _opening(first: bytes) -> str:
     if first == GZIP_MAGIC[:1]:
         return "it looks gzip-compressed: decompress it first (gzip.open(path))"
     if first == b"{":
-        return "it is a JSON object"
+        return (
+            "it is a JSON object (read as a ChatGPT export; JSON Lines are read as "
+            "such when the name ends in .jsonl, or with --format openai or convstore)"
+        )
     return f"it starts with {first!r}"
 
 
@@ -334,6 +341,11 @@ def _array_items(stream: _Counted, name: str) -> Iterator[Any]:
             return
         except ijson.JSONError as error:
             raise InvalidInput(f"{name} is not valid JSON: {_parse_error(error, stream)}") from None
+        except UnicodeDecodeError:  # a lone surrogate escaped as \ud800, which ijson decodes
+            raise InvalidInput(
+                f"{name} holds a string that is not valid Unicode text (an escaped lone "
+                f"surrogate such as \\ud800), near byte {stream.position:,}"
+            ) from None
         yield item
 
 

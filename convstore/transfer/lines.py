@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import io
 import json
+import sys
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from typing import Any
 
@@ -111,8 +112,13 @@ def parsed_json(line: str) -> Any:
         return json.loads(line, parse_constant=_no_constant)
     except RecursionError:
         raise InvalidInput("nested too deeply to read") from None
-    except ValueError as error:  # JSONDecodeError, or an integer over 4,300 digits
-        raise InvalidInput(f"not JSON ({error})") from None
+    except ValueError as error:  # JSONDecodeError, NaN, or an integer of too many digits
+        if "integer string conversion" not in str(error):
+            raise InvalidInput(f"not JSON ({error})") from None
+        raise InvalidInput(
+            "not JSON convstore reads: it holds an integer of more than "
+            f"{sys.get_int_max_str_digits():,} digits"
+        ) from None
 
 
 def _no_constant(name: str) -> Any:

@@ -108,7 +108,8 @@ class OpenAILines:
         messages = [
             (f"messages[{index}]", self._message(index, chat)) for index, chat in enumerate(given)
         ]
-        digest = hashlib.sha256(canonical_json(record).encode()).digest()
+        as_read = canonical_json(_as_read(record)).encode("utf-8", "surrogatepass")
+        digest = hashlib.sha256(as_read).digest()  # a lone surrogate is the store's to refuse
         self.seen[digest] += 1
         conversation = {
             "id": line_conversation_id(self.user_id, digest, self.seen[digest]),
@@ -148,6 +149,17 @@ def line_conversation_id(user_id: str, digest: bytes, occurrence: int) -> str:
     user id it does not take)."""
     owner = hashlib.sha256(user_id.encode("utf-8", "surrogatepass")).hexdigest()
     return str(uuid.uuid5(LINE_NAMESPACE, f"{owner}\n{digest.hex()}\n{occurrence}"))
+
+
+def _as_read(record: dict[str, Any]) -> dict[str, Any]:
+    """A line as the API reads it, for its digest: a message member that is
+    ``null`` is as absent (the export leaves such members out, so an exported
+    file imported again is the same examples)."""
+    messages = record["messages"]
+    kept = [
+        {key: value for key, value in message.items() if value is not None} for message in messages
+    ]
+    return {**record, "messages": kept}
 
 
 def canonical_json(value: Any) -> str:

@@ -10,7 +10,10 @@ destination gets only the messages after its last ``seq`` there, so running
 again copies nothing twice. Rows keep their ids, ``seq``, running totals,
 timestamps (UTC, as stored), tool-call fields, metadata, ``extra``, ``kind``,
 ``payload`` and ``fingerprint`` (as stored: ``None`` for a row written before
-convstore kept fingerprints stays ``None``) exactly.
+convstore kept fingerprints stays ``None``) exactly. The attachments the
+copied messages reference go with them, in the same transaction: the bytes of
+those the destination lacks (each once per user, as stored), and every
+reference.
 Messages edited or deleted at the source after they were copied are not
 propagated (a root's active branch is); the verification reports such conversations.
 
@@ -20,7 +23,8 @@ copied with the counters that count it or left, whole, to the next run.
 A conversation whose id the destination holds for another user is never
 written to: the transfer reports it under ``conflicting`` and copies the rest.
 The verification compares each conversation's owner, fields and counters as
-well as its messages.
+well as its messages and the attachments they reference (owner, media type,
+size and a SHA-256 of the bytes).
 """
 
 from __future__ import annotations
@@ -54,6 +58,10 @@ PAGE_SIZE = 500
 class TransferReport:
     conversations_copied: int = 0
     messages_copied: int = 0
+    attachments_copied: int = 0
+    """Attachments the destination lacked (a conversation's messages may
+    reference attachments an earlier page or run copied, or the destination's
+    own writes stored: those are not copied again)."""
     conversations_checked: int = 0
     mismatched: list[str] = field(default_factory=list)
     """Conversations that differ between the two sides: in owner, fields,
@@ -195,6 +203,7 @@ def _copy_page(
         after_seqs.update((c["id"], present[c["id"]]["last_seq"]) for c in grown)
         with _source_messages(source, after_seqs) as messages:
             messages_copied = database.copy_rows("transfer.copy_messages", map(_copy_row, messages))
+        attachments_copied = _copy_attachments(source, destination, after_seqs)
     logger.info(
         "transfer: committed a page of %d conversations up to %s: %d new, %d grown, "
         "%d messages copied",
@@ -211,7 +220,34 @@ def _copy_page(
         )
     report.conversations_copied += len(new)
     report.messages_copied += messages_copied
+    report.attachments_copied += attachments_copied
     report.conflicting += conflicting
+
+
+def _copy_attachments(source: Store, destination: Store, after_seqs: dict[str, int]) -> int:
+    """Inside a page's transactions, once its messages are copied: the
+    attachments they reference that the destination lacks, and the
+    references; how many attachments were copied."""
+    seqs_json = json.dumps(after_seqs)
+    referenced = _run(source, "source_attachment_keys", after_seqs=seqs_json) if after_seqs else []
+    if not referenced:
+        return 0
+    there = _run(destination, "destination_attachments", attachments=json.dumps(referenced))
+    held = {(row["user_id"], row["sha256"]) for row in there}
+    lacking = [row for row in referenced if (row["user_id"], row["sha256"]) not in held]
+    copied = 0
+    if lacking:
+        with source.database.stream(
+            "transfer.source_attachments", attachments=json.dumps(lacking)
+        ) as rows:
+            copied = destination.database.copy_rows(
+                "transfer.copy_attachments", map(_copy_row, rows)
+            )
+    with source.database.stream(
+        "transfer.source_message_attachments", after_seqs=seqs_json
+    ) as links:
+        destination.database.copy_rows("transfer.copy_message_attachments", map(_copy_row, links))
+    return copied
 
 
 def _source_messages(
@@ -261,17 +297,27 @@ def _verify(
 
         def compare(page: list[dict[str, Any]]) -> None:
             ids = [conversation["id"] for conversation in page]
+            ids_json = json.dumps(ids)
             with _source_messages(source, dict.fromkeys(ids, 0)) as messages:
                 expected = _states(page, messages)
+            with source.database.stream("transfer.source_attachment_links", ids=ids_json) as links:
+                expected_links = _link_checksums(links)
             # One snapshot of the destination too (REPEATABLE READ).
             database = destination.database
             with database.transaction(write=False):
-                ids_json = json.dumps(ids)
                 arrived = _run(destination, "destination_conversations", ids=ids_json)
                 with database.stream("transfer.destination_messages", ids=ids_json) as messages:
                     actual = _states(arrived, messages)
+                with database.stream(
+                    "transfer.destination_attachment_links", ids=ids_json
+                ) as links:
+                    actual_links = _link_checksums(links)
             for conversation_id in ids:
                 difference = _difference(expected[conversation_id], actual.get(conversation_id))
+                if difference is None and (
+                    expected_links.get(conversation_id) != actual_links.get(conversation_id)
+                ):
+                    difference = "the attachments its messages reference"
                 if difference is not None:
                     logger.warning(
                         "transfer verification: conversation %s differs: %s",
@@ -348,6 +394,19 @@ def _checksums(messages: Any) -> dict[str, tuple[int, str]]:
         canonical = [_comparable(message, field) for field in VERIFIED_MESSAGE_FIELDS]
         digest.update(json.dumps(canonical, sort_keys=True, default=str).encode())
     return {key: (counts[key], digest.hexdigest()) for key, digest in digests.items()}
+
+
+def _link_checksums(links: Iterator[dict[str, Any]]) -> dict[str, str]:
+    """Per conversation that references attachments: a SHA-256 of each
+    reference (seq, SHA-256) with its attachment's owner, media type, size
+    and a SHA-256 of its bytes, in the order read."""
+    digests: dict[str, Any] = {}
+    for link in links:
+        digest = digests.setdefault(str(link["conversation_id"]), hashlib.sha256())
+        fields = [link[field] for field in ("seq", "sha256", "user_id", "media_type", "byte_size")]
+        fields.append(hashlib.sha256(link["data"]).hexdigest())
+        digest.update(json.dumps(fields).encode())
+    return {key: digest.hexdigest() for key, digest in digests.items()}
 
 
 def _comparable(row: dict[str, Any], field: str) -> Any:

@@ -1,7 +1,7 @@
 -- Deletes the listed conversations (the ones lock_purge_candidates.sql
 -- locked, in this transaction) that still have no branch, with their
 -- messages (by cascade); returns each deleted conversation's id, the number
--- of messages it stored and its parent. Its snapshot is taken after the
+-- of messages it stored, its parent and its owner. Its snapshot is taken after the
 -- locks, so it sees a branch that a concurrent fork committed meanwhile, and
 -- keeps that fork's parent; a fork started after the locks waits for them.
 -- :ids  a JSON array of conversation ids
@@ -11,4 +11,4 @@ DELETE FROM conversations
    AND NOT EXISTS (SELECT 1
                      FROM conversations AS branch
                     WHERE branch.parent_id = conversations.id)
-RETURNING id, message_count - inherited_messages AS message_count, parent_id;
+RETURNING id, message_count - inherited_messages AS message_count, parent_id, user_id;
