@@ -192,3 +192,9 @@ def test_an_integer_python_will_not_read_is_refused_in_plain_words(store, user):
         match=r"^line 1: not JSON convstore reads: it holds an integer of more than 4,300 digits$",
     ):
         _import(store, [line], user)
+
+
+def test_a_refused_line_member_is_named_where_the_line_holds_it(store, user):
+    line = {"messages": [{"role": "user", "content": "x"}], "tools": [{"type": 1}]}
+    with pytest.raises(InvalidInput, match=r"^line 1: tools\[0\] needs a non-empty string type"):
+        _import(store, [json.dumps(line)], user)

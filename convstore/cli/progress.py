@@ -36,9 +36,8 @@ class ImportProgress:
     def __init__(self, opened: OpenedSource, source: IO[bytes]) -> None:
         self.source = source
         self.by_bytes = opened.format != "llm" and source.seekable()
-        total = os.fstat(source.fileno()).st_size if self.by_bytes else None
-        if total is not None and not stat.S_ISREG(os.fstat(source.fileno()).st_mode):
-            total = None
+        found = os.fstat(source.fileno()) if self.by_bytes else None
+        total = found.st_size if found is not None and stat.S_ISREG(found.st_mode) else None
         self.bar = tqdm(
             total=total,
             desc="importing",

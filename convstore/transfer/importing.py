@@ -171,6 +171,8 @@ def _in_source(reason: str, entry: SourceConversation) -> str:
     the source: the store names a conversation's field ``conversation.<field>``
     and a message ``messages[i]: `` by its index in the list it was given
     (the entry says where the source holds each)."""
+    if reason.startswith("conversation.extra.") and entry.extra_path is not None:
+        return f"{entry.extra_path}{reason.removeprefix('conversation.extra.')}"
     if reason.startswith("conversation."):
         return f"{entry.conversation_path}{reason.removeprefix('conversation.')}"
     given = GIVEN_MESSAGE.match(reason)

@@ -118,7 +118,7 @@ class OpenAILines:
             "updated_at": self.imported_at,
             "extra": {key: value for key, value in record.items() if key != "messages"},
         }
-        return SourceConversation(where, conversation, messages)
+        return SourceConversation(where, conversation, messages, extra_path="")
 
     def _message(self, index: int, chat: Any) -> dict[str, Any]:
         path = f"messages[{index}]"

@@ -32,6 +32,10 @@ class SourceConversation(NamedTuple):
     conversation_path: str = ""
     """Where within ``where`` the source holds the conversation's fields, to
     name one in an error (``"convstore.conversation."``); ``""``: at the top."""
+    extra_path: str | None = None
+    """Where within ``where`` the source holds the members of the
+    conversation's ``extra``, when not under ``conversation_path + "extra."``
+    (an OpenAI line holds ``tools`` at the top: ``""``)."""
 
 
 class SourceProblem(NamedTuple):
