@@ -2,16 +2,17 @@
 
 Opening a database must never wedge, so migrating goes in this order:
 
-1. What is applied is read first, read-only and without yoyo's lock (the file
-   may be read-only, another process may hold SQLite's write lock). When
-   nothing is pending, nothing is written and no lock is taken.
+1. What is applied is read first, without yoyo's lock and writing nothing
+   (the file may be read-only, another process may hold SQLite's write lock).
+   When nothing is pending, nothing is written and no lock is taken.
 2. A migration recorded in the database that this version does not know (a
    newer convstore migrated it) is an error, never "up to date".
 3. Only when something is pending is yoyo's lock taken -- convstore writes the
    row yoyo itself writes (``yoyo_lock``: the holder's pid and the time), so
    yoyo's command line and convstore exclude each other -- and what to apply
    is decided again inside it, so two processes migrating at once both
-   succeed and each migration runs once.
+   succeed and each migration runs once. Each migration is recorded in the
+   transaction that applies it, so a killed run leaves none half-recorded.
 4. A lock left behind by a run that died is stale and is cleared (see
    :data:`STALE_LOCK_AGE`): nobody has to run ``yoyo break-lock``.
 5. Every sqlite3, psycopg or yoyo error becomes a :mod:`convstore.errors` type
@@ -132,7 +133,7 @@ def migrate(
             f"needs migrations ({', '.join(schema.pending) or 'to be read'})"
         ),
         plan=lambda backend, migrations: backend.to_apply(migrations),
-        step=lambda backend, migration: backend.apply_one(migration),
+        step=lambda backend, migration: _recorded_with_it(backend, migration, "apply"),
         doing="applying",
         after=lambda backend, done: backend.run_post_apply(done),
     )
@@ -164,7 +165,7 @@ def rollback(
             "it cannot be rolled back here (that writes to it); nothing was changed"
         ),
         plan=lambda backend, migrations: backend.to_rollback(migrations),
-        step=lambda backend, migration: backend.rollback_one(migration),
+        step=lambda backend, migration: _recorded_with_it(backend, migration, "rollback"),
         doing="rolling back",
     )
     if rolled_back:
@@ -203,6 +204,29 @@ def _under_lock(
                         step(backend, migration)
             after(backend, planned)
     return [migration.id for migration in planned]
+
+
+def _recorded_with_it(backend: Any, migration: Any, direction: str) -> None:
+    """Apply or roll back ``migration`` and record that in yoyo's tables in
+    one transaction, so a run killed at any moment leaves it done and recorded
+    or neither. (yoyo's own ``apply_one`` runs it on a second connection and
+    records it afterwards: a run killed in between left it applied but not
+    recorded, and every later run failed on "duplicate column name".) A
+    migration that cannot run in a transaction (``-- transactional: false``,
+    for ``CREATE INDEX CONCURRENTLY``) runs first, on its own, and is written
+    to be run again.
+    """
+    backend.ensure_internal_schema_updated()
+    if not migration.use_transactions:
+        migration.process_steps(backend, direction)
+    with backend.transaction():
+        if migration.use_transactions:
+            migration.process_steps(backend, direction)  # a savepoint inside this transaction
+        if direction == "apply":
+            backend.mark_one(migration, log=False)
+        else:
+            backend.unmark_one(migration, log=False)
+        backend.log_migration(migration, direction)
 
 
 def pending_migrations(url: str | DatabaseURL | None = None) -> list[str]:
@@ -265,7 +289,7 @@ def _known_migrations(dialect: str) -> MigrationList:
 
 
 def _read_schema(url: DatabaseURL, migrations: MigrationList, *, busy_timeout: float) -> _Schema:
-    with _bookkeeping_connection(url, busy_timeout, read_only=True) as connection:
+    with _bookkeeping_connection(url, busy_timeout) as connection:
         # No connection: a SQLite file that does not exist yet.
         applied = [] if connection is None else _applied_ids(connection, url)
     if applied is None:
@@ -333,19 +357,19 @@ def _migrate_elsewhere(needs: str) -> SchemaNotMigrated:
 
 
 @contextmanager
-def _bookkeeping_connection(
-    url: DatabaseURL, busy_timeout: float, *, read_only: bool
-) -> Iterator[Any]:
+def _bookkeeping_connection(url: DatabaseURL, busy_timeout: float) -> Iterator[Any]:
     """A plain driver connection (autocommit) for convstore's own statements on
-    yoyo's tables; ``None`` for a SQLite file that does not exist yet."""
+    yoyo's tables; ``None`` for a SQLite file that does not exist yet. A SQLite
+    file that may be written is opened for writing even to be read: a run
+    killed mid-migration leaves a hot journal, which only a connection that
+    may write can roll back (a read-only one fails with "attempt to write a
+    readonly database")."""
     if url.dialect == SQLITE:
         database = sqlite_file(url.sqlite_path)
         if not database.exists:
             yield None
             return
-        connection: sqlite3.Connection | psycopg.Connection = database.connect(
-            busy_timeout, read_only=read_only
-        )
+        connection: sqlite3.Connection | psycopg.Connection = database.connect(busy_timeout)
     else:
         connection = psycopg.connect(url.conninfo, autocommit=True, **_connect_timeout(url))
     try:
@@ -433,7 +457,7 @@ def _locked(url: DatabaseURL, timeout: float) -> Iterator[tuple[Any, Any]]:
     with _turn(url, deadline):
         backend = _backend(url, timeout)  # creates the file and yoyo_lock if missing
         try:
-            with _bookkeeping_connection(url, timeout, read_only=False) as bookkeeping:
+            with _bookkeeping_connection(url, timeout) as bookkeeping:
                 holder = _take_lock(bookkeeping, url, deadline, timeout)
                 try:
                     yield backend, bookkeeping

@@ -221,18 +221,6 @@ def test_the_conversation_extra_migration_goes_down_and_up_keeping_every_convers
         assert [m["content"] for m in store.get_messages(with_extra)] == ["hello"]
 
 
-def test_the_conversation_extra_migration_runs_again_on_postgres(scratch_databases):
-    """A crash between a migration and its record runs it again (FIELD-NOTES)."""
-    url = scratch_databases.create()
-    convstore.migrate(url)
-    script = (migrations_dir("postgres") / f"{EXTRA_MIGRATION['postgres']}.sql").read_text()
-    checks = (
-        "SELECT conname FROM pg_constraint "
-        "WHERE conrelid = 'conversations'::regclass AND conname LIKE '%extra%'"
-    )
-    assert _run_script(url, script, checks) == [("conversations_extra_shape",)]
-
-
 def test_postgres_checks_added_from_pg_0022_on_are_named():
     """Citus refuses an unnamed constraint in ALTER TABLE (a later issue
     distributes the tables): each CHECK a migration adds names itself."""
@@ -290,13 +278,67 @@ def test_the_attachments_migration_goes_down_and_up_keeping_every_message_as_giv
         assert store.get_messages(conversation_id, limit=1)[0]["content"] == [image]
 
 
-def test_the_attachments_migration_and_its_rollback_run_again_on_postgres(scratch_databases):
-    """A crash between a migration and its record runs it again (FIELD-NOTES)."""
-    url = scratch_databases.create()
-    convstore.migrate(url)
-    migration = migrations_dir("postgres") / ATTACHMENTS_MIGRATION["postgres"]
-    tables = "SELECT count(*) FROM pg_tables WHERE tablename LIKE '%attachments'"
-    assert _run_script(url, migration.with_suffix(".sql").read_text(), tables) == [(2,)]
-    for _ in range(2):
-        rollback = migration.with_suffix(".rollback.sql").read_text()
-        assert _run_script(url, rollback, tables) == [(0,)]
+REFUSE_RECORDING = {
+    "sqlite": (
+        "CREATE TRIGGER refuse_recording BEFORE INSERT ON _yoyo_migration "
+        "WHEN NEW.migration_id = '{id}' BEGIN SELECT RAISE(ABORT, 'refused'); END",
+        "DROP TRIGGER refuse_recording",
+    ),
+    "postgres": (
+        "CREATE FUNCTION refuse_recording() RETURNS trigger LANGUAGE plpgsql AS "
+        "$$ BEGIN RAISE EXCEPTION 'refused'; END $$; "
+        "CREATE TRIGGER refuse_recording BEFORE INSERT ON _yoyo_migration FOR EACH ROW "
+        "WHEN (NEW.migration_id = '{id}') EXECUTE FUNCTION refuse_recording()",
+        "DROP TRIGGER refuse_recording ON _yoyo_migration",
+    ),
+}
+
+
+def test_a_migration_that_cannot_be_recorded_leaves_no_trace(empty_database_url):
+    """A migration and its record are one transaction: a run killed between
+    them (here, a record that fails) must not leave it applied but unrecorded,
+    which made every later run fail on "duplicate column name"."""
+    dialect = _dialect(empty_database_url)
+    second = _migration_ids(dialect)[1]  # adds conversations.pinned_tokens
+    convstore.migrate(empty_database_url)
+    convstore.rollback(empty_database_url)  # yoyo's tables stay, empty
+    refuse, allow = REFUSE_RECORDING[dialect]
+    columns = {
+        "sqlite": "SELECT name FROM pragma_table_info('conversations')",
+        "postgres": "SELECT column_name FROM information_schema.columns "
+        "WHERE table_name = 'conversations'",
+    }[dialect]
+
+    _run_script(empty_database_url, refuse.format(id=second), "SELECT 1")
+    with pytest.raises(convstore.DatabaseError, match="refused"):
+        convstore.migrate(empty_database_url)
+    assert convstore.pending_migrations(empty_database_url)[0] == second
+    assert ("pinned_tokens",) not in _run_script(empty_database_url, "", columns)
+
+    _run_script(empty_database_url, allow, "SELECT 1")
+    assert convstore.migrate(empty_database_url)[0] == second
+    with convstore.connect(empty_database_url) as store:
+        assert store.get_conversation(store.create_conversation("after"))["message_count"] == 0
+
+
+def test_a_file_left_with_a_hot_journal_by_a_killed_run_is_migrated(tmp_path):
+    """A run killed mid-transaction leaves a hot journal that only a connection
+    that may write can roll back; reading what is applied must not fail with
+    "attempt to write a readonly database" (ReadOnlyDatabase) on such a file."""
+    path = tmp_path / "killed.db"
+    killed = (
+        "import os, sqlite3\n"
+        f"connection = sqlite3.connect({str(path)!r}, isolation_level=None)\n"
+        "connection.execute('CREATE TABLE half_done (x)')\n"
+        "connection.execute('PRAGMA cache_size = 1')\n"
+        "connection.execute('BEGIN')\n"
+        "connection.executemany('INSERT INTO half_done VALUES (?)', [('x' * 500,)] * 200)\n"
+        "os._exit(9)\n"
+    )
+    subprocess.run([sys.executable, "-c", killed], check=False)
+    assert (tmp_path / "killed.db-journal").stat().st_size > 0
+
+    url = f"sqlite:///{path}"
+    assert convstore.migrate(url) == _migration_ids("sqlite")
+    with closing(sqlite3.connect(path)) as connection:
+        assert connection.execute("SELECT count(*) FROM half_done").fetchone() == (0,)

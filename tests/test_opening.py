@@ -246,18 +246,18 @@ def test_write_lock_held_during_migration_gives_a_typed_error_and_no_lasting_loc
     convstore.rollback(url)  # everything pending again; the file exists, in WAL mode
     holder = SQLiteDatabase(DatabaseURL(url).sqlite_path, busy_timeout=1)
     held = []
-    from yoyo.backends.base import DatabaseBackend
+    from yoyo.migrations import Migration
 
-    original = DatabaseBackend.apply_one
+    original = Migration.process_steps
 
-    def apply_one_while_another_writes(self, migration, **options):
+    def run_while_another_writes(self, backend, direction, **options):
         if not held:
             transaction = holder.transaction()
             transaction.__enter__()
             held.append(transaction)
-        return original(self, migration, **options)
+        return original(self, backend, direction, **options)
 
-    monkeypatch.setattr(DatabaseBackend, "apply_one", apply_one_while_another_writes)
+    monkeypatch.setattr(Migration, "process_steps", run_while_another_writes)
     try:
         with finishes_within(60), pytest.raises(DatabaseUnavailable, match="write lock"):
             convstore.migrate(url, lock_timeout=1)
