@@ -21,8 +21,9 @@ from convstore import ConvstoreError, DatabaseUnavailable, queries
 from convstore.sqlfiles.parser import load_query
 from convstore.types import POSTGRES
 
-TERMINATE = load_query(
-    Path(__file__).parent / "sql" / "terminate_backends.sql", POSTGRES, "terminate_backends"
+TERMINATE, TERMINATE_AND_WAIT = (
+    load_query(Path(__file__).parent / "sql" / f"{name}.sql", POSTGRES, name)
+    for name in ("terminate_backends", "terminate_backends_and_wait")
 )
 
 
@@ -122,3 +123,38 @@ def test_server_restart_needs_no_manual_step(postgres_url):
             append_until_acknowledged(store, conversation_id, f"after-{i}", retries)
             acknowledged[conversation_id].append(f"after-{i}")
         _check_exactly_acknowledged(store, acknowledged)
+
+
+@pytest.mark.parametrize("dead", [1, 10])
+def test_a_pool_whose_sessions_the_server_closed_answers_at_once(scratch_databases, dead):
+    """Every pooled connection closed by the server while idle (a restart, an
+    idle reaper): the next call takes a working one at once, not after the
+    pool's 1, 2, 4 ... s waits per dead connection (29 s for six)."""
+    url = scratch_databases.create()
+    convstore.migrate(url)
+    database = urlsplit(url).path.lstrip("/")
+    with convstore.connect(url, min_size=dead, max_size=dead, timeout=30) as store:
+        conversation_id = store.create_conversation("idle")
+        with psycopg.connect(url, autocommit=True) as killer:
+            ended = killer.execute(TERMINATE_AND_WAIT.statement, {"database": database}).fetchall()
+        assert len(ended) == dead
+        started = time.monotonic()
+        assert store.add_message(conversation_id, "user", "after")["seq"] == 1
+        assert time.monotonic() - started < 1.0
+        assert [m["content"] for m in store.get_messages(conversation_id)] == ["after"]
+
+
+def test_a_session_closed_inside_a_transaction_stores_nothing(scratch_databases):
+    url = scratch_databases.create()
+    convstore.migrate(url)
+    database = urlsplit(url).path.lstrip("/")
+    with convstore.connect(url, max_size=1) as store:
+        conversation_id = store.create_conversation("mid-transaction")
+        with pytest.raises(DatabaseUnavailable) as raised:
+            with store.transaction():
+                store.add_message(conversation_id, "user", "first")
+                with psycopg.connect(url, autocommit=True) as killer:
+                    killer.execute(TERMINATE_AND_WAIT.statement, {"database": database})
+                store.add_message(conversation_id, "user", "second")
+        assert raised.value.retryable
+        assert store.get_messages(conversation_id) == []
