@@ -39,13 +39,17 @@ format: $(BIN)/convstore
 clean:
 	rm -rf $(VENV) build dist *.egg-info .pytest_cache .hypothesis
 
-bench: $(BIN)/convstore  ## speed on both databases, beside baselines; writes bench/results.md and bench/import-results.md
+bench: $(BIN)/convstore  ## speed on both databases, beside baselines; writes bench/results.md, bench/import-results.md, bench/attachments-results.md and bench/writes-results.md
 	$(BIN)/python -m bench.run
 	$(BIN)/python -m bench.imports
+	$(BIN)/python -m bench.attachments
+	$(BIN)/python -m bench.writes
 
 bench-quick: $(BIN)/convstore  ## a small version of the benchmark
 	$(BIN)/python -m bench.run --quick
 	$(BIN)/python -m bench.imports --quick
+	$(BIN)/python -m bench.attachments --quick
+	$(BIN)/python -m bench.writes --quick
 
 soak: $(BIN)/convstore  ## the soak tests for a minute each (CONVSTORE_SOAK_SECONDS)
 	CONVSTORE_SOAK_SECONDS=$${CONVSTORE_SOAK_SECONDS:-60} $(BIN)/python -m pytest -q tests/test_soak.py tests/test_concurrency.py

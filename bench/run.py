@@ -251,7 +251,7 @@ def _measure_branches_of(
         length = store.get_conversation_stats(branch_id)["message_count"]
         assert length == n, f"branch {branch_id} has {length} messages, not {n}"
 
-    linear, branch, chained = _paired_medians(
+    linear, branch, chained = paired_medians(
         [
             lambda: store.get_recent_context(spec.id, BUDGET),
             lambda: store.get_recent_context(near_end, BUDGET),
@@ -290,7 +290,7 @@ def _branch_messages(spec: dataset.ConversationSpec) -> Iterator[list[dict]]:
         ]
 
 
-def _paired_medians(calls: list[Callable[[], object]], repeats: int) -> list[float]:
+def paired_medians(calls: list[Callable[[], object]], repeats: int) -> list[float]:
     """The median time of each call, in ms, the calls taken in turn each
     repeat so drift on a shared machine hits them all alike."""
     for call in calls:

@@ -3,12 +3,26 @@ read from `make bench`, not asserted here)."""
 
 from __future__ import annotations
 
+import dataclasses
 import json
 
 from bench import run
 
 
-def test_quick_benchmark_writes_its_results(tmp_path, scratch_databases):
+def test_quick_benchmark_writes_its_results(tmp_path, scratch_databases, monkeypatch):
+    smaller = dataclasses.replace(
+        run.QUICK,
+        list_sizes=(10, 100),
+        appends=20,
+        batch=50,
+        thread_appends=32,
+        search_users=5,
+        search_messages_each=50,
+        concurrent_rounds=1,
+        langgraph_lengths=(10,),
+        langgraph_turns=2,
+    )
+    monkeypatch.setattr(run, "QUICK", smaller)
     run.main(["--quick", "--out", str(tmp_path)])
     figures = json.loads((tmp_path / "results-quick.json").read_text())["results"]
     assert set(figures) == {"sqlite", "postgres"}
@@ -54,3 +68,38 @@ def test_the_import_benchmarks_files_import_whole(tmp_path, capsys):
     assert main(["--url", url, "import", str(tmp_path / "chatgpt.json"), "--user", "b"]) == 0
     # 20 conversations, 2 of them with an edited question: a branch each
     assert capsys.readouterr().out == "imported 22 new conversations, 124 new messages\n"
+
+
+def test_quick_attachments_benchmark_writes_its_table(tmp_path, scratch_databases):
+    """``make bench``'s attachments figures: the quick run reads the
+    conversation each way on both databases and writes both tables."""
+    from bench import attachments
+
+    attachments.main(["--quick", "--out", str(tmp_path)])
+    report = (tmp_path / "attachments-results-quick.md").read_text()
+    assert (
+        "| read of the whole conversation | SQLite ms | SQLite bytes read "
+        "| PostgreSQL ms | PostgreSQL bytes read |" in report
+    )
+    for label in attachments.READS:
+        assert f"| {label} | " in report
+    assert "| stored | SQLite bytes | PostgreSQL bytes |" in report
+
+
+def test_quick_writes_benchmark_writes_its_table(tmp_path, scratch_databases, monkeypatch):
+    """``make bench``'s "writes" table: every row beside its baseline, on both
+    databases and both message sizes."""
+    from bench import writes
+
+    monkeypatch.setattr(writes, "QUICK", writes.Plan(appends=6, batch=20, read_repeats=4))
+    writes.main(["--quick", "--out", str(tmp_path)])
+    report = (tmp_path / "writes-results-quick.md").read_text()
+    assert "| figure | sqlite ~1 KB | sqlite ~4 KB | postgres ~1 KB | postgres ~4 KB |" in report
+    for row in (
+        "add_message / peers' INSERT, x",
+        "add_messages / peers' COPY, x",
+        "add_messages / peers' executemany, one transaction, x",
+        "add_message search off / on, x",
+        "get_messages(limit=50) / by hand, x",
+    ):
+        assert f"| {row} | " in report

@@ -49,7 +49,10 @@ def _timestamp(value: Any) -> datetime:
 
 
 def _json(value: Any) -> Any:
-    return json.loads(value) if isinstance(value, str) else value
+    if not isinstance(value, str):
+        return value
+    # Most metadata and extra are empty: spare them the parser.
+    return {} if value == "{}" else json.loads(value)
 
 
 def _identifier(value: Any) -> Any:
@@ -92,14 +95,17 @@ def _reporting(column: str, expected: str, convert: Converter) -> Converter:
 
 
 def row_dicts(columns: Sequence[str], rows: Sequence[Sequence[Any]]) -> list[dict[str, Any]]:
-    converters = [converter_for(column) for column in columns]
+    converting = [
+        (column, convert) for column in columns if (convert := converter_for(column)) is not None
+    ]
     with_parts = "content_parts" in columns
     plain = []
     for values in rows:
         row = dict(zip(columns, values, strict=True))
-        for column, convert in zip(columns, converters, strict=True):
-            if convert is not None and row[column] is not None:
-                row[column] = convert(row[column])
+        for column, convert in converting:
+            value = row[column]
+            if value is not None:
+                row[column] = convert(value)
         if with_parts:
             parts = row.pop("content_parts")
             if parts is not None:
