@@ -436,16 +436,18 @@ FETCH_SIZE = 5_000
 
 def fetched(cursor: Any) -> list[dict[str, Any]]:
     """An executed DB-API cursor's rows as plain dicts (none for a statement without rows)."""
-    if cursor.description is None:
+    description = cursor.description  # psycopg builds it anew at each access
+    if description is None:
         return []
-    return row_dicts([column[0] for column in cursor.description], cursor.fetchall())
+    return row_dicts([column[0] for column in description], cursor.fetchall())
 
 
 def fetched_in_chunks(cursor: Any) -> Iterator[dict[str, Any]]:
     """An executed DB-API cursor's rows as plain dicts, :data:`FETCH_SIZE` at a time."""
-    if cursor.description is None:
+    description = cursor.description
+    if description is None:
         return
-    columns = [column[0] for column in cursor.description]
+    columns = [column[0] for column in description]
     while chunk := cursor.fetchmany(FETCH_SIZE):
         yield from row_dicts(columns, chunk)
 

@@ -23,6 +23,7 @@ times pass :func:`convstore.validation.timestamp` first.
 
 from __future__ import annotations
 
+import functools
 import json
 import uuid
 from collections.abc import Callable, Sequence
@@ -56,7 +57,14 @@ def _json(value: Any) -> Any:
 
 
 def _identifier(value: Any) -> Any:
-    return str(value) if isinstance(value, uuid.UUID) else value
+    return _uuid_text(value) if isinstance(value, uuid.UUID) else value
+
+
+@functools.lru_cache(maxsize=4096)
+def _uuid_text(value: uuid.UUID) -> str:
+    """A UUID's text, remembered: the rows of one read mostly repeat one
+    conversation's id, and ``UUID.__str__`` is slow Python."""
+    return str(value)
 
 
 def _identifiers(value: Any) -> list[Any]:
@@ -95,20 +103,22 @@ def _reporting(column: str, expected: str, convert: Converter) -> Converter:
 
 
 def row_dicts(columns: Sequence[str], rows: Sequence[Sequence[Any]]) -> list[dict[str, Any]]:
-    converting = [
-        (column, convert) for column in columns if (convert := converter_for(column)) is not None
+    if not rows:
+        return []
+    # Column by column: one converter call per value, no lookups per row.
+    values_by_column: list[Sequence[Any]] = list(zip(*rows, strict=True))
+    for index, column in enumerate(columns):
+        convert = converter_for(column)
+        if convert is not None:
+            values_by_column[index] = [
+                None if value is None else convert(value) for value in values_by_column[index]
+            ]
+    plain = [
+        dict(zip(columns, values, strict=True)) for values in zip(*values_by_column, strict=True)
     ]
-    with_parts = "content_parts" in columns
-    plain = []
-    for values in rows:
-        row = dict(zip(columns, values, strict=True))
-        for column, convert in converting:
-            value = row[column]
-            if value is not None:
-                row[column] = convert(value)
-        if with_parts:
+    if "content_parts" in columns:
+        for row in plain:
             parts = row.pop("content_parts")
             if parts is not None:
                 row["content"] = parts
-        plain.append(row)
     return plain
