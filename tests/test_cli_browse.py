@@ -7,12 +7,17 @@ failure is one line; ``--user`` reads through that user's view."""
 from __future__ import annotations
 
 import csv
+import fcntl
 import io
 import json
+import os
+import pty
 import re
 import sqlite3
+import struct
 import subprocess
 import sys
+import termios
 import unicodedata
 from contextlib import closing
 from pathlib import Path
@@ -185,6 +190,13 @@ def url(request, tmp_path_factory, migrated_sqlite_file, scratch_databases) -> s
     return database_url
 
 
+@pytest.fixture(autouse=True)
+def no_columns_set(monkeypatch) -> None:
+    """Tables laid out at the width for a file or a pipe (80), whatever the
+    shell running the tests exports; a test that wants another sets ``COLUMNS``."""
+    monkeypatch.delenv("COLUMNS", raising=False)
+
+
 def _run(capsys, url: str, *argv: str) -> tuple[int, str, str]:
     """The command's exit status, standard output and standard error."""
     status = main(["--url", url, *argv])
@@ -306,6 +318,134 @@ def test_every_table_fits_80_columns_and_cuts_with_an_ellipsis(url, capsys):
         "Start in Alfama: the castle at sunrise, then …"
         in TABLES[("show", "lisbon-trip", "--branches")]
     )
+
+
+# -- any width ---------------------------------------------------------------------------
+
+CROWD = [
+    f"user-{n:02d}-of-a-crowd-with-a-name-wider-than-a-narrow-terminal@example.org"
+    for n in range(25)
+]
+"""More users than ``--limit``'s default, each named at length."""
+OWNER = CROWD[0]
+DEPTH = 30
+
+
+def _terminal_columns(line: str) -> int:
+    """The columns ``line`` takes on a terminal: two for a wide East Asian character."""
+    return sum(
+        0
+        if unicodedata.category(character) in ("Mn", "Me", "Cf")
+        else 2
+        if unicodedata.east_asian_width(character) in "WF"
+        else 1
+        for character in line
+    )
+
+
+@pytest.fixture(scope="module")
+def crowded(tmp_path_factory) -> tuple[str, str, str]:
+    """A SQLite database of many users; long titles (some of wide characters)
+    and long messages; and a tree of branches each forked from the one
+    before, DEPTH deep: its URL, the root and the deepest branch."""
+    url = f"sqlite:///{tmp_path_factory.mktemp('crowded') / 'crowded.db'}"
+    with convstore.connect(url) as store:
+        for user_id in CROWD[1:]:
+            store.create_conversation(user_id, title="Carbonara")
+        for title in ["東京のラーメン屋を巡る三日間の旅 " * 6, "A week by tram and by ferry, " * 8]:
+            conversation = store.create_conversation(OWNER, title=title)
+            store.add_message(conversation, "user", "Which tram goes to the coast? " * 40, tokens=9)
+        root = store.create_conversation(OWNER, title="Two days in Lisbon, and then more " * 5)
+        store.add_message(root, "system", "You are a concise travel assistant. " * 30, tokens=9)
+        store.add_message(root, "user", "Is tram 28 worth the queue at Martim Moniz? " * 30)
+        branch = root
+        for depth in range(1, DEPTH + 1):
+            branch = store.fork_conversation(branch, 1, title=f"Retry number {depth} " * 9)
+            store.add_message(branch, "assistant", f"Take tram 28, attempt {depth}. " * 30)
+        store.set_active_branch(branch)
+    return url, root, branch
+
+
+def _browse_commands(root: str, deepest: str) -> list[list[str]]:
+    return [
+        ["users"],
+        ["list", "--user", OWNER],
+        ["show", root, "--branches"],
+        ["show", deepest],
+        ["search", "tram", "--user", OWNER],
+        ["context", deepest, "--max-tokens", "100000"],
+    ]
+
+
+@pytest.mark.parametrize("width", [40, 60, 80, 200])
+def test_every_table_fits_the_terminal_at_any_width(crowded, capsys, monkeypatch, width):
+    url, root, deepest = crowded
+    monkeypatch.setenv("COLUMNS", str(width))
+    for argv in _browse_commands(root, deepest):
+        shown = _printed(capsys, url, *argv)
+        assert width == 200 or "…" in shown, argv  # something was too long, and was cut
+        for line in shown.splitlines():
+            assert _terminal_columns(line) <= width, (argv, line)
+
+
+def test_a_deep_tree_shows_depths_instead_of_indenting_without_end(crowded, capsys, monkeypatch):
+    url, root, deepest = crowded
+    monkeypatch.setenv("COLUMNS", "80")
+    shown = _printed(capsys, url, "show", root, "--branches")
+    assert "a number: the depth of a branch deeper than 4" in " ".join(shown.split())
+    tree = shown.split("after seq", 1)[1].splitlines()[2:]
+    assert len(tree) == DEPTH + 1
+    assert tree[0].startswith(f"  {root}  ")
+    indents = [len(row) - len(row.lstrip()) for row in tree[:5]]
+    assert indents == [2, 4, 6, 8, 10]  # two columns a level, to depth 4
+    assert tree[5].startswith(f"{' ' * 10}5 ")  # then at that indentation, after its depth
+    assert tree[-1].startswith(f"*{' ' * 9}{DEPTH} {deepest}  ")  # the active one, its id whole
+
+
+def test_a_narrower_terminal_gets_the_narrowest_layout(crowded, capsys, monkeypatch):
+    """Below 40 columns the tables would be cut to nothing: they are laid out 40 wide."""
+    url, root, deepest = crowded
+    monkeypatch.setenv("COLUMNS", "20")
+    for argv in _browse_commands(root, deepest):
+        lines = _printed(capsys, url, *argv).splitlines()
+        assert max(_terminal_columns(line) for line in lines) <= 40, argv
+
+
+def _on_a_terminal(url: str, argv: list[str], width: int) -> str:
+    """What the command writes to a pseudo-terminal ``width`` columns wide,
+    without ``COLUMNS`` to tell it."""
+    controller, terminal = pty.openpty()
+    fcntl.ioctl(terminal, termios.TIOCSWINSZ, struct.pack("HHHH", 24, width, 0, 0))
+    process = subprocess.Popen(
+        [str(BIN / "convstore"), "--url", url, *argv],
+        stdout=terminal,
+        stderr=subprocess.PIPE,
+        env={"PATH": f"{BIN}:/usr/bin:/bin"},
+    )
+    os.close(terminal)  # the command's copy is then the last: reading ends when it exits
+    written = []
+    while True:
+        try:
+            chunk = os.read(controller, 65536)
+        except OSError:  # EIO: no one has the terminal open any more
+            break
+        if not chunk:
+            break
+        written.append(chunk)
+    os.close(controller)
+    _, err = process.communicate(timeout=60)
+    assert (process.returncode, err) == (0, b""), err
+    return b"".join(written).decode()
+
+
+@pytest.mark.parametrize("width", [40, 60])
+def test_at_a_terminal_the_table_fits_its_width(crowded, width):
+    url, root, deepest = crowded
+    for argv in _browse_commands(root, deepest):
+        shown = _on_a_terminal(url, argv, width)
+        assert "…" in shown, argv
+        for line in shown.splitlines():
+            assert _terminal_columns(line) <= width, (argv, line)
 
 
 # -- --json and --csv --------------------------------------------------------------------

@@ -3,14 +3,20 @@ what the lines before it stored, status 130, and importing again completes it.""
 
 from __future__ import annotations
 
+import fcntl
 import io
 import re
 import signal
+import struct
 import subprocess
 import sys
+import termios
 import time
 import uuid
 from pathlib import Path
+from typing import IO
+
+import pytest
 
 import convstore
 from convstore.transfer.jsonl import export_conversations
@@ -85,3 +91,63 @@ def test_ctrl_c_says_where_the_import_stopped_and_what_it_stored(tmp_path):
     rest = LINES - stored
     assert again.stdout == f"imported {rest} new conversations, {rest} new messages\n"
     assert _stored(url) == LINES
+
+
+def _unread(pipe: IO[str]) -> int:
+    """How many bytes written to ``pipe`` its reader has not read yet."""
+    return struct.unpack("i", fcntl.ioctl(pipe.fileno(), termios.FIONREAD, b"\0" * 4))[0]
+
+
+INTERRUPTED_EARLY = {
+    # What standard input holds when Ctrl-C strikes (enough to tell the format,
+    # never a whole conversation), what the import says before, and its last line.
+    "before the first line": (
+        '{"messages": [',
+        [],
+        "convstore: interrupted before the first line; nothing was imported; import the file again",
+    ),
+    "after a skipped line": (
+        '"not a conversation"\n{"messages": [',
+        ["skipped line 1: "],
+        "convstore: interrupted after line 1; nothing was imported; import the file again",
+    ),
+}
+
+
+@pytest.mark.parametrize("stdin_holds", list(INTERRUPTED_EARLY))
+def test_ctrl_c_before_anything_is_stored_says_so(tmp_path, stdin_holds):
+    """An import of a pipe slow to deliver its first conversation (``zcat
+    big.gz | convstore import -``), interrupted while it opens the database
+    or waits for the rest: still one line saying where it stopped, and that
+    nothing was stored."""
+    head, said_before, last_line = INTERRUPTED_EARLY[stdin_holds]
+    url = f"sqlite:///{tmp_path / 'target.db'}"
+    convstore.migrate(url)
+    process = subprocess.Popen(
+        [CONVSTORE, "--url", url, "import", "-", "--user", "ana", "--skip-invalid"],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    assert process.stdin is not None and process.stderr is not None
+    try:
+        process.stdin.write(head)
+        process.stdin.flush()
+        deadline = time.monotonic() + 60
+        while _unread(process.stdin):  # read to tell its format: the import is under way
+            assert process.poll() is None, process.communicate()
+            assert time.monotonic() < deadline, "the import did not start within 60 s"
+            time.sleep(0.01)
+        said = [process.stderr.readline() for _ in said_before]
+        process.send_signal(signal.SIGINT)
+        out, err = process.communicate(timeout=60)
+    finally:
+        if process.poll() is None:
+            process.kill()
+    assert process.returncode == 130, err
+    assert out == ""
+    for line, start in zip(said, said_before, strict=True):
+        assert line.startswith(start), line
+    assert err.splitlines() == [last_line], err
+    assert _stored(url) == 0

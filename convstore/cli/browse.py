@@ -1,8 +1,9 @@
 """``convstore users``, ``list``, ``show``, ``search`` and ``context``: the
 stored data one command away, as ``llm logs`` has it.
 
-Each prints a table for people by default, at most 80 columns wide (the
-terminal's width at a terminal), long text cut with an ellipsis; ``--json``
+Each prints a table for people by default, as wide as the terminal (or
+``COLUMNS`` when it is set, else :data:`TABLE_WIDTH`, but never under
+:data:`NARROWEST_WIDTH`), long text cut with an ellipsis; ``--json``
 prints one JSON document with every field in full (an array of rows, or the
 conversation for ``show``), as ``llm logs --json`` and ``convstore report
 --format json`` do; ``--csv`` prints the same rows as CSV, with a header even
@@ -15,6 +16,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import shlex
 import shutil
 import sys
@@ -37,10 +39,16 @@ from ..types import (
     UserSummary,
 )
 from .commands import UsageError, _checked, _opened, _user, _whole_number
-from .output import Column, cut, print_json, print_rows, print_table, printable
+from .output import Column, cut, print_json, print_rows, print_table, print_wrapped, printable
 
 TABLE_WIDTH = 80
-"""The width of a table written anywhere but a terminal (a file, a pipe)."""
+"""The width of a table written anywhere but a terminal (a file, a pipe),
+unless ``COLUMNS`` is set."""
+
+NARROWEST_WIDTH = 40
+"""The narrowest width the output is laid out for: every table fits in it,
+ids and times cut to a few characters. A narrower terminal gets lines this
+wide, and wraps them, rather than tables cut to nothing."""
 
 DEFAULT_LIMIT = 20
 
@@ -239,10 +247,12 @@ def _context(arguments: argparse.Namespace) -> int:
     if arguments.style != "table":
         print_rows(context, arguments.style, sys.stdout, CONTEXT_FIELDS)
         return 0
+    width = _table_width(sys.stdout)
     if context:
-        print_table(context, CONTEXT_COLUMNS, _table_width(sys.stdout), sys.stdout)
+        print_table(context, CONTEXT_COLUMNS, width, sys.stdout)
     total = context[0]["suffix_tokens"] if context else 0
-    print(f"({_counted(len(context), 'message')}, {total} of {arguments.max_tokens} tokens)")
+    counted = f"({_counted(len(context), 'message')}, {total} of {arguments.max_tokens} tokens)"
+    print_wrapped(counted, width, sys.stdout)
     return 0
 
 
@@ -290,14 +300,22 @@ def _print_rows(
     if arguments.style != "table":
         print_rows(rows, arguments.style, sys.stdout, fields)
         return
+    width = _table_width(sys.stdout)
     if rows:
-        print_table(rows, columns, _table_width(sys.stdout), sys.stdout)
+        print_table(rows, columns, width, sys.stdout)
     more = "; there may be more: raise --limit" if len(rows) == arguments.limit else ""
-    print(f"({_counted(len(rows), noun)}{more})")
+    print_wrapped(f"({_counted(len(rows), noun)}{more})", width, sys.stdout)
 
 
 def _table_width(out: TextIO) -> int:
-    return shutil.get_terminal_size().columns if out.isatty() else TABLE_WIDTH
+    """The terminal's width at a terminal or when ``COLUMNS`` says it (as
+    shutil reads it: ``COLUMNS=60 convstore users | less`` is 60 wide), else
+    :data:`TABLE_WIDTH`; never under :data:`NARROWEST_WIDTH`."""
+    if out.isatty() or os.environ.get("COLUMNS"):
+        width = shutil.get_terminal_size(fallback=(TABLE_WIDTH, 24)).columns
+    else:
+        width = TABLE_WIDTH
+    return max(width, NARROWEST_WIDTH)
 
 
 def _counted(count: int, noun: str) -> str:
@@ -443,17 +461,28 @@ def _print_conversation(conversation: Mapping[str, Any], width: int, out: TextIO
     print(file=out)
     if messages:
         print_table(messages, MESSAGE_COLUMNS, width, out)
-    print(f"({_counted(len(messages), 'message')})", file=out)
+    print_wrapped(f"({_counted(len(messages), 'message')})", width, out)
     if "tree" in conversation:
-        print("\nbranches of its tree (* the active one, shown by clients)", file=out)
         branches = _depth_first(conversation["tree"], conversation["active_branch_id"])
+        legend = "* the active one, shown by clients"
+        if any(branch["depth"] > INDENTED_DEPTHS for branch in branches):
+            legend += f"; a number: the depth of a branch deeper than {INDENTED_DEPTHS}"
+        print(file=out)
+        print_wrapped(f"branches of its tree ({legend})", width, out)
         print_table(branches, BRANCH_COLUMNS, width, out)
+
+
+INDENTED_DEPTHS = 4
+"""How deep a tree is drawn by indenting (two columns a level). A deeper
+branch is at that indentation, after its depth (a number): indenting without
+end would push a deep branch's id out of any terminal."""
 
 
 def _depth_first(tree: Sequence[TreeBranch], active_branch_id: str | None) -> list[dict[str, Any]]:
     """The tree's members, each followed by its branches (the query gives
-    them level by level), with ``marked``: its id, indented by its depth,
-    after ``*`` for the active one."""
+    them level by level), with ``marked``: ``*`` for the active one, then its
+    id, indented by its depth (up to :data:`INDENTED_DEPTHS`, and then after
+    its depth)."""
     branches: dict[str | None, list[TreeBranch]] = {}
     for member in tree:
         branches.setdefault(member["parent_id"], []).append(member)
@@ -462,7 +491,10 @@ def _depth_first(tree: Sequence[TreeBranch], active_branch_id: str | None) -> li
     while waiting:
         member = waiting.pop()
         marker = "*" if member["conversation_id"] == active_branch_id else " "
-        marked = f"{marker} {'  ' * member['depth']}{member['conversation_id']}"
-        ordered.append({**member, "marked": marked})
+        depth = member["depth"]
+        indent = "  " * min(depth, INDENTED_DEPTHS)
+        if depth > INDENTED_DEPTHS:
+            indent += f"{depth} "
+        ordered.append({**member, "marked": f"{marker} {indent}{member['conversation_id']}"})
         waiting += reversed(branches.get(member["conversation_id"], []))
     return ordered

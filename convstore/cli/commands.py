@@ -49,6 +49,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         arguments = parser.parse_args(argv)
     except SystemExit as done:  # --help, --version, or a usage error argparse has printed
         return done.code if isinstance(done.code, int) else 2
+    except KeyboardInterrupt:  # while argparse opens a file named (a FIFO waits for a writer)
+        print(file=sys.stderr)
+        return 130
     if sys.stderr is None:  # started with stderr closed: errors go nowhere, not to stdout
         sys.stderr = open(os.devnull, "w")  # noqa: SIM115 -- for the rest of the process
     logging.basicConfig(level=logging.WARNING, format="%(name)s: %(message)s")
@@ -732,21 +735,31 @@ def _import(arguments: argparse.Namespace) -> int:
     source: IO[bytes] = arguments.file
     from_stdin = source is sys.stdin.buffer
     name = "standard input" if from_stdin else source.name
-    with source:
-        try:
-            opened = open_source(source, None if from_stdin else source.name, arguments.format)
-        except (OSError, EOFError) as error:  # unreadable, or a gzip stream cut short
-            failure = error if isinstance(error, OSError) else _cut_short(error)
-            print(f"convstore: {_Committed('line').failed(failure, name)}", file=sys.stderr)
-            return 1
-        if opened.needs_user and arguments.user is None:
-            raise UsageError(
-                f"the conversations of {name} ({opened.format}) name no owner: "
-                "give --user; nothing was imported"
-            )
-        _opened(arguments.url, arguments.shown, must_exist=False)
-        with connect(arguments.url) as store:
-            return _import_from(store, opened, source, name, arguments)
+    # Until the format is known, a place is a line: what every format but a
+    # ChatGPT export or an llm log counts.
+    committed = _Committed("line")
+    try:
+        with source:
+            try:
+                opened = open_source(source, None if from_stdin else source.name, arguments.format)
+            except (OSError, EOFError) as error:  # unreadable, or a gzip stream cut short
+                failure = error if isinstance(error, OSError) else _cut_short(error)
+                print(f"convstore: {committed.failed(failure, name)}", file=sys.stderr)
+                return 1
+            committed.unit = opened.unit
+            if opened.needs_user and arguments.user is None:
+                raise UsageError(
+                    f"the conversations of {name} ({opened.format}) name no owner: "
+                    "give --user; nothing was imported"
+                )
+            _opened(arguments.url, arguments.shown, must_exist=False)
+            with connect(arguments.url) as store:
+                return _import_from(store, opened, source, name, arguments, committed)
+    except KeyboardInterrupt:  # Ctrl-C: the entry under way is rolled back whole
+        # Caught here, not around the entries alone, so that one struck while
+        # the database opens or the first entry is read says so too.
+        print(printable(f"convstore: {committed.interrupted()}"), file=sys.stderr)
+        return 130
 
 
 def _cut_short(error: EOFError) -> OSError:
@@ -755,14 +768,19 @@ def _cut_short(error: EOFError) -> OSError:
 
 
 def _import_from(
-    store: Store, opened: OpenedSource, source: IO[bytes], name: str, arguments: argparse.Namespace
+    store: Store,
+    opened: OpenedSource,
+    source: IO[bytes],
+    name: str,
+    arguments: argparse.Namespace,
+    committed: _Committed,
 ) -> int:
     """Import ``opened`` (read from ``source``) into ``store``, with a
     progress bar on a terminal; the summary on standard output, each
-    skipped entry and a failure on standard error; the exit status."""
-    committed = _Committed(opened.unit)
+    skipped entry and a failure on standard error; the exit status.
+    ``committed`` follows what is stored, for the caller to say on Ctrl-C
+    (``KeyboardInterrupt`` is left to it, once the progress bar is closed)."""
     failure: ConvstoreError | OSError | None = None
-    interrupted = False
     with ImportProgress(opened, source) as progress:
         try:
             entries = read_source(
@@ -772,7 +790,7 @@ def _import_from(
                 store, entries, user_id=arguments.user, skip_invalid=arguments.skip_invalid
             ):
                 if isinstance(outcome, Skipped):
-                    committed.skipped += 1
+                    committed.skip(outcome.where)
                     progress.write(printable(f"skipped {outcome.where}: {outcome.reason}"))
                 else:
                     committed.add(outcome.where, outcome.conversations, outcome.messages)
@@ -781,11 +799,6 @@ def _import_from(
             failure = error
         except EOFError as error:  # a gzip stream cut short
             failure = _cut_short(error)
-        except KeyboardInterrupt:  # Ctrl-C: the entry under way is rolled back whole
-            interrupted = True
-    if interrupted:
-        print(f"convstore: {committed.interrupted()}", file=sys.stderr)
-        return 130
     if failure is not None:
         print(printable(f"convstore: {committed.failed(failure, name)}"), file=sys.stderr)
         return 1
@@ -805,12 +818,18 @@ class _Committed:
         """What the source's places count: ``"line"`` or ``"conversation"``."""
         self.entries = self.conversations = self.messages = self.skipped = 0
         self.last_where = ""
+        """The place of the last entry imported or skipped; ``""``: none yet."""
 
     def add(self, where: str, conversations: int, messages: int) -> None:
         self.entries += 1
         self.last_where = where
         self.conversations += conversations
         self.messages += messages
+
+    def skip(self, where: str) -> None:
+        """Count an entry left out (``--skip-invalid``): the import has gone past it."""
+        self.skipped += 1
+        self.last_where = where
 
     def _done(self) -> str:
         if not self.entries:
@@ -824,8 +843,8 @@ class _Committed:
         """One line: where an import was interrupted, what is stored, what to
         do. The line under way was rolled back whole, or committed just before
         the interrupt: importing again stores nothing twice either way."""
-        after = f" after {self.last_where}" if self.entries else ""
-        return f"interrupted{after}; {self._done()}; import the file again"
+        place = f"after {self.last_where}" if self.last_where else f"before the first {self.unit}"
+        return f"interrupted {place}; {self._done()}; import the file again"
 
     def failed(self, error: ConvstoreError | OSError, name: str) -> str:
         """One line: what failed (the library's error names the line), what

@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import json
 import re
+import textwrap
 import unicodedata
 from collections.abc import Callable, Mapping, Sequence
 from datetime import datetime
@@ -58,13 +59,18 @@ class Column(NamedTuple):
     """Aligned right (numbers)."""
 
 
+NARROWEST_COLUMN = 3
+"""The fewest terminal columns a table's column is narrowed to: two
+characters and an ellipsis."""
+
+
 def print_table(
     rows: Sequence[Mapping[str, Any]], columns: Sequence[Column], width: int, out: TextIO
 ) -> None:
-    """Print ``rows`` as a table at most ``width`` terminal columns wide
-    (unless the columns that do not shrink are wider), a heading, a rule,
-    then a line a row. Cells are made printable first (:func:`printable`);
-    wide East Asian characters count as two columns."""
+    """Print ``rows`` as a table at most ``width`` terminal columns wide (if
+    that leaves each column :data:`NARROWEST_COLUMN`, two between columns),
+    a heading, a rule, then a line a row. Cells are made printable first
+    (:func:`printable`); wide East Asian characters count as two columns."""
     cells = [[printable(column.cell(row)) for column in columns] for row in rows]
     headings = [column.heading for column in columns]
     widths = _fitted(columns, [headings, *cells], width)
@@ -78,17 +84,38 @@ def print_table(
 
 
 def _fitted(columns: Sequence[Column], lines: list[list[str]], width: int) -> list[int]:
-    """Each column's width: its widest cell's, the widest shrinking column
-    narrowed by one at a time (to its heading's width at least) until the
-    table fits in ``width``."""
+    """Each column's width: its widest cell's, narrowed until the table fits
+    in ``width``. The columns that shrink go first, to their heading's
+    width; if that is not enough (a narrow terminal), every column, ids,
+    times and headings too, to :data:`NARROWEST_COLUMN`: a row cut short
+    beats one the terminal wraps onto the next."""
     widths = [max(_width(line[i]) for line in lines) for i in range(len(columns))]
-    least = [max(_width(column.heading), 3) for column in columns]
-    while sum(widths) + 2 * (len(widths) - 1) > width:
-        narrowable = [i for i, c in enumerate(columns) if c.shrinks and widths[i] > least[i]]
-        if not narrowable:
-            break
-        widths[max(narrowable, key=lambda i: widths[i])] -= 1
+    room = width - 2 * (len(columns) - 1)  # two spaces between columns
+    least_at_first = [
+        max(_width(column.heading), NARROWEST_COLUMN) if column.shrinks else each
+        for column, each in zip(columns, widths, strict=True)
+    ]
+    _narrowed(widths, least_at_first, room)
+    _narrowed(widths, [NARROWEST_COLUMN] * len(columns), room)
     return widths
+
+
+def _narrowed(widths: list[int], least: Sequence[int], room: int) -> None:
+    """Narrow ``widths`` in place, the widest first, by one column at a time,
+    none below its ``least``, until they add up to ``room`` at most."""
+    while sum(widths) > room:
+        narrowable = [i for i, each in enumerate(widths) if each > least[i]]
+        if not narrowable:
+            return
+        widths[max(narrowable, key=lambda i: widths[i])] -= 1
+
+
+def print_wrapped(text: str, width: int, out: TextIO) -> None:
+    """Print ``text`` in lines at most ``width`` wide, broken between words.
+    For our own words (a count, a legend): stored text is neither made
+    printable nor measured for wide characters here."""
+    for line in textwrap.wrap(text, width, break_on_hyphens=False) or [""]:
+        out.write(line + "\n")
 
 
 def _placed(text: str, width: int, right: bool) -> str:
