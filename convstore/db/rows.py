@@ -11,8 +11,9 @@ parts) becomes the row's ``content``, in its place; the column itself is not
 returned. Ids come back as ``str``, timestamps as
 timezone-aware UTC ``datetime``, JSON as dicts and lists.
 
-The conversion of each column is chosen once per result set from its name, not
-once per value: a context of 40 messages has over 500 values.
+The conversion of each column is chosen from its name once per set of result
+columns (a query's are the same at every call), not once per value: a
+context of 40 messages has over 500 values.
 
 A stored value that cannot be converted (text in a SQLite timestamp column
 that is not ISO 8601, say, written by hand or by another program) raises
@@ -102,13 +103,19 @@ def _reporting(column: str, expected: str, convert: Converter) -> Converter:
     return converted
 
 
+@functools.lru_cache(maxsize=1024)
+def _converters(columns: tuple[str, ...]) -> tuple[Converter | None, ...]:
+    """Each column's converter, chosen once per set of columns: a query's
+    result columns are the same at every call."""
+    return tuple(converter_for(column) for column in columns)
+
+
 def row_dicts(columns: Sequence[str], rows: Sequence[Sequence[Any]]) -> list[dict[str, Any]]:
     if not rows:
         return []
     # Column by column: one converter call per value, no lookups per row.
     values_by_column: list[Sequence[Any]] = list(zip(*rows, strict=True))
-    for index, column in enumerate(columns):
-        convert = converter_for(column)
+    for index, convert in enumerate(_converters(tuple(columns))):
         if convert is not None:
             values_by_column[index] = [
                 None if value is None else convert(value) for value in values_by_column[index]
