@@ -9,6 +9,8 @@ from __future__ import annotations
 import copy
 import io
 import json
+import re
+import tracemalloc
 import uuid
 import zipfile
 from collections.abc import Iterator, Mapping
@@ -592,6 +594,189 @@ def test_broken_json_raises_invalid_input_naming_the_byte_after_what_came_before
         read(garbage)
 
 
+# -- what ijson gets wrong: depth, long keys, lone surrogates ----------------------------
+
+
+def with_metadata(conversation_id: str, metadata_json: str) -> bytes:
+    """A conversation of one user message whose metadata is ``metadata_json``."""
+    message = text_message("m1", "user", "Hi")
+    message["metadata"] = "METADATA"
+    mapping = {"m1": {"id": "m1", "message": message, "parent": None, "children": []}}
+    given = json.dumps(conversation(conversation_id, mapping, "m1"))
+    return given.replace('"METADATA"', metadata_json).encode()
+
+
+def export_of(*conversation_texts: bytes) -> bytes:
+    return b"[" + b", ".join(conversation_texts) + b"]"
+
+
+def peak_memory_reading(export: bytes) -> tuple[list[SourceConversation | SourceProblem], int]:
+    """What the reader yields of ``export``, and the most memory it took (bytes)."""
+    tracemalloc.start()
+    try:
+        read_back = read(export)
+        return read_back, tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+
+
+NESTED_TOO_DEEP = (
+    r"^a value at byte [\d,]+ is nested more than 71 levels deep: the export's 7 levels "
+    r"\(conversations, conversation, mapping, node, message, content, parts\) and the 64 "
+    r"a value may nest \(Limits.max_json_depth\)$"
+)
+
+
+@pytest.mark.parametrize("opening, closing", [("[", "]"), ('{"a": ', "}")])
+def test_a_conversation_nested_too_deep_is_refused_in_flat_memory(opening, closing):
+    # ijson keeps a path string per level: 8,000 levels took 150 MiB, 32,000 2.4 GiB
+    levels = 8_000
+    deep = opening * levels + "1" + closing * levels
+    export = export_of(
+        with_metadata(LISBON, "{}"), with_metadata(UNTITLED, deep), with_metadata(LISBON, "{}")
+    )
+    read_back, peak = peak_memory_reading(export)
+    assert [type(entry) for entry in read_back] == [
+        SourceConversation,
+        SourceProblem,
+        SourceConversation,
+    ]
+    assert read_back[1].where == f'conversations[1] (id {UNTITLED}, title "T")'
+    assert re.match(NESTED_TOO_DEEP, read_back[1].reason)
+    assert peak < 8 * 1024 * 1024
+
+
+def nested_part(levels: int) -> dict[str, Any]:
+    """A part of a kind convstore keeps as given, whose value nests ``levels``
+    arrays deep (the innermost empty)."""
+    value: list[Any] = []
+    for _ in range(levels - 1):
+        value = [value]
+    return {"content_type": "image_asset_pointer", "value": value}
+
+
+def with_part(part: dict[str, Any]) -> dict[str, Any]:
+    """A conversation (of a new id) of one user message whose one part is ``part``."""
+    message = text_message("m1", "user", "x")
+    message["content"] = {"content_type": "multimodal_text", "parts": [part]}
+    mapping = {"m1": {"id": "m1", "message": message, "parent": None, "children": []}}
+    return conversation(str(uuid.uuid4()), mapping)
+
+
+def test_the_depth_allowed_is_the_stores_below_the_exports_own_levels(store: Store, user: str):
+    # The parts of a message's content are the deepest value the store keeps
+    # (7 levels into the export); it takes them nested 64 levels deep.
+    deepest, too_deep = with_part(nested_part(63)), with_part(nested_part(64))
+    kept, refused = import_export(store, [deepest, too_deep], user)
+    assert isinstance(kept, Imported) and kept.messages == 1
+    assert isinstance(refused, Skipped) and re.match(NESTED_TOO_DEEP, refused.reason)
+    stored = store.get_conversation(deepest["id"])
+    assert stored is not None
+    assert stored["messages"][0]["content"][0]["value"] == nested_part(63)["value"]
+
+
+def test_keys_that_make_a_long_way_to_a_value_are_refused_in_flat_memory():
+    # ijson repeats the keys on the way in its path string of each level below
+    key = "k" * 20_000
+    levels = 60
+    long_way = f'{{"{key}": ' * levels + "1" + "}" * levels
+    short_way = f'{{"{key}": 1, "{key}x": 2, "a": {{"b": [1]}}}}'
+    export = export_of(with_metadata(LISBON, long_way), with_metadata(UNTITLED, short_way))
+    (refused, kept), peak = peak_memory_reading(export)
+    assert isinstance(refused, SourceProblem)
+    assert re.match(
+        r"^the keys on the way to the value at byte [\d,]+ hold more than 65,536 bytes$",
+        refused.reason,
+    )
+    assert isinstance(kept, SourceConversation)
+    assert kept.messages[0][1]["extra"]["chatgpt"]["message"]["metadata"] == json.loads(short_way)
+    assert peak < 16 * 1024 * 1024
+
+
+LONE_SURROGATES = {
+    "high, then text": ("a\\ud800bc", "d800"),
+    "high, at the end": ("a\\ud800", "d800"),
+    "high, then an escape": ("\\ud800\\u0041", "d800"),
+    "high, then high": ("\\ud800\\ud83d\\ude00", "d800"),
+    "low": ("a\\udc00", "dc00"),
+    "low, after a pair": ("\\ud83d\\ude00\\udfff", "dfff"),
+}
+"""An escaped lone surrogate in a JSON string, and the escape refused."""
+
+
+@pytest.mark.parametrize("case", sorted(LONE_SURROGATES))
+def test_an_escaped_lone_surrogate_refuses_its_conversation_in_one_line(case):
+    # ijson read "a\ud800bc" as "a?bc" and "\ud800\u0041" as U+10041, and
+    # failed on "\udc00" in a way that stopped the whole file
+    escaped, refused_escape = LONE_SURROGATES[case]
+    title = f'{{"title": "{escaped}", "id": "{UNTITLED}", "mapping": {{}}}}'.encode()
+    in_text = with_metadata(LISBON, f'{{"note": "{escaped}"}}')
+    fine = json.dumps(conversation(LISBON, {})).encode()
+    read_back = read(export_of(title, in_text, fine))
+    assert [type(entry) for entry in read_back] == [
+        SourceProblem,
+        SourceProblem,
+        SourceConversation,
+    ]
+    for problem in read_back[:2]:
+        assert re.match(
+            rf"^a string is not valid Unicode text: the escape \\u{refused_escape} at byte "
+            r"[\d,]+ is a lone surrogate$",
+            problem.reason,
+        )
+    assert read_back[1].where == f'conversations[1] (id {LISBON}, title "T")'
+
+
+def test_escaped_surrogate_pairs_and_text_read_as_they_say():
+    title = r"caf\u00e9 \ud83d\ude00 \\ud800 \"\\\ud83d\ude00"  # \\ud800: a backslash, then text
+    given = json.dumps(conversation(LISBON, {}, title="TITLE")).replace('"TITLE"', f'"{title}"')
+    (root,) = conversations(export_of(given.encode()))
+    assert root.conversation["title"] == 'café 😀 \\ud800 "\\😀'
+
+
+def test_text_that_is_not_utf8_stops_the_reading_in_one_line():
+    # a surrogate written out in bytes, which ijson's parser lets by
+    export = b'[{"id": "6f1e7c52-2b7e-4c1a-9d55-0c7f1b0e9a31", "title": "a\xed\xa0\x80"}]'
+    with pytest.raises(InvalidInput, match=r"^the input is not UTF-8 text \(.*\) near byte "):
+        read(export)
+
+
+class Trickle(io.RawIOBase):
+    """A stream that hands on a few bytes a read, to cut every escape and
+    bracket somewhere."""
+
+    def __init__(self, data: bytes) -> None:
+        self.data = data
+        self.position = 0
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, buffer: Any) -> int:
+        size = min(len(buffer), 1 + self.position % 7)
+        piece = self.data[self.position : self.position + size]
+        buffer[: len(piece)] = piece
+        self.position += len(piece)
+        return len(piece)
+
+
+def test_what_is_refused_is_found_however_the_input_is_cut():
+    escaped = r"\u00e9\ud83d\ude00 \\ \" " * 50
+    export = export_of(
+        FIXTURE.read_bytes().strip()[1:-1],
+        with_metadata(UNTITLED, f'{{"a": "{escaped}\\ud800{escaped}"}}'),
+        with_metadata(UNTITLED, "[" * 100 + "]" * 100),
+        with_metadata(UNTITLED, f'{{"a": "{escaped}"}}'),
+    )
+    whole = read(export)
+    assert [type(entry) for entry in whole[-3:]] == [
+        SourceProblem,
+        SourceProblem,
+        SourceConversation,
+    ]
+    assert list(read_chatgpt_export(Trickle(export))) == whole
+
+
 # -- importing --------------------------------------------------------------------------
 
 
@@ -725,6 +910,40 @@ def test_importing_again_adds_nothing(store: Store, user: str):
     assert [store.get_conversation(conversation_id) for conversation_id in ids] == stored
 
 
+def test_an_export_another_user_imported_is_refused_once_a_conversation(store: Store, user: str):
+    export = fresh_ids(fixture_export())
+    import_export(store, export, user)
+    lisbon, broken, untitled = export
+    trees = {
+        conversation_id: store.get_conversation_tree(conversation_id)
+        for conversation_id in (lisbon["id"], untitled["conversation_id"])
+    }
+    stored = {
+        member["conversation_id"]: store.get_conversation(member["conversation_id"])
+        for tree in trees.values()
+        for member in tree
+    }
+    assert len(stored) == 5  # Lisbon, its three branches, Untitled
+    other = f"{user}-other"
+    assert import_export(store, export, other) == [
+        Skipped(
+            f'conversations[0] (id {lisbon["id"]}, title "Lisbon trip")',
+            f"conversation {lisbon['id']} belongs to another user than {other!r}",
+        ),
+        Skipped(
+            f'conversations[1] (id {broken["id"]}, title "Broken")',
+            "mapping node b2 has parent b9, which is not in the mapping",
+        ),
+        Skipped(
+            f"conversations[2] (id {untitled['conversation_id']})",
+            f"conversation {untitled['conversation_id']} belongs to another user than {other!r}",
+        ),
+    ]
+    assert store.list_conversations(other) == []
+    assert {key: store.get_conversation(key) for key in stored} == stored
+    assert {key: store.get_conversation_tree(key) for key in trees} == trees
+
+
 def test_search_finds_code_and_quotes_of_items(store: Store, user: str):
     export = fresh_ids(fixture_export())
     import_export(store, export, user)
@@ -734,13 +953,6 @@ def test_search_finds_code_and_quotes_of_items(store: Store, user: str):
     assert (quote["conversation_id"], quote["seq"]) == (export[0]["id"], 11)
     kinds = [message["kind"] for message in store.get_messages(export[0]["id"], limit=None)]
     assert kinds[:3] == ["chatgpt.hidden", "chatgpt.custom_instructions", "message"]
-
-
-def test_an_escaped_lone_surrogate_is_refused_in_one_line():
-    # ijson's C parser fails on a lone low surrogate (a lone high one it reads as "?")
-    export = b'[{"id": "6f1e7c52-2b7e-4c1a-9d55-0c7f1b0e9a31", "title": "a\\udc00", "mapping": {}}]'
-    with pytest.raises(InvalidInput, match="not valid Unicode text .* near byte"):
-        read(export)
 
 
 def test_a_zip_member_that_cannot_be_unpacked_is_refused_in_one_line():

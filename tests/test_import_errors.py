@@ -9,6 +9,7 @@ import gzip
 import io
 import json
 import sqlite3
+import tracemalloc
 import uuid
 from contextlib import closing
 from datetime import datetime, timedelta, timezone
@@ -21,7 +22,15 @@ import convstore
 from convstore import InvalidInput
 from convstore.cli import main
 from convstore.sqlfiles.parser import load_query
-from convstore.transfer.jsonl import export_conversations, import_conversations
+from convstore.transfer.importing import Skipped, import_source
+from convstore.transfer.jsonl import (
+    conversation_of_line,
+    export_conversations,
+    import_conversations,
+    read_lines,
+)
+from convstore.transfer.lines import LINE_PIECE, MAX_LINE_BYTES, read_json_lines
+from convstore.transfer.sources import SourceConversation, SourceProblem
 from convstore.transfer.tutorial import import_legacy
 
 SQL = Path(__file__).parent / "sql"
@@ -381,6 +390,109 @@ def test_lines_may_be_bytes_with_a_byte_order_mark_but_not_one_string(store, use
         import_conversations(store, exported.decode("utf-8"))
     with pytest.raises(InvalidInput, match="^line 2: "):
         import_conversations(store, [exported, 42])
+
+
+class MadeLines(io.RawIOBase):
+    """A file whose bytes are made as they are read, so that a line longer
+    than memory should hold costs none: each part is bytes, or a number of
+    bytes of ``x``."""
+
+    def __init__(self, *parts: bytes | int) -> None:
+        self.parts = [part if isinstance(part, bytes) else (b"x", part) for part in parts]
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, buffer) -> int:
+        while self.parts:
+            part = self.parts[0]
+            if isinstance(part, bytes):
+                piece, self.parts[0] = part[: len(buffer)], part[len(buffer) :]
+            else:
+                size = min(len(buffer), part[1])
+                piece, self.parts[0] = part[0] * size, (part[0], part[1] - size)
+            if piece:
+                buffer[: len(piece)] = piece
+                return len(piece)
+            self.parts.pop(0)
+        return 0
+
+
+def test_a_line_longer_than_the_limit_is_refused_without_being_held(store, user):
+    first, last = (json.dumps(_line(str(uuid.uuid4()), user)).encode() + b"\n" for _ in "12")
+    too_long = 2 * MAX_LINE_BYTES  # read whole, a line of 200 MB took 807 MiB
+
+    def import_made(**options):
+        lines = io.BufferedReader(MadeLines(first, b'{"messages": "', too_long, b'"}\n', last))
+        return import_conversations(store, lines, **options)
+
+    message = rf"^line 2: longer than {MAX_LINE_BYTES:,} bytes, the most a line may hold$"
+    with pytest.raises(InvalidInput, match=message):
+        import_made()
+    tracemalloc.start()
+    try:
+        imported = import_made(skip_invalid=True)
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    assert imported == {"conversations": 1, "messages": 2, "skipped": 1}
+    assert len(store.list_conversations(user)) == 2
+    assert peak < MAX_LINE_BYTES + 8 * 1024 * 1024
+
+
+def test_lines_of_every_kind_are_measured_in_bytes_and_keep_their_numbers(user):
+    limit = 2 * LINE_PIECE  # what a file is asked for at a time, twice
+    good = json.dumps(_line(str(uuid.uuid4()), user))
+    # within the limit in characters, over it in bytes
+    long_text = json.dumps({"t": "é" * LINE_PIECE}, ensure_ascii=False)
+    text = f"{good}\n\n{long_text}\n{good}\n{'x' * limit}\n{good}"
+    given = {
+        "a text file": io.StringIO(text),
+        "a binary file": io.BytesIO(text.encode()),
+        "a list of text": text.splitlines(keepends=True),
+        "a list of bytes": text.encode().splitlines(keepends=True),
+    }
+    for kind, lines in given.items():
+        read_back = list(read_json_lines(lines, conversation_of_line, max_line_bytes=limit))
+        assert [entry.where for entry in read_back] == [f"line {n}" for n in (1, 3, 4, 5, 6)], kind
+        assert [type(entry) for entry in read_back] == [
+            SourceConversation,
+            SourceProblem,
+            SourceConversation,
+            SourceProblem,
+            SourceConversation,
+        ], kind
+        assert read_back[1].reason == f"longer than {limit:,} bytes, the most a line may hold"
+
+
+def test_a_branch_whose_parent_line_was_refused_says_so(store, user):
+    root = store.create_conversation(user)
+    store.add_messages(
+        root, [{"role": "user", "content": "hi"}, {"role": "assistant", "content": "yo"}]
+    )
+    branch = store.fork_conversation(root, 1)
+    store.add_message(branch, "user", "hello")
+    out = io.StringIO()
+    export_conversations(store, user, out)
+    other = f"{user}-other"  # the export, as another user's
+    lines = out.getvalue().replace(json.dumps(user), json.dumps(other)).splitlines()
+    # lines follow activity: the branch's may come first
+    root_line = next(number for number, line in enumerate(lines, 1) if f'"id": "{root}"' in line)
+    branch_line = 3 - root_line
+    outcomes = list(import_source(store, read_lines(lines), skip_invalid=True))
+    assert sorted(outcomes) == sorted(
+        [
+            Skipped(
+                f"line {root_line}", f"conversation {root} belongs to another user than {other!r}"
+            ),
+            Skipped(
+                f"line {branch_line}",
+                f"convstore.conversation.parent_id: conversation {root} was not imported "
+                f"(line {root_line} was skipped)",
+            ),
+        ]
+    )
+    assert store.list_conversations(other) == []
 
 
 # -- tutorial-era databases --------------------------------------------------------------

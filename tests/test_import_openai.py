@@ -16,6 +16,7 @@ import pytest
 from convstore.cli import main
 from convstore.errors import InvalidInput
 from convstore.transfer.importing import Imported, Skipped, import_source
+from convstore.transfer.lines import MAX_LINE_BYTES
 from convstore.transfer.openai_jsonl import export_openai_lines, read_openai_lines
 
 from .cli_support import one_line
@@ -183,6 +184,43 @@ def test_a_lone_surrogate_is_refused_naming_the_line(store, user):
     lines = ['{"messages": [{"role": "user", "content": "a\\ud800b"}]}']
     with pytest.raises(InvalidInput, match=r"^line 1: messages\[0\]: "):
         _import(store, lines, user)
+
+
+@pytest.mark.parametrize(
+    "escaped",
+    ["a\\ud800bc", "a\\ud800", "\\ud800\\u0041", "\\ud800\\ud83d\\ude00", "a\\udc00"],
+)
+def test_every_escaped_lone_surrogate_refuses_its_line_as_a_chatgpt_export_its_conversation(
+    store, user, escaped
+):
+    # the ChatGPT reader's cases (tests/test_import_chatgpt.py, LONE_SURROGATES)
+    bad = f'{{"messages": [{{"role": "user", "content": "{escaped}"}}]}}'
+    good = json.dumps({"messages": [{"role": "user", "content": "😀"}]})  # \ud83d\ude00
+    with pytest.raises(InvalidInput, match=r"^line 1: messages\[0\]: .*not valid Unicode text"):
+        _import(store, [bad, good], user)
+    outcomes = _import(store, [bad, good], user, skip_invalid=True)
+    assert [type(outcome) for outcome in outcomes] == [Skipped, Imported]
+    assert [conversation["message_count"] for conversation in store.list_conversations(user)] == [1]
+
+
+def test_the_cli_skips_a_line_too_long_in_a_gzip_file(database_url, user, tmp_path, capsys):
+    first, last = (
+        json.dumps({"messages": [{"role": "user", "content": text}]}).encode() + b"\n"
+        for text in ("hi", "hello")
+    )
+    too_long = b'{"messages": "' + b"x" * MAX_LINE_BYTES + b'"}\n'
+    packed = tmp_path / "train.jsonl.gz"
+    packed.write_bytes(gzip.compress(first + too_long + last, 1))
+    arguments = ["--url", database_url, "import", str(packed), "--user", user]
+    assert main([*arguments, "--skip-invalid"]) == 0
+    captured = capsys.readouterr()
+    assert captured.out == (
+        "imported 2 new conversations, 2 new messages\n"
+        "skipped 1 line that could not be imported (listed above)\n"
+    )
+    assert captured.err == (
+        f"skipped line 2: longer than {MAX_LINE_BYTES:,} bytes, the most a line may hold\n"
+    )
 
 
 def test_an_integer_python_will_not_read_is_refused_in_plain_words(store, user):

@@ -1,7 +1,8 @@
 """A reader of the ChatGPT data export: ``conversations.json`` (a JSON array of
 conversations), or the export's ``.zip`` holding it (or, in newer exports,
 ``conversations-000.json`` ...), streamed with ijson, so that memory holds
-one conversation at a time however large the file. It
+one conversation at a time however large the file (and however deep:
+:mod:`convstore.transfer.json_scan` sees the bytes before ijson). It
 yields each conversation as :meth:`convstore.Store.import_conversation` takes
 it (:class:`~convstore.transfer.sources.SourceConversation`), or why it cannot
 (:class:`~convstore.transfer.sources.SourceProblem`).
@@ -120,7 +121,9 @@ from typing import IO, Any, NamedTuple
 import ijson
 
 from .. import validation
-from ..errors import InvalidInput
+from ..errors import ConfigurationError, InvalidInput
+from ..validation import DEFAULT_LIMITS, Limits
+from .json_scan import JsonScan
 from .lines import GZIP_MAGIC, binary_stream, json_kind
 from .sources import SourceConversation, SourceProblem
 
@@ -163,7 +166,9 @@ TEXT_KEYS = ("summary", "content", "text")
 """The text of an object in a readable field (a thought, a transcribed part)."""
 
 
-def read_chatgpt_export(source: IO[bytes]) -> Iterator[SourceConversation | SourceProblem]:
+def read_chatgpt_export(
+    source: IO[bytes], *, limits: Limits = DEFAULT_LIMITS
+) -> Iterator[SourceConversation | SourceProblem]:
     """The conversations of a ChatGPT export, read from the binary stream
     ``source`` as the iterator is advanced: ``conversations.json``, or the
     export's zip archive (its ``conversations.json`` at any depth, or else its
@@ -178,27 +183,41 @@ def read_chatgpt_export(source: IO[bytes]) -> Iterator[SourceConversation | Sour
     in a split export), with the conversation's id and title when it has them;
     a message's place is ``mapping["<node id>"]``.
 
+    Memory holds one conversation, however it is nested: a conversation
+    nested deeper than ``limits.max_json_depth`` below the export's own
+    levels (71 in all by default), whose keys on the way to a nested value
+    hold more than 64 KiB, or that holds an escaped lone surrogate
+    (``"\\ud800"``) is a :class:`SourceProblem`, naming the byte, before
+    ijson builds it (:mod:`convstore.transfer.json_scan`). ``limits`` are
+    the store's, as :func:`convstore.connect` takes them.
+
     :raises InvalidInput: when the input is not a JSON array of objects, is
-        not valid JSON (naming the byte, counted from 1, where the parser
-        stopped), or is a zip without ``conversations.json`` or a damaged one;
-        the conversations before the fault have been yielded.
+        not valid JSON or UTF-8 (naming the byte, counted from 1, where the
+        parser stopped), or is a zip without ``conversations.json`` or a
+        damaged one; the conversations before the fault have been yielded.
+    :raises ConfigurationError: when ``limits`` is not a :class:`~convstore.Limits`.
     """
     source = binary_stream(source)
+    if not isinstance(limits, Limits):
+        raise ConfigurationError(
+            f"limits must be a convstore.Limits, not {validation.show(limits)}"
+        )
     seekable = source.seekable()
     start = source.tell() if seekable else 0
     head = _read_at_least(source, 4)
     if not head.startswith(ZIP_MAGIC):
-        yield from _read_json(_Counted(source, head), "the input", "conversations")
+        stream = _Counted(source, JsonScan(limits), head)
+        yield from _read_json(stream, "the input", "conversations")
         return
     if seekable:
         source.seek(start)
-        yield from _read_zip(source)
+        yield from _read_zip(source, limits)
         return
     with tempfile.TemporaryFile() as copy:
         copy.write(head)
         shutil.copyfileobj(source, copy, CHUNK_SIZE)
         copy.seek(0)
-        yield from _read_zip(copy)
+        yield from _read_zip(copy, limits)
 
 
 def _read_at_least(source: IO[bytes], size: int) -> bytes:
@@ -212,7 +231,7 @@ def _read_at_least(source: IO[bytes], size: int) -> bytes:
     return head
 
 
-def _read_zip(archive: IO[bytes]) -> Iterator[SourceConversation | SourceProblem]:
+def _read_zip(archive: IO[bytes], limits: Limits) -> Iterator[SourceConversation | SourceProblem]:
     try:
         export = zipfile.ZipFile(archive)
     except zipfile.BadZipFile as error:
@@ -221,7 +240,7 @@ def _read_zip(archive: IO[bytes]) -> Iterator[SourceConversation | SourceProblem
         for member, label in _conversation_files(export.namelist()):
             try:
                 with export.open(member) as stream:
-                    yield from _read_json(_Counted(stream), member, label)
+                    yield from _read_json(_Counted(stream, JsonScan(limits)), member, label)
             except (zipfile.BadZipFile, zlib.error, EOFError) as error:
                 raise InvalidInput(f"{member} in the zip archive is damaged ({error})") from None
             except (RuntimeError, NotImplementedError) as error:  # encrypted; Deflate64 ...
@@ -255,12 +274,14 @@ def _conversation_files(names: list[str]) -> list[tuple[str, str]]:
 
 
 class _Counted:
-    """A binary stream as ijson reads it, counting the bytes it hands on and
-    keeping the last chunk, so that an error can say where it is; ``pending``
-    is what was read from ``source`` already and comes first."""
+    """A binary stream as ijson reads it, scanned on the way (``scan``),
+    counting the bytes it hands on and keeping the last chunk, so that an
+    error can say where it is; ``pending`` is what was read from ``source``
+    already and comes first."""
 
-    def __init__(self, source: IO[bytes], pending: bytes = b"") -> None:
+    def __init__(self, source: IO[bytes], scan: JsonScan, pending: bytes = b"") -> None:
         self.source = source
+        self.scan = scan
         self.pending = pending
         self.position = 0
         """How many bytes were handed on (or skipped)."""
@@ -271,9 +292,16 @@ class _Counted:
     def read(self, size: int = -1) -> bytes:
         if size == 0:  # ijson asks whether the stream is binary
             return b""
-        chunk, self.pending = self.pending, b""
-        if size < 0 or len(chunk) < size:
-            chunk += self.source.read(size - len(chunk) if size > 0 else -1)
+        data, self.pending, wanted = self.pending, b"", size
+        while True:
+            at_end = False
+            if size < 0 or len(data) < wanted:
+                more = self.source.read(wanted - len(data) if size > 0 else -1)
+                data, at_end = data + more, not more
+            chunk, self.pending = self.scan.scan(data, self.position, at_end)
+            if chunk or at_end:
+                break
+            wanted = len(data) + CHUNK_SIZE  # all of it is an escape cut short: read on
         self.chunk, self.chunk_start = chunk, self.position
         self.position += len(chunk)
         return chunk
@@ -309,6 +337,10 @@ def _read_json(
                 "it must be a JSON array of conversations"
             )
         where = _where(place, conversation)
+        refused = stream.scan.problems.pop(index, None)
+        if refused is not None:
+            yield SourceProblem(where, refused)
+            continue
         try:
             tree = _conversation_tree(conversation, where)
         except InvalidInput as error:
@@ -341,10 +373,10 @@ def _array_items(stream: _Counted, name: str) -> Iterator[Any]:
             return
         except ijson.JSONError as error:
             raise InvalidInput(f"{name} is not valid JSON: {_parse_error(error, stream)}") from None
-        except UnicodeDecodeError:  # a lone surrogate escaped as \ud800, which ijson decodes
+        except UnicodeDecodeError as error:  # bytes yajl lets by: a surrogate, an overlong form
             raise InvalidInput(
-                f"{name} holds a string that is not valid Unicode text (an escaped lone "
-                f"surrogate such as \\ud800), near byte {stream.position:,}"
+                f"{name} is not UTF-8 text ({error.reason}) near byte {stream.position:,}; "
+                "a ChatGPT export is UTF-8"
             ) from None
         yield item
 
@@ -496,7 +528,8 @@ def _branch(
         "updated_at": max(own_times),
     }
     branch_where = f'{where}, branch from mapping["{path.start}"]'
-    return SourceConversation(branch_where, branch, _path_messages(mapping, path))
+    messages = _path_messages(mapping, path)
+    return SourceConversation(branch_where, branch, messages, part_of=where)
 
 
 def _conversation_id(conversation: Mapping[str, Any]) -> str:

@@ -23,7 +23,8 @@ from datetime import datetime
 from pathlib import Path
 from typing import IO, Any, NamedTuple, cast
 
-from ..errors import InvalidInput
+from ..errors import ConfigurationError, InvalidInput
+from ..validation import DEFAULT_LIMITS, Limits, show
 from .chatgpt_export import ZIP_MAGIC, read_chatgpt_export
 from .jsonl import conversation_of_line
 from .lines import GZIP_MAGIC, binary_stream, read_json_lines
@@ -90,17 +91,26 @@ def open_source(source: IO[bytes], name: str | None, format_name: str | None) ->
 
 
 def read_source(
-    opened: OpenedSource, *, user_id: str | None, imported_at: datetime
+    opened: OpenedSource,
+    *,
+    user_id: str | None,
+    imported_at: datetime,
+    limits: Limits = DEFAULT_LIMITS,
 ) -> Iterator[SourceConversation | SourceProblem]:
     """The conversations of ``opened``, as its format's reader yields them.
     ``user_id`` owns the conversations of a format without owners, for their
-    ids; ``imported_at`` is their time when the format has none (OpenAI's).
+    ids; ``imported_at`` is their time when the format has none (OpenAI's);
+    ``limits`` are the store's, which bound how deep a ChatGPT export may nest
+    (:func:`~convstore.transfer.chatgpt_export.read_chatgpt_export`).
 
     :raises InvalidInput: for an ``llm`` log that is not a file on disk, or
         a format without owners and no ``user_id``.
+    :raises ConfigurationError: when ``limits`` is not a :class:`~convstore.Limits`.
     """
     if not isinstance(opened, OpenedSource):
         raise InvalidInput(f"opened must be what open_source returns, not {type(opened).__name__}")
+    if not isinstance(limits, Limits):
+        raise ConfigurationError(f"limits must be a convstore.Limits, not {show(limits)}")
     if opened.format == "convstore":
         return read_json_lines(opened.stream, conversation_of_line)
     if opened.format == JSON_LINES:
@@ -114,7 +124,7 @@ def read_source(
             raise InvalidInput("an llm logs.db is read as a database file: give its path, unpacked")
         return read_llm_logs(opened.name)
     if opened.format == "chatgpt":
-        return read_chatgpt_export(opened.stream)
+        return read_chatgpt_export(opened.stream, limits=limits)
     return read_json_lines(opened.stream, OpenAILines(user_id, imported_at))
 
 

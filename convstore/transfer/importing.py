@@ -7,6 +7,11 @@ is kept as it is) and what was committed before a failure stays committed.
 A branch whose parent is not stored yet waits, in memory, until its parent
 is imported (a convstore export lists conversations by activity, so a branch
 may come first). A new root's active branch is chosen when that branch is imported.
+
+A branch whose parent the import refused (with ``skip_invalid``: say another
+user's conversation of that id) is left out too: without a word when the
+source holds it within the same entry (a ChatGPT conversation's branches: its
+report covers them), else reported as such, not as an orphan.
 """
 
 from __future__ import annotations
@@ -104,6 +109,10 @@ class _Importer:
         """Branches by the parent they wait for."""
         self.showing: set[str] = set()
         """The active branches of new roots, still to come."""
+        self.not_imported: dict[str, str] = {}
+        """The conversations of the source refused, or left out with their
+        parents, each with the entry of the source that holds it
+        (:func:`_entry_of`)."""
 
     def refused(self, where: str, error: ConvstoreError) -> Skipped:
         """A :class:`Skipped` for the entry at ``where`` (with
@@ -124,10 +133,16 @@ class _Importer:
             try:
                 result = self.store.import_conversation(conversation, messages)
             except NotFound:  # only a branch's parent can be missing
-                self.waiting.setdefault(_id_of(conversation["parent_id"]), []).append(current)
+                parent_id = _id_of(conversation["parent_id"])
+                if parent_id in self.not_imported:
+                    yield from self._without_parent(current, parent_id)
+                    yield from self._left_out(current)
+                else:
+                    self.waiting.setdefault(parent_id, []).append(current)
                 continue
             except InvalidInput as error:
                 yield self.refused(current.where, type(error)(_in_source(str(error), current)))
+                yield from self._left_out(current)
                 continue
             except ConvstoreError as error:
                 raise type(error)(f"{current.where}: {_in_source(str(error), current)}") from error
@@ -140,6 +155,32 @@ class _Importer:
             yield Imported(current.where, int(result.created), result.messages)
             ready += self.waiting.pop(conversation_id, [])
 
+    def _left_out(self, entry: SourceConversation) -> Iterator[Skipped]:
+        """Note that ``entry`` is not imported, nor the branches that wait for
+        it, nor theirs (a loop: branches may nest thousands deep)."""
+        left_out = [entry]
+        while left_out:
+            current = left_out.pop()
+            given_id = current.conversation.get("id")
+            if not isinstance(given_id, str):
+                continue
+            conversation_id = _id_of(given_id)
+            self.not_imported[conversation_id] = _entry_of(current)
+            for branch in self.waiting.pop(conversation_id, []):
+                yield from self._without_parent(branch, conversation_id)
+                left_out.append(branch)
+
+    def _without_parent(self, branch: SourceConversation, parent_id: str) -> Iterator[Skipped]:
+        """The report of ``branch``, whose parent is not imported, unless the
+        source holds it in the parent's entry (whose report covers it)."""
+        parent_entry = self.not_imported[parent_id]
+        if _entry_of(branch) != parent_entry:
+            error = InvalidInput(
+                f"{branch.conversation_path}parent_id: conversation {parent_id} was not "
+                f"imported ({parent_entry} was skipped)"
+            )
+            yield self.refused(branch.where, error)
+
     def orphans(self) -> Iterator[Skipped]:
         """The branches still waiting at the end: their parents were on no
         entry (or skipped) and are not in the store."""
@@ -151,6 +192,11 @@ class _Importer:
                     "its branches"
                 )
                 yield self.refused(branch.where, error)
+
+
+def _entry_of(entry: SourceConversation) -> str:
+    """The entry of the source that holds ``entry``: where it starts."""
+    return entry.where if entry.part_of is None else entry.part_of
 
 
 def _id_of(conversation_id: str) -> str:

@@ -36,6 +36,11 @@ class SourceConversation(NamedTuple):
     """Where within ``where`` the source holds the members of the
     conversation's ``extra``, when not under ``conversation_path + "extra."``
     (an OpenAI line holds ``tools`` at the top: ``""``)."""
+    part_of: str | None = None
+    """For a branch the source holds within the entry of its root (a ChatGPT
+    conversation's branches): the root's ``where``. A branch whose parent was
+    refused in the same entry goes with it, without a report of its own;
+    ``None``: an entry of its own (a line), reported alone."""
 
 
 class SourceProblem(NamedTuple):
