@@ -27,7 +27,7 @@ import uuid
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
-from functools import cached_property
+from functools import cache, cached_property
 from pathlib import Path
 from types import ModuleType
 from typing import Any
@@ -40,6 +40,7 @@ from convstore import ConvstoreError, InvalidInput, Limits, queries, validation
 from convstore.agent import PersistentAgent
 from convstore.content import search_query
 from convstore.queries import NamedQuery
+from convstore.sqlfiles.parser import Query, load_query
 from convstore.store import Store
 from convstore.transfer import (
     chatgpt_export,
@@ -244,12 +245,23 @@ class World:
                 store.close()
 
 
+SNAPSHOT_TABLES = ("conversations", "messages", "attachments")
+
+
+@cache
+def _rows_of_user(dialect: str, table: str) -> Query:
+    name = f"rows_of_user_{table}"
+    return load_query(Path(__file__).parent / "sql" / f"{name}.sql", dialect, name)
+
+
 def _snapshot(stores: list[Store], user: str) -> dict[str, Any]:
-    """The user's conversations with their messages, in each store."""
+    """Every stored column of the user's conversations, messages and
+    attachments, in each store (a statement a table: the walk takes one
+    after every failed call)."""
     return {
-        f"{index}:{conversation['id']}": stores[index].get_conversation(conversation["id"])
-        for index in range(len(stores))
-        for conversation in stores[index].list_conversations(user, limit=1000)
+        f"{index}:{table}": store.database.run(_rows_of_user(store.dialect, table), user_id=user)
+        for index, store in enumerate(stores)
+        for table in SNAPSHOT_TABLES
     }
 
 

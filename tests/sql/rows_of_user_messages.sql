@@ -1,0 +1,8 @@
+-- Every stored column of a user's messages, in a fixed order: what a failed call
+-- must leave unchanged (tests/test_every_failure_is_typed.py).
+-- :user_id  the user
+-- Index: none needed (a test's few rows).
+SELECT *
+  FROM messages
+ WHERE user_id = :user_id
+ ORDER BY conversation_id, seq;
