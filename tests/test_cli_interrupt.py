@@ -13,6 +13,7 @@ import sys
 import termios
 import time
 import uuid
+from collections.abc import Callable
 from pathlib import Path
 from typing import IO
 
@@ -60,11 +61,7 @@ def test_ctrl_c_says_where_the_import_stopped_and_what_it_stored(tmp_path):
         text=True,
     )
     try:
-        deadline = time.monotonic() + 60
-        while _stored(url) < 20:  # the import is under way, some lines committed
-            assert process.poll() is None, process.communicate()
-            assert time.monotonic() < deadline, "the import did not start within 60 s"
-            time.sleep(0.01)
+        _wait_until(process, lambda: _stored(url) >= 20)  # some lines committed
         process.send_signal(signal.SIGINT)
         out, err = process.communicate(timeout=60)
     finally:
@@ -134,11 +131,8 @@ def test_ctrl_c_before_anything_is_stored_says_so(tmp_path, stdin_holds):
     try:
         process.stdin.write(head)
         process.stdin.flush()
-        deadline = time.monotonic() + 60
-        while _unread(process.stdin):  # read to tell its format: the import is under way
-            assert process.poll() is None, process.communicate()
-            assert time.monotonic() < deadline, "the import did not start within 60 s"
-            time.sleep(0.01)
+        stdin = process.stdin
+        _wait_until(process, lambda: not _unread(stdin))  # read to tell its format
         said = [process.stderr.readline() for _ in said_before]
         process.send_signal(signal.SIGINT)
         out, err = process.communicate(timeout=60)
@@ -151,3 +145,12 @@ def test_ctrl_c_before_anything_is_stored_says_so(tmp_path, stdin_holds):
         assert line.startswith(start), line
     assert err.splitlines() == [last_line], err
     assert _stored(url) == 0
+
+
+def _wait_until(process: subprocess.Popen, under_way: Callable[[], bool]) -> None:
+    """Wait (60 s at most) until ``under_way()`` says the import has got far enough."""
+    deadline = time.monotonic() + 60
+    while not under_way():
+        assert process.poll() is None, process.communicate()
+        assert time.monotonic() < deadline, "the import did not get there within 60 s"
+        time.sleep(0.01)
