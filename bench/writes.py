@@ -125,7 +125,7 @@ def _appends(
     conversation_id = store.create_conversation("bench-writes")
     insert = dataset.bench_query(store.dialect, "peer_messages_insert")
     convstore_rates, peer_rates = [], []
-    with _held(store) as held:
+    with store.database.checkout() as held:  # autocommit, held for the whole measurement
         for _ in range(6):
             started = time.perf_counter()
             for i in range(plan.appends):
@@ -214,13 +214,6 @@ def _reads(store: Store, url: str, plan: Plan, column: str, figures: Figures) ->
             figures.add(column, f"{name}, ms", convstore_ms)
             figures.add(column, f"{name}: its statement by hand, held connection, ms", by_hand_ms)
             figures.add(column, f"{name} / by hand, x", convstore_ms / by_hand_ms)
-
-
-@contextmanager
-def _held(store: Store) -> Iterator[Callable[..., object]]:
-    """A connection of the store's held for the whole measurement (autocommit)."""
-    with store.database.checkout() as connection:
-        yield connection
 
 
 @contextmanager
