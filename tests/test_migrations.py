@@ -158,12 +158,12 @@ def test_rolling_back_the_openai_format_keeps_function_results_as_tool_messages(
             ],
         )
     dialect = _dialect(empty_database_url)
-    rollback_sql = (
-        migrations_dir(dialect) / f"{FORMAT_MIGRATION[dialect]}.rollback.sql"
-    ).read_text()
-    rows = _run_script(
-        empty_database_url, rollback_sql, "SELECT seq, role, name, content FROM messages"
-    )
+    newest_first = sorted(_migration_ids(dialect), reverse=True)
+    for migration_id in newest_first[: newest_first.index(FORMAT_MIGRATION[dialect]) + 1]:
+        script = (migrations_dir(dialect) / f"{migration_id}.rollback.sql").read_text()
+        rows = _run_script(
+            empty_database_url, script, "SELECT seq, role, name, content FROM messages"
+        )
     assert sorted(rows) == [(1, "assistant", None, None), (2, "tool", "weather", "sunny")]
 
 
@@ -276,6 +276,37 @@ def test_the_attachments_migration_goes_down_and_up_keeping_every_message_as_giv
         (newest,) = store.get_messages(conversation_id, limit=1, attachments="reference")
         assert newest["content"][0]["attachment"]["bytes"] == len(PICTURE)
         assert store.get_messages(conversation_id, limit=1)[0]["content"] == [image]
+
+
+SEARCH_MIGRATIONS = {  # newest first
+    "sqlite": ["sqlite_0018_search_off_the_write_path"],
+    "postgres": ["pg_0025_pending_search_index", "pg_0024_search_off_the_write_path"],
+}
+INDEXED = {
+    "sqlite": "SELECT count(*) FROM messages_fts",
+    "postgres": "SELECT count(*) FROM messages WHERE search_vector IS NOT NULL",
+}
+
+
+def test_the_search_migration_goes_down_and_up_losing_no_message_from_search(
+    empty_database_url,
+):
+    """Its rollback indexes what appends left unindexed (back to indexing in
+    every append); migrated up again, old and new messages are found."""
+    with convstore.connect(empty_database_url, migrate=True) as store:
+        conversation_id = store.create_conversation("u")
+        store.add_messages(conversation_id, [{"role": "user", "content": "zebra"}] * 2)
+    dialect = _dialect(empty_database_url)
+    folder = migrations_dir(dialect)
+    for migration_id in SEARCH_MIGRATIONS[dialect]:
+        script = (folder / f"{migration_id}.rollback.sql").read_text()
+        down = _run_script(empty_database_url, script, INDEXED[dialect])
+    assert down == [(2,)]
+    for migration_id in reversed(SEARCH_MIGRATIONS[dialect]):
+        _run_script(empty_database_url, (folder / f"{migration_id}.sql").read_text(), "SELECT 1")
+    with convstore.connect(empty_database_url) as store:
+        store.add_message(conversation_id, "user", "zebra again")
+        assert sorted(m["seq"] for m in store.search_messages("u", "zebra")) == [1, 2, 3]
 
 
 REFUSE_RECORDING = {

@@ -2,12 +2,21 @@
 
 from __future__ import annotations
 
+import threading
+from pathlib import Path
+
 import psycopg
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 import convstore
+from convstore.sqlfiles.parser import load_query
+from convstore.types import POSTGRES
+
+LOCK_FOR_INDEXING = load_query(
+    Path(__file__).parent / "sql" / "lock_messages_for_indexing.sql", POSTGRES, "lock"
+)
 
 
 @pytest.fixture
@@ -93,6 +102,84 @@ def test_deleted_conversations_disappear_from_search(store, user, library):
     store.delete_conversation(trip)
     assert store.search_messages(user, "museum") == []
     assert store.search_conversations(user, "lisbon") == []
+
+
+def test_replaced_text_is_found_by_its_new_words_only(store, user):
+    conversation_id = store.create_conversation(user)
+    store.add_message(conversation_id, "user", "zebra crossing")
+    assert [m["seq"] for m in store.search_messages(user, "zebra")] == [1]
+    store.replace_message(conversation_id, 1, {"role": "user", "content": "okapi crossing"})
+    assert store.search_messages(user, "zebra") == []
+    assert [m["seq"] for m in store.search_messages(user, "okapi")] == [1]
+
+
+# -- search indexing off the write path (issue 17) ---------------------------------------
+
+
+def test_appends_leave_search_indexing_to_the_next_search(store, user):
+    """An append stores no search words; the next search of its user indexes
+    that user's messages first, and no other user's."""
+    mine = store.create_conversation(user)
+    store.add_messages(mine, [{"role": "user", "content": f"zebra {n}"} for n in range(3)])
+    theirs = store.create_conversation(f"{user}-other")
+    store.add_message(theirs, "user", "zebra")
+    assert len(store.search_messages(user, "zebra")) == 3
+    assert store.index_pending_search(user) == 0
+    assert store.index_pending_search(f"{user}-other") == 1
+    assert store.index_pending_search(f"{user}-other") == 0
+
+
+def test_a_message_another_session_is_indexing_is_found_from_its_text(postgres_url, user):
+    """Messages whose rows another session holds are skipped by the search's
+    own indexing, not waited for, and the search reads them from their text:
+    found, and ranked as the index ranks them."""
+    with convstore.connect(postgres_url) as store, convstore.connect(postgres_url) as other:
+        conversation_id = store.create_conversation(user)
+        store.add_messages(
+            conversation_id,
+            [
+                {"role": "user", "content": "the zebra and the okapi"},
+                {"role": "assistant", "content": "a zebra, a zebra"},
+            ],
+        )
+        locked, release = threading.Event(), threading.Event()
+
+        def hold_the_rows():
+            with other.transaction(), other.connection() as connection:
+                connection.execute(
+                    LOCK_FOR_INDEXING.statement, {"conversation_id": conversation_id}
+                )
+                locked.set()
+                release.wait(30)
+
+        holder = threading.Thread(target=hold_the_rows)
+        holder.start()
+        try:
+            assert locked.wait(30)
+            while_held = store.search_messages(user, "zebra")
+            assert store.search_conversations(user, "okapi")[0]["id"] == conversation_id
+            assert store.index_pending_search(user) == 0
+        finally:
+            release.set()
+            holder.join()
+        assert store.index_pending_search(user) == 2
+        indexed = store.search_messages(user, "zebra")
+    assert [(m["seq"], m["rank"]) for m in while_held] == [(m["seq"], m["rank"]) for m in indexed]
+    assert [m["seq"] for m in indexed] == [2, 1]
+
+
+def test_a_read_only_postgres_session_still_finds_every_message(postgres_url, user):
+    """Where nothing can be written (here every transaction is read-only, as
+    on a standby) the search indexes nothing and still finds every message."""
+    with convstore.connect(postgres_url) as store:
+        conversation_id = store.create_conversation(user)
+        store.add_message(conversation_id, "user", "zebra crossing")
+    read_only = f"{postgres_url}?options=-c%20default_transaction_read_only%3Don"
+    with convstore.connect(read_only) as store:
+        assert [m["seq"] for m in store.search_messages(user, "zebra")] == [1]
+        assert [c["id"] for c in store.search_conversations(user, "crossing")] == [conversation_id]
+        with pytest.raises(convstore.ReadOnlyDatabase):
+            store.index_pending_search(user)
 
 
 typed = st.text(

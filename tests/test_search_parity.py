@@ -20,8 +20,10 @@ from hypothesis import strategies as st
 import convstore
 from convstore.content import search_text
 from convstore.content.search_text import fold
+from convstore.db.sqlite import SQLiteDatabase
 from convstore.migrate import _backend, _known_migrations
 from convstore.sqlfiles.parser import load_query
+from convstore.store import Store
 from convstore.urls import DatabaseURL
 
 TEST_SQL = Path(__file__).parent / "sql"
@@ -68,6 +70,32 @@ def both(sqlite_url, postgres_url, user):
         store.close()
 
 
+@pytest.fixture
+def unindexed(tmp_path, postgres_url, user):
+    """The corpus again, searched only where nothing can be indexed, so every
+    match is read from the text (migrations sqlite_0018 and pg_0024): a
+    SQLite file opened read-only, and a PostgreSQL session whose
+    transactions are read-only (another user in the same database). Pairs of
+    store and user."""
+    sqlite_path = tmp_path / "unindexed.db"
+    copies = {f"sqlite:///{sqlite_path}": user, postgres_url: f"{user}-unindexed"}
+    for url, owner in copies.items():
+        with convstore.connect(url) as writer:
+            for title, texts in CORPUS.items():
+                conversation_id = writer.create_conversation(owner, title=title)
+                writer.add_messages(
+                    conversation_id, [{"role": "user", "content": t} for t in texts]
+                )
+    read_only_session = "?options=-c%20default_transaction_read_only%3Don"
+    readers = [
+        (Store(SQLiteDatabase(str(sqlite_path), read_only=True)), user),
+        (convstore.connect(postgres_url + read_only_session), f"{user}-unindexed"),
+    ]
+    yield readers
+    for store, _ in readers:
+        store.close()
+
+
 def _found(store, user, query):
     return sorted((m["title"], m["seq"]) for m in store.search_messages(user, query, limit=1000))
 
@@ -98,10 +126,15 @@ QUERIES = st.lists(
     max_examples=300, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
 )
 @given(query=QUERIES)
-def test_generated_queries_find_the_same_messages_on_both(both, user, query):
+def test_generated_queries_find_the_same_messages_on_both(both, unindexed, user, query):
+    """... and the same whether the messages are indexed or not yet."""
     sqlite, postgres = both
-    assert _found(sqlite, user, query) == _found(postgres, user, query)
-    assert _grouped(sqlite, user, query) == _grouped(postgres, user, query)
+    found, grouped = _found(sqlite, user, query), _grouped(sqlite, user, query)
+    assert _found(postgres, user, query) == found
+    assert _grouped(postgres, user, query) == grouped
+    for store, owner in unindexed:
+        assert _found(store, owner, query) == found, store.dialect
+        assert _grouped(store, owner, query) == grouped, store.dialect
 
 
 def test_every_word_of_the_corpus_finds_its_messages_on_both(both, user):

@@ -14,6 +14,7 @@ so no user text is ever read as query syntax.
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from ..errors import InvalidInput
@@ -92,6 +93,111 @@ def to_fts5(query: SearchQuery) -> str | None:
 def _fts5_string(term: Term) -> str:
     # Folded words hold no quote (ASCII punctuation separates words).
     return '"' + " ".join(term.words) + '"'
+
+
+_FTS5_TOKEN = re.compile(r'\s*(?:"((?:[^"]|"")*)"|(\(|\))|([^\s()"]+))')
+_FTS5_BAREWORD = re.compile(r"[0-9A-Za-z_\x1a\x80-\U0010ffff]+")
+_ASCII_SEPARATORS = re.compile(r"[\x00-\x2f\x3a-\x40\x5b-\x60\x7b-\x7f]+")
+
+
+def fts5_matcher(expression: str) -> Callable[[list[str]], bool]:
+    """A test of whether text of the given folded words matches the FTS5
+    expression ``expression`` as the search index (FTS5, ``ascii``
+    tokenizer) would: for the messages a search reads that are not indexed
+    yet. Understood: strings and bare words (a phrase of the tokenizer's
+    words: ASCII lower-cased, split at ASCII characters other than letters
+    and digits), parentheses, ``AND`` (or nothing), ``OR`` and ``NOT``, with
+    FTS5's precedence (NOT, then AND, then OR) -- everything :func:`to_fts5`
+    writes. Source: SQLite's FTS5 documentation, "Full-text Query Syntax".
+
+    :raises ValueError: for anything else (``NEAR``, a column filter, a
+        prefix ``*``, ``^``, unbalanced parentheses).
+    """
+    tokens = _fts5_tokens(expression)
+    test, position = _fts5_or(tokens, 0)
+    if position != len(tokens):
+        raise ValueError(f"not understood in a search expression: {expression[:80]!r}")
+    return test
+
+
+def _fts5_tokens(expression: str) -> list[tuple[str, str]]:
+    tokens, position = [], 0
+    while expression[position:].strip():
+        token = _FTS5_TOKEN.match(expression, position)
+        if token is None:
+            raise ValueError(f"not understood in a search expression: {expression[:80]!r}")
+        string, parenthesis, bare = token.groups()
+        if string is not None:
+            tokens.append(("phrase", string.replace('""', '"')))
+        elif parenthesis is not None:
+            tokens.append((parenthesis, parenthesis))
+        elif bare in ("AND", "OR", "NOT"):
+            tokens.append((bare, bare))
+        elif bare == "NEAR" and expression[token.end() :].lstrip().startswith("("):
+            raise ValueError("NEAR is not understood in a search expression")
+        elif _FTS5_BAREWORD.fullmatch(bare):
+            tokens.append(("phrase", bare))
+        else:
+            raise ValueError(f"{bare!r} is not understood in a search expression")
+        position = token.end()
+    return tokens
+
+
+_Test = Callable[[list[str]], bool]
+
+
+def _fts5_or(tokens: list[tuple[str, str]], position: int) -> tuple[_Test, int]:
+    tests = []
+    while True:
+        test, position = _fts5_and(tokens, position)
+        tests.append(test)
+        if position < len(tokens) and tokens[position][0] == "OR":
+            position += 1
+            continue
+        return (lambda folded: any(t(folded) for t in tests)), position
+
+
+def _fts5_and(tokens: list[tuple[str, str]], position: int) -> tuple[_Test, int]:
+    tests = []
+    while True:
+        test, position = _fts5_not(tokens, position)
+        tests.append(test)
+        if position < len(tokens) and tokens[position][0] == "AND":
+            position += 1
+        elif not (position < len(tokens) and tokens[position][0] in ("phrase", "(")):
+            return (lambda folded: all(t(folded) for t in tests)), position
+
+
+def _fts5_not(tokens: list[tuple[str, str]], position: int) -> tuple[_Test, int]:
+    wanted, position = _fts5_primary(tokens, position)
+    unwanted = []
+    while position < len(tokens) and tokens[position][0] == "NOT":  # (a NOT b) NOT c
+        test, position = _fts5_primary(tokens, position + 1)
+        unwanted.append(test)
+    return (lambda folded: wanted(folded) and not any(t(folded) for t in unwanted)), position
+
+
+def _fts5_primary(tokens: list[tuple[str, str]], position: int) -> tuple[_Test, int]:
+    kind, text = tokens[position] if position < len(tokens) else ("end", "")
+    if kind == "(":
+        test, position = _fts5_or(tokens, position + 1)
+        if position >= len(tokens) or tokens[position][0] != ")":
+            raise ValueError("unbalanced parentheses in a search expression")
+        return test, position + 1
+    if kind != "phrase":
+        raise ValueError(f"a word or phrase was expected in a search expression, not {text!r}")
+    lowered = "".join(c.lower() if c.isascii() else c for c in text)
+    phrase = tuple(word for word in _ASCII_SEPARATORS.split(lowered) if word)
+    return (lambda folded: bool(phrase) and _holds(folded, phrase)), position + 1
+
+
+def _holds(folded: list[str], phrase: tuple[str, ...]) -> bool:
+    """Whether ``phrase``'s words occur in a row in ``folded``."""
+    width = len(phrase)
+    return any(
+        folded[i] == phrase[0] and tuple(folded[i : i + width]) == phrase
+        for i in range(len(folded) - width + 1)
+    )
 
 
 def to_tsquery(query: SearchQuery) -> str | None:

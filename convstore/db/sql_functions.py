@@ -16,9 +16,11 @@ import sqlite3
 import threading
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from functools import lru_cache
 from types import FrameType
 from typing import Any, NoReturn
 
+from ..content import search_query
 from ..content.json_containment import contains_json
 from ..content.search_text import fold
 
@@ -32,13 +34,20 @@ def register(connection: sqlite3.Connection) -> None:
     :mod:`convstore.content.json_containment`, for the metadata queries), and
     ``convstore_base64(blob)`` (RFC 4648 base64 without line breaks, as
     PostgreSQL's ``translate(encode(data, 'base64'), E'\\n', '')`` gives
-    it: the rollback of migration ``sqlite_0017`` puts attachments back inline)."""
+    it: the rollback of migration ``sqlite_0017`` puts attachments back inline),
+    and ``convstore_search_matches(folded, expression)`` (whether folded text
+    matches a search expression convstore wrote, as the FTS5 index would:
+    :func:`convstore.content.search_query.fts5_matcher`, for the messages
+    ``search_messages`` reads that are not indexed yet, migration ``sqlite_0018``)."""
     connection.create_function("convstore_search_text", 1, _null_or(fold), deterministic=True)
     connection.create_function("convstore_lower", 1, _null_or(str.lower), deterministic=True)
     connection.create_function(
         "convstore_json_contains", 2, _interruptible(contains_json), deterministic=True
     )
     connection.create_function("convstore_base64", 1, _base64, deterministic=True)
+    connection.create_function(
+        "convstore_search_matches", 2, _interruptible(_search_matches), deterministic=True
+    )
 
 
 def interrupted() -> bool:
@@ -79,6 +88,13 @@ def interrupts_noted() -> Iterator[None]:
 def _note_interrupt(signum: int, frame: FrameType | None) -> NoReturn:
     _interrupts.struck = True
     raise KeyboardInterrupt
+
+
+def _search_matches(folded: str | None, expression: str) -> bool:
+    return folded is not None and _matcher(expression)(folded.split(" "))
+
+
+_matcher = lru_cache(maxsize=64)(search_query.fts5_matcher)
 
 
 def _base64(data: bytes | None) -> str | None:

@@ -25,6 +25,7 @@ from ..errors import (
     DatabaseError,
     DatabaseUnavailable,
     InvalidInput,
+    ReadOnlyDatabase,
     SchemaNotMigrated,
 )
 
@@ -37,6 +38,7 @@ _BY_CODE: dict[str, tuple[type[ConvstoreError], str]] = {
     "57P02": (DatabaseUnavailable, "the server ended the session (crash shutdown)"),
     "57P03": (DatabaseUnavailable, "the server cannot accept connections yet"),
     "53300": (DatabaseUnavailable, "the server has no free connection slot"),
+    "25006": (ReadOnlyDatabase, "the transaction or the server is read-only"),
     "42P01": (SchemaNotMigrated, "run `convstore migrate` (or `make migrate`)"),
     "42703": (SchemaNotMigrated, "run `convstore migrate` (or `make migrate`)"),
     "42883": (SchemaNotMigrated, "run `convstore migrate` (or `make migrate`)"),

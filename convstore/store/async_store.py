@@ -172,6 +172,7 @@ class AsyncStore:
     get_recent_context = _twin(Store.get_recent_context)
     search_messages = _twin(Store.search_messages)
     search_conversations = _twin(Store.search_conversations)
+    index_pending_search = _twin(Store.index_pending_search)
     find_messages = _twin(Store.find_messages)
     find_messages_by_metadata = _twin(Store.find_messages_by_metadata)
     find_conversations_by_metadata = _twin(Store.find_conversations_by_metadata)

@@ -73,6 +73,11 @@ BATCH_JSON_BYTES = 64 * 1024 * 1024
 """The most UTF-8 bytes of JSON ``add_messages`` sends in one statement; a
 larger batch is split into several statements of one transaction."""
 
+SEARCH_INDEXING_BATCH = 10_000
+"""The most messages :meth:`Store.index_pending_search` indexes in one
+transaction (a search's, of its user's messages, too), so that no
+transaction holds SQLite's write lock for long."""
+
 
 class Store:
     """Conversations and their messages in one database.
@@ -1690,6 +1695,7 @@ class Store:
         limit = validation.count("limit", limit, minimum=1)
         if expression is None:
             return []
+        self._index_pending_search(owner)
         found = self.run(query_name, user_id=owner, query=expression, limit=limit, **params)
         for row in found:
             row["snippet"] = snippets.snippet(row["content"], parsed)
@@ -1698,6 +1704,44 @@ class Store:
             if query_name == "search_conversations":
                 del row["content"]  # the best match's, for its snippet
         return found
+
+    def index_pending_search(self, user_id: str | None = None) -> int:
+        """Index for search every message appended (or changed) since the
+        last search of its user, and return how many were indexed.
+
+        Appends leave this work to later (README, "Search, metadata and
+        reports"). Each search first indexes its own user's messages, and
+        finds every message either way, so calling this is never needed for
+        results; it moves the work to a moment of your choosing, after a bulk
+        import, say, or from a job.
+        ``user_id`` limits it to one user's messages (on a view, the view's
+        user); ``None`` on a store indexes everyone's. Runs in transactions of
+        at most :data:`SEARCH_INDEXING_BATCH` messages. Messages another
+        session is indexing at that moment are left to it.
+
+        :raises InvalidInput: for a bad user id, or on a view, for another user.
+        :raises ReadOnlyDatabase: on a SQLite file opened read-only, a
+            PostgreSQL standby or in a read-only transaction.
+        """
+        owner = None if user_id is None and self.user_id is None else self._owner(user_id)
+        indexed = 0
+        while True:
+            with self.database.isolated():  # inside a caller's transaction, a savepoint
+                found = self.run("index_pending_search", user_id=owner, limit=SEARCH_INDEXING_BATCH)
+            batch = len(found)
+            indexed += batch
+            if batch < SEARCH_INDEXING_BATCH:
+                return indexed
+
+    def _index_pending_search(self, owner: str) -> None:
+        """A search's first step. Where nothing can be written (a file opened
+        read-only, a standby, a read-only transaction, a role without UPDATE
+        on messages) nothing is indexed, and the search reads those messages
+        from their text (search_messages.sql)."""
+        try:
+            self.index_pending_search(owner)
+        except DatabaseError as error:  # ReadOnlyDatabase, or a privilege the role lacks
+            logger.info("search indexing skipped: %s", error)
 
     def find_messages(self, user_id: str | None, text: str, limit: int = 50) -> list[TextMatch]:
         """A user's messages containing ``text`` exactly, newest written first.

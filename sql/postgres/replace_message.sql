@@ -46,7 +46,8 @@ UPDATE messages
        refusal = :refusal,
        weight = :weight::smallint,
        extra = :extra::jsonb,
-       tokens_estimated = :tokens_estimated::boolean
+       tokens_estimated = :tokens_estimated::boolean,
+       search_vector = NULL  -- indexed again later: index_pending_search.sql
  WHERE conversation_id = :conversation_id
    AND (:user_id::text IS NULL OR user_id = :user_id)
    AND seq = :seq

@@ -12,25 +12,42 @@
 -- :conversation_id  limit to one conversation (a branch: with the messages it
 --                   shares), or NULL for all
 -- :limit            how many messages at most
--- Index: conversation_ancestors_by_ancestor (branch_ids);
---        messages_search (user_id, search_vector), one GIN scan for both.
+-- Messages not indexed yet (search_vector NULL: index_pending_search.sql,
+-- which each search runs first, skips those another session is indexing) are
+-- matched and ranked on their text, as the index would hold it, so every
+-- committed message is found.
+-- Index: messages_search (user_id, search_vector), one GIN scan for both;
+--        messages_search_pending (the messages not indexed yet);
+--        conversation_ancestors_by_ancestor (branch_ids).
 WITH search AS (
     SELECT CAST(:query AS tsquery) AS terms
-), hits AS (
+), matches AS (
     SELECT m.conversation_id, m.seq, m.role, m.content, m.created_at, m.write_order,
            ts_rank(m.search_vector, s.terms) AS rank
       FROM messages AS m, search AS s
      WHERE m.user_id = :user_id
        AND m.search_vector @@ s.terms
-       AND (:conversation_id::uuid IS NULL
-            OR m.conversation_id = :conversation_id
-            OR EXISTS (SELECT 1
-                         FROM conversation_ancestors AS a
-                        WHERE a.conversation_id = :conversation_id
-                          AND a.ancestor_id = m.conversation_id
-                          AND m.seq > a.after_seq
-                          AND m.seq <= a.through_seq))
-     ORDER BY rank DESC, m.write_order DESC NULLS LAST
+    UNION ALL
+    SELECT m.conversation_id, m.seq, m.role, m.content, m.created_at, m.write_order,
+           ts_rank(v.search_vector, s.terms) AS rank
+      FROM messages AS m
+     CROSS JOIN LATERAL (SELECT convstore_message_search_vector(m.content) AS search_vector) AS v
+     CROSS JOIN search AS s
+     WHERE m.user_id = :user_id
+       AND m.search_vector IS NULL
+       AND v.search_vector @@ s.terms
+), hits AS (
+    SELECT *
+      FROM matches AS m
+     WHERE :conversation_id::uuid IS NULL
+        OR m.conversation_id = :conversation_id
+        OR EXISTS (SELECT 1
+                     FROM conversation_ancestors AS a
+                    WHERE a.conversation_id = :conversation_id
+                      AND a.ancestor_id = m.conversation_id
+                      AND m.seq > a.after_seq
+                      AND m.seq <= a.through_seq)
+     ORDER BY m.rank DESC, m.write_order DESC NULLS LAST
      LIMIT :limit
 )
 SELECT h.conversation_id,

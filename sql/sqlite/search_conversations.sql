@@ -7,7 +7,9 @@
 -- :user_id  whose conversations to search
 -- :query    the FTS5 expression
 -- :limit    how many conversations at most
--- Index: messages_fts (FTS5, owner token and folded content); conversations primary key.
+-- Messages not indexed yet are matched on their text, as in search_messages.sql.
+-- Index: messages_fts (FTS5, owner token and folded content);
+--        messages_search_pending_user; conversations primary key.
 WITH hits AS (
     SELECT m.conversation_id, m.seq, m.content,
            -bm25(messages_fts, 1.0, 0.0) AS rank
@@ -15,6 +17,14 @@ WITH hits AS (
       JOIN messages AS m ON m.rowid = messages_fts.rowid
      WHERE messages_fts MATCH printf('owner:u%064d%s', 0, hex(:user_id)) || ' AND content : (' || :query || ')'
        AND m.user_id = :user_id
+    UNION ALL
+    SELECT m.conversation_id, m.seq, m.content, 0.0 AS rank
+      FROM messages_search_pending AS p
+     CROSS JOIN messages AS m  -- the few unindexed first, never every message of the user
+        ON m.rowid = p.message_rowid
+     WHERE p.user_id = :user_id
+       AND m.user_id = :user_id
+       AND convstore_search_matches(convstore_search_text(substr(m.content, 1, 100000)), :query)
 ), ranked AS (
     SELECT hits.*,
            count(*) OVER (PARTITION BY conversation_id) AS matching_messages,
