@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 
+import convstore
 from convstore.sqlfiles.parser import load_query
 
 TEST_SQL = Path(__file__).parent / "sql"
@@ -188,3 +189,26 @@ def test_importing_an_older_export_never_moves_activity_back(open_store, user):
     import_conversations(store, older.getvalue().splitlines())
     assert store.get_conversation(conversation_id)["updated_at"] == updated_at
     assert [m["content"] for m in store.get_messages(conversation_id)] == ["a1", "a2"]
+
+
+TOOL_INSERT = load_query(TEST_SQL / "tool_message_sqlite.sql", "sqlite", "tool_insert")
+
+
+def test_a_tools_own_insert_takes_its_place_in_the_order_of_writes(sqlite_url, user):
+    """convstore's appends number their rows in the INSERT itself (migration
+    sqlite_0019); a row another tool inserts without a number is numbered by
+    a trigger, in its place among them, and is found by search."""
+    with convstore.connect(sqlite_url) as store:
+        first, second = (store.create_conversation(user) for _ in range(2))
+        store.add_message(first, "user", "needle one")
+        store.database.run(
+            TOOL_INSERT, conversation_id=second, user_id=user, seq=1, content="needle two"
+        )
+        assert [c["id"] for c in store.list_conversations(user)] == [second, first]
+        store.add_messages(first, [{"role": "user", "content": "needle three"}])
+        found = store.find_messages(user, "needle")
+        assert [m["content"] for m in found] == ["needle three", "needle two", "needle one"]
+        assert [c["id"] for c in store.list_conversations(user)] == [first, second]
+        assert store.add_message(second, "user", "needle four")["seq"] == 2
+        assert [c["id"] for c in store.list_conversations(user)] == [second, first]
+        assert [m["content"] for m in store.search_messages(user, "two")] == ["needle two"]

@@ -1,10 +1,12 @@
 -- Appends one message to a conversation and returns it. A single INSERT takes
 -- SQLite's write lock before it reads, so seq = last_seq + 1 is gapless and
--- unique even with concurrent writers. The messages_advance_conversation
+-- unique even with concurrent writers; the message takes the next write
+-- order the same way. The messages_advance_conversation
 -- trigger (see the migrations) then advances the conversation's last_seq,
 -- running token totals (unknown tokens count as 100; a pinned message's tokens
--- go to pinned_tokens, not to the running total), message count and updated_at
--- in the same statement. Returns no row when the conversation does not exist,
+-- go to pinned_tokens, not to the running total), message count, updated_at
+-- and activity_order in the same statement, and messages_count_write the
+-- write-order counter (migration sqlite_0019). Returns no row when the conversation does not exist,
 -- or when it already holds a message with :idempotency_key (a retry: nothing is
 -- allocated; the caller reads the stored message).
 -- created_at is UTC text with microseconds (migration sqlite_0009; the clock
@@ -31,16 +33,19 @@
 -- :weight           0 or 1 (fine-tuning), or NULL
 -- :extra            the message's other fields, a JSON object as text
 -- :tokens_estimated 1 when :tokens is convstore's estimate
--- Index: conversations primary key, messages primary key, messages_idempotency_key.
+-- Index: conversations primary key, messages primary key, messages_idempotency_key;
+--        write_order (one row).
 INSERT INTO messages (conversation_id, seq, user_id, role, content, tool_calls,
                       tool_call_id, name, tokens, latency_ms, pinned, tokens_before,
                       metadata, idempotency_key, created_at, kind, payload, fingerprint,
-                      content_parts, function_call, refusal, weight, extra, tokens_estimated)
+                      content_parts, function_call, refusal, weight, extra, tokens_estimated,
+                      write_order)
 SELECT id, last_seq + 1, user_id, :role, :content, :tool_calls,
        :tool_call_id, :name, :tokens, :latency_ms, :pinned, total_tokens,
        :metadata, :idempotency_key, strftime('%Y-%m-%dT%H:%M:%f', 'now') || '000Z',
        coalesce(:kind, 'message'), :payload, :fingerprint, :content_parts, :function_call,
-       :refusal, :weight, :extra, :tokens_estimated
+       :refusal, :weight, :extra, :tokens_estimated,
+       (SELECT last + 1 FROM write_order)
   FROM conversations
  WHERE id = :conversation_id
    AND (:user_id IS NULL OR user_id = :user_id)

@@ -3,10 +3,12 @@
 -- holds is a retry and is skipped (the caller reads the stored one). The
 -- conversation's counters are read once, before any row is inserted (the
 -- MATERIALIZED CTEs are computed first), so the i-th new message gets seq
--- last_seq + i, and tokens_before = the previous total plus the unpinned tokens
--- (unknown counts as 100) of the batch's earlier new messages. The
--- messages_advance_conversation trigger then advances the conversation's
--- counters row by row. Returns no row when the conversation does not exist.
+-- last_seq + i, write order (the counter's last) + i, and tokens_before = the
+-- previous total plus the unpinned tokens (unknown counts as 100) of the
+-- batch's earlier new messages. The messages_advance_conversation trigger
+-- then advances the conversation's counters and activity_order row by row, and
+-- messages_count_write the write-order counter (migration sqlite_0019).
+-- Returns no row when the conversation does not exist.
 -- created_at is UTC text with microseconds (migration sqlite_0009; the clock
 -- has milliseconds, so the last three digits are zeros).
 -- :conversation_id  the conversation
@@ -18,9 +20,11 @@
 --                   fingerprint, content_parts, function_call and extra (JSON
 --                   text or null), refusal, weight and tokens_estimated, in
 --                   the order to append them
--- Index: conversations primary key, messages primary key, messages_idempotency_key.
+-- Index: conversations primary key, messages primary key, messages_idempotency_key;
+--        write_order (one row).
 WITH conversation AS MATERIALIZED (
-    SELECT id, user_id, last_seq, total_tokens
+    SELECT id, user_id, last_seq, total_tokens,
+           (SELECT last FROM write_order) AS write_order_before
       FROM conversations
      WHERE id = :conversation_id
        AND (:user_id IS NULL OR user_id = :user_id)
@@ -62,12 +66,14 @@ WITH conversation AS MATERIALIZED (
 INSERT INTO messages (conversation_id, seq, user_id, role, content, tool_calls,
                       tool_call_id, name, tokens, latency_ms, pinned, tokens_before,
                       metadata, idempotency_key, created_at, kind, payload, fingerprint,
-                      content_parts, function_call, refusal, weight, extra, tokens_estimated)
+                      content_parts, function_call, refusal, weight, extra, tokens_estimated,
+                      write_order)
 SELECT c.id, c.last_seq + b.position, c.user_id, b.role, b.content, b.tool_calls,
        b.tool_call_id, b.name, b.tokens, b.latency_ms, b.pinned,
        c.total_tokens + b.unpinned_tokens_before, b.metadata, b.idempotency_key,
        strftime('%Y-%m-%dT%H:%M:%f', 'now') || '000Z', coalesce(b.kind, 'message'), b.payload, b.fingerprint,
-       b.content_parts, b.function_call, b.refusal, b.weight, b.extra, b.tokens_estimated
+       b.content_parts, b.function_call, b.refusal, b.weight, b.extra, b.tokens_estimated,
+       c.write_order_before + b.position
   FROM conversation AS c, batch AS b
  ORDER BY b.position
 RETURNING conversation_id, seq, role, content, tool_calls, tool_call_id, name,

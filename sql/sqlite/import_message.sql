@@ -25,15 +25,19 @@
 -- :tokens_estimated 1 when :tokens is convstore's estimate
 -- :created_at       a timestamp as SQLite stores it (UTC,
 --                   2026-11-25T13:38:38.123000Z; convstore converts any ISO 8601 input)
--- Index: messages primary key.
+-- It takes the next write order (the counter moves past it: migration
+-- sqlite_0019).
+-- Index: messages primary key; write_order (one row).
 INSERT INTO messages (conversation_id, seq, user_id, role, content, tool_calls, tool_call_id,
                       name, tokens, latency_ms, pinned, tokens_before, metadata,
                       idempotency_key, created_at, kind, payload, fingerprint,
-                      content_parts, function_call, refusal, weight, extra, tokens_estimated)
+                      content_parts, function_call, refusal, weight, extra, tokens_estimated,
+                      write_order)
 SELECT id, :seq, user_id, :role, :content, :tool_calls, :tool_call_id,
        :name, :tokens, :latency_ms, :pinned, 0, :metadata,
        :idempotency_key, :created_at, coalesce(:kind, 'message'), :payload, :fingerprint,
-       :content_parts, :function_call, :refusal, :weight, :extra, :tokens_estimated
+       :content_parts, :function_call, :refusal, :weight, :extra, :tokens_estimated,
+       (SELECT last + 1 FROM write_order)
   FROM conversations
  WHERE id = :conversation_id
    AND (:user_id IS NULL OR user_id = :user_id)
