@@ -42,12 +42,12 @@ from .base import (
     Database,
     PoolOptions,
     Tracer,
-    fetched,
     fetched_in_chunks,
     logger,
     values_sendable,
 )
 from .opening import postgres_error
+from .rows import row_dicts
 from .sqlstates import convstore_error
 
 # Never prepared: the statements that carry the session's scope key (SQL of the
@@ -328,7 +328,7 @@ class PostgresDatabase(Database):
             prepare = False if query.name in _NEVER_PREPARED else None
             with values_sendable(query):
                 cursor.execute(query.statement, params, prepare=prepare)
-            return fetched(cursor)
+            return _rows(cursor)
 
     @staticmethod
     def iterate(
@@ -377,6 +377,18 @@ class PostgresDatabase(Database):
 
     def close(self) -> None:
         self.pool.close()
+
+
+def _rows(cursor: psycopg.Cursor) -> list[dict]:
+    """The executed statement's rows as plain dicts (none for a statement
+    without rows). Column names are read from the result itself: psycopg's
+    ``description`` builds an object per column at every access (measured:
+    27 us for get_message's 21 columns, against 2 us)."""
+    result = cursor.pgresult
+    if result is None or result.nfields == 0:
+        return []
+    columns = [result.fname(index).decode() for index in range(result.nfields)]
+    return row_dicts(columns, cursor.fetchall())
 
 
 def _options_given(conninfo: str) -> str:
