@@ -387,7 +387,7 @@ def _rows(cursor: psycopg.Cursor) -> list[dict]:
     result = cursor.pgresult
     if result is None or result.nfields == 0:
         return []
-    columns = [result.fname(index).decode() for index in range(result.nfields)]
+    columns = [bytes(result.fname(index) or b"").decode() for index in range(result.nfields)]
     return row_dicts(columns, cursor.fetchall())
 
 
