@@ -365,15 +365,19 @@ def query_parameter(name: str, value: Any, field: str | None = None) -> Any:
     :raises InvalidInput: naming ``field`` (default: ``name``).
     """
     field = name if field is None else field
-    if value is None:
-        return None
+    if value is None or not reads_parameter(name):
+        return value
     if is_timestamp_parameter(name):
         return timestamp(field, value)
     if name == "limit":
         return count(field, value, minimum=1)
-    if name == "conversation_id":
-        return conversation_id(value)
-    return value
+    return conversation_id(value)
+
+
+def reads_parameter(name: str) -> bool:
+    """Whether :func:`query_parameter` reads a parameter named ``name``
+    (rather than pass its value as given)."""
+    return is_timestamp_parameter(name) or name in ("limit", "conversation_id")
 
 
 def is_timestamp_parameter(name: str) -> bool:

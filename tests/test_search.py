@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import random
+import sqlite3
 import threading
+import time
 from pathlib import Path
 
 import psycopg
@@ -11,12 +14,13 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 import convstore
+from convstore.content import search_query
 from convstore.sqlfiles.parser import load_query
-from convstore.types import POSTGRES
+from convstore.store.store import SEARCH_INDEXING_BATCH
+from convstore.types import POSTGRES, SQLITE
 
-LOCK_FOR_INDEXING = load_query(
-    Path(__file__).parent / "sql" / "lock_messages_for_indexing.sql", POSTGRES, "lock"
-)
+TEST_SQL = Path(__file__).parent / "sql"
+LOCK_FOR_INDEXING = load_query(TEST_SQL / "lock_messages_for_indexing.sql", POSTGRES, "lock")
 
 
 @pytest.fixture
@@ -129,6 +133,54 @@ def test_appends_leave_search_indexing_to_the_next_search(store, user):
     assert store.index_pending_search(f"{user}-other") == 0
 
 
+def test_a_search_inside_a_transaction_or_snapshot_writes_nothing(store, user):
+    """Indexing there would hold row locks (or SQLite's write lock) until the
+    block ends, and fail in a snapshot another session's indexing made stale:
+    the search reads the unindexed messages from their text instead."""
+    conversation_id = store.create_conversation(user)
+    store.add_message(conversation_id, "user", "zebra crossing")
+    with store.snapshot():
+        assert [m["seq"] for m in store.search_messages(user, "zebra")] == [1]
+    with store.transaction():
+        assert [c["id"] for c in store.search_conversations(user, "zebra")] == [conversation_id]
+    assert store.index_pending_search(user) == 1
+
+
+def test_a_backlog_is_indexed_in_transactions_of_a_bounded_size(store, user):
+    conversation_id = store.create_conversation(user)
+    backlog = SEARCH_INDEXING_BATCH * 2 + 7
+    store.add_messages(conversation_id, [{"role": "user", "content": "zebra"}] * backlog)
+    sent = []
+    with store.tracer(lambda statement, params: sent.append(statement.split(" */")[0])):
+        assert len(store.search_messages(user, "zebra", limit=backlog)) == backlog
+    assert sent.count("/* convstore: sql/" + store.dialect + "/index_pending_search.sql") == 3
+
+
+def test_a_sqlite_search_with_nothing_to_index_never_waits_for_a_writer(sqlite_url, user):
+    with convstore.connect(sqlite_url, timeout=1) as store:
+        conversation_id = store.create_conversation(user)
+        store.add_message(conversation_id, "user", "zebra")
+        store.search_messages(user, "zebra")  # indexes it
+        writing, done = threading.Event(), threading.Event()
+
+        def write_slowly():
+            with store.transaction():
+                store.add_message(conversation_id, "user", "okapi")
+                writing.set()
+                done.wait(10)
+
+        writer = threading.Thread(target=write_slowly)
+        writer.start()
+        try:
+            assert writing.wait(10)
+            started = time.monotonic()
+            assert [m["seq"] for m in store.search_messages(user, "zebra")] == [1]
+            assert time.monotonic() - started < 0.5
+        finally:
+            done.set()
+            writer.join()
+
+
 def test_a_message_another_session_is_indexing_is_found_from_its_text(postgres_url, user):
     """Messages whose rows another session holds are skipped by the search's
     own indexing, not waited for, and the search reads them from their text:
@@ -180,6 +232,64 @@ def test_a_read_only_postgres_session_still_finds_every_message(postgres_url, us
         assert [c["id"] for c in store.search_conversations(user, "crossing")] == [conversation_id]
         with pytest.raises(convstore.ReadOnlyDatabase):
             store.index_pending_search(user)
+
+
+FTS5_TEXTS = [
+    "a b c",
+    "a c",
+    "a b",
+    "b c",
+    "a",
+    "c a b",
+    "x\u00a0y",
+    "a x\u00a0y",
+    "b",
+    "c c a",
+    "",
+]
+FTS5_PIECES = [
+    "a",
+    "b",
+    "c",
+    "B",
+    '"a b"',
+    '"A, b"',
+    '""',
+    "x\u00a0y",
+    "AND",
+    "OR",
+    "NOT",
+    "(",
+    ")",
+]
+
+
+def test_unindexed_text_is_matched_as_fts5_matches_it():
+    """The matcher of messages not indexed yet (SQLite) against FTS5 itself,
+    on expressions made of words, phrases, empty phrases, parentheses and
+    operators in any order: the same texts, or both refuse the expression."""
+    create, insert, match = (
+        load_query(TEST_SQL / f"fts5_scratch_{name}.sql", SQLITE, name)
+        for name in ("create", "insert", "match")
+    )
+    fts5 = sqlite3.connect(":memory:")
+    fts5.execute(create.statement)
+    for number, text in enumerate(FTS5_TEXTS, 1):
+        fts5.execute(insert.statement, {"number": number, "content": text})
+    chance = random.Random(17)
+    for _ in range(5_000):
+        expression = " ".join(chance.choices(FTS5_PIECES, k=chance.randint(1, 7)))
+        try:
+            expected = [n for (n,) in fts5.execute(match.statement, {"expression": expression})]
+        except sqlite3.OperationalError:
+            expected = None
+        try:
+            matches = search_query.fts5_matcher(expression)
+        except ValueError:
+            found = None
+        else:
+            found = [n for n, text in enumerate(FTS5_TEXTS, 1) if matches(text.split(" "))]
+        assert found == expected, expression
 
 
 typed = st.text(

@@ -95,23 +95,30 @@ def _fts5_string(term: Term) -> str:
     return '"' + " ".join(term.words) + '"'
 
 
-_FTS5_TOKEN = re.compile(r'\s*(?:"((?:[^"]|"")*)"|(\(|\))|([^\s()"]+))')
+_FTS5_TOKEN = re.compile(r'[ \t\n\r\f]*(?:"((?:[^"]|"")*)"|(\(|\))|([^ \t\n\r\f()"]+))')
 _FTS5_BAREWORD = re.compile(r"[0-9A-Za-z_\x1a\x80-\U0010ffff]+")
 _ASCII_SEPARATORS = re.compile(r"[\x00-\x2f\x3a-\x40\x5b-\x60\x7b-\x7f]+")
 
+_Test = Callable[[list[str]], bool]
+_Tokens = list[tuple[str, str]]
 
-def fts5_matcher(expression: str) -> Callable[[list[str]], bool]:
+
+def fts5_matcher(expression: str) -> _Test:
     """A test of whether text of the given folded words matches the FTS5
     expression ``expression`` as the search index (FTS5, ``ascii``
     tokenizer) would: for the messages a search reads that are not indexed
     yet. Understood: strings and bare words (a phrase of the tokenizer's
     words: ASCII lower-cased, split at ASCII characters other than letters
-    and digits), parentheses, ``AND`` (or nothing), ``OR`` and ``NOT``, with
-    FTS5's precedence (NOT, then AND, then OR) -- everything :func:`to_fts5`
-    writes. Source: SQLite's FTS5 documentation, "Full-text Query Syntax".
+    and digits), parentheses, phrases side by side (which bind first: ``a NOT
+    b c`` is ``a NOT (b c)``; an empty phrase among them is left out, alone it
+    matches nothing), then ``NOT``, then ``AND``, then ``OR`` -- everything
+    :func:`to_fts5` writes. Source: SQLite's FTS5 documentation, "Full-text
+    Query Syntax", and its grammar (``fts5parse.y``); a test compares it with
+    FTS5 on generated expressions.
 
     :raises ValueError: for anything else (``NEAR``, a column filter, a
-        prefix ``*``, ``^``, unbalanced parentheses).
+        prefix ``*``, ``^``, ``+``, unbalanced parentheses, a group beside a
+        phrase).
     """
     tokens = _fts5_tokens(expression)
     test, position = _fts5_or(tokens, 0)
@@ -120,9 +127,9 @@ def fts5_matcher(expression: str) -> Callable[[list[str]], bool]:
     return test
 
 
-def _fts5_tokens(expression: str) -> list[tuple[str, str]]:
+def _fts5_tokens(expression: str) -> _Tokens:
     tokens, position = [], 0
-    while expression[position:].strip():
+    while expression[position:].strip(" \t\n\r\f"):
         token = _FTS5_TOKEN.match(expression, position)
         if token is None:
             raise ValueError(f"not understood in a search expression: {expression[:80]!r}")
@@ -143,52 +150,58 @@ def _fts5_tokens(expression: str) -> list[tuple[str, str]]:
     return tokens
 
 
-_Test = Callable[[list[str]], bool]
-
-
-def _fts5_or(tokens: list[tuple[str, str]], position: int) -> tuple[_Test, int]:
+def _fts5_or(tokens: _Tokens, position: int) -> tuple[_Test, int]:
     tests = []
     while True:
         test, position = _fts5_and(tokens, position)
         tests.append(test)
-        if position < len(tokens) and tokens[position][0] == "OR":
-            position += 1
-            continue
-        return (lambda folded: any(t(folded) for t in tests)), position
+        if not (position < len(tokens) and tokens[position][0] == "OR"):
+            return (lambda folded: any(t(folded) for t in tests)), position
+        position += 1
 
 
-def _fts5_and(tokens: list[tuple[str, str]], position: int) -> tuple[_Test, int]:
+def _fts5_and(tokens: _Tokens, position: int) -> tuple[_Test, int]:
     tests = []
     while True:
         test, position = _fts5_not(tokens, position)
         tests.append(test)
-        if position < len(tokens) and tokens[position][0] == "AND":
-            position += 1
-        elif not (position < len(tokens) and tokens[position][0] in ("phrase", "(")):
+        if not (position < len(tokens) and tokens[position][0] == "AND"):
             return (lambda folded: all(t(folded) for t in tests)), position
+        position += 1
 
 
-def _fts5_not(tokens: list[tuple[str, str]], position: int) -> tuple[_Test, int]:
-    wanted, position = _fts5_primary(tokens, position)
+def _fts5_not(tokens: _Tokens, position: int) -> tuple[_Test, int]:
+    wanted, position = _fts5_side_by_side(tokens, position)
     unwanted = []
     while position < len(tokens) and tokens[position][0] == "NOT":  # (a NOT b) NOT c
-        test, position = _fts5_primary(tokens, position + 1)
+        test, position = _fts5_side_by_side(tokens, position + 1)
         unwanted.append(test)
     return (lambda folded: wanted(folded) and not any(t(folded) for t in unwanted)), position
 
 
-def _fts5_primary(tokens: list[tuple[str, str]], position: int) -> tuple[_Test, int]:
-    kind, text = tokens[position] if position < len(tokens) else ("end", "")
-    if kind == "(":
+def _fts5_side_by_side(tokens: _Tokens, position: int) -> tuple[_Test, int]:
+    """Phrases side by side, or one group in parentheses (FTS5 refuses a
+    group beside anything)."""
+    if position < len(tokens) and tokens[position][0] == "(":
         test, position = _fts5_or(tokens, position + 1)
         if position >= len(tokens) or tokens[position][0] != ")":
             raise ValueError("unbalanced parentheses in a search expression")
         return test, position + 1
-    if kind != "phrase":
-        raise ValueError(f"a word or phrase was expected in a search expression, not {text!r}")
-    lowered = "".join(c.lower() if c.isascii() else c for c in text)
-    phrase = tuple(word for word in _ASCII_SEPARATORS.split(lowered) if word)
-    return (lambda folded: bool(phrase) and _holds(folded, phrase)), position + 1
+    phrases = []
+    while True:
+        kind, text = tokens[position] if position < len(tokens) else ("end", "")
+        if kind != "phrase":
+            raise ValueError(f"a word or phrase was expected in a search expression, not {text!r}")
+        lowered = "".join(c.lower() if c.isascii() else c for c in text)
+        phrase = tuple(word for word in _ASCII_SEPARATORS.split(lowered) if word)
+        if phrase:  # an empty one is left out
+            phrases.append(phrase)
+        position += 1
+        if not (position < len(tokens) and tokens[position][0] == "phrase"):
+            break
+    if not phrases:
+        return (lambda folded: False), position
+    return (lambda folded: all(_holds(folded, phrase) for phrase in phrases)), position
 
 
 def _holds(folded: list[str], phrase: tuple[str, ...]) -> bool:

@@ -147,7 +147,14 @@ class PostgresDatabase(Database):
         self._trace(query, {})
         try:
             (claimed,) = self.execute(connection, query, {})
-        except (psycopg.errors.UndefinedFunction, psycopg.errors.ReadOnlySqlTransaction):
+        except psycopg.errors.UndefinedFunction:
+            return
+        except psycopg.errors.ReadOnlySqlTransaction:
+            logger.warning(
+                "this PostgreSQL session is read-only (a standby, or default_transaction_read_only) "
+                "and cannot claim a user-scope key: user views fall back to transaction-local "
+                "scopes, which SQL of your own can change (see the README on isolation)"
+            )
             return
         except psycopg.errors.InsufficientPrivilege:
             logger.warning(

@@ -29,7 +29,7 @@ from types import MappingProxyType
 
 from ..errors import QueryFileError
 from ..types import SQLITE
-from ..validation import query_parameter, report_parameter
+from ..validation import query_parameter, reads_parameter, report_parameter
 from .parser import Query, load_query
 from .resources import source_dir, sql_dir, transfer_dir
 
@@ -113,9 +113,9 @@ def bind(query: Query, params: Mapping[str, object]) -> dict[str, object]:
     whoever the caller, so both databases get the same value.
 
     :raises InvalidInput: for a value it cannot read."""
-    given = set(params)
-    expected = set(query.parameters)
-    if given != expected:
+    expected, read = _parameters_of(query.parameters)
+    if params.keys() != expected:
+        given = set(params)
         missing = ", ".join(sorted(expected - given)) or "none"
         unknown = ", ".join(sorted(given - expected)) or "none"
         raise TypeError(
@@ -124,4 +124,14 @@ def bind(query: Query, params: Mapping[str, object]) -> dict[str, object]:
         )
     if query.path.parent.name == REPORTS:
         return {name: report_parameter(name, value) for name, value in params.items()}
-    return {name: query_parameter(name, value) for name, value in params.items()}
+    bound = dict(params)
+    for name in read:
+        bound[name] = query_parameter(name, params[name])
+    return bound
+
+
+@cache
+def _parameters_of(names: tuple[str, ...]) -> tuple[frozenset[str], tuple[str, ...]]:
+    """A statement's parameter names, and those :func:`query_parameter` reads
+    (the others it passes as given): worked out once per statement."""
+    return frozenset(names), tuple(name for name in names if reads_parameter(name))
