@@ -55,9 +55,6 @@ class Plan:
     context_sizes: tuple[int, ...]
     list_sizes: tuple[int, ...]
     """Users with this many conversations each (2 messages apiece)."""
-    appends: int
-    """Single-thread appends per round (five rounds, after a warm-up round)."""
-    batch: int
     thread_appends: int
     """Appends per thread-count setting, shared among the threads."""
     slow_repeats: int
@@ -74,14 +71,10 @@ class Plan:
     """LangGraph turns timed per saver and thread length."""
 
 
-FULL = Plan(
-    (1_000, 10_000, 100_000, 1_000_000), (1_000, 100_000), 600, 1_000, 1_600, 3, 1_000, 1_000
-)
+FULL = Plan((1_000, 10_000, 100_000, 1_000_000), (1_000, 100_000), 1_600, 3, 1_000, 1_000)
 QUICK = Plan(
     (1_000, 10_000),
     (100, 1_000),
-    200,
-    500,
     320,
     3,
     50,
@@ -337,50 +330,9 @@ def measure_search(store: Store, plan: Plan, results: Results) -> None:
         results.add(f"search speed-up over ILIKE, {label}, x", scanned / ranked)
 
 
-def measure_writes(store: Store, plan: Plan, results: Results) -> None:
-    user = f"bench-writer-{uuid.uuid4().hex[:6]}"
-    appended_to = store.create_conversation(user)
-    bare_spec = dataset.ConversationSpec(store.create_conversation(user), user, 6 * plan.appends)
-    bare_rows = ({**row, "metadata": "{}"} for row in bare_spec.message_rows())
-    bare_insert = dataset.bench_query(store.dialect, "bare_insert")
-    append_rates, bare_rates = [], []
-    for _ in range(6):  # alternate rounds, so drift on a shared machine hits both
-        started = time.perf_counter()
-        for i in range(plan.appends):
-            store.add_message(appended_to, "user", f"message {i}", tokens=50)
-        append_rates.append(plan.appends / (time.perf_counter() - started))
-        with store.database.checkout() as connection:
-            started = time.perf_counter()
-            for _, row in zip(range(plan.appends), bare_rows, strict=False):
-                store.database.execute(connection, bare_insert, _bare_params(row))
-            bare_rates.append(plan.appends / (time.perf_counter() - started))
-    # The first round warms caches and the WAL; it is not counted.
-    results.add("add_message, single thread, msgs/s", statistics.median(append_rates[1:]))
-    results.add("bare INSERT; COMMIT, single thread, rows/s", statistics.median(bare_rates[1:]))
-    results.add(
-        "add_message / bare INSERT, x",
-        results.figures["add_message, single thread, msgs/s"]
-        / results.figures["bare INSERT; COMMIT, single thread, rows/s"],
-    )
-
-    batch = [{"role": "user", "content": f"batched {i}", "tokens": 50} for i in range(plan.batch)]
-    batch_rates, bulk_rates = [], []
-    for _ in range(3):
-        conversation_id = store.create_conversation(user)
-        started = time.perf_counter()
-        store.add_messages(conversation_id, batch)
-        batch_rates.append(plan.batch / (time.perf_counter() - started))
-        spec = dataset.ConversationSpec(store.create_conversation(user), user, plan.batch)
-        started = time.perf_counter()
-        _bulk_insert(store, spec)
-        bulk_rates.append(plan.batch / (time.perf_counter() - started))
-    bulk = "COPY" if store.dialect == POSTGRES else "executemany INSERT in one transaction"
-    results.add(f"add_messages, batches of {plan.batch}, msgs/s", statistics.median(batch_rates))
-    results.add(f"{bulk}, same rows, rows/s", statistics.median(bulk_rates))
-    results.add(
-        f"add_messages / {bulk}, x", statistics.median(batch_rates) / statistics.median(bulk_rates)
-    )
-
+def measure_threaded_writes(store: Store, plan: Plan, results: Results) -> None:
+    """Appends with several writers. One writer's appends and batches, beside
+    their baselines, are bench/writes.py's "writes" table."""
     for threads in (1, 4, 16):
         results.add(f"add_message, {threads} threads, msgs/s", _threaded_rate(store, threads, plan))
     results.add(
@@ -388,32 +340,6 @@ def measure_writes(store: Store, plan: Plan, results: Results) -> None:
         results.figures["add_message, 16 threads, msgs/s"]
         / results.figures["add_message, 1 threads, msgs/s"],
     )
-
-
-def _bare_params(row: dict) -> dict:
-    return {
-        key: row[key]
-        for key in (
-            "conversation_id",
-            "seq",
-            "user_id",
-            "role",
-            "content",
-            "tokens",
-            "tokens_before",
-            "metadata",
-        )
-    }
-
-
-def _bulk_insert(store: Store, spec: dataset.ConversationSpec) -> None:
-    database = store.database
-    with database.transaction():
-        if store.dialect == POSTGRES:
-            dataset.copy_messages(database, spec.message_rows())
-        else:
-            with database.connection() as connection:
-                dataset.insert_messages(connection, spec.message_rows())
 
 
 def _threaded_rate(store: Store, threads: int, plan: Plan) -> float:
@@ -599,7 +525,7 @@ def run_dialect(dialect: str, plan: Plan) -> Results:
         try:
             # Bulk loads of a million rows outlast the default 30 s statement timeout.
             with convstore.connect(url, migrate=True, max_size=16, statement_timeout=3600) as store:
-                measure_writes(store, plan, results)
+                measure_threaded_writes(store, plan, results)
                 measure_reads(store, plan, results)
                 measure_search(store, plan, results)
             measure_concurrency(url, plan, results)

@@ -13,8 +13,6 @@ def test_quick_benchmark_writes_its_results(tmp_path, scratch_databases, monkeyp
     smaller = dataclasses.replace(
         run.QUICK,
         list_sizes=(10, 100),
-        appends=20,
-        batch=50,
         thread_appends=32,
         search_users=5,
         search_messages_each=50,

@@ -795,6 +795,8 @@ def _import_from(
                 else:
                     committed.add(outcome.where, outcome.conversations, outcome.messages)
                 progress.advance()
+            # What was imported is indexed for search now, not by the first searches.
+            store.index_pending_search()
         except (ConvstoreError, OSError) as error:  # OSError: the file fails mid-way
             failure = error
         except EOFError as error:  # a gzip stream cut short

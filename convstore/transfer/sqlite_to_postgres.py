@@ -85,7 +85,9 @@ def transfer(
 ) -> TransferReport:
     """Copy every conversation and message of the SQLite database at
     ``source_url`` into the PostgreSQL database at ``destination_url``
-    (migrated first if needed), then verify both sides agree.
+    (migrated first if needed), index the copied messages for search
+    (:meth:`~convstore.Store.index_pending_search`), then verify both sides
+    agree.
 
     A conversation whose id the destination already holds for another user
     is left alone and listed in ``conflicting``; the rest is copied."""
@@ -105,6 +107,7 @@ def transfer(
                 bar.update(sum(c["message_count"] - c["inherited_messages"] for c in page))
 
             _each_page(source, page_size, copy)
+        destination.index_pending_search()  # now, rather than by the first searches
         if verify:
             _verify(source, destination, report, progress, totals["conversations"])
     return report
