@@ -14,7 +14,7 @@ so no user text is ever read as query syntax.
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
 from ..errors import InvalidInput
@@ -151,22 +151,27 @@ def _fts5_tokens(expression: str) -> _Tokens:
 
 
 def _fts5_or(tokens: _Tokens, position: int) -> tuple[_Test, int]:
-    tests = []
-    while True:
-        test, position = _fts5_and(tokens, position)
-        tests.append(test)
-        if not (position < len(tokens) and tokens[position][0] == "OR"):
-            return (lambda folded: any(t(folded) for t in tests)), position
-        position += 1
+    return _fts5_chain(tokens, position, "OR", _fts5_and, any)
 
 
 def _fts5_and(tokens: _Tokens, position: int) -> tuple[_Test, int]:
+    return _fts5_chain(tokens, position, "AND", _fts5_not, all)
+
+
+def _fts5_chain(
+    tokens: _Tokens,
+    position: int,
+    operator: str,
+    operand: Callable[[_Tokens, int], tuple[_Test, int]],
+    combine: Callable[[Iterable[bool]], bool],
+) -> tuple[_Test, int]:
+    """Operands joined by ``operator``, their tests combined by ``combine``."""
     tests = []
     while True:
-        test, position = _fts5_not(tokens, position)
+        test, position = operand(tokens, position)
         tests.append(test)
-        if not (position < len(tokens) and tokens[position][0] == "AND"):
-            return (lambda folded: all(t(folded) for t in tests)), position
+        if not (position < len(tokens) and tokens[position][0] == operator):
+            return (lambda folded: combine(t(folded) for t in tests)), position
         position += 1
 
 
