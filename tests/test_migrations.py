@@ -13,6 +13,7 @@ from pathlib import Path
 
 import psycopg
 import pytest
+import sqlparse
 
 import convstore
 from convstore import SchemaNotMigrated
@@ -128,14 +129,17 @@ def test_cli_migrate_status_rollback(empty_database_url):
 
 def _run_script(url: str, script: str, query: str) -> list[tuple]:
     """Run a migration's SQL on the database at ``url`` as it is, then ``query``
-    (on SQLite with the functions convstore gives the connection that migrates)."""
+    (on SQLite with the functions convstore gives the connection that migrates;
+    on PostgreSQL a statement at a time, as yoyo runs it, so that a script of
+    several CREATE or DROP INDEX CONCURRENTLY runs outside a transaction)."""
     if _dialect(url) == "sqlite":
         with closing(sqlite3.connect(url.removeprefix("sqlite:///"))) as connection:
             sql_functions.register(connection)
             connection.executescript(script)
             return connection.execute(query).fetchall()
     with psycopg.connect(url, autocommit=True) as connection:
-        connection.execute(script)
+        for statement in sqlparse.split(script):
+            connection.execute(statement)
         return connection.execute(query).fetchall()
 
 

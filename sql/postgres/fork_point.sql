@@ -9,7 +9,8 @@
 -- :at_seq           the last seq the branch shares (0: none)
 -- Index: messages primary key (the first message after :at_seq, whose
 --        tokens_before is the running total; the count when seqs have gaps),
---        messages_pinned; conversation_ancestors primary key.
+--        messages_pinned_descent (bounded by `seq + 0`, which the primary key
+--        cannot serve: see recent_context.sql); conversation_ancestors primary key.
 -- OFFSET 0 keeps each LATERAL subquery an index range scan per segment of the
 -- history: pulled up into a plain join, the planner, which cannot estimate the
 -- segments, may hash-join a scan of every message.
@@ -46,8 +47,8 @@ SELECT p.user_id, p.title, p.metadata, p.extra,
                  FROM messages AS m
                 WHERE m.conversation_id = s.stored_in
                   AND m.pinned
-                  AND m.seq > s.after_seq
-                  AND m.seq <= least(s.through_seq, :at_seq::bigint)
+                  AND m.seq + 0 > s.after_seq
+                  AND m.seq + 0 <= least(s.through_seq, :at_seq::bigint)
                OFFSET 0) AS m
        ) AS pinned_tokens_through,
        CASE WHEN p.message_count = p.last_seq  -- no gaps: every seq holds a message

@@ -20,9 +20,13 @@
 -- :user_id           limit to this owner's conversations, or NULL for any owner
 -- :max_tokens        the budget
 -- :keep_tool_groups  true to never start on a tool message
--- Index: messages_context_start (conversation_id, tokens_before, seq) WHERE NOT pinned
---        to find the start; messages primary key for the run; messages_pinned for
---        the pinned messages before it; conversation_ancestors primary key.
+-- Index: messages_context_descent (conversation_id, tokens_before, (seq + 0))
+--        WHERE NOT pinned to find the start; messages primary key for the run;
+--        messages_pinned_descent (conversation_id, (seq + 0)) WHERE pinned for the
+--        pinned messages before it; conversation_ancestors primary key.
+-- `seq + 0` (migration pg_0026): the primary key cannot serve it, so the planner
+-- takes those two indexes whatever its statistics say; it would otherwise read
+-- a whole seq range by the primary key where conversations look small to it.
 -- OFFSET 0 keeps each LATERAL subquery an index range scan per segment of the
 -- history: pulled up into a plain join, the planner, which cannot estimate the
 -- segments, may hash-join a scan of every message.
@@ -47,10 +51,10 @@ WITH budget AS (
                                                  FROM budget
                                                 WHERE any_unpinned_fits)
                        AND m.tokens_before <= s.tokens_through
-                       AND m.seq > s.after_seq
-                       AND m.seq <= s.through_seq
+                       AND m.seq + 0 > s.after_seq
+                       AND m.seq + 0 <= s.through_seq
                        AND (NOT :keep_tool_groups::boolean OR m.role <> 'tool')
-                     ORDER BY m.tokens_before, m.seq
+                     ORDER BY m.tokens_before, m.seq + 0
                      LIMIT 1)),
                9223372036854775807  -- nothing fits: only the pinned messages
            ) AS seq
@@ -81,8 +85,8 @@ WITH budget AS (
                FROM messages AS m
               WHERE m.conversation_id = s.stored_in
                 AND m.pinned
-                AND m.seq > s.after_seq
-                AND m.seq < least(s.through_seq + 1, (SELECT seq FROM start))
+                AND m.seq + 0 > s.after_seq
+                AND m.seq + 0 < least(s.through_seq + 1, (SELECT seq FROM start))
              OFFSET 0) AS m
 )
 SELECT :conversation_id::uuid AS conversation_id, seq, role, content, tool_calls,
