@@ -16,6 +16,7 @@ from hypothesis import strategies as st
 import convstore
 from convstore.content import search_query
 from convstore.sqlfiles.parser import load_query
+from convstore.store import store as store_module
 from convstore.store.store import SEARCH_INDEXING_BATCH
 from convstore.types import POSTGRES, SQLITE
 
@@ -146,21 +147,99 @@ def test_a_search_inside_a_transaction_or_snapshot_writes_nothing(store, user):
     assert store.index_pending_search(user) == 1
 
 
+def _statements_sent(store, name, call):
+    """How many times ``call()`` sends the ``.sql`` file ``name``."""
+    sent = []
+    with store.tracer(lambda statement, params: sent.append(statement.split(" */")[0])):
+        call()
+    return sent.count(f"/* convstore: sql/{store.dialect}/{name}.sql")
+
+
 def test_a_backlog_is_indexed_in_transactions_of_a_bounded_size(store, user):
     conversation_id = store.create_conversation(user)
     backlog = SEARCH_INDEXING_BATCH * 2 + 7
     store.add_messages(conversation_id, [{"role": "user", "content": "zebra"}] * backlog)
-    sent = []
-    with store.tracer(lambda statement, params: sent.append(statement.split(" */")[0])):
-        assert len(store.search_messages(user, "zebra", limit=backlog)) == backlog
-    assert sent.count("/* convstore: sql/" + store.dialect + "/index_pending_search.sql") == 3
+    found = []
+    search = lambda: found.extend(store.search_messages(user, "zebra", limit=backlog))  # noqa: E731
+    assert _statements_sent(store, "index_pending_search", search) == 3
+    assert len(found) == backlog
 
 
-def test_a_sqlite_search_with_nothing_to_index_never_waits_for_a_writer(sqlite_url, user):
-    with convstore.connect(sqlite_url, timeout=1) as store:
+def test_a_transaction_of_indexing_stops_at_its_bytes_of_text(store, user, monkeypatch):
+    """Large messages make small batches: a batch stops once its text passes
+    SEARCH_INDEXING_BYTES (here 10,000 bytes: one message of 300,006 alone,
+    then two of 6,000 at a time), so that its time has a bound whatever the
+    messages hold."""
+    monkeypatch.setattr(store_module, "SEARCH_INDEXING_BYTES", 10_000)
+    conversation_id = store.create_conversation(user)
+    store.add_message(conversation_id, "user", "zebra " + "猫" * 100_000)  # 300,006 bytes
+    store.add_messages(conversation_id, [{"role": "user", "content": "zebra " * 1000}] * 5)
+    indexed = []
+    index = lambda: indexed.append(store.index_pending_search(user))  # noqa: E731
+    assert _statements_sent(store, "index_pending_search", index) == 4
+    assert indexed == [6]
+    assert len(store.search_messages(user, "zebra")) == 6
+
+
+def test_indexing_stops_at_the_messages_waiting_when_it_began(postgres_url, user, monkeypatch):
+    """Messages appended while it works are left to the next search (this
+    one reads them from their text): indexing does not chase a writer that
+    appends as fast as it indexes."""
+    monkeypatch.setattr(store_module, "SEARCH_INDEXING_BATCH", 2)
+    with convstore.connect(postgres_url) as store, convstore.connect(postgres_url) as writer:
+        conversation_id = store.create_conversation(user)
+        store.add_messages(conversation_id, [{"role": "user", "content": "zebra"}] * 5)
+
+        def append_while_indexing(statement, params):
+            if "index_pending_search.sql" in statement.split("\n")[0]:
+                writer.add_messages(conversation_id, [{"role": "user", "content": "zebra"}] * 2)
+
+        with store.tracer(append_while_indexing):
+            assert store.index_pending_search(user) == 5
+        assert len(store.search_messages(user, "zebra", limit=100)) == 11
+        assert store.index_pending_search(user) == 0
+
+
+def test_sessions_indexing_one_user_take_turns(postgres_url, user):
+    """A search whose user's messages another session is indexing waits for
+    that session's batch to end, then indexes what is left, rather than
+    skip the rows and read them all from their text."""
+    with convstore.connect(postgres_url) as store, convstore.connect(postgres_url) as other:
+        conversation_id = store.create_conversation(user)
+        store.add_messages(conversation_id, [{"role": "user", "content": "zebra"}] * 3)
+        turn_taken, release = threading.Event(), threading.Event()
+
+        def hold_the_turn():
+            with other.transaction():
+                other.run("claim_search_indexing", user_id=user)
+                turn_taken.set()
+                release.wait(30)
+
+        holder = threading.Thread(target=hold_the_turn)
+        holder.start()
+        try:
+            assert turn_taken.wait(30)
+            threading.Timer(0.5, release.set).start()
+            started = time.monotonic()
+            assert len(store.search_messages(user, "zebra")) == 3
+            assert time.monotonic() - started >= 0.4
+        finally:
+            release.set()
+            holder.join()
+        assert store.index_pending_search(user) == 0
+
+
+@pytest.mark.parametrize("messages_to_index", [0, 1], ids=["nothing_to_index", "to_index"])
+def test_a_sqlite_search_never_waits_long_for_a_writer(sqlite_url, user, messages_to_index):
+    """Another thread's open write transaction holds the file: a search
+    with nothing to index does not write at all, and one with messages to
+    index gives up indexing after BRIEF_WRITE_WAIT and reads them from
+    their text."""
+    with convstore.connect(sqlite_url, timeout=5) as store:
         conversation_id = store.create_conversation(user)
         store.add_message(conversation_id, "user", "zebra")
-        store.search_messages(user, "zebra")  # indexes it
+        if not messages_to_index:
+            store.search_messages(user, "zebra")  # indexes it
         writing, done = threading.Event(), threading.Event()
 
         def write_slowly():
@@ -175,10 +254,26 @@ def test_a_sqlite_search_with_nothing_to_index_never_waits_for_a_writer(sqlite_u
             assert writing.wait(10)
             started = time.monotonic()
             assert [m["seq"] for m in store.search_messages(user, "zebra")] == [1]
-            assert time.monotonic() - started < 0.5
+            assert time.monotonic() - started < 1
         finally:
             done.set()
             writer.join()
+        assert store.index_pending_search(user) == 1 + messages_to_index
+
+
+def test_a_sqlite_search_never_waits_long_for_another_process(sqlite_url, user):
+    with convstore.connect(sqlite_url, timeout=5) as store:
+        conversation_id = store.create_conversation(user)
+        store.add_message(conversation_id, "user", "zebra")
+        other = sqlite3.connect(sqlite_url.removeprefix("sqlite:///"), isolation_level=None)
+        try:
+            other.execute("BEGIN IMMEDIATE")  # another process's writer, as far as SQLite knows
+            started = time.monotonic()
+            assert [m["seq"] for m in store.search_messages(user, "zebra")] == [1]
+            assert time.monotonic() - started < 1
+        finally:
+            other.close()
+        assert store.index_pending_search(user) == 1
 
 
 def test_a_message_another_session_is_indexing_is_found_from_its_text(postgres_url, user):

@@ -89,6 +89,7 @@ def _sample_parameters(query, user, conversation_id):
         "role": "user",
         "content": "sample",
         "limit": 5,
+        "max_bytes": 4_000_000,
         "max_tokens": 1000,
         "query": "sample",
         "text": "sample",

@@ -28,7 +28,7 @@ from ..migrate import holds_migrations, migrate, pending_migrations, rollback
 from ..sqlfiles.catalog import catalogue, queries_of, report_names
 from ..store.store import Store
 from ..transfer.formats import FORMATS, OpenedSource, open_source, read_source
-from ..transfer.importing import Skipped, import_source
+from ..transfer.importing import Skipped, import_source, index_for_search
 from ..transfer.jsonl import export_lines
 from ..transfer.openai_jsonl import export_openai_lines
 from ..transfer.sqlite_to_postgres import transfer, verify_transfer
@@ -795,8 +795,6 @@ def _import_from(
                 else:
                     committed.add(outcome.where, outcome.conversations, outcome.messages)
                 progress.advance()
-            # What was imported is indexed for search now, not by the first searches.
-            store.index_pending_search()
         except (ConvstoreError, OSError) as error:  # OSError: the file fails mid-way
             failure = error
         except EOFError as error:  # a gzip stream cut short
@@ -805,11 +803,41 @@ def _import_from(
         print(printable(f"convstore: {committed.failed(failure, name)}"), file=sys.stderr)
         return 1
     imported = f"{committed.conversations} new conversations, {committed.messages} new messages"
+    if not _indexed_for_search(store, imported):
+        return 130
     print(f"imported {imported}")
     if committed.skipped:
         skipped = f"{committed.skipped} {committed.unit}{'s' if committed.skipped != 1 else ''}"
         print(f"skipped {skipped} that could not be imported (listed above)")
     return 0
+
+
+def _indexed_for_search(store: Store, imported: str) -> bool:
+    """Index what an import stored for search, now rather than by the first
+    searches. Everything is stored by then: a failure is a warning (searches
+    index the rest, and find every message meanwhile); ``False`` if Ctrl-C
+    stopped it."""
+    try:
+        index_for_search(store, shown=sys.stderr.isatty())
+    except ConvstoreError as error:
+        print(
+            printable(
+                f"convstore: {imported} are stored; indexing them for search stopped "
+                f"({type(error).__name__}: {_one_line(error)}): searches find them "
+                "meanwhile and index the rest as they run"
+            ),
+            file=sys.stderr,
+        )
+    except KeyboardInterrupt:
+        print(
+            printable(
+                f"convstore: interrupted while indexing for search; {imported} are stored: "
+                "searches find them meanwhile and index the rest as they run"
+            ),
+            file=sys.stderr,
+        )
+        return False
+    return True
 
 
 class _Committed:

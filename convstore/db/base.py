@@ -32,6 +32,10 @@ SLOW_WAIT = 0.1
 """Seconds: a call that waited this long or longer for a connection or a
 write lock says so in the log (``INFO``), with the wait's duration."""
 
+BRIEF_WRITE_WAIT = 0.1
+"""Seconds a write begun under :meth:`Database.waiting_briefly` waits for
+another writer to finish (SQLite) before it gives up."""
+
 SECRET_PARAMETERS = frozenset({"scope_key"})
 """Parameters whose values tracers and logs never see."""
 
@@ -125,6 +129,10 @@ class Database(ABC):
         # Connections handed to the caller's own SQL (by id: sqlite3's cannot be
         # weakly referenced), reset before they serve anyone else.
         self._lent: dict[int, Any] = {}
+        # Set while this thread (or task) runs writes that may give up early.
+        self._waiting_briefly: ContextVar[bool] = ContextVar(
+            f"convstore-brief-{id(self)}", default=False
+        )
 
     # -- the verbs: every statement of the package is sent by one of them ------------
     #
@@ -255,6 +263,21 @@ class Database(ABC):
         else:
             with self.transaction():
                 yield
+
+    @contextmanager
+    def waiting_briefly(self) -> Iterator[None]:
+        """Write transactions begun in the block wait at most
+        :data:`BRIEF_WRITE_WAIT` for another writer, then raise
+        :class:`~convstore.errors.DatabaseUnavailable`: for work that can be
+        left to later, such as a search's indexing. It matters on SQLite,
+        whose one writer at a time may hold the file for as long as its
+        transaction lasts; PostgreSQL's writers do not wait for one another
+        at BEGIN."""
+        token = self._waiting_briefly.set(True)
+        try:
+            yield
+        finally:
+            self._waiting_briefly.reset(token)
 
     @contextmanager
     def connection(self) -> Iterator[Any]:

@@ -36,6 +36,7 @@ from ..sqlfiles.parser import Query
 from ..types import SQLITE
 from . import sql_functions
 from .base import (
+    BRIEF_WRITE_WAIT,
     SLOW_WAIT,
     Database,
     Tracer,
@@ -51,6 +52,7 @@ _CONNECTION_SETTINGS = ("PRAGMA journal_mode = WAL", "PRAGMA foreign_keys = ON")
 # A read-only connection cannot change the journal mode (the file's own stays).
 _READ_ONLY_SETTINGS = ("PRAGMA foreign_keys = ON",)
 _BEGIN_WRITE = "BEGIN IMMEDIATE"
+_BRIEF_BUSY_TIMEOUT = f"PRAGMA busy_timeout = {round(BRIEF_WRITE_WAIT * 1000)}"
 _BEGIN_READ = "BEGIN DEFERRED"
 _COMMIT = "COMMIT"
 _ROLLBACK = "ROLLBACK"
@@ -146,6 +148,8 @@ class SQLiteDatabase(Database):
             self.read_only_reason = database.read_only_reason
         self.max_size = max_size
         self.busy_timeout = busy_timeout
+        # Restores a connection's wait after a brief one (Database.waiting_briefly).
+        self._busy_timeout_setting = f"PRAGMA busy_timeout = {round(busy_timeout * 1000)}"
         self._idle: list[sqlite3.Connection] = []
         self._opened = 0
         self._retired: set[int] = set()  # ids of connections closed while checked out
@@ -218,19 +222,25 @@ class SQLiteDatabase(Database):
             with self._transaction(connection, _BEGIN_READ):
                 yield
             return
-        with self.write_slot(), self._transaction(connection, _BEGIN_WRITE, self.path):
+        brief = self._waiting_briefly.get()
+        waits = (_BRIEF_BUSY_TIMEOUT, self._busy_timeout_setting) if brief else None
+        with (
+            self.write_slot(BRIEF_WRITE_WAIT if brief else None),
+            self._transaction(connection, _BEGIN_WRITE, self.path, waits=waits),
+        ):
             yield
 
     def search_expression(self, query: SearchQuery) -> str | None:
         return to_fts5(query)
 
     @contextmanager
-    def write_slot(self) -> Iterator[None]:
-        """This process's turn to write. A lone write statement needs no more:
+    def write_slot(self, timeout: float | None = None) -> Iterator[None]:
+        """This process's turn to write, waited for up to ``timeout`` seconds
+        (``None``: the busy timeout). A lone write statement needs no more:
         in autocommit mode it takes the file's write lock when it starts.
 
         :raises ReadOnlyDatabase: if the file was opened read-only.
-        :raises DatabaseUnavailable: if other threads kept writing for ``busy_timeout``.
+        :raises DatabaseUnavailable: if other threads kept writing for that long.
         """
         if self.read_only:
             raise ReadOnlyDatabase(
@@ -238,11 +248,10 @@ class SQLiteDatabase(Database):
                 "reads work, writes are refused; open it where the file and its directory "
                 "are writable to write"
             )
+        timeout = self.busy_timeout if timeout is None else timeout
         started = time.monotonic()
-        if not self._write_lock.acquire(timeout=self.busy_timeout):
-            raise DatabaseUnavailable(
-                f"another thread kept the SQLite write lock for {self.busy_timeout}s"
-            )
+        if not self._write_lock.acquire(timeout=timeout):
+            raise DatabaseUnavailable(f"another thread kept the SQLite write lock for {timeout}s")
         _log_wait(started, "this process's turn to write", self.path)
         try:
             yield
@@ -252,12 +261,25 @@ class SQLiteDatabase(Database):
     @staticmethod
     @contextmanager
     def _transaction(
-        connection: sqlite3.Connection, begin: str, path: str | None = None
+        connection: sqlite3.Connection,
+        begin: str,
+        path: str | None = None,
+        *,
+        waits: tuple[str, str] | None = None,
     ) -> Iterator[None]:
         """A transaction opened with ``begin``; with a ``path``, a wait for
-        the file's lock (another process's writer) is logged."""
+        the file's lock (another process's writer) is logged. ``waits``, two
+        busy-timeout settings, sets the first for ``begin`` only, then the
+        second."""
         started = time.monotonic()
-        connection.execute(begin)
+        if waits is None:
+            connection.execute(begin)
+        else:
+            connection.execute(waits[0])
+            try:
+                connection.execute(begin)
+            finally:
+                connection.execute(waits[1])
         if path is not None:
             _log_wait(started, "the file's write lock (another connection held it)", path)
         try:

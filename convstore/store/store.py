@@ -75,10 +75,17 @@ larger batch is split into several statements of one transaction."""
 
 SEARCH_INDEXING_BATCH = 500
 """The most messages :meth:`Store.index_pending_search` indexes in one
-transaction (a search's, of its user's messages, too), so that no
-transaction holds SQLite's write lock for long, nor any statement nears a
-statement timeout (500 messages of the 100,000 characters indexed of each:
-about 12 s on PostgreSQL, at the 4 MB/s measured)."""
+transaction (a search's indexing of its user's messages, too)."""
+
+SEARCH_INDEXING_BYTES = 4_000_000
+"""The UTF-8 bytes of text after which a transaction of
+:meth:`Store.index_pending_search` indexes no more messages (it indexes at
+least one), so that none holds SQLite's write lock for long nor nears a
+statement timeout, whatever the messages hold. Building PostgreSQL's
+vectors costs up to about 0.7 us a byte (CJK text, without spaces; words of
+ASCII text about 0.2), so a transaction takes about 3 s at most there (the
+last message may add one more message's text, at most 400,000 bytes, since
+a message's first 100,000 characters are indexed); SQLite's are faster."""
 
 
 class Store:
@@ -1707,9 +1714,14 @@ class Store:
                 del row["content"]  # the best match's, for its snippet
         return found
 
-    def index_pending_search(self, user_id: str | None = None) -> int:
-        """Index for search every message appended (or changed) since the
-        last search of its user, and return how many were indexed.
+    def index_pending_search(
+        self,
+        user_id: str | None = None,
+        *,
+        on_progress: Callable[[int, int], object] | None = None,
+    ) -> int:
+        """Index for search the messages appended (or changed) since the last
+        search of their user, and return how many were indexed.
 
         Appends leave this work to later (README, "Search, metadata and
         reports"). Each search first indexes its own user's messages, and
@@ -1717,39 +1729,71 @@ class Store:
         results; it moves the work to a moment of your choosing, after a bulk
         import, say, or from a job.
         ``user_id`` limits it to one user's messages (on a view, the view's
-        user); ``None`` on a store indexes everyone's. Runs in transactions of
-        at most :data:`SEARCH_INDEXING_BATCH` messages. Messages another
-        session is indexing at that moment are left to it.
+        user); ``None`` on a store indexes everyone's. It indexes at most as
+        many messages as were waiting when it began, in transactions of at
+        most :data:`SEARCH_INDEXING_BATCH` messages and
+        :data:`SEARCH_INDEXING_BYTES` of text. Sessions indexing one user's
+        messages take turns, a transaction each (inside a caller's
+        transaction it takes no turn, so as not to hold others up until that
+        ends); rows another session is writing are left for later.
+        ``on_progress``, if given, is called after each transaction with the
+        messages indexed so far and the number waiting when it began (what
+        it raises stops the indexing, and is raised).
 
         :raises InvalidInput: for a bad user id, or on a view, for another user.
         :raises ReadOnlyDatabase: on a SQLite file opened read-only, a
             PostgreSQL standby or in a read-only transaction.
         """
         owner = None if user_id is None and self.user_id is None else self._owner(user_id)
+        (waiting,) = self.run("unindexed_messages", user_id=owner)
+        return self._index_for_search(owner, waiting["unindexed"], on_progress)
+
+    def _index_for_search(
+        self,
+        owner: str | None,
+        backlog: int,
+        on_progress: Callable[[int, int], object] | None = None,
+    ) -> int:
+        """Index up to ``backlog`` of ``owner``'s messages (``None``:
+        anyone's) for search, a batch per transaction, until none is left
+        that no other session holds; return how many were indexed."""
+        take_turns = not self.database.in_transaction()
         indexed = 0
-        while True:
-            with self.database.isolated():  # inside a caller's transaction, a savepoint
-                found = self.run("index_pending_search", user_id=owner, limit=SEARCH_INDEXING_BATCH)
-            batch = len(found)
-            indexed += batch
-            if batch < SEARCH_INDEXING_BATCH:
-                return indexed
+        while indexed < backlog:
+            with self.database.transaction():  # inside a caller's transaction, a savepoint
+                if take_turns:
+                    self.run("claim_search_indexing", user_id=owner)
+                found = self.run(
+                    "index_pending_search",
+                    user_id=owner,
+                    limit=min(SEARCH_INDEXING_BATCH, backlog - indexed),
+                    max_bytes=SEARCH_INDEXING_BYTES,
+                )
+            if not found:
+                break
+            indexed += len(found)
+            if on_progress is not None:
+                on_progress(indexed, backlog)
+        return indexed
 
     def _index_pending_search(self, owner: str) -> None:
         """A search's first step, in transactions of its own, and only when
         the user has messages to index: never inside a caller's transaction
         or snapshot (its writes would hold row locks, or SQLite's write lock,
-        until that ends). Messages left unindexed, there or where indexing
-        fails (a file opened read-only, a standby, a role without UPDATE on
-        messages, a busy SQLite writer past the timeout), the search reads
-        from their text (search_messages.sql)."""
+        until that ends), and on SQLite only if no other writer holds the
+        file for longer than :data:`~convstore.db.base.BRIEF_WRITE_WAIT`.
+        Messages left unindexed, there or where indexing fails (a file opened
+        read-only, a standby, a role without UPDATE on messages), and
+        messages appended while it works, the search reads from their text
+        (search_messages.sql)."""
         if self.database.in_transaction():
             return
-        (found,) = self.run("unindexed_messages", user_id=owner)
-        if not found["unindexed"]:
+        (waiting,) = self.run("unindexed_messages", user_id=owner)
+        if not waiting["unindexed"]:
             return
         try:
-            self.index_pending_search(owner)
+            with self.database.waiting_briefly():
+                self._index_for_search(owner, waiting["unindexed"])
         except (DatabaseError, DatabaseUnavailable) as error:
             logger.info("search indexing skipped, the search reads the rest: %s", error)
 

@@ -17,8 +17,11 @@ report covers them), else reported as such, not as an orphan.
 from __future__ import annotations
 
 import re
+import sys
 from collections.abc import Iterable, Iterator
 from typing import Any, NamedTuple
+
+from tqdm import tqdm
 
 from .. import validation
 from ..errors import ConvstoreError, InvalidInput, NotFound
@@ -42,6 +45,21 @@ class Skipped(NamedTuple):
 
     where: str
     reason: str
+
+
+def index_for_search(store: Store, *, shown: bool) -> int:
+    """Index what an import or a transfer wrote for search now
+    (:meth:`~convstore.Store.index_pending_search`), rather than leave it to
+    the first searches; with a progress bar on standard error when
+    ``shown``. Returns how many messages it indexed; raises what that
+    method raises."""
+    with tqdm(desc="indexing for search", unit=" msg", disable=not shown, file=sys.stderr) as bar:
+
+        def advance(indexed: int, waiting: int) -> None:
+            bar.total = waiting
+            bar.update(indexed - bar.n)
+
+        return store.index_pending_search(on_progress=advance)
 
 
 def import_source(

@@ -47,6 +47,7 @@ from ..migrate import migrate
 from ..store.store import Store
 from ..types import CONVERSATION_FIELDS, MESSAGE_FIELDS, POSTGRES, SQLITE
 from ..urls import DatabaseURL
+from .importing import index_for_search
 
 logger = logging.getLogger("convstore")
 
@@ -107,7 +108,7 @@ def transfer(
                 bar.update(sum(c["message_count"] - c["inherited_messages"] for c in page))
 
             _each_page(source, page_size, copy)
-        destination.index_pending_search()  # now, rather than by the first searches
+        index_for_search(destination, shown=progress)
         if verify:
             _verify(source, destination, report, progress, totals["conversations"])
     return report

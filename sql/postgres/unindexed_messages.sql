@@ -1,11 +1,11 @@
--- Whether a user has messages that are not indexed for search yet
--- (search_vector NULL, migration pg_0024): 1 or 0. A search reads it first,
--- and writes (index_pending_search.sql) only when there is something to index.
--- :user_id  the user
+-- How many messages are not indexed for search yet (search_vector NULL,
+-- migration pg_0024): a user's, or with :user_id NULL everyone's. A search
+-- reads it first, writes (index_pending_search.sql) only when there is
+-- something to index, and indexes no more than this many, so that it does
+-- not chase messages appended while it works.
+-- :user_id  the user, or NULL for every user
 -- Index: messages_search_pending (user_id, where search_vector is NULL).
 SELECT count(*) AS unindexed
-  FROM (SELECT 1
-          FROM messages
-         WHERE user_id = :user_id
-           AND search_vector IS NULL
-         LIMIT 1) AS any_one;
+  FROM messages
+ WHERE search_vector IS NULL
+   AND (:user_id::text IS NULL OR user_id = :user_id);
