@@ -5,10 +5,7 @@ there says so (exit 130), and neither advises importing again."""
 from __future__ import annotations
 
 import io
-import signal
-import subprocess
 import sys
-import time
 import uuid
 from pathlib import Path
 
@@ -20,6 +17,7 @@ import convstore
 from convstore.cli.commands import main
 from convstore.transfer.jsonl import export_conversations
 
+from .cli_support import ctrl_c, running, wait_until
 from .conftest import login_url
 
 CONVSTORE = str(Path(sys.executable).parent / "convstore")
@@ -90,19 +88,9 @@ def test_ctrl_c_while_indexing_says_everything_is_stored(tmp_path, user, postgre
     export = _export(tmp_path, user)
     with convstore.connect(postgres_url) as other, other.transaction():
         other.run("claim_search_indexing", user_id=None)
-        process = subprocess.Popen(
-            [CONVSTORE, "--url", postgres_url, "import", str(export)],
-            stdout=subprocess.PIPE,
-            stderr=subprocess.PIPE,
-            text=True,
-        )
-        try:
-            _wait_for_the_turn(postgres_url, process)
-            process.send_signal(signal.SIGINT)
-            out, err = process.communicate(timeout=60)
-        finally:
-            if process.poll() is None:
-                process.kill()
+        with running([CONVSTORE, "--url", postgres_url, "import", str(export)]) as process:
+            wait_until(process, lambda: _waiting_for_an_advisory_lock(postgres_url))
+            out, err = ctrl_c(process)
     assert process.returncode == 130, err
     assert out == ""
     assert err == (
@@ -113,13 +101,7 @@ def test_ctrl_c_while_indexing_says_everything_is_stored(tmp_path, user, postgre
         assert store.get_user_stats(user)["messages"] == 3
 
 
-def _wait_for_the_turn(url: str, process: subprocess.Popen) -> None:
-    """Wait (60 s at most) until a session waits for an advisory lock."""
-    deadline = time.monotonic() + 60
+def _waiting_for_an_advisory_lock(url: str) -> bool:
     with psycopg.connect(url, autocommit=True) as watcher:
-        while not watcher.execute(
-            "SELECT count(*) FROM pg_stat_activity WHERE wait_event = 'advisory'"
-        ).fetchone()[0]:
-            assert process.poll() is None, process.communicate()
-            assert time.monotonic() < deadline, "the import did not reach its indexing"
-            time.sleep(0.01)
+        query = "SELECT count(*) FROM pg_stat_activity WHERE wait_event = 'advisory'"
+        return watcher.execute(query).fetchone()[0] > 0

@@ -6,14 +6,11 @@ from __future__ import annotations
 import fcntl
 import io
 import re
-import signal
 import struct
 import subprocess
 import sys
 import termios
-import time
 import uuid
-from collections.abc import Callable
 from pathlib import Path
 from typing import IO
 
@@ -21,6 +18,8 @@ import pytest
 
 import convstore
 from convstore.transfer.jsonl import export_conversations
+
+from .cli_support import ctrl_c, running, wait_until
 
 CONVSTORE = str(Path(sys.executable).parent / "convstore")
 LINES = 1500
@@ -54,19 +53,9 @@ def test_ctrl_c_says_where_the_import_stopped_and_what_it_stored(tmp_path):
     export = _big_export(tmp_path)
     url = f"sqlite:///{tmp_path / 'target.db'}"
     convstore.migrate(url)
-    process = subprocess.Popen(
-        [CONVSTORE, "--url", url, "import", str(export)],
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-    )
-    try:
-        _wait_until(process, lambda: _stored(url) >= 20)  # some lines committed
-        process.send_signal(signal.SIGINT)
-        out, err = process.communicate(timeout=60)
-    finally:
-        if process.poll() is None:
-            process.kill()
+    with running([CONVSTORE, "--url", url, "import", str(export)]) as process:
+        wait_until(process, lambda: _stored(url) >= 20)  # some lines committed
+        out, err = ctrl_c(process)
     assert process.returncode == 130, err
     assert out == ""
     assert "Traceback" not in err
@@ -120,37 +109,18 @@ def test_ctrl_c_before_anything_is_stored_says_so(tmp_path, stdin_holds):
     head, said_before, last_line = INTERRUPTED_EARLY[stdin_holds]
     url = f"sqlite:///{tmp_path / 'target.db'}"
     convstore.migrate(url)
-    process = subprocess.Popen(
-        [CONVSTORE, "--url", url, "import", "-", "--user", "ana", "--skip-invalid"],
-        stdin=subprocess.PIPE,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-    )
-    assert process.stdin is not None and process.stderr is not None
-    try:
+    command = [CONVSTORE, "--url", url, "import", "-", "--user", "ana", "--skip-invalid"]
+    with running(command, stdin=subprocess.PIPE) as process:
+        assert process.stdin is not None and process.stderr is not None
         process.stdin.write(head)
         process.stdin.flush()
         stdin = process.stdin
-        _wait_until(process, lambda: not _unread(stdin))  # read to tell its format
+        wait_until(process, lambda: not _unread(stdin))  # read to tell its format
         said = [process.stderr.readline() for _ in said_before]
-        process.send_signal(signal.SIGINT)
-        out, err = process.communicate(timeout=60)
-    finally:
-        if process.poll() is None:
-            process.kill()
+        out, err = ctrl_c(process)
     assert process.returncode == 130, err
     assert out == ""
     for line, start in zip(said, said_before, strict=True):
         assert line.startswith(start), line
     assert err.splitlines() == [last_line], err
     assert _stored(url) == 0
-
-
-def _wait_until(process: subprocess.Popen, under_way: Callable[[], bool]) -> None:
-    """Wait (60 s at most) until ``under_way()`` says the import has got far enough."""
-    deadline = time.monotonic() + 60
-    while not under_way():
-        assert process.poll() is None, process.communicate()
-        assert time.monotonic() < deadline, "the import did not get there within 60 s"
-        time.sleep(0.01)

@@ -6,7 +6,10 @@ import random
 import sqlite3
 import threading
 import time
+from collections.abc import Callable, Iterator
+from contextlib import AbstractContextManager, contextmanager
 from pathlib import Path
+from typing import Any
 
 import psycopg
 import pytest
@@ -147,6 +150,27 @@ def test_a_search_inside_a_transaction_or_snapshot_writes_nothing(store, user):
     assert store.index_pending_search(user) == 1
 
 
+@contextmanager
+def _held_by_another_thread(hold: Callable[[], AbstractContextManager[Any]]) -> Iterator[Any]:
+    """Enter ``hold()`` in another thread and keep it entered until the block
+    ends, or until the event the block is given is set."""
+    entered, release = threading.Event(), threading.Event()
+
+    def holder() -> None:
+        with hold():
+            entered.set()
+            release.wait(30)
+
+    thread = threading.Thread(target=holder)
+    thread.start()
+    try:
+        assert entered.wait(30)
+        yield release
+    finally:
+        release.set()
+        thread.join()
+
+
 def _statements_sent(store, name, call):
     """How many times ``call()`` sends the ``.sql`` file ``name``."""
     sent = []
@@ -207,25 +231,18 @@ def test_sessions_indexing_one_user_take_turns(postgres_url, user):
     with convstore.connect(postgres_url) as store, convstore.connect(postgres_url) as other:
         conversation_id = store.create_conversation(user)
         store.add_messages(conversation_id, [{"role": "user", "content": "zebra"}] * 3)
-        turn_taken, release = threading.Event(), threading.Event()
 
-        def hold_the_turn():
+        @contextmanager
+        def the_turn():
             with other.transaction():
                 other.run("claim_search_indexing", user_id=user)
-                turn_taken.set()
-                release.wait(30)
+                yield
 
-        holder = threading.Thread(target=hold_the_turn)
-        holder.start()
-        try:
-            assert turn_taken.wait(30)
+        with _held_by_another_thread(the_turn) as release:
             threading.Timer(0.5, release.set).start()
             started = time.monotonic()
             assert len(store.search_messages(user, "zebra")) == 3
             assert time.monotonic() - started >= 0.4
-        finally:
-            release.set()
-            holder.join()
         assert store.index_pending_search(user) == 0
 
 
@@ -240,24 +257,17 @@ def test_a_sqlite_search_never_waits_long_for_a_writer(sqlite_url, user, message
         store.add_message(conversation_id, "user", "zebra")
         if not messages_to_index:
             store.search_messages(user, "zebra")  # indexes it
-        writing, done = threading.Event(), threading.Event()
 
-        def write_slowly():
+        @contextmanager
+        def a_write():
             with store.transaction():
                 store.add_message(conversation_id, "user", "okapi")
-                writing.set()
-                done.wait(10)
+                yield
 
-        writer = threading.Thread(target=write_slowly)
-        writer.start()
-        try:
-            assert writing.wait(10)
+        with _held_by_another_thread(a_write):
             started = time.monotonic()
             assert [m["seq"] for m in store.search_messages(user, "zebra")] == [1]
             assert time.monotonic() - started < 1
-        finally:
-            done.set()
-            writer.join()
         assert store.index_pending_search(user) == 1 + messages_to_index
 
 
@@ -289,26 +299,19 @@ def test_a_message_another_session_is_indexing_is_found_from_its_text(postgres_u
                 {"role": "assistant", "content": "a zebra, a zebra"},
             ],
         )
-        locked, release = threading.Event(), threading.Event()
 
-        def hold_the_rows():
+        @contextmanager
+        def the_rows():
             with other.transaction(), other.connection() as connection:
                 connection.execute(
                     LOCK_FOR_INDEXING.statement, {"conversation_id": conversation_id}
                 )
-                locked.set()
-                release.wait(30)
+                yield
 
-        holder = threading.Thread(target=hold_the_rows)
-        holder.start()
-        try:
-            assert locked.wait(30)
+        with _held_by_another_thread(the_rows):
             while_held = store.search_messages(user, "zebra")
             assert store.search_conversations(user, "okapi")[0]["id"] == conversation_id
             assert store.index_pending_search(user) == 0
-        finally:
-            release.set()
-            holder.join()
         assert store.index_pending_search(user) == 2
         indexed = store.search_messages(user, "zebra")
     assert [(m["seq"], m["rank"]) for m in while_held] == [(m["seq"], m["rank"]) for m in indexed]
