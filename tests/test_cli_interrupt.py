@@ -14,6 +14,7 @@ import uuid
 from pathlib import Path
 from typing import IO
 
+import psycopg
 import pytest
 
 import convstore
@@ -124,3 +125,26 @@ def test_ctrl_c_before_anything_is_stored_says_so(tmp_path, stdin_holds):
         assert line.startswith(start), line
     assert err.splitlines() == [last_line], err
     assert _stored(url) == 0
+
+
+def test_ctrl_c_during_a_postgres_statement_says_only_where_it_stopped(tmp_path, postgres_url):
+    """Ctrl-C while the import's first transaction waits on a PostgreSQL
+    lock: that transaction is rolled back, and the command's one line is
+    its only output."""
+    export = _big_export(tmp_path)
+    with psycopg.connect(postgres_url) as holder:
+        holder.execute("LOCK TABLE messages IN ACCESS EXCLUSIVE MODE")
+        blocked = "SELECT count(*) FROM pg_stat_activity WHERE wait_event_type = 'Lock'"
+        with running([CONVSTORE, "--url", postgres_url, "import", str(export)]) as process:
+            wait_until(process, lambda: _count(postgres_url, blocked) > 0)
+            out, err = ctrl_c(process)
+    assert process.returncode == 130, err
+    assert out == ""
+    assert err.splitlines() == [
+        "convstore: interrupted before the first line; nothing was imported; import the file again"
+    ], err
+
+
+def _count(url: str, query: str) -> int:
+    with psycopg.connect(url, autocommit=True) as watcher:
+        return watcher.execute(query).fetchone()[0]

@@ -318,6 +318,39 @@ def test_a_message_another_session_is_indexing_is_found_from_its_text(postgres_u
     assert [m["seq"] for m in indexed] == [2, 1]
 
 
+def test_rows_a_writer_holds_do_not_stop_the_rest_being_indexed(postgres_url, user):
+    """A replace in an open transaction locks the rows after it (their
+    running totals change); the user's other messages are still indexed."""
+    with convstore.connect(postgres_url) as store, convstore.connect(postgres_url) as writer:
+        held = store.create_conversation(user)
+        store.add_messages(held, [{"role": "user", "content": "zebra"}] * 600)
+        free = store.create_conversation(user)
+        store.add_messages(free, [{"role": "user", "content": "okapi"}] * 60)
+
+        @contextmanager
+        def a_replace():
+            with writer.transaction():
+                writer.replace_message(held, 1, {"role": "user", "content": "zebra crossing " * 50})
+                yield
+
+        with _held_by_another_thread(a_replace):
+            assert store.index_pending_search(user) == 60
+            assert len(store.search_messages(user, "zebra", limit=1000)) == 600
+        assert store.index_pending_search(user) == 600
+
+
+def test_a_message_whose_words_pass_the_tsvector_limit_is_indexed_in_part(store, user):
+    """U+FDFA (3 bytes) folds to four words of 30 bytes: 40,000 of them are
+    more words than a PostgreSQL tsvector holds (1 MB), and they once made
+    every search of their user fail. Its first words are indexed."""
+    conversation_id = store.create_conversation(user)
+    store.add_message(conversation_id, "user", "zebra " + "\ufdfa" * 40_000)
+    store.add_message(conversation_id, "user", "zebra crossing")
+    assert [m["seq"] for m in store.search_messages(user, "zebra")] == [2, 1]
+    assert store.index_pending_search(user) == 0
+    assert [m["seq"] for m in store.search_messages(user, "crossing")] == [2]
+
+
 def test_a_read_only_postgres_session_still_finds_every_message(postgres_url, user):
     """Where nothing can be written (here every transaction is read-only, as
     on a standby) the search indexes nothing and still finds every message."""

@@ -55,6 +55,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     if sys.stderr is None:  # started with stderr closed: errors go nowhere, not to stdout
         sys.stderr = open(os.devnull, "w")  # noqa: SIM115 -- for the rest of the process
     logging.basicConfig(level=logging.WARNING, format="%(name)s: %(message)s")
+    # Ctrl-C during a PostgreSQL statement leaves its connection busy, and
+    # psycopg then warns of the ROLLBACK it could not send ("error ignored in
+    # rollback") before the command says where it stopped; what fails is told
+    # by the command itself, as a typed error.
+    logging.getLogger("psycopg").setLevel(logging.ERROR)
     if sys.stdout is None:  # started with stdout closed (`convstore export >&-`)
         print(
             f"{arguments.prog}: error: standard output is closed; "
@@ -803,7 +808,7 @@ def _import_from(
         print(printable(f"convstore: {committed.failed(failure, name)}"), file=sys.stderr)
         return 1
     imported = f"{committed.conversations} new conversations, {committed.messages} new messages"
-    if not _indexed_for_search(store, imported):
+    if committed.messages and not _indexed_for_search(store, imported):
         return 130
     print(f"imported {imported}")
     if committed.skipped:

@@ -20,10 +20,20 @@ def snippet(content: str | None, query: SearchQuery) -> str:
     words follow each other), ``…`` where text was cut. Matching is by folded
     word: ``«Café»`` is marked for the query ``cafe``."""
     text = (content or "")[:_LOOKED_AT]
+    wanted = query.wanted
+    longest = max((len(phrase) for phrase in wanted), default=1)
     spans, folded = [], []  # one span per folded word
+    first = None if wanted else 0  # the first match's word
+    # Words are folded only as far as the snippet needs: up to the first
+    # match and the words shown after it (folding all 100,000 characters of
+    # a long message cost 0.3 s of a search).
     for start, end, run_words in word_spans(text):
         spans += [(start, end)] * len(run_words)
         folded += run_words
+        if first is None:
+            first = _first_match(folded, wanted, len(folded) - len(run_words) - longest + 1)
+        elif len(folded) >= max(0, first - SNIPPET_WORDS // 3) + SNIPPET_WORDS + longest:
+            break
     marked = sorted(_matched(folded, query))
     if not spans:
         return text
@@ -40,6 +50,16 @@ def snippet(content: str | None, query: SearchQuery) -> str:
     pieces.append(text[position:finish])
     cut_after = finish < len(content or "")
     return ("…" if begin > 0 else "") + "".join(pieces).strip() + ("…" if cut_after else "")
+
+
+def _first_match(folded: list[str], wanted: frozenset[tuple[str, ...]], since: int) -> int | None:
+    """The first position of ``folded``, from ``since`` on, where a
+    ``wanted`` word or phrase occurs whole; ``None`` if none does (yet)."""
+    for i in range(max(0, since), len(folded)):
+        for phrase in wanted:
+            if tuple(folded[i : i + len(phrase)]) == phrase:
+                return i
+    return None
 
 
 def _matched(folded: list[str], query: SearchQuery) -> set[int]:

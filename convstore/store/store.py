@@ -12,6 +12,7 @@ writes to one raise :class:`~convstore.errors.NotFound`.
 from __future__ import annotations
 
 import json
+import time
 import uuid
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import AbstractContextManager, contextmanager, nullcontext
@@ -77,15 +78,20 @@ SEARCH_INDEXING_BATCH = 500
 """The most messages :meth:`Store.index_pending_search` indexes in one
 transaction (a search's indexing of its user's messages, too)."""
 
-SEARCH_INDEXING_BYTES = 4_000_000
+SEARCH_INDEXING_BYTES = 1_000_000
 """The UTF-8 bytes of text after which a transaction of
 :meth:`Store.index_pending_search` indexes no more messages (it indexes at
 least one), so that none holds SQLite's write lock for long nor nears a
 statement timeout, whatever the messages hold. Building PostgreSQL's
-vectors costs up to about 0.7 us a byte (CJK text, without spaces; words of
-ASCII text about 0.2), so a transaction takes about 3 s at most there (the
-last message may add one more message's text, at most 400,000 bytes, since
-a message's first 100,000 characters are indexed); SQLite's are faster."""
+vectors costs up to about 2.3 us a byte (measured on text whose characters
+fold to several words, such as U+3316; CJK text without spaces about 0.5,
+ASCII words about 0.2), so a transaction takes about 3 s at most there (the
+last message may add up to 400,000 bytes more: a message's first 100,000
+characters are indexed); SQLite's are faster."""
+
+SEARCH_TURN_RETRY = 0.05
+"""Seconds between tries for a user's turn to index (PostgreSQL), while
+another session indexes that user's messages."""
 
 
 class Store:
@@ -1729,9 +1735,9 @@ class Store:
         results; it moves the work to a moment of your choosing, after a bulk
         import, say, or from a job.
         ``user_id`` limits it to one user's messages (on a view, the view's
-        user); ``None`` on a store indexes everyone's. It indexes at most as
-        many messages as were waiting when it began, in transactions of at
-        most :data:`SEARCH_INDEXING_BATCH` messages and
+        user); ``None`` on a store indexes everyone's, a user at a time. It
+        indexes at most as many messages as were waiting when it began, in
+        transactions of at most :data:`SEARCH_INDEXING_BATCH` messages and
         :data:`SEARCH_INDEXING_BYTES` of text. Sessions indexing one user's
         messages take turns, a transaction each (inside a caller's
         transaction it takes no turn, so as not to hold others up until that
@@ -1745,36 +1751,52 @@ class Store:
             PostgreSQL standby or in a read-only transaction.
         """
         owner = None if user_id is None and self.user_id is None else self._owner(user_id)
-        (waiting,) = self.run("unindexed_messages", user_id=owner)
-        return self._index_for_search(owner, waiting["unindexed"], on_progress)
+        waiting = self.run("unindexed_messages", user_id=owner)
+        backlog = sum(row["unindexed"] for row in waiting)
+        indexed = 0
+
+        def count(batch: int) -> None:
+            nonlocal indexed
+            indexed += batch
+            if on_progress is not None:
+                on_progress(indexed, backlog)
+
+        for row in waiting:
+            self._index_for_search(row["user_id"], row["unindexed"], count)
+        return indexed
 
     def _index_for_search(
-        self,
-        owner: str | None,
-        backlog: int,
-        on_progress: Callable[[int, int], object] | None = None,
-    ) -> int:
-        """Index up to ``backlog`` of ``owner``'s messages (``None``:
-        anyone's) for search, a batch per transaction, until none is left
-        that no other session holds; return how many were indexed."""
+        self, owner: str, backlog: int, on_batch: Callable[[int], object] | None = None
+    ) -> None:
+        """Index up to ``backlog`` of ``owner``'s messages for search, a
+        batch per transaction, until none is left that no other session
+        holds; ``on_batch`` is called with each batch's size. Outside a
+        caller's transaction each batch takes the user's turn first, trying
+        again every :data:`SEARCH_TURN_RETRY` while another session has it."""
         take_turns = not self.database.in_transaction()
         indexed = 0
         while indexed < backlog:
             with self.database.transaction():  # inside a caller's transaction, a savepoint
-                if take_turns:
-                    self.run("claim_search_indexing", user_id=owner)
-                found = self.run(
-                    "index_pending_search",
-                    user_id=owner,
-                    limit=min(SEARCH_INDEXING_BATCH, backlog - indexed),
-                    max_bytes=SEARCH_INDEXING_BYTES,
-                )
+                if (
+                    take_turns
+                    and not self.run("claim_search_indexing", user_id=owner)[0]["claimed"]
+                ):
+                    found = None
+                else:
+                    found = self.run(
+                        "index_pending_search",
+                        user_id=owner,
+                        limit=min(SEARCH_INDEXING_BATCH, backlog - indexed),
+                        max_bytes=SEARCH_INDEXING_BYTES,
+                    )
+            if found is None:  # another session's turn
+                time.sleep(SEARCH_TURN_RETRY)
+                continue
             if not found:
-                break
+                return
             indexed += len(found)
-            if on_progress is not None:
-                on_progress(indexed, backlog)
-        return indexed
+            if on_batch is not None:
+                on_batch(len(found))
 
     def _index_pending_search(self, owner: str) -> None:
         """A search's first step, in transactions of its own, and only when
@@ -1788,12 +1810,12 @@ class Store:
         (search_messages.sql)."""
         if self.database.in_transaction():
             return
-        (waiting,) = self.run("unindexed_messages", user_id=owner)
-        if not waiting["unindexed"]:
+        waiting = self.run("unindexed_messages", user_id=owner)
+        if not waiting:
             return
         try:
             with self.database.waiting_briefly():
-                self._index_for_search(owner, waiting["unindexed"])
+                self._index_for_search(owner, waiting[0]["unindexed"])
         except (DatabaseError, DatabaseUnavailable) as error:
             logger.info("search indexing skipped, the search reads the rest: %s", error)
 
