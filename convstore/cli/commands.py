@@ -822,27 +822,19 @@ def _indexed_for_search(store: Store, imported: str) -> bool:
     searches. Everything is stored by then: a failure is a warning (searches
     index the rest, and find every message meanwhile); ``False`` if Ctrl-C
     stopped it."""
+    then = "searches find them meanwhile and index the rest as they run"
     try:
         index_for_search(store, shown=sys.stderr.isatty())
+        return True
     except ConvstoreError as error:
-        print(
-            printable(
-                f"convstore: {imported} are stored; indexing them for search stopped "
-                f"({type(error).__name__}: {_one_line(error)}): searches find them "
-                "meanwhile and index the rest as they run"
-            ),
-            file=sys.stderr,
-        )
+        why = f"{type(error).__name__}: {_one_line(error)}"
+        said = f"{imported} are stored; indexing them for search stopped ({why}): {then}"
+        finished = True
     except KeyboardInterrupt:
-        print(
-            printable(
-                f"convstore: interrupted while indexing for search; {imported} are stored: "
-                "searches find them meanwhile and index the rest as they run"
-            ),
-            file=sys.stderr,
-        )
-        return False
-    return True
+        said = f"interrupted while indexing for search; {imported} are stored: {then}"
+        finished = False
+    print(printable(f"convstore: {said}"), file=sys.stderr)
+    return finished
 
 
 class _Committed:

@@ -56,9 +56,8 @@ def _first_match(folded: list[str], wanted: frozenset[tuple[str, ...]], since: i
     """The first position of ``folded``, from ``since`` on, where a
     ``wanted`` word or phrase occurs whole; ``None`` if none does (yet)."""
     for i in range(max(0, since), len(folded)):
-        for phrase in wanted:
-            if tuple(folded[i : i + len(phrase)]) == phrase:
-                return i
+        if any(_occurs_at(folded, i, phrase) for phrase in wanted):
+            return i
     return None
 
 
@@ -67,8 +66,11 @@ def _matched(folded: list[str], query: SearchQuery) -> set[int]:
     word or phrase."""
     matched: set[int] = set()
     for phrase in query.wanted:
-        width = len(phrase)
-        for i in range(len(folded) - width + 1):
-            if folded[i] == phrase[0] and tuple(folded[i : i + width]) == phrase:
-                matched.update(range(i, i + width))
+        for i in range(len(folded) - len(phrase) + 1):
+            if _occurs_at(folded, i, phrase):
+                matched.update(range(i, i + len(phrase)))
     return matched
+
+
+def _occurs_at(folded: list[str], i: int, phrase: tuple[str, ...]) -> bool:
+    return folded[i] == phrase[0] and tuple(folded[i : i + len(phrase)]) == phrase
