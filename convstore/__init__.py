@@ -13,6 +13,7 @@ from . import errors, queries
 from .compat import PostgresConversationStore, SQLiteConversationStore
 from .connect import connect, connect_async
 from .db.base import PoolOptions
+from .distribute import distribute
 from .errors import (
     BranchConflict,
     ConfigurationError,
@@ -62,6 +63,7 @@ __all__ = [
     "Store",
     "connect",
     "connect_async",
+    "distribute",
     "errors",
     "message_fingerprint",
     "migrate",

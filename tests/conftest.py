@@ -22,6 +22,14 @@ from . import pgbouncer
 from .fake_openai import FakeOpenAI, client_for
 
 ADMIN_URL = os.environ.get("CONVSTORE_TEST_DSN", "postgresql://postgres@127.0.0.1:5432/postgres")
+CITUS_WORKERS = [
+    node for node in os.environ.get("CONVSTORE_TEST_CITUS_WORKERS", "").split(",") if node
+]
+"""``host:port`` of each Citus worker when CONVSTORE_TEST_DSN names a Citus
+coordinator: every scratch database is then made on each node and joined into
+one cluster, and the run's shared database is distributed after migrating
+(``convstore distribute``). CI has no Citus; the README's section on Citus says
+how to run the suite on a cluster."""
 DIALECTS = ["sqlite", "postgres"]
 BOUNCED_URLS: set[str] = set()
 
@@ -45,23 +53,55 @@ class ScratchDatabases:
                 pytrace=False,
             )
 
-    def _admin(self) -> psycopg.Connection:
+    def _admin(self, node: str | None = None) -> psycopg.Connection:
         # A connection per operation: the fault tests restart the server.
-        return psycopg.connect(self.admin_url, autocommit=True, connect_timeout=5)
+        url = self.admin_url if node is None else _on_node(self.admin_url, node)
+        return psycopg.connect(url, autocommit=True, connect_timeout=5)
 
     def create(self) -> str:
         name = f"convstore_test_{os.getpid()}_{uuid.uuid4().hex[:8]}"
-        with self._admin() as admin:
-            admin.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
+        for node in [None, *CITUS_WORKERS]:
+            with self._admin(node) as admin:
+                admin.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
         self.created.append(name)
-        return urlsplit(self.admin_url)._replace(path=f"/{name}").geturl()
+        url = urlsplit(self.admin_url)._replace(path=f"/{name}").geturl()
+        if CITUS_WORKERS:
+            _join_citus_cluster(url)
+        return url
 
     def drop_all(self) -> None:
-        with self._admin() as admin:
-            for name in self.created:
-                admin.execute(
-                    sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name))
-                )
+        for node in [None, *CITUS_WORKERS]:
+            with self._admin(node) as admin:
+                for name in self.created:
+                    admin.execute(
+                        sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(
+                            sql.Identifier(name)
+                        )
+                    )
+
+
+def _on_node(url: str, node: str) -> str:
+    """``url`` on the server at ``node`` (``host:port``)."""
+    parts = urlsplit(url)
+    user = f"{parts.username}@" if parts.username else ""
+    return parts._replace(netloc=f"{user}{node}").geturl()
+
+
+def _join_citus_cluster(url: str) -> None:
+    """The Citus extension in the new database on every node, and the workers
+    added to its coordinator (each database is a cluster of its own to Citus)."""
+    for node in CITUS_WORKERS:
+        with psycopg.connect(_on_node(url, node), autocommit=True) as worker:
+            worker.execute("CREATE EXTENSION citus")
+    parts = urlsplit(url)
+    with psycopg.connect(url, autocommit=True) as coordinator:
+        coordinator.execute("CREATE EXTENSION citus")
+        coordinator.execute(
+            "SELECT citus_set_coordinator_host(%s, %s)", (parts.hostname, parts.port or 5432)
+        )
+        for node in CITUS_WORKERS:
+            host, port = node.rsplit(":", 1)
+            coordinator.execute("SELECT citus_add_node(%s, %s)", (host, int(port)))
 
 
 @pytest.fixture(scope="session")
@@ -77,6 +117,8 @@ def postgres_url(scratch_databases: ScratchDatabases) -> str:
     their own users and conversations."""
     url = scratch_databases.create()
     convstore.migrate(url)
+    if CITUS_WORKERS:
+        convstore.distribute(url)
     return url
 
 

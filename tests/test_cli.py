@@ -23,6 +23,7 @@ def test_queries_lists_every_query_with_its_sql(capsys):
     postgres_files = [
         *(ROOT / "sql" / "postgres").rglob("*.sql"),
         *(ROOT / "sql" / "transfer" / "postgres").glob("*.sql"),
+        *(ROOT / "sql" / "citus").glob("*.sql"),
     ]
     assert listing.count("-- parameters:") == len(postgres_files)
 

@@ -202,6 +202,7 @@ def _cases() -> Iterator[Case]:
     for name, argv in reading.items():
         yield f"{name} missing file", ["--url", "{tmp}/typo.db", *argv], 2, "no SQLite database"
     browse = ["--url", "{url}"]
+    yield "distribute on SQLite", [*browse, "distribute"], 1, "distribute needs a Citus coordinator"
     yield "list without --user", [*browse, "list"], 2, "`convstore users` lists the users"
     yield "search without --user", [*browse, "search", "hello"], 2, "--user is required"
     yield "show unknown conversation", [*browse, "show", UNKNOWN_ID], 1, UNKNOWN_ID

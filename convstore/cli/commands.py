@@ -16,6 +16,7 @@ from .. import validation
 from ..connect import connect
 from ..db import sql_functions
 from ..db.opening import SQLiteFile, sqlite_file
+from ..distribute import distribute
 from ..errors import (
     ConfigurationError,
     ConvstoreError,
@@ -282,6 +283,17 @@ def _parser() -> argparse.ArgumentParser:
     )
     command.set_defaults(command=_rollback, prog=command.prog, databases_as=None)
 
+    command = add(
+        "distribute",
+        "distribute the tables on a Citus coordinator, by conversation",
+        parents=[url_after],
+        description="On a Citus coordinator, after migrate: distribute convstore's tables "
+        "by conversation, co-located, so each conversation's calls run on one shard "
+        "(see the README's section on Citus). Rows already stored are moved into the "
+        "shards. Safe to run again: tables already distributed are left as they are.",
+    )
+    command.set_defaults(command=_distribute, prog=command.prog, databases_as=None)
+
     command = add("status", "list pending migrations", parents=[url_after])
     command.set_defaults(command=_status, prog=command.prog, databases_as=None)
 
@@ -531,6 +543,13 @@ def _migrate(arguments: argparse.Namespace) -> int:
     _opened(arguments.url, arguments.shown, must_exist=False)
     applied = migrate(arguments.url)
     print(f"{arguments.shown}: " + (f"applied {', '.join(applied)}" if applied else "up to date"))
+    return 0
+
+
+def _distribute(arguments: argparse.Namespace) -> int:
+    distributed = distribute(arguments.url)
+    done = f"distributed {', '.join(distributed)}" if distributed else "already distributed"
+    print(f"{arguments.shown}: {done}")
     return 0
 
 

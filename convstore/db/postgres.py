@@ -142,7 +142,8 @@ class PostgresDatabase(Database):
         """The pool's ``configure`` callback: claim the new session's scope key
         before any other statement runs on it (migration pg_0010). A session
         without a key (a schema before pg_0010, a read-only server or session,
-        or a server session already claimed through a proxy) falls back to
+        a server session already claimed through a proxy, or a Citus
+        coordinator, whose workers cannot read the key's scope) falls back to
         transaction-local scopes."""
         query = self.queries["claim_scope_key"]
         self._trace(query, {})
@@ -163,7 +164,8 @@ class PostgresDatabase(Database):
                 "transaction_pooling=True, and see the README on user scopes behind PgBouncer"
             )
             return
-        self._scope_keys[connection] = claimed["scope_key"]
+        if claimed["scope_key"] is not None:  # None: Citus (claim_scope_key.sql)
+            self._scope_keys[connection] = claimed["scope_key"]
 
     @contextmanager
     def user_scope(self, user_id: str, *, sealed: bool = False) -> Iterator[None]:
@@ -178,10 +180,11 @@ class PostgresDatabase(Database):
         transaction (a savepoint undoes it on failure); a ``sealed`` scope
         cannot be set there, since a ROLLBACK in the block would undo it.
 
-        A session without a key (``transaction_pooling=True``, or a schema
-        before pg_0010) gets the transaction-local setting of migration
-        pg_0006 instead, which SQL in the block can change: it guards against
-        mistakes in your SQL, not against hostile SQL.
+        A session without a key (``transaction_pooling=True``, a Citus
+        coordinator, or a schema before pg_0010) gets the transaction-local
+        setting of migration pg_0006 instead (set by SET LOCAL, which Citus
+        passes on to its workers: pg_0028), which SQL in the block can change:
+        it guards against mistakes in your SQL, not against hostile SQL.
 
         :raises InvalidInput: for a sealed scope inside a transaction that did
             not commit it first, or for another user's call on a connection

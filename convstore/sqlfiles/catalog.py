@@ -15,7 +15,9 @@ apart, each side in ``sql/transfer/<dialect>/``, named ``transfer.<file>``
 (``transfer.copy_messages``) in that dialect's catalogue. The statements that
 read another program's SQLite database live in ``sql/sources/<source>/``, named
 ``<source>.<file>`` (``llm.responses``) in the SQLite catalogue only
-(:data:`SQLITE_SOURCES`).
+(:data:`SQLITE_SOURCES`). The statements that distribute the tables on Citus
+(:mod:`convstore.distribute`) live in ``sql/citus/``, named ``citus.<file>`` in
+the PostgreSQL catalogue only.
 
 A name is held by one file only: a duplicate is refused, never resolved.
 """
@@ -31,7 +33,7 @@ from ..errors import QueryFileError
 from ..types import SQLITE
 from ..validation import query_parameter, reads_parameter, report_parameter
 from .parser import Query, load_query
-from .resources import source_dir, sql_dir, transfer_dir
+from .resources import citus_dir, source_dir, sql_dir, transfer_dir
 
 REPORTS = "reports"
 """The subfolder of analysts' reports, named and called like every other query."""
@@ -44,11 +46,13 @@ SQLITE_SOURCES = ("llm",)
 @cache
 def catalogue(dialect: str) -> Mapping[str, Query]:
     """Every statement of the dialect by name, public and namespaced (the
-    transfer's side of it included, and on SQLite the readers of
-    :data:`SQLITE_SOURCES`), read on first use (:func:`queries_in`)."""
+    transfer's side of it included, on SQLite the readers of
+    :data:`SQLITE_SOURCES`, on PostgreSQL the Citus statements), read on first use (:func:`queries_in`)."""
     elsewhere = {"transfer": transfer_dir(dialect)}
     if dialect == SQLITE:
         elsewhere.update((source, source_dir(source)) for source in SQLITE_SOURCES)
+    else:
+        elsewhere["citus"] = citus_dir()
     return queries_in(sql_dir(dialect), dialect, elsewhere)
 
 

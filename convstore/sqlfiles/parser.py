@@ -29,7 +29,11 @@ PARAMSTYLES = {SQLITE: "named", POSTGRES: "pyformat"}
 
 _IDENTIFIER = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
 _DOLLAR_TAG = re.compile(r"\$(?:[A-Za-z_][A-Za-z0-9_]*)?\$")
-_WRITE_KEYWORD = re.compile(r"\b(?:INSERT|UPDATE|DELETE)\b", re.IGNORECASE)
+# A statement writes if it says so, or calls one of the migrations' functions
+# that change data (pg_0029's appends).
+_WRITE_KEYWORD = re.compile(
+    r"\b(?:(?:INSERT|UPDATE|DELETE)\b|convstore_append_messages?\s*\()", re.IGNORECASE
+)
 
 
 @dataclass(frozen=True)
@@ -46,7 +50,8 @@ class Query:
     parameters: tuple[str, ...]
     """Parameter names in order of first appearance."""
     writes: bool
-    """True if the statement changes data (INSERT, UPDATE or DELETE, also inside WITH)."""
+    """True if the statement changes data (INSERT, UPDATE or DELETE, also inside
+    WITH, or a call of a function of the migrations that does)."""
     statement: str
     """What the driver receives: a comment naming the file, then the statement
     in the driver's parameter style."""

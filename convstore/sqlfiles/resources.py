@@ -28,6 +28,12 @@ def transfer_dir(dialect: str) -> Path:
     return _locate("sql") / "transfer" / dialect
 
 
+def citus_dir() -> Path:
+    """The statements that distribute the tables on Citus (``sql/citus/``;
+    PostgreSQL only)."""
+    return _locate("sql") / "citus"
+
+
 def source_dir(source: str) -> Path:
     """The statements that read another program's SQLite database
     (``sql/sources/<source>/``: ``llm``, simonw/llm's ``logs.db``)."""

@@ -1,12 +1,16 @@
--- Appends one message to a conversation in one statement and returns it.
--- Updating the conversation row locks it, so concurrent appends to the same
--- conversation queue up and each gets the next seq (1, 2, 3 ... with no gaps).
--- The same update keeps the running token totals (unknown tokens count as 100;
--- a pinned message's tokens go to pinned_tokens, not to the running total),
--- the message count, updated_at and activity_order (the next write order,
--- which the message also takes: migration pg_0016). Returns no row when the conversation does
--- not exist, or when it already holds a message with :idempotency_key (a retry:
--- nothing is allocated; the caller reads the stored message).
+-- Appends one message to a conversation and returns it, by the function
+-- convstore_append_message (migration pg_0029), whose two statements, an UPDATE
+-- of the conversation row and an INSERT of the message, each run on the
+-- conversation's shard alone on Citus. Updating the conversation row locks
+-- it, so concurrent appends to the same conversation queue up and each gets
+-- the next seq (1, 2, 3 ... with no gaps). The same update keeps the running
+-- token totals (unknown tokens count as 100; a pinned message's tokens go to
+-- pinned_tokens, not to the running total), the message count, updated_at and
+-- activity_order (a new write order, never lower than the last: migration
+-- pg_0016); the message takes a write order of its own. Returns no row when
+-- the conversation does not exist, or when it already holds a message with
+-- :idempotency_key (a retry: nothing is allocated; the caller reads the stored
+-- message).
 -- :conversation_id  the conversation
 -- :user_id          limit to this owner's conversations, or NULL for any owner
 -- :role             system, developer, user, assistant, tool or function
@@ -31,41 +35,12 @@
 -- :tokens_estimated true when :tokens is convstore's estimate
 -- Index: conversations primary key (the row lock), messages primary key,
 --        messages_idempotency_key.
-WITH appended AS (
-    SELECT clock_timestamp() AS at,
-           coalesce(:tokens::integer, 100) AS counted_tokens,
-           :pinned::boolean AS pinned
-), allocated AS (
-    UPDATE conversations AS c
-       SET last_seq = c.last_seq + 1,
-           message_count = c.message_count + 1,
-           total_tokens = c.total_tokens
-                          + CASE WHEN a.pinned THEN 0 ELSE a.counted_tokens END,
-           pinned_tokens = c.pinned_tokens
-                           + CASE WHEN a.pinned THEN a.counted_tokens ELSE 0 END,
-           updated_at = a.at,
-           activity_order = convstore_write_order()
-      FROM appended AS a
-     WHERE c.id = :conversation_id
-       AND (:user_id::text IS NULL OR c.user_id = :user_id)
-       AND NOT EXISTS (SELECT 1
-                         FROM messages
-                        WHERE conversation_id = :conversation_id
-                          AND idempotency_key = :idempotency_key)
-    RETURNING c.id, c.user_id, c.last_seq AS seq, c.updated_at, a.pinned,
-              c.total_tokens - CASE WHEN a.pinned THEN 0 ELSE a.counted_tokens END
-                  AS tokens_before
-)
-INSERT INTO messages (conversation_id, seq, user_id, role, content, tool_calls,
-                      tool_call_id, name, tokens, latency_ms, pinned, tokens_before,
-                      metadata, idempotency_key, created_at, kind, payload, fingerprint,
-                      content_parts, function_call, refusal, weight, extra, tokens_estimated)
-SELECT id, seq, user_id, :role, :content, :tool_calls::jsonb,
-       :tool_call_id, :name, :tokens::integer, :latency_ms::integer, pinned, tokens_before,
-       :metadata::jsonb, :idempotency_key, updated_at,
-       coalesce(:kind, 'message'), :payload::jsonb, :fingerprint, :content_parts::jsonb,
-       :function_call::jsonb, :refusal, :weight::smallint, :extra::jsonb, :tokens_estimated::boolean
-  FROM allocated
-RETURNING conversation_id, seq, role, content, tool_calls, tool_call_id, name,
-          tokens, latency_ms, pinned, metadata, idempotency_key, created_at, kind, payload,
-          content_parts, function_call, refusal, weight, extra, tokens_estimated;
+SELECT conversation_id, seq, role, content, tool_calls, tool_call_id, name, tokens,
+       latency_ms, pinned, metadata, idempotency_key, created_at, kind, payload,
+       content_parts, function_call, refusal, weight, extra, tokens_estimated
+  FROM convstore_append_message(
+           :conversation_id::uuid, :user_id, :role, :content, :tool_calls::jsonb,
+           :tool_call_id, :name, :tokens::integer, :latency_ms::integer, :pinned::boolean,
+           :metadata::jsonb, :idempotency_key, :kind, :payload::jsonb, :fingerprint,
+           :content_parts::jsonb, :function_call::jsonb, :refusal, :weight::smallint,
+           :extra::jsonb, :tokens_estimated::boolean);

@@ -14,6 +14,12 @@
 -- OFFSET 0 keeps each LATERAL subquery an index range scan per segment of the
 -- history: pulled up into a plain join, the planner, which cannot estimate the
 -- segments, may hash-join a scan of every message.
+-- The new write order is taken in a MATERIALIZED CTE, evaluated once on its
+-- own (a write order unused when nothing was added is a gap, as any): Citus
+-- refuses a VOLATILE function in an UPDATE of a distributed table.
+WITH next_write AS MATERIALIZED (
+    SELECT convstore_write_order() AS write_order
+)
 UPDATE conversations AS c
    SET last_seq = greatest(c.last_seq, (SELECT coalesce(max(seq), 0)
                                           FROM messages WHERE conversation_id = :conversation_id)),
@@ -46,7 +52,7 @@ UPDATE conversations AS c
                                   WHERE conversation_id = :conversation_id
                                     AND write_order > coalesce(c.activity_order,
                                                                -9223372036854775808))
-                             THEN convstore_write_order()
+                             THEN (SELECT write_order FROM next_write)
                              ELSE c.activity_order END
  WHERE id = :conversation_id
    AND (:user_id::text IS NULL OR user_id = :user_id);

@@ -16,6 +16,10 @@
 -- which each search runs first, skips those another session is indexing) are
 -- matched and ranked on their text, as the index would hold it, so every
 -- committed message is found.
+-- No subquery here refers to a row of the query around it on a distributed
+-- table: Citus refuses that ("correlated subqueries are not supported when
+-- the FROM clause contains a CTE or subquery"); `shared` is a CTE of its own,
+-- which Citus reads from the conversation's shard first.
 -- Index: messages_search (user_id, search_vector), one GIN scan for both;
 --        messages_search_pending (the messages not indexed yet);
 --        conversation_ancestors_by_ancestor (branch_ids).
@@ -36,29 +40,35 @@ WITH search AS (
      WHERE m.user_id = :user_id
        AND m.search_vector IS NULL
        AND v.search_vector @@ s.terms
+), shared AS (
+    -- What the conversation shares with its ancestors.
+    SELECT ancestor_id, after_seq, through_seq
+      FROM conversation_ancestors
+     WHERE conversation_id = :conversation_id
 ), hits AS (
     SELECT *
       FROM matches AS m
      WHERE :conversation_id::uuid IS NULL
         OR m.conversation_id = :conversation_id
         OR EXISTS (SELECT 1
-                     FROM conversation_ancestors AS a
-                    WHERE a.conversation_id = :conversation_id
-                      AND a.ancestor_id = m.conversation_id
+                     FROM shared AS a
+                    WHERE a.ancestor_id = m.conversation_id
                       AND m.seq > a.after_seq
                       AND m.seq <= a.through_seq)
      ORDER BY m.rank DESC, m.write_order DESC NULLS LAST
      LIMIT :limit
 )
-SELECT h.conversation_id,
-       (SELECT title FROM conversations WHERE id = h.conversation_id) AS title,
+SELECT h.conversation_id, c.title,
        h.seq, h.role, h.content, h.rank, h.created_at,
        coalesce(jsonb_agg(b.conversation_id ORDER BY b.conversation_id)
                          FILTER (WHERE b.conversation_id IS NOT NULL), '[]') AS branch_ids
   FROM hits AS h
+  JOIN conversations AS c
+    ON c.id = h.conversation_id
   -- The branches that share the message (forked at or after it).
   LEFT JOIN conversation_ancestors AS b
     ON b.ancestor_id = h.conversation_id
    AND b.through_seq >= h.seq
- GROUP BY h.conversation_id, h.seq, h.role, h.content, h.rank, h.created_at, h.write_order
+ GROUP BY h.conversation_id, c.title, h.seq, h.role, h.content, h.rank, h.created_at,
+          h.write_order
  ORDER BY h.rank DESC, h.write_order DESC NULLS LAST;
