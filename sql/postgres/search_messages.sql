@@ -57,6 +57,12 @@ WITH search AS (
                       AND m.seq <= a.through_seq)
      ORDER BY m.rank DESC, m.write_order DESC NULLS LAST
      LIMIT :limit
+), sharing AS (
+    -- The branches of the hits' conversations: a CTE of its own, which Citus
+    -- reads from every shard (ancestor_id is not the distribution column).
+    SELECT b.ancestor_id, b.through_seq, b.conversation_id
+      FROM conversation_ancestors AS b
+     WHERE b.ancestor_id IN (SELECT conversation_id FROM hits)
 )
 SELECT h.conversation_id, c.title,
        h.seq, h.role, h.content, h.rank, h.created_at,
@@ -66,7 +72,7 @@ SELECT h.conversation_id, c.title,
   JOIN conversations AS c
     ON c.id = h.conversation_id
   -- The branches that share the message (forked at or after it).
-  LEFT JOIN conversation_ancestors AS b
+  LEFT JOIN sharing AS b
     ON b.ancestor_id = h.conversation_id
    AND b.through_seq >= h.seq
  GROUP BY h.conversation_id, c.title, h.seq, h.role, h.content, h.rank, h.created_at,
