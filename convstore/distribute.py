@@ -98,9 +98,7 @@ def distribute(url: str | DatabaseURL | None = None) -> list[str]:
 
 def _distribute(connection: psycopg.Connection) -> list[str]:
     _run(connection, "lock_distribution")
-    placed = {
-        row["table_name"]: row["citus_table_type"] for row in _run(connection, "placed_tables")
-    }
+    placed = {row["table_name"] for row in _run(connection, "placed_tables")}
     _run(connection, "drop_cross_shard_keys")
     _run(connection, "scope_policies")
     done: list[str] = []

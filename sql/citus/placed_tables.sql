@@ -1,8 +1,7 @@
--- Distribution on Citus: the tables that Citus already holds in this database,
--- and how: citus_table_type 'distributed' (by distribution_column) or
--- 'reference' (a copy on every node), or 'local' (added to its metadata).
+-- Distribution on Citus: the tables of this database that Citus already
+-- distributes or keeps as reference tables (not the local tables it may have
+-- added to its metadata, which are still to distribute).
 -- Index: none; Citus's view citus_tables reads its metadata (pg_dist_partition).
-SELECT table_name::text AS table_name,
-       citus_table_type,
-       distribution_column
-  FROM citus_tables;
+SELECT table_name::text AS table_name
+  FROM citus_tables
+ WHERE citus_table_type IN ('distributed', 'reference');
