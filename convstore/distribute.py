@@ -13,10 +13,10 @@ Before distributing, the schema is brought within what Citus accepts: the two
 foreign keys from a branch to its parent and ancestors are dropped (they
 cross shards), and the row-level security policies read the user from the
 transaction-local setting that Citus passes on to its workers
-(``sql/citus/``, each file says why). Everything runs in one transaction, under
-an advisory lock: a run that fails leaves the database as it was, and a second
-run, or one racing it, finds the tables distributed and changes nothing. Rows
-stored before distributing are moved into the shards.
+(``sql/citus/distribute/``, each file says why). Everything runs in one
+transaction, under an advisory lock: a run that fails leaves the database as it
+was, and a second run, or one racing it, finds the tables distributed and
+changes nothing. Rows stored before distributing are moved into the shards.
 
 Citus's rules are from its documentation ("Creating and Modifying Distributed
 Objects", "Table Management") and source (``create_distributed_table``,
@@ -36,7 +36,7 @@ from .db.bare import run_on_connection
 from .db.opening import postgres_error
 from .errors import ConfigurationError, SchemaNotMigrated
 from .migrate import pending_migrations
-from .sqlfiles.catalog import catalogue
+from .sqlfiles.catalog import citus_catalogue
 from .types import POSTGRES
 from .urls import DatabaseURL
 
@@ -165,4 +165,4 @@ def _connection(url: DatabaseURL) -> Iterator[psycopg.Connection]:
 
 
 def _run(connection: psycopg.Connection, name: str, **params: Any) -> list[dict[str, Any]]:
-    return run_on_connection(connection, catalogue(POSTGRES)[f"citus.{name}"], **params)
+    return run_on_connection(connection, citus_catalogue()[f"distribute.{name}"], **params)

@@ -29,7 +29,7 @@ from convstore.distribute import (
     DISTRIBUTED_BY_CONVERSATION,
     REFERENCE_TABLE,
 )
-from convstore.sqlfiles.catalog import catalogue
+from convstore.sqlfiles.catalog import citus_catalogue
 from convstore.sqlfiles.resources import migrations_dir
 from convstore.types import POSTGRES
 
@@ -142,7 +142,7 @@ def test_no_triggers_on_postgres(catalog):
 
 def test_every_policy_is_one_distribute_rewrites(catalog):
     """Citus refuses a subquery in a distributed table's policy; distribute
-    rewrites each <table>_of_the_scoped_user policy (sql/citus/scope_policies.sql)
+    rewrites each <table>_of_the_scoped_user policy (sql/citus/distribute/scope_policies.sql)
     and no other."""
     policies = catalog.execute(
         "SELECT tablename, policyname FROM pg_policies WHERE schemaname = current_schema()"
@@ -159,14 +159,14 @@ VOLATILE_FUNCTIONS = (
 
 
 @pytest.mark.parametrize(
-    "name", sorted(name for name in catalogue(POSTGRES) if not name.startswith("migrate."))
+    "name", sorted(name for name in citus_catalogue() if not name.startswith("migrate."))
 )
 def test_no_volatile_function_in_an_update(name):
     """Citus refuses them in an UPDATE of a distributed table ("functions used
     in UPDATE queries on distributed tables must not be VOLATILE"); a function
     such as convstore_append_message takes such values first (pg_0029), or a
     MATERIALIZED CTE does (recount_conversation.sql)."""
-    statement = sqlparse.format(catalogue(POSTGRES)[name].statement, strip_comments=True)
+    statement = sqlparse.format(citus_catalogue()[name].statement, strip_comments=True)
     statement = re.sub(MATERIALIZED_CTE, "", statement, flags=re.I)  # evaluated on its own
     if re.search(r"\bUPDATE\b", statement, re.I):
         assert not re.search(VOLATILE_FUNCTIONS, statement, re.I), name

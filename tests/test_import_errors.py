@@ -34,7 +34,14 @@ from convstore.transfer.sources import SourceConversation, SourceProblem
 from convstore.transfer.tutorial import import_legacy
 
 SQL = Path(__file__).parent / "sql"
-MISSING = object()
+
+
+class _Missing:
+    def __repr__(self) -> str:  # the same in every process: test ids are built from it
+        return "MISSING"
+
+
+MISSING = _Missing()
 """In a test case: remove the field instead of setting it."""
 
 

@@ -71,10 +71,10 @@ def test_the_readme_examples_print_what_it_says(files):
         ("export.zip", b"PK\x03\x04rest", "chatgpt"),
         ("anything", b"SQLite format 3\x00rest", "llm"),
         ("conversations.json", b'{"not": "an array"}', "chatgpt"),
-        ("conversations.json.gz", gzip.compress(b"[]"), "chatgpt"),
+        ("conversations.json.gz", gzip.compress(b"[]", mtime=0), "chatgpt"),
         ("export", b"  \n[{}]", "chatgpt"),
         ("lines.jsonl", b"[1, 2]\n", "jsonl"),
-        ("lines.jsonl.gz", gzip.compress(b'{"messages": []}\n'), "jsonl"),
+        ("lines.jsonl.gz", gzip.compress(b'{"messages": []}\n', mtime=0), "jsonl"),
         (None, b'{"messages": []}\n', "jsonl"),
     ],
 )

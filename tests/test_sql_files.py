@@ -18,7 +18,13 @@ import pytest
 import convstore
 from convstore import queries
 from convstore.errors import QueryFileError
-from convstore.sqlfiles.catalog import catalogue, queries_of, report_names
+from convstore.sqlfiles.catalog import (
+    catalogue,
+    citus_catalogue,
+    is_public,
+    queries_of,
+    report_names,
+)
 from convstore.sqlfiles.parser import load_query
 from convstore.types import POSTGRES, SQLITE
 
@@ -57,15 +63,22 @@ def test_the_transfers_sides_are_apart_and_share_no_name():
     assert {n for n in catalogue(POSTGRES) if n.startswith("transfer.")} == destinations
 
 
+def _public_queries_of_each_catalogue():
+    """SQLite's, PostgreSQL's and Citus's (its versions of PostgreSQL's)."""
+    yield from queries_of(SQLITE).items()
+    yield from queries_of(POSTGRES).items()
+    versions = citus_catalogue().items()
+    yield from ((n, q) for n, q in versions if is_public(n) and q.path.parent.name == "citus")
+
+
 def test_every_header_says_what_it_returns_each_parameter_and_its_index():
-    for dialect in (SQLITE, POSTGRES):
-        for query in queries_of(dialect).values():
-            assert query.description, f"{query.path} has no header comment"
-            for parameter in query.parameters:
-                assert re.search(rf"^:{parameter}\b", query.description, re.M), (
-                    f"{query.path} does not document :{parameter}"
-                )
-            assert "Index:" in query.description, f"{query.path} does not name its index"
+    for _, query in _public_queries_of_each_catalogue():
+        assert query.description, f"{query.path} has no header comment"
+        for parameter in query.parameters:
+            assert re.search(rf"^:{parameter}\b", query.description, re.M), (
+                f"{query.path} does not document :{parameter}"
+            )
+        assert "Index:" in query.description, f"{query.path} does not name its index"
 
 
 SAMPLE_BRANCH_ID = str(uuid.uuid4())
@@ -203,12 +216,11 @@ def test_both_dialects_return_the_same_columns(postgres_url, sqlite_url, user):
 
 
 def test_statements_name_their_file_first():
-    for dialect in (SQLITE, POSTGRES):
-        for name, query in queries_of(dialect).items():
-            where = query.path.relative_to(
-                query.path.parents[2 if "reports" in query.path.parts else 1]
-            )
-            assert query.statement.startswith(f"/* convstore: sql/{where} */\n"), name
+    for name, query in _public_queries_of_each_catalogue():
+        where = query.path.relative_to(
+            query.path.parents[2 if "reports" in query.path.parts else 1]
+        )
+        assert query.statement.startswith(f"/* convstore: sql/{where} */\n"), name
 
 
 def _write(tmp_path, text):

@@ -33,6 +33,7 @@ from ..errors import (
     DuplicateIdempotencyKey,
     InvalidInput,
 )
+from ..sqlfiles.catalog import citus_catalogue
 from ..sqlfiles.parser import Query
 from ..types import POSTGRES
 from ..urls import DatabaseURL
@@ -137,6 +138,10 @@ class PostgresDatabase(Database):
                 f"could not connect to PostgreSQL at {url.redacted} within {options.timeout}s; "
                 "is the server running and the URL right?"
             ) from error
+        # On Citus, its versions of the statements it cannot run as PostgreSQL's
+        # files write them (an extra statement per pool, not per call).
+        if self.run(citus_catalogue()["distribute.citus_version"]):
+            self.queries = citus_catalogue()
 
     def _claim_scope_key(self, connection: psycopg.Connection) -> None:
         """The pool's ``configure`` callback: claim the new session's scope key

@@ -15,9 +15,13 @@ apart, each side in ``sql/transfer/<dialect>/``, named ``transfer.<file>``
 (``transfer.copy_messages``) in that dialect's catalogue. The statements that
 read another program's SQLite database live in ``sql/sources/<source>/``, named
 ``<source>.<file>`` (``llm.responses``) in the SQLite catalogue only
-(:data:`SQLITE_SOURCES`). The statements that distribute the tables on Citus
-(:mod:`convstore.distribute`) live in ``sql/citus/``, named ``citus.<file>`` in
-the PostgreSQL catalogue only.
+(:data:`SQLITE_SOURCES`).
+
+A Citus coordinator runs the PostgreSQL catalogue with ``sql/citus/`` over it
+(:func:`citus_catalogue`): there, ``*.sql`` are Citus's versions of the
+queries it cannot run as PostgreSQL's files write them (each file says why),
+and ``distribute/*.sql`` the statements that distribute the tables
+(:mod:`convstore.distribute`), named ``distribute.<file>``.
 
 A name is held by one file only: a duplicate is refused, never resolved.
 """
@@ -30,7 +34,7 @@ from pathlib import Path
 from types import MappingProxyType
 
 from ..errors import QueryFileError
-from ..types import SQLITE
+from ..types import POSTGRES, SQLITE
 from ..validation import query_parameter, reads_parameter, report_parameter
 from .parser import Query, load_query
 from .resources import citus_dir, source_dir, sql_dir, transfer_dir
@@ -46,14 +50,38 @@ SQLITE_SOURCES = ("llm",)
 @cache
 def catalogue(dialect: str) -> Mapping[str, Query]:
     """Every statement of the dialect by name, public and namespaced (the
-    transfer's side of it included, on SQLite the readers of
-    :data:`SQLITE_SOURCES`, on PostgreSQL the Citus statements), read on first use (:func:`queries_in`)."""
+    transfer's side of it included, and on SQLite the readers of
+    :data:`SQLITE_SOURCES`), read on first use (:func:`queries_in`)."""
     elsewhere = {"transfer": transfer_dir(dialect)}
     if dialect == SQLITE:
         elsewhere.update((source, source_dir(source)) for source in SQLITE_SOURCES)
-    else:
-        elsewhere["citus"] = citus_dir()
     return queries_in(sql_dir(dialect), dialect, elsewhere)
+
+
+@cache
+def citus_catalogue() -> Mapping[str, Query]:
+    """The PostgreSQL catalogue as a Citus coordinator runs it: each query of
+    ``sql/citus/*.sql`` in place of PostgreSQL's of the same name, and the
+    statements of ``sql/citus/distribute/``.
+
+    :raises QueryFileError: for a file of ``sql/citus/*.sql`` that names no
+        PostgreSQL query, or takes other parameters than the query it
+        replaces (a caller of the query must not need to know which one runs).
+    """
+    postgres = catalogue(POSTGRES)
+    versions = queries_in(citus_dir(), POSTGRES)
+    for name, version in versions.items():
+        if not is_public(name):
+            continue
+        replaced = postgres.get(name)
+        if replaced is None:
+            raise QueryFileError(f"{version.path}: Citus's version of a query PostgreSQL has not")
+        if set(version.parameters) != set(replaced.parameters):
+            raise QueryFileError(
+                f"{version.path}: takes {', '.join(version.parameters) or 'no parameters'}, "
+                f"but {replaced.path} takes {', '.join(replaced.parameters) or 'none'}"
+            )
+    return MappingProxyType({**postgres, **versions})
 
 
 @cache

@@ -29,8 +29,8 @@ def transfer_dir(dialect: str) -> Path:
 
 
 def citus_dir() -> Path:
-    """The statements that distribute the tables on Citus (``sql/citus/``;
-    PostgreSQL only)."""
+    """Citus's versions of PostgreSQL's queries, and the statements that
+    distribute the tables (``sql/citus/``, :func:`convstore.sqlfiles.catalog.citus_catalogue`)."""
     return _locate("sql") / "citus"
 
 
