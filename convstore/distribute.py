@@ -11,7 +11,11 @@ to the coordinator.
 
 Before distributing, the schema is brought within what Citus accepts: the two
 foreign keys from a branch to its parent and ancestors are dropped (they
-cross shards), and the row-level security policies read the user from the
+cross shards), and so is the one from ``message_attachments`` to
+``attachments`` (with it, Citus refuses to change ``attachments`` in a
+transaction that read a distributed table in parallel, as every erasure and
+purge does; the attachment is locked before it is linked or deleted, and a
+deletion looks for references again, so none goes missing), and the row-level security policies read the user from the
 transaction-local setting that Citus passes on to its workers
 (``sql/citus/distribute/``, each file says why). Everything runs in one
 transaction, under an advisory lock: a run that fails leaves the database as it
@@ -108,15 +112,14 @@ def _distribute(connection: psycopg.Connection) -> list[str]:
             _distribute_table(connection, table, column, colocate_with)
             done.append(table)
         colocate_with = DISTRIBUTED_BY_CONVERSATION[0][0]
+    _run(connection, "drop_attachment_key")
     if REFERENCE_TABLE not in placed:
-        _run(connection, "drop_attachment_key")
         _run(connection, "reference_table", table_name=REFERENCE_TABLE)
         done.append(REFERENCE_TABLE)
     table, column = AFTER_REFERENCE_TABLE
     if table not in placed:
         _distribute_table(connection, table, column, colocate_with)
         done.append(table)
-    _run(connection, "add_attachment_key")
     # Only now: Citus refuses while a local table references the table.
     for table in reversed(done):
         _run(connection, "truncate_local_data", table_name=table)

@@ -23,9 +23,19 @@ def test_queries_lists_every_query_with_its_sql(capsys):
     postgres_files = [
         *(ROOT / "sql" / "postgres").rglob("*.sql"),
         *(ROOT / "sql" / "transfer" / "postgres").glob("*.sql"),
-        *(ROOT / "sql" / "citus").glob("*.sql"),
     ]
     assert listing.count("-- parameters:") == len(postgres_files)
+    assert "sql/citus/" not in listing
+
+
+def test_queries_lists_what_a_citus_coordinator_runs(capsys):
+    assert main(["--url", "postgresql://x@localhost/db", "queries", "--citus"]) == 0
+    listing = capsys.readouterr().out
+    assert "-- recent_context  (" in listing and "sql/citus/recent_context.sql" in listing
+    assert listing.count("-- recent_context  (") == 1
+    assert "-- distribute.distribute_table  (" in listing
+    assert "-- append_message  (" in listing and "sql/postgres/append_message.sql" in listing
+    assert main(["queries", "--citus", "--dialect", "sqlite"]) == 2
 
 
 def test_queries_shows_one_query_in_the_chosen_dialect(capsys):

@@ -26,7 +26,7 @@ from ..errors import (
     ReadOnlyDatabase,
 )
 from ..migrate import holds_migrations, migrate, pending_migrations, rollback
-from ..sqlfiles.catalog import catalogue, queries_of, report_names
+from ..sqlfiles.catalog import catalogue, citus_catalogue, queries_of, report_names
 from ..store.store import Store
 from ..transfer.formats import FORMATS, OpenedSource, open_source, read_source
 from ..transfer.importing import Skipped, import_source, index_for_search
@@ -306,6 +306,11 @@ def _parser() -> argparse.ArgumentParser:
     command.add_argument("name", nargs="?", help="show only this query")
     command.add_argument(
         "--dialect", choices=DIALECTS, help="default: the dialect of the database URL"
+    )
+    command.add_argument(
+        "--citus",
+        action="store_true",
+        help="what a Citus coordinator runs: PostgreSQL's, with Citus's versions in place",
     )
     command.set_defaults(command=_queries, prog=command.prog, databases_as=None)
 
@@ -606,7 +611,9 @@ def _status(arguments: argparse.Namespace) -> int:
 
 def _queries(arguments: argparse.Namespace) -> int:
     dialect = arguments.dialect or arguments.url.dialect
-    queries = catalogue(dialect)
+    if arguments.citus and dialect != POSTGRES:
+        raise UsageError("--citus lists PostgreSQL's queries: Citus is PostgreSQL's extension")
+    queries = citus_catalogue() if arguments.citus else catalogue(dialect)
     if arguments.name and arguments.name not in queries:
         raise UsageError(f"no query named {arguments.name!r}; `convstore queries` lists them")
     for name, query in queries.items():

@@ -16,6 +16,7 @@ own ``check`` pinged every checkout, a round trip per call, and waited 1, 2,
 from __future__ import annotations
 
 import itertools
+import re
 import select
 import time
 from collections.abc import Iterable, Iterator, Mapping, Sequence
@@ -385,7 +386,7 @@ class PostgresDatabase(Database):
         except PoolTimeout as error:
             raise DatabaseUnavailable(f"no PostgreSQL connection became free: {error}") from error
         except psycopg.errors.UniqueViolation as error:
-            if error.diag.constraint_name == IDEMPOTENCY_INDEX:
+            if _is_idempotency_index(error.diag):
                 raise DuplicateIdempotencyKey(error.diag.message_primary) from error
             raise convstore_error(error) from error
         except psycopg.Error as error:
@@ -431,3 +432,16 @@ def _closed_by_server(connection: psycopg.Connection) -> bool:
         connection.close()
         return True
     return False
+
+
+def _is_idempotency_index(diagnostic: psycopg.errors.Diagnostic) -> bool:
+    """True when a unique violation is of :data:`IDEMPOTENCY_INDEX`, or of a
+    Citus shard's copy of it: a worker names the shard's index (the name, an
+    underscore, the shard id) and the coordinator passes on only its message,
+    where the name is quoted."""
+    names = (
+        [diagnostic.constraint_name]
+        if diagnostic.constraint_name
+        else re.findall(r'"([^"]+)"', diagnostic.message_primary or "")
+    )
+    return any(re.fullmatch(rf"{IDEMPOTENCY_INDEX}(_\d+)?", name) for name in names)

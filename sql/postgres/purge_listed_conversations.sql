@@ -6,9 +6,14 @@
 -- keeps that fork's parent; a fork started after the locks waits for them.
 -- :ids  a JSON array of conversation ids
 -- Index: conversations primary key; conversations_branches.
+-- The branches are looked up by the listed ids, not per deleted row: Citus
+-- runs that subquery once on every shard (parent_id is not the distribution
+-- column), which it does not do for a correlated one.
 DELETE FROM conversations
  WHERE id IN (SELECT value::uuid FROM jsonb_array_elements_text(:ids::jsonb) AS ids(value))
-   AND NOT EXISTS (SELECT 1
-                     FROM conversations AS branch
-                    WHERE branch.parent_id = conversations.id)
+   AND id NOT IN (SELECT branch.parent_id
+                    FROM conversations AS branch
+                   WHERE branch.parent_id IN (SELECT value::uuid
+                                                FROM jsonb_array_elements_text(:ids::jsonb)
+                                                     AS ids(value)))
 RETURNING id, message_count - inherited_messages AS message_count, parent_id, user_id;

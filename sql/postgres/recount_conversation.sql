@@ -10,15 +10,21 @@
 -- :conversation_id  the conversation
 -- :user_id          limit to this owner's conversations, or NULL for any owner
 -- :updated_at       an ISO 8601 timestamp
--- Index: messages primary key (conversation_id, seq).
--- OFFSET 0 keeps each LATERAL subquery an index range scan per segment of the
--- history: pulled up into a plain join, the planner, which cannot estimate the
--- segments, may hash-join a scan of every message.
+-- Index: messages primary key (conversation_id, seq); messages_pinned_descent
+--        of each ancestor.
+-- A branch's inherited pinned tokens are summed by convstore_pinned_messages
+-- (migration pg_0030) in a MATERIALIZED CTE: on Citus, whose shards hold the
+-- ancestors apart, the coordinator runs it first, a router query per
+-- ancestor, then routes the UPDATE to the conversation's shard.
 -- The new write order is taken in a MATERIALIZED CTE, evaluated once on its
 -- own (a write order unused when nothing was added is a gap, as any): Citus
 -- refuses a VOLATILE function in an UPDATE of a distributed table.
 WITH next_write AS MATERIALIZED (
     SELECT convstore_write_order() AS write_order
+), inherited_pinned AS MATERIALIZED (  -- those stored in its ancestors
+    SELECT coalesce(sum(coalesce(m.tokens, 100)), 0) AS tokens
+      FROM convstore_pinned_messages(:conversation_id, NULL, NULL) AS m
+     WHERE m.conversation_id <> :conversation_id
 )
 UPDATE conversations AS c
    SET last_seq = greatest(c.last_seq, (SELECT coalesce(max(seq), 0)
@@ -31,17 +37,7 @@ UPDATE conversations AS c
                                    AND depth = 1), 0)
                       + (SELECT coalesce(sum(coalesce(tokens, 100)), 0)
                            FROM messages WHERE conversation_id = :conversation_id AND NOT pinned),
-       pinned_tokens = (SELECT coalesce(sum(coalesce(m.tokens, 100)), 0)
-                          FROM conversation_ancestors AS a
-                          CROSS JOIN LATERAL (
-                                 SELECT m.*
-                                   FROM messages AS m
-                                  WHERE m.conversation_id = a.ancestor_id
-                                    AND m.pinned
-                                    AND m.seq > a.after_seq
-                                    AND m.seq <= a.through_seq
-                                 OFFSET 0) AS m
-                         WHERE a.conversation_id = :conversation_id)
+       pinned_tokens = (SELECT tokens FROM inherited_pinned)
                      + (SELECT coalesce(sum(coalesce(tokens, 100)), 0)
                           FROM messages WHERE conversation_id = :conversation_id AND pinned),
        updated_at = greatest(c.updated_at, :updated_at::timestamptz,

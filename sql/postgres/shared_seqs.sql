@@ -6,10 +6,13 @@
 -- :conversation_id  the conversation
 -- :user_id          limit to this owner's conversations, or NULL for any owner
 -- Index: conversations primary key, conversation_ancestors_by_ancestor.
+-- The subquery names the conversation by the parameter, not by c.id: Citus
+-- runs it once on every shard (ancestor_id is not the distribution column),
+-- which it does not do for a correlated one.
 SELECT coalesce(c.fork_seq, 0) AS fork_seq,
        coalesce((SELECT max(a.through_seq)
                    FROM conversation_ancestors AS a
-                  WHERE a.ancestor_id = c.id), 0) AS shared_through
+                  WHERE a.ancestor_id = :conversation_id), 0) AS shared_through
   FROM conversations AS c
  WHERE c.id = :conversation_id
    AND (:user_id::text IS NULL OR c.user_id = :user_id);

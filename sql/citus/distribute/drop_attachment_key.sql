@@ -1,8 +1,13 @@
 -- Distribution on Citus: drops the foreign key from message_attachments to
--- attachments for a moment, while attachments becomes a reference table:
--- Citus refuses that change while a local table (message_attachments, not yet
--- distributed) references it and is itself referenced by the other
--- conversation tables. add_attachment_key.sql puts it back, checked, once
--- message_attachments is distributed.
+-- attachments, which becomes a reference table. Citus refuses that change
+-- while a local table references it, and once it is a reference table, a
+-- foreign key to it from a distributed table makes Citus refuse to change
+-- attachments in any transaction that read a distributed table over several
+-- connections ("cannot modify table ... because there was a parallel
+-- operation on a distributed table"), as erasures and purges do before they
+-- delete attachments. References stay valid without it: an attachment is
+-- locked before a message links it (store_attachment.sql) and before it is
+-- deleted, and the deletion looks for references again
+-- (delete_unreferenced_attachments.sql).
 -- Index: none.
 ALTER TABLE message_attachments DROP CONSTRAINT IF EXISTS message_attachments_attachment;
