@@ -179,8 +179,21 @@ def _deletes_last(name):
 
 
 def _returns_rows(query):
-    """A SELECT (also ... FOR UPDATE), a read WITH, or a write that RETURNs."""
-    return "RETURNING" in query.sql or query.sql.startswith("SELECT") or not query.writes
+    """A SELECT (also ... FOR UPDATE), a read WITH, or a write that RETURNs
+    (its own RETURNING, not a CTE's)."""
+    return (
+        "RETURNING" in _outside_parentheses(query.sql)
+        or query.sql.startswith("SELECT")
+        or not query.writes
+    )
+
+
+def _outside_parentheses(sql):
+    depth, kept = 0, []
+    for character in sql:
+        depth += {"(": 1, ")": -1}.get(character, 0)
+        kept.append(character if depth == 0 else " ")
+    return "".join(kept)
 
 
 def test_both_dialects_return_the_same_columns(postgres_url, sqlite_url, user):

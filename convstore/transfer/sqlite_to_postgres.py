@@ -194,6 +194,7 @@ def _copy_page(
         if branches:
             ancestry = _run(source, "source_ancestors", ids=json.dumps(branches))
             database.copy_rows("transfer.copy_conversation_ancestors", map(_copy_row, ancestry))
+            _run(destination, "raise_shared_bounds", branch_ids=json.dumps(branches))
         for conversation in grown:
             _run(destination, "advance_conversation", **_counters(conversation))
         for conversation in rechosen:

@@ -6,10 +6,13 @@
 -- :user_id          limit to this owner's conversations, or NULL for any owner
 -- :seq              the message's sequence number
 -- Index: messages primary key (conversation_id, seq); message_attachments primary key.
+-- The subquery names the conversation by the parameter: Citus then routes the
+-- statement to the conversation's shard (correlated by
+-- messages.conversation_id, it asks every shard).
 SELECT coalesce(tokens, 100) AS counted_tokens, pinned,
        (SELECT count(*)
           FROM message_attachments AS l
-         WHERE l.conversation_id = messages.conversation_id
+         WHERE l.conversation_id = :conversation_id
            AND l.seq = messages.seq) AS attachments
   FROM messages
  WHERE conversation_id = :conversation_id
