@@ -339,6 +339,8 @@ def test_a_second_transfer_grows_branches_and_adds_new_ones(sqlite_url, destinat
         _assert_reads_the_same(expected, _reading(copy, ids))
         assert _stored_messages(copy, user) == stored
         assert _listed(copy, user, ids) == listed
+        with pytest.raises(BranchConflict):  # deep's own seq 6, shared with late since
+            copy.delete_message(ids["deep"], 6)
 
     again = transfer(sqlite_url, destination)
 
