@@ -16,7 +16,9 @@ import pytest
 from psycopg import sql
 
 import convstore
+from convstore.sqlfiles.parser import Query, load_query
 from convstore.store import Store
+from convstore.types import POSTGRES
 
 from . import pgbouncer
 from .fake_openai import FakeOpenAI, client_for
@@ -31,6 +33,19 @@ one cluster, and the run's shared database is distributed after migrating
 (``convstore distribute``). CI has no Citus; the README's section on Citus says
 how to run the suite on a cluster."""
 DIALECTS = ["sqlite", "postgres"]
+TEST_SQL = Path(__file__).parent / "sql"
+
+
+def postgres_test_statement(name: str) -> Query:
+    """A PostgreSQL statement the tests run (``tests/sql/<name>.sql``), or on
+    a Citus cluster its version in ``tests/sql/citus/`` when there is one
+    (there, locks are waited for on the workers)."""
+    path = TEST_SQL / "citus" / f"{name}.sql"
+    if not CITUS_WORKERS or not path.exists():
+        path = TEST_SQL / f"{name}.sql"
+    return load_query(path, POSTGRES, name)
+
+
 BOUNCED_URLS: set[str] = set()
 
 

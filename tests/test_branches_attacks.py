@@ -35,13 +35,13 @@ from convstore import (
     NotFound,
 )
 from convstore.sqlfiles.parser import load_query
-from convstore.types import POSTGRES
 
+from .conftest import postgres_test_statement
 from .test_recent_context_property import Stored, _budgets_worth_trying, reference_context
 
 TEST_SQL = Path(__file__).parent / "sql"
-BLOCKED_BY = load_query(TEST_SQL / "blocked_by.sql", POSTGRES, "blocked_by")
-WAITING = load_query(TEST_SQL / "waiting_for_locks.sql", POSTGRES, "waiting_for_locks")
+BLOCKED_BY = postgres_test_statement("blocked_by")
+WAITING = postgres_test_statement("waiting_for_locks")
 WAIT = 30.0
 """Seconds a test waits for a state it forces before it fails."""
 HUGE = 2**31 - 1

@@ -20,11 +20,13 @@ from convstore.sqlfiles.parser import load_query
 from convstore.transfer import transfer, verify_transfer
 from convstore.types import POSTGRES
 
+from .conftest import postgres_test_statement
+
 TEST_SQL = Path(__file__).parent / "sql"
-BLOCKED_BY = load_query(TEST_SQL / "blocked_by.sql", POSTGRES, "blocked_by")
+BLOCKED_BY = postgres_test_statement("blocked_by")
 COUNTERS = load_query(TEST_SQL / "counters_and_messages.sql", POSTGRES, "counters_and_messages")
 TAMPER_COUNTERS = load_query(TEST_SQL / "tamper_counters.sql", POSTGRES, "tamper_counters")
-WAITING = load_query(TEST_SQL / "waiting_for_locks.sql", POSTGRES, "waiting_for_locks")
+WAITING = postgres_test_statement("waiting_for_locks")
 WAIT = 30.0
 """Seconds a test waits for a state it forces before it fails."""
 

@@ -251,35 +251,53 @@ BEGIN
 END
 $$;
 
--- lock_purge_candidates.sql one conversation at a time: of the batch_size
--- conversations with no activity since cutoff and no branches, oldest first,
--- locks those no other transaction holds (FOR UPDATE SKIP LOCKED, each a
--- router query) and returns their ids. Unlike PostgreSQL's statement, it does
--- not look past the first batch_size for unlocked ones: a purge that finds
--- fewer stops, and the one holding them deletes them.
+-- lock_purge_candidates.sql one conversation at a time: of the conversations
+-- with no activity since cutoff and no branches, oldest first, locks the
+-- first batch_size that no other transaction holds (FOR UPDATE SKIP LOCKED,
+-- each a router query) and returns their ids. The candidates are read a page
+-- of batch_size at a time (every shard), the next page after the last
+-- candidate, until the batch is full or none is left: a held one is passed
+-- over, as PostgreSQL's statement passes over it, and a purge that finds a
+-- short batch is done.
 CREATE OR REPLACE FUNCTION convstore_lock_purge_candidates(cutoff timestamptz, batch_size bigint)
 RETURNS SETOF uuid
 LANGUAGE plpgsql VOLATILE
 AS $$
 DECLARE
     candidate record;
+    locked bigint := 0;
+    read bigint;
+    after_updated_at timestamptz := '-infinity';
+    after_id uuid := '00000000-0000-0000-0000-000000000000';
 BEGIN
-    FOR candidate IN
-        SELECT c.id
-          FROM conversations AS c
-         WHERE c.updated_at < cutoff
-           AND c.id NOT IN (SELECT branch.parent_id
-                              FROM conversations AS branch
-                             WHERE branch.parent_id IS NOT NULL)
-         ORDER BY c.updated_at
-         LIMIT batch_size
     LOOP
-        RETURN QUERY
-        SELECT c.id
-          FROM conversations AS c
-         WHERE c.id = candidate.id
-           AND c.updated_at < cutoff
-           FOR UPDATE SKIP LOCKED;
+        read := 0;
+        FOR candidate IN
+            SELECT c.id, c.updated_at
+              FROM conversations AS c
+             WHERE c.updated_at < cutoff
+               AND (c.updated_at, c.id) > (after_updated_at, after_id)
+               AND c.id NOT IN (SELECT branch.parent_id
+                                  FROM conversations AS branch
+                                 WHERE branch.parent_id IS NOT NULL)
+             ORDER BY c.updated_at, c.id
+             LIMIT batch_size
+        LOOP
+            read := read + 1;
+            after_updated_at := candidate.updated_at;
+            after_id := candidate.id;
+            RETURN QUERY
+            SELECT c.id
+              FROM conversations AS c
+             WHERE c.id = candidate.id
+               AND c.updated_at < cutoff
+               FOR UPDATE SKIP LOCKED;
+            IF FOUND THEN
+                locked := locked + 1;
+                EXIT WHEN locked >= batch_size;
+            END IF;
+        END LOOP;
+        EXIT WHEN locked >= batch_size OR read < batch_size;
     END LOOP;
 END
 $$;
