@@ -8,7 +8,8 @@ without the :class:`~convstore.store.Store` API around it::
 
 ``target`` is a :class:`~convstore.store.Store`, a ``psycopg.Connection``, a
 ``psycopg_pool.ConnectionPool`` or a ``sqlite3.Connection``; the dialect's file
-is chosen from it. Queries that can be limited to one owner take ``user_id``
+is chosen from it (on a server with Citus, Citus's version where there is one:
+``sql/citus/``). Queries that can be limited to one owner take ``user_id``
 (``None`` for any owner); a Store fills it in with its own. The statement runs at once and the rows come back as plain
 dicts (the same values the Store returns).
 
@@ -28,7 +29,7 @@ from typing import Any
 from psycopg_pool import ConnectionPool
 
 from .db import sql_functions
-from .db.bare import dialect_of_connection, run_on_connection
+from .db.bare import catalogue_of_connection, dialect_of_connection, run_on_connection
 from .errors import InvalidInput
 from .sqlfiles.catalog import queries_of
 from .sqlfiles.parser import Query
@@ -75,7 +76,7 @@ class NamedQuery:
         if isinstance(target, sqlite3.Connection):
             sql_functions.register(target)  # what find_messages and the search index call
         with database.translate_errors():
-            return run_on_connection(target, self.query(database.dialect), **params)
+            return run_on_connection(target, catalogue_of_connection(target)[self.name], **params)
 
     def __repr__(self) -> str:
         return f"<convstore query {self.name}({', '.join(self.query(SQLITE).parameters)})>"

@@ -34,6 +34,8 @@ VERSIONS = sorted(
 )
 IMAGE_BYTES = bytes(range(256)) * 8  # stored apart: over attachments.MIN_BYTES
 UNREFERENCED_BYTES = IMAGE_BYTES[::-1]
+IN_NO_SET_ORDER = ("index_pending_search", "lock_purge_candidates", "purge_conversations")
+"""Statements whose rows come in the plan's order (RETURNING, or ties)."""
 TOOL_CALL = {"id": "call-1", "type": "function", "function": {"name": "f", "arguments": "{}"}}
 
 
@@ -139,6 +141,10 @@ CASES: dict[str, Callable[[dict[str, Any]], Iterator[dict[str, Any]]]] = {
         cutoff=["2999-01-01T00:00:00+00:00", "2000-01-01T00:00:00+00:00"],
         batch_size=[1_000_000],
     ),
+    "purge_conversations": lambda tree: _each(  # as lock_purge_candidates
+        cutoff=["2999-01-01T00:00:00+00:00", "2000-01-01T00:00:00+00:00"],
+        batch_size=[1_000_000],
+    ),
     "lock_unreferenced_attachments": lambda tree: _each(
         user_ids=[json.dumps([tree["user"]]), json.dumps(["someone-else"])],
         user_id=_owners(tree),
@@ -189,7 +195,7 @@ def _outcome(connection, observer, name: str, params: dict[str, Any], user: str)
         citus = (rows, _effect(connection, observer, user))
     finally:
         connection.rollback()
-    if name in ("index_pending_search", "lock_purge_candidates"):  # rows in no set order
+    if name in IN_NO_SET_ORDER:
         postgres[0].sort(key=repr)
         citus[0].sort(key=repr)
     return postgres, citus

@@ -179,13 +179,11 @@ def _deletes_last(name):
 
 
 def _returns_rows(query):
-    """A SELECT (also ... FOR UPDATE), a read WITH, or a write that RETURNs
-    (its own RETURNING, not a CTE's)."""
-    return (
-        "RETURNING" in _outside_parentheses(query.sql)
-        or query.sql.startswith("SELECT")
-        or not query.writes
-    )
+    """A SELECT (also ... FOR UPDATE, or after WITH), a read WITH, or a write
+    that RETURNs (its own RETURNING, not a CTE's)."""
+    outside = _outside_parentheses(query.sql)  # a CTE's body is in parentheses
+    main = re.search(r"\b(SELECT|INSERT|UPDATE|DELETE|COPY)\b", outside)
+    return "RETURNING" in outside or (main and main[1] == "SELECT") or not query.writes
 
 
 def _outside_parentheses(sql):
@@ -307,7 +305,7 @@ def test_psql_runs_the_files_as_written(postgres_url, user):
         expected = queries.recent_context(
             store, conversation_id=conversation_id, max_tokens=35, keep_tool_groups=True
         )
-    path = queries.recent_context.query(POSTGRES).path
+        path = store.database.queries["recent_context"].path  # on Citus, sql/citus/'s
     shell = subprocess.run(
         [
             "psql",

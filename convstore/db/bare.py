@@ -7,14 +7,15 @@ is the connection's driver's.
 from __future__ import annotations
 
 import sqlite3
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from contextlib import closing, contextmanager
 from typing import Any
+from weakref import WeakKeyDictionary
 
 import psycopg
 from psycopg.types.string import TextLoader
 
-from ..sqlfiles.catalog import bind
+from ..sqlfiles.catalog import bind, catalogue
 from ..sqlfiles.parser import Query
 from ..types import SQLITE
 from ..urls import DatabaseURL
@@ -32,6 +33,26 @@ def dialect_of_connection(connection: Any) -> type[Database] | None:
     if isinstance(connection, psycopg.Connection):
         return PostgresDatabase
     return None
+
+
+_CATALOGUES: WeakKeyDictionary[psycopg.Connection, Mapping[str, Query]] = WeakKeyDictionary()
+
+
+def catalogue_of_connection(connection: Any) -> Mapping[str, Query]:
+    """The statements to run on ``connection`` (a connection of either
+    driver): its dialect's, or on a PostgreSQL server with Citus, Citus's
+    versions in place (:meth:`PostgresDatabase.catalogue_on`, asked once per
+    connection).
+
+    :raises TypeError: for a connection of another driver.
+    """
+    if isinstance(connection, sqlite3.Connection):
+        return catalogue(SQLITE)
+    if not isinstance(connection, psycopg.Connection):
+        raise TypeError(f"not a sqlite3 or psycopg connection: {connection!r}")
+    if connection not in _CATALOGUES:
+        _CATALOGUES[connection] = PostgresDatabase.catalogue_on(connection)
+    return _CATALOGUES[connection]
 
 
 def run_on_connection(connection: Any, query: Query, /, **params: Any) -> list[dict[str, Any]]:

@@ -34,7 +34,7 @@ from ..errors import (
     DuplicateIdempotencyKey,
     InvalidInput,
 )
-from ..sqlfiles.catalog import citus_catalogue
+from ..sqlfiles.catalog import catalogue, citus_catalogue
 from ..sqlfiles.parser import Query
 from ..types import POSTGRES
 from ..urls import DatabaseURL
@@ -139,10 +139,8 @@ class PostgresDatabase(Database):
                 f"could not connect to PostgreSQL at {url.redacted} within {options.timeout}s; "
                 "is the server running and the URL right?"
             ) from error
-        # On Citus, its versions of the statements it cannot run as PostgreSQL's
-        # files write them (an extra statement per pool, not per call).
-        if self.run(citus_catalogue()["distribute.citus_version"]):
-            self.queries = citus_catalogue()
+        with self.translate_errors(), self.connection() as connection:  # once per pool
+            self.queries = self.catalogue_on(connection)
 
     def _claim_scope_key(self, connection: psycopg.Connection) -> None:
         """The pool's ``configure`` callback: claim the new session's scope key
@@ -336,6 +334,15 @@ class PostgresDatabase(Database):
 
     def savepoint(self, connection: psycopg.Connection) -> AbstractContextManager:
         return connection.transaction()
+
+    @classmethod
+    def catalogue_on(cls, connection: psycopg.Connection) -> Mapping[str, Query]:
+        """The statements to run on ``connection``'s server: PostgreSQL's, or
+        on a server with Citus, :func:`~convstore.sqlfiles.catalog.citus_catalogue`
+        (Citus's versions of those it cannot run as written)."""
+        if cls.execute(connection, citus_catalogue()["distribute.citus_version"], {}):
+            return citus_catalogue()
+        return catalogue(POSTGRES)
 
     @staticmethod
     def execute(
