@@ -258,7 +258,7 @@ $$;
 -- of batch_size at a time (every shard), the next page after the last
 -- candidate, until the batch is full or none is left: a held one is passed
 -- over, as PostgreSQL's statement passes over it, and a purge that finds a
--- short batch is done.
+-- short batch is done. A NULL batch_size, as LIMIT NULL, is every candidate.
 CREATE OR REPLACE FUNCTION convstore_lock_purge_candidates(cutoff timestamptz, batch_size bigint)
 RETURNS SETOF uuid
 LANGUAGE plpgsql VOLATILE
@@ -297,7 +297,7 @@ BEGIN
                 EXIT WHEN locked >= batch_size;
             END IF;
         END LOOP;
-        EXIT WHEN locked >= batch_size OR read < batch_size;
+        EXIT WHEN batch_size IS NULL OR locked >= batch_size OR read < batch_size;
     END LOOP;
 END
 $$;
