@@ -15,8 +15,9 @@ cross shards), and so is the one from ``message_attachments`` to
 ``attachments`` (with it, Citus refuses to change ``attachments`` in a
 transaction that read a distributed table in parallel, as every erasure and
 purge does; the attachment is locked before it is linked or deleted, and a
-deletion looks for references again, so none goes missing), and the row-level security policies read the user from the
-transaction-local setting that Citus passes on to its workers
+deletion looks for references again, so none goes missing); and the row-level
+security policies read the user from the transaction-local setting that Citus
+passes on to its workers
 (``sql/citus/distribute/``, each file says why). Everything runs in one
 transaction, under an advisory lock: a run that fails leaves the database as it
 was, and a second run, or one racing it, finds the tables distributed and

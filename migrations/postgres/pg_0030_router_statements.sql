@@ -124,23 +124,32 @@ BEGIN
 END
 $$;
 
--- Where a conversation's token-budget context starts, as recent_context.sql
--- finds it: the seq of the oldest unpinned message (not a tool result, with
--- keep_tool_groups) from which the unpinned messages fit in max_tokens beside
--- every pinned one; 9223372036854775807 when none fits (only the pinned
--- messages do); NULL if the conversation does not exist or owner_id (when not
--- NULL) does not own it. Segments are read in seq order, so the first one
--- holding such a message holds the oldest.
--- Index: messages_context_descent (conversation_id, tokens_before, seq + 0).
-CREATE OR REPLACE FUNCTION convstore_context_start(
+-- recent_context.sql's messages (without suffix_tokens), each with the
+-- conversation_id it is stored under: where the context starts, as
+-- recent_context.sql finds it (the oldest unpinned message, not a tool result
+-- with keep_tool_groups, from which the unpinned messages fit in max_tokens
+-- beside every pinned one; none when only the pinned messages fit), then of
+-- each segment the messages from there and the pinned ones before it. None if
+-- the conversation does not exist or owner_id (when not NULL) does not own
+-- it. The conversation's row and its segments are read once; segments are in
+-- seq order, so the first one holding the start holds the oldest.
+-- Index: messages_context_descent (the start), messages primary key (the
+-- run), messages_pinned_descent (the pinned messages before it).
+CREATE OR REPLACE FUNCTION convstore_context_messages(
     of_conversation uuid, owner_id text, max_tokens bigint, keep_tool_groups boolean
-) RETURNS bigint
+) RETURNS SETOF messages
 LANGUAGE plpgsql STABLE
 AS $$
 DECLARE
     budget record;
-    segment record;
-    start_seq bigint;
+    -- The segments in seq order, a column each (Citus returns no array of a
+    -- view's rows): stored_in, after_seq, through_seq, tokens_through.
+    stored_in uuid[];
+    after_seq bigint[];
+    through_seq bigint[];
+    tokens_through bigint[];
+    start_seq bigint := 9223372036854775807;  -- nothing fits: only the pinned messages
+    found_seq bigint;
 BEGIN
     SELECT c.total_tokens - (max_tokens - c.pinned_tokens) AS start_at_or_after,
            max_tokens >= c.pinned_tokens AS any_unpinned_fits
@@ -149,33 +158,52 @@ BEGIN
      WHERE c.id = of_conversation
        AND (owner_id IS NULL OR c.user_id = owner_id);
     IF NOT FOUND THEN
-        RETURN NULL;
+        RETURN;
     END IF;
+    SELECT array_agg(s.stored_in ORDER BY s.after_seq), array_agg(s.after_seq ORDER BY s.after_seq),
+           array_agg(s.through_seq ORDER BY s.after_seq),
+           array_agg(s.tokens_through ORDER BY s.after_seq)
+      INTO stored_in, after_seq, through_seq, tokens_through
+      FROM conversation_segments AS s
+     WHERE s.conversation_id = of_conversation;
     IF budget.any_unpinned_fits THEN
-        FOR segment IN
-            SELECT s.stored_in, s.after_seq, s.through_seq, s.tokens_through
-              FROM conversation_segments AS s
-             WHERE s.conversation_id = of_conversation
-             ORDER BY s.after_seq
-        LOOP
+        FOR i IN 1 .. coalesce(array_length(stored_in, 1), 0) LOOP
             SELECT m.seq
-              INTO start_seq
+              INTO found_seq
               FROM messages AS m
-             WHERE m.conversation_id = segment.stored_in
+             WHERE m.conversation_id = stored_in[i]
                AND NOT m.pinned
                AND m.tokens_before >= budget.start_at_or_after
-               AND m.tokens_before <= segment.tokens_through
-               AND m.seq + 0 > segment.after_seq
-               AND m.seq + 0 <= segment.through_seq
+               AND m.tokens_before <= tokens_through[i]
+               AND m.seq + 0 > after_seq[i]
+               AND m.seq + 0 <= through_seq[i]
                AND (NOT keep_tool_groups OR m.role <> 'tool')
              ORDER BY m.tokens_before, m.seq + 0
              LIMIT 1;
             IF FOUND THEN
-                RETURN start_seq;
+                start_seq := found_seq;
+                EXIT;
             END IF;
         END LOOP;
     END IF;
-    RETURN 9223372036854775807;
+    FOR i IN 1 .. coalesce(array_length(stored_in, 1), 0) LOOP
+        IF after_seq[i] + 1 < start_seq THEN
+            RETURN QUERY
+            SELECT *
+              FROM messages AS m
+             WHERE m.conversation_id = stored_in[i]
+               AND m.pinned
+               AND m.seq + 0 > after_seq[i]
+               AND m.seq + 0 < least(through_seq[i] + 1, start_seq);
+        END IF;
+        IF through_seq[i] >= start_seq THEN
+            RETURN QUERY
+            SELECT *
+              FROM messages AS m
+             WHERE m.conversation_id = stored_in[i]
+               AND m.seq BETWEEN greatest(after_seq[i] + 1, start_seq) AND through_seq[i];
+        END IF;
+    END LOOP;
 END
 $$;
 

@@ -30,4 +30,5 @@ WITH recorded AS (
 UPDATE conversations AS c
    SET shared_through_bound = greatest(c.shared_through_bound, r.through_seq)
   FROM recorded AS r
- WHERE c.id = r.ancestor_id;
+ WHERE c.id = r.ancestor_id
+   AND c.shared_through_bound < r.through_seq;  -- no new row version when it holds

@@ -12,4 +12,5 @@ UPDATE conversations AS c
          WHERE a.conversation_id IN (SELECT value::uuid
                                        FROM jsonb_array_elements_text(:branch_ids::jsonb))
          GROUP BY a.ancestor_id) AS shared
- WHERE c.id = shared.ancestor_id;
+ WHERE c.id = shared.ancestor_id
+   AND c.shared_through_bound < shared.through_seq;
